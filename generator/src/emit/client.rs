@@ -1,0 +1,129 @@
+//! Emits the `Client` constructors: one per supported security scheme, `from_env`, and
+//! `from_config` for everything else (base URL, retries, timeouts).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Context, doc_attrs, safe_snake};
+use crate::ir::Placement;
+
+pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let mut items = Vec::new();
+    let has_default = cx.api.default_base_url.is_some();
+    if let Some(url) = &cx.api.default_base_url {
+        items.push(quote! {
+            /// The base URL the description lists first in `servers`.
+            pub const DEFAULT_BASE_URL: &'static str = #url;
+
+            /// A configuration for the default base URL, with no credential and the default
+            /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
+            pub fn config() -> #rt::ClientConfig {
+                match #rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
+                    Ok(config) => config,
+                    // The constant comes from the description and was checked when generating.
+                    Err(_) => unreachable!("the default base URL is valid"),
+                }
+            }
+        });
+    }
+    items.push(quote! {
+        /// Builds a client from a configuration: base URL, credential, retry policy, timeouts.
+        ///
+        /// The HTTP client follows redirects only within the configured origin, so the
+        /// credential is never sent anywhere else.
+        pub fn from_config(config: #rt::ClientConfig) -> Result<Self, #rt::ConfigError> {
+            let http = config.build_http_client()?;
+            Ok(Self::from_config_and_http_client(config, http))
+        }
+
+        /// Builds a client around your own `reqwest::Client` (its redirect policy and timeouts
+        /// then apply; the per-attempt timeout and the credential still come from `config`).
+        pub fn from_config_and_http_client(config: #rt::ClientConfig, http: ::reqwest::Client) -> Self {
+            Self {
+                baseurl: config.base_url().to_string(),
+                client: http,
+                inner: config,
+            }
+        }
+
+        /// The configuration this client was built with.
+        pub fn client_config(&self) -> &#rt::ClientConfig {
+            &self.inner
+        }
+    });
+
+    let mut env_scheme = None;
+    for scheme in &cx.api.security_schemes {
+        let name = &scheme.name;
+        let (ctor, what) = match &scheme.placement {
+            Placement::Header(header) => (
+                quote!(#rt::Credential::api_key_header(#name, #header, #rt::Secret::new(key))),
+                format!("an API key sent in the `{header}` header"),
+            ),
+            Placement::Query(param) => (
+                quote!(#rt::Credential::api_key_query(#name, #param, #rt::Secret::new(key))),
+                format!("an API key sent as the `{param}` query parameter"),
+            ),
+            Placement::Bearer => (
+                quote!(#rt::Credential::bearer(#name, #rt::Secret::new(key))),
+                "a bearer token in the `Authorization` header".to_string(),
+            ),
+            Placement::Unsupported(_) => continue,
+        };
+        let credential_fn = format_ident!("{}_credential", safe_snake(name));
+        let with_fn = format_ident!("with_{}", safe_snake(name));
+        let doc = doc_attrs(&[
+            Some(&format!("Authenticates with {what} (security scheme `{name}`).")),
+            scheme.description.as_deref(),
+        ]);
+        let cred_doc = format!(" The credential for security scheme `{name}`: {what}.");
+        items.push(quote! {
+            #[doc = #cred_doc]
+            pub fn #credential_fn(key: impl Into<String>) -> Result<#rt::Credential, #rt::ConfigError> {
+                #ctor
+            }
+        });
+        if has_default {
+            items.push(quote! {
+                #doc
+                pub fn #with_fn(key: impl Into<String>) -> Result<Self, #rt::ConfigError> {
+                    Self::from_config(Self::config().with_credential(Self::#credential_fn(key)?))
+                }
+            });
+        }
+        if env_scheme.is_none() {
+            if let Some(var) = &scheme.env_var {
+                env_scheme = Some((var.clone(), credential_fn.clone(), name.clone()));
+            }
+        }
+    }
+    if let Some((var, credential_fn, name)) = env_scheme {
+        let doc = format!(
+            " The credential read from `{var}` (the variable the vendor's SDKs read), for scheme\n `{name}`. An unset or empty variable is an error that names it."
+        );
+        items.push(quote! {
+            #[doc = #doc]
+            pub fn credential_from_env() -> Result<#rt::Credential, #rt::ConfigError> {
+                let key = #rt::env_secret(#var)?;
+                Self::#credential_fn(key.expose_secret())
+            }
+        });
+        if has_default {
+            let doc = format!(
+                " A client for the default base URL, authenticated with the key in `{var}`."
+            );
+            items.push(quote! {
+                #[doc = #doc]
+                pub fn from_env() -> Result<Self, #rt::ConfigError> {
+                    Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
+                }
+            });
+        }
+    }
+    quote! {
+        impl Client {
+            #(#items)*
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Emit stage: the IR (plus progenitor's output) into the token stream of a client module.
+//!
+//! One submodule per layer of the generated crate: progenitor's types and requests, the
+//! per-operation error enums, the typed `send` and operation metadata, constructors and auth,
+//! jobs, and multipart requests.
+
+mod client;
+mod errors;
+mod jobs;
+mod multipart;
+mod operations;
+pub(crate) mod package;
+pub mod progenitor;
+
+use std::collections::BTreeMap;
+
+use heck::{ToPascalCase, ToSnakeCase};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+
+use crate::diagnostic::Diagnostics;
+use crate::ir::{Api, Operation, RequestBody};
+use crate::load::SourceDoc;
+use progenitor::ProgenitorOutput;
+
+/// Everything the layer emitters share.
+pub(crate) struct Context<'a> {
+    pub api: &'a Api,
+    pub progenitor: &'a ProgenitorOutput,
+    /// `::clientgen_runtime`.
+    pub rt: TokenStream,
+    /// Per operationId: the builder and client method names (progenitor's or ours).
+    pub names: BTreeMap<String, OpNames>,
+}
+
+/// The Rust names of one operation.
+#[derive(Debug, Clone)]
+pub(crate) struct OpNames {
+    /// The id progenitor puts in `OperationInfo` (operationId, sanitized to snake case).
+    pub info_id: String,
+    pub builder: syn::Ident,
+    pub method: syn::Ident,
+    pub error: syn::Ident,
+    pub meta: syn::Ident,
+}
+
+impl Context<'_> {
+    pub fn names(&self, op: &Operation) -> &OpNames {
+        &self.names[&op.id]
+    }
+}
+
+/// The client module's tokens, and per operationId its `Client` method and error enum names.
+pub struct EmittedClient {
+    /// Everything in `src/client.rs`.
+    pub tokens: TokenStream,
+    /// operationId -> (method, error enum).
+    pub names: BTreeMap<String, (String, String)>,
+}
+
+/// Emits the client module (everything in `src/client.rs`).
+pub fn emit_client(
+    doc: &SourceDoc,
+    api: &Api,
+    runtime_crate: &str,
+) -> Result<EmittedClient, Diagnostics> {
+    let runtime_ident = syn::Ident::new(runtime_crate, Span::call_site());
+    let input = progenitor::progenitor_input(doc, api);
+    let mut output = progenitor::run_progenitor(doc, input, &runtime_ident)?;
+
+    let mut names = BTreeMap::new();
+    let mut taken_methods: Vec<String> = output.ops.values().map(|o| o.method.to_string()).collect();
+    for op in &api.operations {
+        let info_id = progenitor_snake(&op.id);
+        let (builder, method) = match output.ops.get(&info_id) {
+            Some(p) => (p.builder.clone(), p.method.clone()),
+            None if !matches!(op.body, RequestBody::Multipart(_)) => {
+                return Err(internal(
+                    doc,
+                    format!("progenitor emitted no builder for operation `{}`", op.id),
+                ));
+            }
+            None => {
+                let mut method = safe_snake(&op.id);
+                while taken_methods.contains(&method) {
+                    method.push('_');
+                }
+                taken_methods.push(method.clone());
+                (
+                    format_ident!("{}", op.id.to_pascal_case()),
+                    syn::Ident::new(&method, Span::call_site()),
+                )
+            }
+        };
+        let pascal = builder.to_string();
+        names.insert(
+            op.id.clone(),
+            OpNames {
+                info_id,
+                builder,
+                method,
+                error: format_ident!("{pascal}Error"),
+                meta: format_ident!("{}", pascal.to_snake_case().to_uppercase()),
+            },
+        );
+    }
+
+    let cx = Context {
+        api,
+        progenitor: &output,
+        rt: quote!(::#runtime_ident),
+        names,
+    };
+    let mut builder_items: Vec<TokenStream> = Vec::new();
+    let mut client_methods: Vec<TokenStream> = Vec::new();
+    for op in &api.operations {
+        if let RequestBody::Multipart(body) = &op.body {
+            let (builder, method) = multipart::emit(&cx, op, body);
+            builder_items.push(builder);
+            client_methods.push(method);
+        }
+        builder_items.push(operations::typed_send(&cx, op));
+        if op.job.is_some() {
+            builder_items.push(jobs::submit(&cx, op));
+        }
+    }
+    let operations_mod = operations::operations_module(&cx);
+    let hooks = operations::hooks(&cx);
+    let errors_mod = errors::errors_module(&cx);
+    let crate_error = errors::crate_error(&cx);
+    let constructors = client::constructors(&cx);
+    let jobs_mod = jobs::jobs_module(&cx);
+    let rt = cx.rt.clone();
+    let names: BTreeMap<String, (String, String)> = cx
+        .names
+        .iter()
+        .map(|(id, n)| (id.clone(), (n.method.to_string(), n.error.to_string())))
+        .collect();
+    drop(cx);
+
+    // Our builder items go into progenitor's `builder` module: they need its private fields.
+    let injected: Vec<syn::Item> = builder_items
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| syn::parse2::<syn::File>(t).map(|f| f.items))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| internal(doc, format!("builder items do not parse: {e}")))?
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut has_builder = false;
+    for item in &mut output.items {
+        if let syn::Item::Mod(module) = item {
+            if module.ident == "builder" {
+                if let Some((_, content)) = &mut module.content {
+                    content.extend(injected.iter().cloned());
+                    has_builder = true;
+                }
+            }
+        }
+    }
+    if !has_builder {
+        return Err(internal(doc, "progenitor emitted no builder module".into()));
+    }
+    let raw_items = &output.items;
+    let client_methods = if client_methods.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            impl Client {
+                #(#client_methods)*
+            }
+        }
+    };
+
+    let tokens = quote! {
+        /// progenitor's output: the request types and one-attempt request code.
+        #[allow(clippy::all, unused_imports, dead_code, missing_docs)]
+        mod raw {
+            #(#raw_items)*
+        }
+
+        pub use raw::{builder, types, ByteStream, Client, ResponseValue};
+        pub use #rt::{
+            CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
+            JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+        };
+
+        #constructors
+        #client_methods
+        #hooks
+        #operations_mod
+        #errors_mod
+        #crate_error
+        #jobs_mod
+    };
+    Ok(EmittedClient { tokens, names })
+}
+
+fn internal(doc: &SourceDoc, message: String) -> Diagnostics {
+    let mut ds = Diagnostics::new();
+    ds.push(doc.diagnostic(
+        crate::diagnostic::Severity::Error,
+        "",
+        format!("internal: {message}"),
+    ));
+    ds
+}
+
+/// The snake-case name progenitor (through typify's `sanitize`) makes of an operationId.
+fn progenitor_snake(id: &str) -> String {
+    let cleaned: String = id
+        .replace('\'', "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .collect();
+    let mut s = cleaned.to_snake_case();
+    if s.is_empty() || !s.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        s = format!("x_{s}");
+    }
+    if syn::parse_str::<syn::Ident>(&s).is_err() {
+        s.push('_');
+    }
+    s
+}
+
+/// A snake_case identifier that is not a keyword.
+pub(crate) fn safe_snake(name: &str) -> String {
+    let mut s = name.to_snake_case();
+    if s.is_empty() || !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        s = format!("op_{s}");
+    }
+    if syn::parse_str::<syn::Ident>(&s).is_err() {
+        s.push('_');
+    }
+    s
+}
+
+/// Doc attributes from optional text pieces, separated by blank lines.
+pub(crate) fn doc_attrs(pieces: &[Option<&str>]) -> TokenStream {
+    let text = pieces
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if text.is_empty() {
+        return quote!();
+    }
+    let lines = text.lines().map(|l| format!(" {l}").trim_end().to_string());
+    quote!(#(#[doc = #lines])*)
+}
+
+/// Rewrites `types::X` paths (relative to progenitor's builder module) to `prefix::types::X`.
+pub(crate) fn reroot_types(ty: &syn::Type, prefix: TokenStream) -> syn::Type {
+    struct Reroot(syn::Path);
+    impl VisitMut for Reroot {
+        fn visit_type_path_mut(&mut self, node: &mut syn::TypePath) {
+            if node.qself.is_none()
+                && node.path.leading_colon.is_none()
+                && node.path.segments.first().is_some_and(|s| s.ident == "types")
+            {
+                let mut segments = self.0.segments.clone();
+                segments.extend(node.path.segments.iter().cloned());
+                node.path.segments = segments;
+            }
+            syn::visit_mut::visit_type_path_mut(self, node);
+        }
+    }
+    let mut ty = ty.clone();
+    let prefix: syn::Path = syn::parse2(prefix).unwrap_or_else(|_| syn::parse_quote!(super));
+    Reroot(prefix).visit_type_mut(&mut ty);
+    ty
+}
+
+/// `types::Name` as tokens under `prefix`.
+pub(crate) fn type_path(prefix: &TokenStream, name: &str) -> TokenStream {
+    let ident = syn::Ident::new(name, Span::call_site());
+    quote!(#prefix::types::#ident)
+}

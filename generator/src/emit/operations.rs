@@ -1,0 +1,141 @@
+//! Emits the operation metadata, the auth/timeout hook, and each builder's typed `send`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Context, reroot_types};
+use crate::ir::{Operation, SuccessBody};
+
+/// `pub mod operations { pub const X: OperationMeta = ...; }`.
+pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let mut consts = Vec::new();
+    let mut arms = Vec::new();
+    for op in &cx.api.operations {
+        let meta = &cx.names(op).meta;
+        let id = &op.id;
+        let method = &op.method;
+        let path = &op.path;
+        let billable = op.billable();
+        let idempotent = op.idempotent && !billable;
+        let security = &op.security;
+        let mut doc = format!(" `{method} {path}`");
+        if let Some(cost) = &op.cost {
+            doc.push_str(&format!(
+                ": billable, {} {} per call{}",
+                cost.amount,
+                cost.unit,
+                cost.description
+                    .as_deref()
+                    .map(|d| format!(" ({})", d.trim().trim_end_matches('.')))
+                    .unwrap_or_default()
+            ));
+        }
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #meta: #rt::OperationMeta = #rt::OperationMeta {
+                operation_id: #id,
+                method: #method,
+                path: #path,
+                billable: #billable,
+                idempotent: #idempotent,
+                security: &[#(#security),*],
+            };
+        });
+        let info_id = &cx.names(op).info_id;
+        arms.push(quote!(#info_id => Some(&#meta),));
+    }
+    quote! {
+        /// What the client knows about each operation: whether it is billable, whether it may be
+        /// repeated, and which security schemes authenticate it.
+        pub mod operations {
+            #(#consts)*
+
+            /// The operation with this id (the operationId in snake case, as requests report it).
+            pub fn by_id(operation_id: &str) -> Option<&'static #rt::OperationMeta> {
+                match operation_id {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// The progenitor hook that adds the credential and the per-attempt timeout to every request.
+pub(crate) fn hooks(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    quote! {
+        impl ::progenitor_client::ClientHooks<#rt::ClientConfig> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
+                match operations::by_id(info.operation_id) {
+                    Some(op) => self.inner.prepare(request, op).map_err(|e| e.into_client_error()),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// The success type of an operation, relative to the builder module.
+pub(crate) fn success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
+    if let Some(p) = cx.progenitor.ops.get(&cx.names(op).info_id) {
+        let ty = &p.success_type;
+        return quote!(#ty);
+    }
+    match &op.success {
+        SuccessBody::Empty => quote!(()),
+        SuccessBody::Json(name) => {
+            let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
+            quote!(types::#ident)
+        }
+        SuccessBody::JsonValue => quote!(::serde_json::Value),
+        SuccessBody::Stream => quote!(ByteStream),
+    }
+}
+
+/// `send` and `send_with` on the operation's builder (inside `raw::builder`).
+pub(crate) fn typed_send(cx: &Context<'_>, op: &Operation) -> TokenStream {
+    let rt = &cx.rt;
+    let names = cx.names(op);
+    let builder = &names.builder;
+    let error = &names.error;
+    let meta = &names.meta;
+    let success = success_type(cx, op);
+    let billing = if op.billable() {
+        " This operation is billable: after a failure that may have reached the server it is not\n re-sent unless `CallOptions::with_allow_billable_retries(true)` says so."
+    } else {
+        ""
+    };
+    let doc = format!(
+        " Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.\n{billing}",
+        op.method, op.path
+    );
+    let _ = reroot_types;
+    quote! {
+        impl<'a> #builder<'a> {
+            #[doc = #doc]
+            pub async fn send(
+                self,
+            ) -> ::std::result::Result<ResponseValue<#success>, super::super::errors::#error> {
+                self.send_with(&#rt::CallOptions::default()).await
+            }
+
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &#rt::CallOptions,
+            ) -> ::std::result::Result<ResponseValue<#success>, super::super::errors::#error> {
+                let config = &self.client.inner;
+                #rt::send(config, &super::super::operations::#meta, options, || {
+                    self.clone().send_raw()
+                })
+                .await
+            }
+        }
+    }
+}

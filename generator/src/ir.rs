@@ -1,0 +1,284 @@
+//! The generator's own model of an API: what the emitters read, lowered from `openapiv3` once.
+//!
+//! Everything is ordered (`Vec` in spec order, `BTreeMap`) so that emitting is deterministic.
+
+use std::collections::BTreeMap;
+
+/// One API, ready to emit.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The first `servers` URL, used as the client's default base URL.
+    pub default_base_url: Option<String>,
+    /// Security schemes in `components.securitySchemes` order.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// The operations, sorted by path then method.
+    pub operations: Vec<Operation>,
+    /// Component schema key -> the Rust type name it gets under `types::`.
+    pub type_names: BTreeMap<String, String>,
+    /// Schemas the emitters add to `components.schemas` (inline error bodies, multipart fields).
+    pub lifted_schemas: Vec<LiftedSchema>,
+}
+
+/// An inline schema given a name so that it becomes a Rust type.
+#[derive(Debug, Clone)]
+pub struct LiftedSchema {
+    /// Its Rust type name (also its new component key).
+    pub name: String,
+    /// The schema, as JSON.
+    pub schema: serde_json::Value,
+}
+
+/// A way to authenticate, from `components.securitySchemes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The scheme's key in `components.securitySchemes`.
+    pub name: String,
+    /// Where the credential goes.
+    pub placement: Placement,
+    /// `x-env-var`: the variable `from_env` reads.
+    pub env_var: Option<String>,
+    /// The scheme's description.
+    pub description: Option<String>,
+}
+
+/// Where a credential is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// `apiKey` in a header of this name.
+    Header(String),
+    /// `apiKey` in a query parameter of this name.
+    Query(String),
+    /// `http` with scheme `bearer`.
+    Bearer,
+    /// Anything else (cookie keys, basic, OAuth2, OpenID Connect): not generated.
+    Unsupported(String),
+}
+
+/// One operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId` (synthesized from method and path when absent).
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// JSON pointer of the operation object.
+    pub pointer: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// Names of the security schemes that may authenticate it (empty: none).
+    pub security: Vec<String>,
+    /// `x-cost`, when the operation is billable.
+    pub cost: Option<Cost>,
+    /// Whether repeating the request is harmless (method, or `x-idempotent`).
+    pub idempotent: bool,
+    /// The request body.
+    pub body: RequestBody,
+    /// The success response as the generator's own emitters see it (multipart operations).
+    pub success: SuccessBody,
+    /// Documented non-success responses, in status order.
+    pub errors: Vec<ErrorResponse>,
+    /// `x-job`, when the operation submits an asynchronous job.
+    pub job: Option<JobLink>,
+    /// Parameters (path, query, header) with their simple kinds.
+    pub parameters: Vec<Parameter>,
+}
+
+impl Operation {
+    /// True when the operation costs something per call.
+    pub fn billable(&self) -> bool {
+        self.cost.is_some()
+    }
+}
+
+/// `x-cost`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    /// Amount per call (or per unit).
+    pub amount: f64,
+    /// What the amount counts.
+    pub unit: String,
+    /// Free text from the spec.
+    pub description: Option<String>,
+}
+
+/// A parameter, as far as the emitters need to know it.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// Name in the spec.
+    pub name: String,
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: String,
+    /// Whether it is required.
+    pub required: bool,
+    /// Its simple kind.
+    pub kind: ScalarKind,
+}
+
+/// The shape of a scalar value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    /// A string (any format).
+    String,
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// A boolean.
+    Boolean,
+    /// Anything else.
+    Other,
+}
+
+/// The request body of an operation.
+#[derive(Debug, Clone)]
+pub enum RequestBody {
+    /// No body.
+    None,
+    /// A body progenitor encodes (JSON, form, octet-stream, text).
+    Progenitor,
+    /// `multipart/form-data`, encoded by the generator itself.
+    Multipart(MultipartBody),
+}
+
+/// A `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct MultipartBody {
+    /// Whether the body is required.
+    pub required: bool,
+    /// The form fields, in schema order.
+    pub fields: Vec<MultipartField>,
+    /// The body's description.
+    pub description: Option<String>,
+}
+
+/// One multipart form field.
+#[derive(Debug, Clone)]
+pub struct MultipartField {
+    /// The form field name.
+    pub name: String,
+    /// Whether the schema lists it as required.
+    pub required: bool,
+    /// What the field holds.
+    pub kind: FieldKind,
+    /// The property's description.
+    pub description: Option<String>,
+}
+
+/// The value of a multipart field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    /// `format: binary`: a file part.
+    File,
+    /// A scalar sent as text.
+    Scalar(ScalarKind),
+    /// A named type under `types::` (enums), sent as its serialized string.
+    Named(String),
+    /// Arrays and objects, sent as a JSON text part.
+    Json,
+}
+
+/// The body of the success response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuccessBody {
+    /// No content.
+    Empty,
+    /// JSON decoded into this type under `types::`.
+    Json(String),
+    /// JSON with no schema.
+    JsonValue,
+    /// Anything else: a byte stream.
+    Stream,
+}
+
+/// Which statuses a response covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusMatch {
+    /// One code.
+    Code(u16),
+    /// A range such as `4XX` (the leading digit).
+    Range(u16),
+    /// `default`: every status not otherwise documented.
+    Default,
+}
+
+/// A documented error response.
+#[derive(Debug, Clone)]
+pub struct ErrorResponse {
+    /// The statuses it covers.
+    pub status: StatusMatch,
+    /// The enum variant's name.
+    pub variant: String,
+    /// The response description (the variant's doc).
+    pub description: String,
+    /// The body.
+    pub body: ErrorBody,
+    /// Declared headers.
+    pub headers: Vec<HeaderDef>,
+    /// `x-retry-after`: JSON pointer to a delay in seconds within the body.
+    pub retry_after_pointer: Option<String>,
+    /// A string property of the body worth showing in `Display` (`message`, `error`, `detail`).
+    pub message_field: Option<String>,
+}
+
+/// The body of an error response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorBody {
+    /// No content documented.
+    Empty,
+    /// JSON decoded into this type under `types::`.
+    Json(String),
+    /// JSON with a schema that is open (no type to decode into): kept as `serde_json::Value`.
+    JsonValue,
+    /// A `text/*` body.
+    Text,
+    /// Any other media type: raw bytes.
+    Bytes,
+}
+
+/// A declared response header.
+#[derive(Debug, Clone)]
+pub struct HeaderDef {
+    /// The header name as declared.
+    pub name: String,
+    /// Its value's kind.
+    pub kind: ScalarKind,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// `x-job`: how to follow the job an operation submits.
+#[derive(Debug, Clone)]
+pub struct JobLink {
+    /// `operationId` of the status operation.
+    pub status_operation: String,
+    /// Pointer to the id in the submit response.
+    pub id_pointer: String,
+    /// The status operation's path parameter that takes the id.
+    pub id_parameter: String,
+    /// The id parameter's kind (string or integer).
+    pub id_kind: ScalarKind,
+    /// Pointer to the state in the status response.
+    pub state_pointer: String,
+    /// States meaning "poll again".
+    pub pending: Vec<String>,
+    /// Terminal success states.
+    pub succeeded: Vec<String>,
+    /// Terminal failure states.
+    pub failed: Vec<String>,
+    /// Pointer to progress (0..=100).
+    pub progress_pointer: Option<String>,
+    /// Pointer to a failure message.
+    pub error_pointer: Option<String>,
+    /// Compare states ignoring ASCII case.
+    pub case_insensitive: bool,
+}

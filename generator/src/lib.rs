@@ -1,0 +1,171 @@
+//! clientgen: typed async Rust client crates from OpenAPI 3.0 descriptions.
+//!
+//! The pipeline is one module per stage: [`load`] (YAML/JSON with positions) -> [`validate`]
+//! (every problem in one run) -> [`lower`] (to the [`ir`]) -> [`emit`] (progenitor for types and
+//! request code, our own layers for errors, auth, retries, jobs and multipart) -> [`format`]
+//! (prettyplease) -> [`write`] (write if changed, or check and diff). Only `load`'s callers and
+//! `write` touch the file system; [`generate`] is a pure function of its inputs.
+//!
+//! ```no_run
+//! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();
+//! let settings = clientgen::Settings::new("huntapi-client", "spec/huntapi.yaml");
+//! let generated = clientgen::generate(&text, &settings).unwrap();
+//! clientgen::write::write_if_changed("generated/huntapi-client".as_ref(), &generated.files).unwrap();
+//! ```
+
+pub mod diagnostic;
+pub mod emit;
+pub mod format;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod validate;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+
+/// The version of `clientgen-runtime` that generated crates depend on.
+pub const RUNTIME_VERSION: &str = "0.1.0";
+
+/// The command printed in headers and drift messages for this repository's own crates.
+pub const REGENERATE_COMMAND: &str = "cargo run -p clientgen -- generate";
+
+/// How a generated crate depends on `clientgen-runtime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// A path (relative to the generated crate) plus the version, for publishing.
+    Path(String),
+    /// The published crate only.
+    Registry,
+}
+
+/// What to generate, and how.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The package name of the generated crate, e.g. `huntapi-client`.
+    pub crate_name: String,
+    /// The package version.
+    pub crate_version: String,
+    /// How the spec is named in headers and diagnostics (e.g. `spec/huntapi.yaml`).
+    pub spec_label: String,
+    /// The command that regenerates the output, quoted in the header.
+    pub regenerate_command: String,
+    /// Where `clientgen-runtime` comes from.
+    pub runtime: RuntimeDependency,
+    /// Add an empty `[workspace]` so the crate builds outside any workspace.
+    pub standalone: bool,
+}
+
+impl Settings {
+    /// Settings for a crate named `crate_name` generated from the spec labelled `spec_label`.
+    pub fn new(crate_name: impl Into<String>, spec_label: impl Into<String>) -> Self {
+        Self {
+            crate_name: crate_name.into(),
+            crate_version: "0.1.0".into(),
+            spec_label: spec_label.into(),
+            regenerate_command: REGENERATE_COMMAND.into(),
+            runtime: RuntimeDependency::Path("../../runtime".into()),
+            standalone: false,
+        }
+    }
+
+    /// Sets the package version.
+    pub fn with_crate_version(mut self, version: impl Into<String>) -> Self {
+        self.crate_version = version.into();
+        self
+    }
+
+    /// Sets how the crate depends on the runtime.
+    pub fn with_runtime(mut self, runtime: RuntimeDependency) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
+    /// Sets whether the crate gets its own `[workspace]`.
+    pub fn with_standalone(mut self, standalone: bool) -> Self {
+        self.standalone = standalone;
+        self
+    }
+
+    /// Sets the command quoted in the generated header.
+    pub fn with_regenerate_command(mut self, command: impl Into<String>) -> Self {
+        self.regenerate_command = command.into();
+        self
+    }
+}
+
+/// A generated crate: its files by relative path, and the warnings met on the way.
+#[derive(Debug, Clone)]
+pub struct GeneratedCrate {
+    /// `Cargo.toml`, `README.md`, `src/lib.rs`, `src/client.rs`.
+    pub files: BTreeMap<PathBuf, String>,
+    /// Warnings (fallbacks taken); errors stop generation instead.
+    pub warnings: Diagnostics,
+}
+
+/// The client module alone, as `build.rs` includes it from `OUT_DIR`.
+#[derive(Debug, Clone)]
+pub struct GeneratedModule {
+    /// The text of `src/client.rs`.
+    pub source: String,
+    /// Warnings.
+    pub warnings: Diagnostics,
+}
+
+/// Path of the client module inside a generated crate.
+pub const CLIENT_MODULE_PATH: &str = "src/client.rs";
+
+/// Generates the client module from a spec's text (YAML or JSON).
+pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
+    let (module, _api, _names) = generate_parts(text, settings)?;
+    Ok(module)
+}
+
+type Parts = (GeneratedModule, ir::Api, BTreeMap<String, (String, String)>);
+
+fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics> {
+    let doc = load::parse_text(&settings.spec_label, text)?;
+    let spec = load::to_openapi(&doc)?;
+    let mut warnings = validate::validate(&doc, &spec).propagate()?;
+    let (api, lower_warnings) = lower::lower(&doc, &spec)?;
+    warnings.extend(lower_warnings);
+    let emitted = emit::emit_client(&doc, &api, "clientgen_runtime")?;
+    let body = format::format_tokens(emitted.tokens).map_err(|e| {
+        let mut ds = Diagnostics::new();
+        ds.push(doc.diagnostic(
+            Severity::Error,
+            "",
+            format!("internal: the generated code does not parse: {e}"),
+        ));
+        ds
+    })?;
+    let header = format::header(&settings.spec_label, &settings.regenerate_command);
+    let source = format!("{header}\n{body}");
+    Ok((GeneratedModule { source, warnings }, api, emitted.names))
+}
+
+/// Generates a whole crate from a spec's text (YAML or JSON).
+pub fn generate(text: &str, settings: &Settings) -> Result<GeneratedCrate, Diagnostics> {
+    let (module, api, names) = generate_parts(text, settings)?;
+    let header = format::header(&settings.spec_label, &settings.regenerate_command);
+    let deps = emit::package::ExtraDeps::scan(&module.source);
+    let mut files = BTreeMap::new();
+    files.insert(
+        PathBuf::from("Cargo.toml"),
+        emit::package::cargo_toml(&api, settings, &deps, &header),
+    );
+    files.insert(
+        PathBuf::from("README.md"),
+        emit::package::readme(&api, settings, &names),
+    );
+    files.insert(PathBuf::from("src/lib.rs"), emit::package::lib_rs(&header));
+    files.insert(PathBuf::from(CLIENT_MODULE_PATH), module.source);
+    Ok(GeneratedCrate {
+        files,
+        warnings: module.warnings,
+    })
+}

@@ -1,0 +1,613 @@
+//! Load stage: YAML or JSON text into a JSON value, then into `openapiv3`, with every error
+//! located by JSON pointer and, where the text allows, by line and column.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, escape_pointer_token};
+
+/// A spec's text as loaded: the parsed value, and a lazily built map from JSON pointer to line.
+#[derive(Debug)]
+pub struct SourceDoc {
+    /// The file name used in diagnostics.
+    pub file: String,
+    /// The document as JSON.
+    pub value: Value,
+    text: String,
+    positions: OnceCell<HashMap<String, Location>>,
+}
+
+impl SourceDoc {
+    /// Line and column of the node at `pointer`, or of its nearest located ancestor.
+    pub fn locate(&self, pointer: &str) -> Option<Location> {
+        let positions = self
+            .positions
+            .get_or_init(|| index_positions(&self.text).unwrap_or_default());
+        let mut current = pointer;
+        loop {
+            if let Some(loc) = positions.get(current) {
+                return Some(*loc);
+            }
+            match current.rfind('/') {
+                Some(idx) => current = &current[..idx],
+                None => return None,
+            }
+        }
+    }
+
+    /// A diagnostic at `pointer` with the location filled in.
+    pub fn diagnostic(
+        &self,
+        severity: Severity,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let pointer = pointer.into();
+        Diagnostic {
+            severity,
+            file: self.file.clone(),
+            location: self.locate(&pointer),
+            pointer,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses `text` (YAML 1.2 or JSON) into a [`SourceDoc`].
+pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    let value = if looks_like_json(trimmed) {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(value) => value,
+            Err(err) => {
+                let mut ds = Diagnostics::new();
+                ds.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: file.to_string(),
+                    pointer: String::new(),
+                    location: Some(Location {
+                        line: err.line(),
+                        column: err.column(),
+                    }),
+                    message: format!("invalid JSON: {err}"),
+                });
+                return Err(ds);
+            }
+        }
+    } else {
+        let mut builder = ValueBuilder::new(false);
+        let mut parser = Parser::new_from_str(trimmed);
+        if let Err(err) = parser.load(&mut builder, false) {
+            let mark = err.marker();
+            let mut ds = Diagnostics::new();
+            ds.push(Diagnostic {
+                severity: Severity::Error,
+                file: file.to_string(),
+                pointer: builder.current_pointer(),
+                location: Some(Location {
+                    line: mark.line(),
+                    column: mark.col(),
+                }),
+                message: format!("invalid YAML: {}", err.info()),
+            });
+            return Err(ds);
+        }
+        if let Some((message, mark, pointer)) = builder.error.take() {
+            let mut ds = Diagnostics::new();
+            ds.push(Diagnostic {
+                severity: Severity::Error,
+                file: file.to_string(),
+                pointer,
+                location: Some(Location {
+                    line: mark.line(),
+                    column: mark.col(),
+                }),
+                message,
+            });
+            return Err(ds);
+        }
+        match builder.root.take() {
+            Some(value) => value,
+            None => {
+                let mut ds = Diagnostics::new();
+                ds.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: file.to_string(),
+                    pointer: String::new(),
+                    location: None,
+                    message: "the document is empty".into(),
+                });
+                return Err(ds);
+            }
+        }
+    };
+    Ok(SourceDoc {
+        file: file.to_string(),
+        value,
+        text: trimmed.to_string(),
+        positions: OnceCell::new(),
+    })
+}
+
+/// Deserializes the loaded value into an OpenAPI 3.0 document, naming the pointer of any mismatch.
+pub fn to_openapi(doc: &SourceDoc) -> Result<openapiv3::OpenAPI, Diagnostics> {
+    let mut ds = Diagnostics::new();
+    let Some(root) = doc.value.as_object() else {
+        ds.push(doc.diagnostic(
+            Severity::Error,
+            "",
+            "the document must be a mapping with `openapi`, `info` and `paths`",
+        ));
+        return Err(ds);
+    };
+    match root.get("openapi") {
+        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => {}
+        Some(Value::String(version)) if version.starts_with("3.1") => {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                "/openapi",
+                format!(
+                    "OpenAPI {version} is not supported: this generator reads OpenAPI 3.0.x \
+                     (3.1 changes the schema dialect to JSON Schema 2020-12: `type` arrays, \
+                     `const`, `examples`, `$ref` siblings); convert the description to 3.0.3"
+                ),
+            ));
+            return Err(ds);
+        }
+        Some(Value::String(version)) => {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                "/openapi",
+                format!("unsupported OpenAPI version `{version}`: expected 3.0.x"),
+            ));
+            return Err(ds);
+        }
+        Some(_) => {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                "/openapi",
+                "`openapi` must be a version string such as \"3.0.3\"",
+            ));
+            return Err(ds);
+        }
+        None if root.contains_key("swagger") => {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                "/swagger",
+                "Swagger 2.0 is not supported: convert the description to OpenAPI 3.0.3",
+            ));
+            return Err(ds);
+        }
+        None => {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                "",
+                "missing `openapi` version field: expected \"3.0.x\"",
+            ));
+            return Err(ds);
+        }
+    }
+    match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&doc.value) {
+        Ok(spec) => Ok(spec),
+        Err(err) => {
+            let pointer = path_to_pointer(err.path());
+            let inner = err.into_inner().to_string();
+            let message = if inner.contains("untagged enum ReferenceOr") {
+                "neither a valid `$ref` object nor a valid inline object of the expected kind"
+                    .to_string()
+            } else {
+                inner
+            };
+            ds.push(doc.diagnostic(Severity::Error, pointer, message));
+            Err(ds)
+        }
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&escape_pointer_token(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start().chars().next(), Some('{') | Some('['))
+}
+
+/// Builds the line index of every node of a YAML or JSON text (JSON is YAML 1.2).
+fn index_positions(text: &str) -> Option<HashMap<String, Location>> {
+    let mut builder = ValueBuilder::new(true);
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, false).ok()?;
+    Some(builder.positions)
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        pending_key: Option<String>,
+        anchor: usize,
+    },
+}
+
+/// Turns parser events into a `serde_json::Value`, resolving anchors and recording positions.
+struct ValueBuilder {
+    stack: Vec<Frame>,
+    /// The pointer tokens of the frames on the stack (one per open frame, the key within it).
+    root: Option<Value>,
+    anchors: HashMap<usize, Value>,
+    record_positions: bool,
+    positions: HashMap<String, Location>,
+    error: Option<(String, Marker, String)>,
+    documents: usize,
+}
+
+impl ValueBuilder {
+    fn new(record_positions: bool) -> Self {
+        Self {
+            stack: Vec::new(),
+            root: None,
+            anchors: HashMap::new(),
+            record_positions,
+            positions: HashMap::new(),
+            error: None,
+            documents: 0,
+        }
+    }
+
+    /// The pointer of the node that the next value will fill.
+    fn current_pointer(&self) -> String {
+        let mut out = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Seq { items, .. } => {
+                    out.push('/');
+                    out.push_str(&items.len().to_string());
+                }
+                Frame::Map {
+                    pending_key: Some(key),
+                    ..
+                } => {
+                    out.push('/');
+                    out.push_str(&escape_pointer_token(key));
+                }
+                Frame::Map { .. } => {}
+            }
+        }
+        out
+    }
+
+    fn awaiting_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map {
+                pending_key: None,
+                ..
+            })
+        )
+    }
+
+    fn fail(&mut self, message: String, mark: Marker) {
+        if self.error.is_none() {
+            let pointer = self.current_pointer();
+            self.error = Some((message, mark, pointer));
+        }
+    }
+
+    fn insert(&mut self, value: Value, anchor: usize, mark: Marker) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(value);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map, pending_key, ..
+            }) => {
+                if let Some(key) = pending_key.take() {
+                    if key == "<<" {
+                        // YAML merge key: copy the merged mapping's entries that are not set yet.
+                        let sources = match value {
+                            Value::Object(m) => vec![m],
+                            Value::Array(items) => items
+                                .into_iter()
+                                .filter_map(|v| match v {
+                                    Value::Object(m) => Some(m),
+                                    _ => None,
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        for source in sources {
+                            for (k, v) in source {
+                                map.entry(k).or_insert(v);
+                            }
+                        }
+                    } else if map.contains_key(&key) {
+                        let message = format!("duplicate key `{key}` in a mapping");
+                        self.fail(message, mark);
+                    } else {
+                        map.insert(key, value);
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, mark: Marker) {
+        if self.record_positions {
+            let pointer = self.current_pointer();
+            self.positions.entry(pointer).or_insert(Location {
+                line: mark.line(),
+                column: mark.col() + 1,
+            });
+        }
+    }
+}
+
+impl MarkedEventReceiver for ValueBuilder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
+        match ev {
+            Event::DocumentStart => {
+                self.documents += 1;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.awaiting_key() {
+                    if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                        *pending_key = Some(text);
+                    }
+                    self.record(mark);
+                    return;
+                }
+                self.record(mark);
+                let tag_suffix = tag.as_ref().map(|t| t.suffix.as_str());
+                let value = scalar_value(text, style, tag_suffix);
+                self.insert(value, anchor, mark);
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.awaiting_key() {
+                    self.fail("a sequence cannot be a mapping key".into(), mark);
+                    return;
+                }
+                self.record(mark);
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.awaiting_key() {
+                    self.fail("a mapping cannot be a mapping key".into(), mark);
+                    return;
+                }
+                self.record(mark);
+                self.stack.push(Frame::Map {
+                    map: Map::new(),
+                    pending_key: None,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { items, anchor }) = self.stack.pop() {
+                    self.insert(Value::Array(items), anchor, mark);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { map, anchor, .. }) = self.stack.pop() {
+                    self.insert(Value::Object(map), anchor, mark);
+                }
+            }
+            Event::Alias(id) => {
+                let Some(value) = self.anchors.get(&id).cloned() else {
+                    self.fail(format!("alias refers to unknown anchor {id}"), mark);
+                    return;
+                };
+                if self.awaiting_key() {
+                    match value {
+                        Value::String(key) => {
+                            if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                                *pending_key = Some(key);
+                            }
+                        }
+                        _ => self.fail("an alias used as a key must be a string".into(), mark),
+                    }
+                    return;
+                }
+                self.record(mark);
+                self.insert(value, 0, mark);
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+        }
+    }
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema: quoted scalars are strings; plain ones may be
+/// null, booleans or numbers.
+fn scalar_value(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("str") => return Value::String(text),
+        Some("null") => return Value::Null,
+        Some("bool") => return Value::Bool(matches!(text.as_str(), "true" | "True" | "TRUE")),
+        _ => {}
+    }
+    if style != TScalarStyle::Plain {
+        return Value::String(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(number) = parse_number(&text) {
+        return Value::Number(number);
+    }
+    Value::String(text)
+}
+
+fn parse_number(text: &str) -> Option<Number> {
+    let bytes = text.as_bytes();
+    let first = *bytes.first()?;
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Number::from);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Number::from);
+    }
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    let is_int = {
+        let body = digits.strip_prefix('-').unwrap_or(digits);
+        !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit())
+    };
+    if is_int {
+        if let Ok(v) = digits.parse::<i64>() {
+            return Some(Number::from(v));
+        }
+        if let Ok(v) = digits.parse::<u64>() {
+            return Some(Number::from(v));
+        }
+    }
+    // A float per the core schema: digits with a dot and/or exponent (no inf/nan in JSON).
+    let float_like = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits.bytes().any(|b| b.is_ascii_digit());
+    if float_like {
+        if let Ok(v) = digits.parse::<f64>() {
+            return Number::from_f64(v);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_scalars_follow_the_core_schema() {
+        let doc = parse_text(
+            "t.yaml",
+            "a: 200\nb: '200'\nc: true\nd: ~\ne: 1.5\nf: 3.0.3\ng: 0x1F\nh: -7\n",
+        )
+        .unwrap();
+        assert_eq!(
+            doc.value,
+            serde_json::json!({"a": 200, "b": "200", "c": true, "d": null, "e": 1.5, "f": "3.0.3", "g": 31, "h": -7})
+        );
+    }
+
+    #[test]
+    fn numeric_keys_become_strings() {
+        let doc = parse_text("t.yaml", "responses:\n  200:\n    description: ok\n").unwrap();
+        assert_eq!(doc.value["responses"]["200"]["description"], "ok");
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_resolve() {
+        let text = "base: &b {x: 1, y: 2}\nuse: *b\nmerged:\n  <<: *b\n  y: 3\n";
+        let doc = parse_text("t.yaml", text).unwrap();
+        assert_eq!(doc.value["use"], serde_json::json!({"x": 1, "y": 2}));
+        assert_eq!(doc.value["merged"], serde_json::json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn positions_are_indexed_by_pointer() {
+        let text = "openapi: 3.0.3\npaths:\n  /a/{b}:\n    get:\n      operationId: x\n";
+        let doc = parse_text("t.yaml", text).unwrap();
+        let loc = doc.locate("/paths/~1a~1{b}/get/operationId").unwrap();
+        assert_eq!(loc.line, 5);
+        // An unknown child falls back to its nearest known ancestor.
+        let loc = doc.locate("/paths/~1a~1{b}/get/nothing/here").unwrap();
+        assert_eq!(loc.line, 4);
+    }
+
+    #[test]
+    fn json_positions_come_from_the_same_index() {
+        let text = "{\n  \"openapi\": \"3.0.3\",\n  \"paths\": {\n    \"/x\": {}\n  }\n}\n";
+        let doc = parse_text("t.json", text).unwrap();
+        assert_eq!(doc.locate("/paths/~1x").unwrap().line, 4);
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = parse_text("bad.yaml", "a:\n  b: [1, 2\nc: 3\n").unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert!(d.location.is_some(), "{d}");
+        assert!(d.message.starts_with("invalid YAML"), "{d}");
+        let err = parse_text("bad.json", "{\"a\": }").unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.location.unwrap().line, 1);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_a_pointer() {
+        let err = parse_text("d.yaml", "paths:\n  /a: {}\n  /a: {}\n").unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert!(d.message.contains("duplicate key `/a`"), "{d}");
+        assert_eq!(d.location.unwrap().line, 3);
+    }
+
+    #[test]
+    fn empty_and_non_mapping_documents_are_errors() {
+        assert!(parse_text("e.yaml", "").is_err());
+        let doc = parse_text("s.yaml", "just a string").unwrap();
+        let err = to_openapi(&doc).unwrap_err();
+        assert!(err.to_string().contains("must be a mapping"));
+    }
+
+    #[test]
+    fn wrong_versions_are_named() {
+        for (text, needle) in [
+            ("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "3.1.0 is not supported"),
+            ("swagger: '2.0'\n", "Swagger 2.0"),
+            ("info: {}\n", "missing `openapi`"),
+            ("openapi: 2.5.0\n", "unsupported OpenAPI version"),
+        ] {
+            let doc = parse_text("v.yaml", text).unwrap();
+            let err = to_openapi(&doc).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn structural_errors_name_the_pointer_and_line() {
+        let text = "openapi: 3.0.3\ninfo:\n  title: t\n  version: '1'\npaths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: 5\n";
+        let doc = parse_text("s.yaml", text).unwrap();
+        let err = to_openapi(&doc).unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert!(d.pointer.starts_with("/paths/~1x/get/responses/200"), "{d}");
+        assert!(d.location.is_some(), "{d}");
+    }
+}

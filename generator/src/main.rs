@@ -1,0 +1,205 @@
+//! The `clientgen` command line: a thin front end over the library's `generate`.
+//!
+//! Exit codes: 0 success, 1 a problem in the input (or drift, for `check`), 2 bad usage.
+
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use clientgen::{Diagnostics, RuntimeDependency, Settings};
+
+#[derive(Parser)]
+#[command(name = "clientgen", version, about = "Typed async Rust clients from OpenAPI 3.0 descriptions")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every spec/*.yaml into generated/<name>-client, or one spec into --out.
+    Generate {
+        /// One spec (YAML or JSON) to generate instead of the repository's spec/ directory.
+        #[arg(long, requires_all = ["out", "crate_name"])]
+        spec: Option<PathBuf>,
+        /// The directory the crate is written to.
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+        /// The package name of the generated crate.
+        #[arg(long, requires = "spec")]
+        crate_name: Option<String>,
+        /// The repository root (default: found from the current directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Exit 1 with a diff when generated/ differs from what `generate` would write.
+    Check {
+        /// The repository root (default: found from the current directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate {
+            spec: Some(spec),
+            out: Some(out),
+            crate_name: Some(name),
+            ..
+        } => generate_one(&spec, &out, &name),
+        Command::Generate { root, .. } => find_root(root).and_then(|root| generate_all(&root)),
+        Command::Check { root } => find_root(root).and_then(|root| check_all(&root)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The directory holding `spec/` and `generated/`: the given one, or the nearest ancestor of the
+/// current directory that has `spec/`.
+fn find_root(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(root) = given {
+        return Ok(root);
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("error: current directory: {e}"))?;
+    cwd.ancestors()
+        .find(|dir| dir.join("spec").is_dir() && dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            "error: no spec/ directory here or above: run from the repository, or pass --root"
+                .to_string()
+        })
+}
+
+/// The repository's specs, sorted, with their crate names (`spec/x.yaml` -> `x-client`).
+fn repo_specs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let dir = root.join("spec");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("error: {}: {e}", dir.display()))?;
+    let mut specs: Vec<(PathBuf, String)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter_map(|p| {
+            let stem = p.file_stem()?.to_str()?.to_string();
+            Some((p, format!("{stem}-client")))
+        })
+        .collect();
+    specs.sort();
+    if specs.is_empty() {
+        return Err(format!("error: no *.yaml spec in {}", dir.display()));
+    }
+    Ok(specs)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("error: {}: {e}", path.display()))
+}
+
+fn report(ds: &Diagnostics) {
+    for d in ds.iter() {
+        eprintln!("{d}");
+    }
+}
+
+fn repo_crate(root: &Path, spec: &Path, name: &str) -> Result<clientgen::GeneratedCrate, String> {
+    let label = format!("spec/{}", spec.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+    let text = read(&root.join(&label))?;
+    let settings = Settings::new(name, label.clone());
+    let generated = clientgen::generate(&text, &settings).map_err(|ds| {
+        format!("{ds}\nerror: {label}: {} error(s); nothing was written", ds.errors().count())
+    })?;
+    report(&generated.warnings);
+    Ok(generated)
+}
+
+fn generate_all(root: &Path) -> Result<(), String> {
+    for (spec, name) in repo_specs(root)? {
+        let generated = repo_crate(root, &spec, &name)?;
+        let out = root.join("generated").join(&name);
+        let written = clientgen::write::write_if_changed(&out, &generated.files)
+            .map_err(|e| format!("error: {e}"))?;
+        println!(
+            "{name}: {} file(s) written, {} unchanged",
+            written.len(),
+            generated.files.len() - written.len()
+        );
+    }
+    Ok(())
+}
+
+fn check_all(root: &Path) -> Result<(), String> {
+    let mut drifted = Vec::new();
+    for (spec, name) in repo_specs(root)? {
+        let generated = repo_crate(root, &spec, &name)?;
+        let out = root.join("generated").join(&name);
+        for drift in clientgen::write::check(&out, &generated.files) {
+            print!("{}", drift.diff);
+            drifted.push(drift.path);
+        }
+    }
+    if drifted.is_empty() {
+        println!("generated/ is up to date with spec/");
+        Ok(())
+    } else {
+        Err(format!(
+            "error: {} generated file(s) differ from spec/: run `{}` and commit the result",
+            drifted.len(),
+            clientgen::REGENERATE_COMMAND
+        ))
+    }
+}
+
+fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+    let text = read(spec)?;
+    let runtime_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
+    let runtime = relative_path(out, &runtime_dir)
+        .map(|p| RuntimeDependency::Path(p.to_string_lossy().into_owned()))
+        .unwrap_or(RuntimeDependency::Registry);
+    let settings = Settings::new(name, spec.display().to_string())
+        .with_runtime(runtime)
+        .with_standalone(true)
+        .with_regenerate_command(format!(
+            "clientgen generate --spec {} --out {} --crate-name {name}",
+            spec.display(),
+            out.display()
+        ));
+    let generated = clientgen::generate(&text, &settings).map_err(|ds| {
+        format!(
+            "{ds}\nerror: {}: {} error(s); nothing was written",
+            spec.display(),
+            ds.errors().count()
+        )
+    })?;
+    report(&generated.warnings);
+    let written = clientgen::write::write_if_changed(out, &generated.files)
+        .map_err(|e| format!("error: {e}"))?;
+    println!("{name}: {} file(s) written to {}", written.len(), out.display());
+    Ok(())
+}
+
+/// `to` relative to `from` (both made absolute), or `None` if they share no root.
+fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
+    let from = std::fs::canonicalize(from).ok()?;
+    let to = std::fs::canonicalize(to).ok()?;
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    Some(out)
+}

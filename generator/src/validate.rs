@@ -1,0 +1,284 @@
+//! Validate stage: structural checks that must hold before lowering, all reported in one run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, Parameter, ReferenceOr};
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostics, Severity, pointer};
+use crate::load::SourceDoc;
+use crate::lower::synthesize_operation_id;
+
+/// Checks `spec` and returns every problem found (warnings included).
+pub fn validate(doc: &SourceDoc, spec: &OpenAPI) -> Diagnostics {
+    let mut ds = Diagnostics::new();
+    check_refs(doc, &doc.value, &mut String::new(), &mut ds);
+    check_operations(doc, spec, &mut ds);
+    ds
+}
+
+/// Every `$ref` is local (`#/...`) and resolves.
+fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnostics) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                let ref_at = format!("{at}/$ref");
+                if let Some(local) = reference.strip_prefix('#') {
+                    let decoded = percent_decode(local);
+                    if doc.value.pointer(&decoded).is_none() {
+                        ds.push(doc.diagnostic(
+                            Severity::Error,
+                            ref_at,
+                            format!("`$ref` `{reference}` does not resolve"),
+                        ));
+                    }
+                } else {
+                    ds.push(doc.diagnostic(
+                        Severity::Error,
+                        ref_at,
+                        format!(
+                            "external `$ref` `{reference}` is not supported: bundle the \
+                             description into one file first"
+                        ),
+                    ));
+                }
+            }
+            for (key, child) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&crate::diagnostic::escape_pointer_token(key));
+                check_refs(doc, child, at, ds);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                check_refs(doc, child, at, ds);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn template_params(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn path_param_names(spec: &OpenAPI, params: &[ReferenceOr<Parameter>]) -> BTreeSet<String> {
+    params
+        .iter()
+        .filter_map(|p| match p {
+            ReferenceOr::Item(p) => Some(p),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/parameters/")
+                .and_then(|n| spec.components.as_ref()?.parameters.get(n))
+                .and_then(|p| p.as_item()),
+        })
+        .filter_map(|p| match p {
+            Parameter::Path { parameter_data, .. } => Some(parameter_data.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn check_operations(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) {
+    let schemes: BTreeSet<&String> = spec
+        .components
+        .as_ref()
+        .map(|c| c.security_schemes.keys().collect())
+        .unwrap_or_default();
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let check_security = |reqs: &[openapiv3::SecurityRequirement], at: &str, ds: &mut Diagnostics| {
+        for (i, req) in reqs.iter().enumerate() {
+            for name in req.keys() {
+                if !schemes.contains(name) {
+                    ds.push(doc.diagnostic(
+                        Severity::Error,
+                        format!("{at}/{i}/{}", crate::diagnostic::escape_pointer_token(name)),
+                        format!("security scheme `{name}` is not defined in components.securitySchemes"),
+                    ));
+                }
+            }
+        }
+    };
+    if let Some(reqs) = &spec.security {
+        check_security(reqs, "/security", ds);
+    }
+    if spec.paths.paths.is_empty() {
+        ds.push(doc.diagnostic(
+            Severity::Warning,
+            "/paths",
+            "the description has no paths: the client will have no operations",
+        ));
+    }
+    for (path, item) in &spec.paths.paths {
+        let item_at = pointer(["paths", path.as_str()]);
+        if !path.starts_with('/') {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                item_at.clone(),
+                format!("path `{path}` must start with `/`"),
+            ));
+        }
+        let ReferenceOr::Item(item) = item else {
+            ds.push(doc.diagnostic(
+                Severity::Error,
+                item_at,
+                "a `$ref` path item is not supported: inline it",
+            ));
+            continue;
+        };
+        let in_template = template_params(path);
+        let item_params = path_param_names(spec, &item.parameters);
+        for (method, op) in item.iter() {
+            let op_at = format!("{item_at}/{method}");
+            let id = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| synthesize_operation_id(method, path));
+            if op.operation_id.is_none() {
+                ds.push(doc.diagnostic(
+                    Severity::Warning,
+                    op_at.clone(),
+                    format!("no operationId: using `{id}`, made from the method and path"),
+                ));
+            } else if !id.chars().any(|c| c.is_ascii_alphanumeric()) {
+                ds.push(doc.diagnostic(
+                    Severity::Error,
+                    format!("{op_at}/operationId"),
+                    format!("operationId `{id}` has no letter or digit to make a method name from"),
+                ));
+            }
+            if let Some(first) = seen_ids.get(&id) {
+                ds.push(doc.diagnostic(
+                    Severity::Error,
+                    format!("{op_at}/operationId"),
+                    format!("operationId `{id}` is also used at {first}"),
+                ));
+            } else {
+                seen_ids.insert(id.clone(), op_at.clone());
+            }
+            let mut declared = item_params.clone();
+            declared.extend(path_param_names(spec, &op.parameters));
+            for name in &in_template {
+                if !declared.contains(name) {
+                    ds.push(doc.diagnostic(
+                        Severity::Error,
+                        op_at.clone(),
+                        format!("path template variable `{{{name}}}` has no `in: path` parameter"),
+                    ));
+                }
+            }
+            for name in &declared {
+                if !in_template.contains(name) {
+                    ds.push(doc.diagnostic(
+                        Severity::Error,
+                        op_at.clone(),
+                        format!("path parameter `{name}` does not appear in the path `{path}`"),
+                    ));
+                }
+            }
+            if let Some(reqs) = &op.security {
+                check_security(reqs, &format!("{op_at}/security"), ds);
+            }
+            let successes: Vec<_> = op
+                .responses
+                .responses
+                .iter()
+                .filter(|(code, _)| match code {
+                    openapiv3::StatusCode::Code(c) => (200..300).contains(c),
+                    openapiv3::StatusCode::Range(r) => *r == 2,
+                })
+                .collect();
+            if successes.is_empty() && op.responses.default.is_none() {
+                ds.push(doc.diagnostic(
+                    Severity::Warning,
+                    format!("{op_at}/responses"),
+                    "no 2xx response is documented: a success returns no typed body",
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{parse_text, to_openapi};
+
+    fn diagnostics(text: &str) -> Diagnostics {
+        let doc = parse_text("v.yaml", text).unwrap();
+        let spec = to_openapi(&doc).unwrap();
+        validate(&doc, &spec)
+    }
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+    #[test]
+    fn reports_every_problem_in_one_run() {
+        let text = format!(
+            "{HEAD}paths:\n  /a/{{id}}:\n    get:\n      operationId: same\n      responses:\n        '200': {{description: ok}}\n  /b:\n    get:\n      operationId: same\n      security: [{{nope: []}}]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Missing'}}\n"
+        );
+        let ds = diagnostics(&text);
+        let all = ds.to_string();
+        assert!(all.contains("`{id}` has no `in: path` parameter"), "{all}");
+        assert!(all.contains("operationId `same` is also used at /paths/~1a~1{id}/get"), "{all}");
+        assert!(all.contains("security scheme `nope` is not defined"), "{all}");
+        assert!(all.contains("`#/components/schemas/Missing` does not resolve"), "{all}");
+        assert!(ds.errors().count() >= 4, "{all}");
+        // Lines are known for each of them.
+        assert!(ds.errors().all(|d| d.location.is_some()), "{all}");
+    }
+
+    #[test]
+    fn external_refs_and_missing_ids_are_named() {
+        let text = format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: 'other.yaml#/X'}}\n"
+        );
+        let ds = diagnostics(&text);
+        let all = ds.to_string();
+        assert!(all.contains("external `$ref` `other.yaml#/X`"), "{all}");
+        assert!(all.contains("no operationId: using `get_x`"), "{all}");
+    }
+
+    #[test]
+    fn template_params_are_found() {
+        assert_eq!(template_params("/a/{b}/c/{d}"), vec!["b", "d"]);
+        assert!(template_params("/a").is_empty());
+        assert_eq!(percent_decode("/components/schemas/a%20b"), "/components/schemas/a b");
+    }
+}

@@ -1,0 +1,612 @@
+//! Error types: raw error responses, failures without a response, and the trait generated
+//! per-operation error enums implement.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::retry::{default_is_retryable, parse_retry_after};
+
+/// The most bytes of an error response body that are read (1 MiB); the rest is discarded
+/// unread.
+pub const MAX_ERROR_BODY_BYTES: usize = 1 << 20;
+
+/// How many bytes of a body error messages quote.
+const PREVIEW_BYTES: usize = 200;
+
+/// A response that did not match the operation's success response, with its body read up to
+/// a limit.
+#[derive(Clone)]
+pub struct RawResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, or its first bytes if `truncated`.
+    pub body: Bytes,
+    /// Whether the body was longer than the limit and cut.
+    pub truncated: bool,
+}
+
+impl RawResponse {
+    /// The wait the `Retry-After` header asks for, relative to `now` for an HTTP-date.
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        retry_after_header(&self.headers, now)
+    }
+
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn text_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("body_start", &preview(&self.body))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
+
+/// The wait a `Retry-After` header in `headers` asks for.
+pub fn retry_after_header(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|value| parse_retry_after(value, now))
+}
+
+/// The wait a JSON body gives at `pointer` (an `x-retry-after` JSON pointer): a non-negative
+/// number of seconds, or a string holding one.
+pub fn retry_after_from_body<T: Serialize + ?Sized>(body: &T, pointer: &str) -> Option<Duration> {
+    let value = serde_json::to_value(body).ok()?;
+    let seconds = match value.pointer(pointer)? {
+        serde_json::Value::Number(n) => n.as_f64()?,
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    if seconds.is_finite() && seconds >= 0.0 {
+        Duration::try_from_secs_f64(seconds).ok()
+    } else {
+        None
+    }
+}
+
+/// Reads a response's body, keeping at most `limit` bytes.
+///
+/// The body is read chunk by chunk; once `limit` bytes are held the rest is not read (the
+/// connection is dropped) and `truncated` is set.
+pub async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<RawResponse, TransportError> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let hint = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+        .min(limit);
+    let mut body = BytesMut::with_capacity(hint);
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await.map_err(TransportError::from)? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(RawResponse {
+        status,
+        headers,
+        body: body.freeze(),
+        truncated,
+    })
+}
+
+/// Decodes a JSON body.
+///
+/// An empty (or whitespace-only) body decodes as JSON `null`, so it is accepted for `()` and
+/// `Option<_>`; for any other type it is an [`InvalidBody`] carrying the parser's
+/// "EOF while parsing" error.
+// `InvalidBody` keeps the whole response for diagnostics; error paths are cold, so its size
+// is not worth an extra allocation.
+#[allow(clippy::result_large_err)]
+pub fn decode_json<B: DeserializeOwned>(raw: &RawResponse) -> Result<B, InvalidBody> {
+    match serde_json::from_slice::<B>(&raw.body) {
+        Ok(value) => Ok(value),
+        Err(source) => {
+            if raw.body.iter().all(u8::is_ascii_whitespace)
+                && let Ok(value) = serde_json::from_value::<B>(serde_json::Value::Null)
+            {
+                return Ok(value);
+            }
+            Err(InvalidBody {
+                status: Some(raw.status),
+                headers: Some(raw.headers.clone()),
+                body: raw.body.clone(),
+                source,
+            })
+        }
+    }
+}
+
+/// Typed headers of an error response that declares none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoHeaders;
+
+/// The payload of a documented error response: status, headers, decoded body, and the
+/// response's declared headers (`H`) if the generator extracted any.
+#[derive(Debug, Clone)]
+pub struct ErrorResponse<B, H = NoHeaders> {
+    /// The status.
+    pub status: StatusCode,
+    /// All response headers.
+    pub headers: HeaderMap,
+    /// The decoded body.
+    pub body: B,
+    /// The response's declared headers, typed.
+    pub typed_headers: H,
+}
+
+impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
+    /// Decodes `raw`'s body as `B`.
+    #[allow(clippy::result_large_err)]
+    pub fn from_raw(raw: RawResponse) -> Result<Self, InvalidBody> {
+        let body = decode_json(&raw)?;
+        Ok(Self {
+            status: raw.status,
+            headers: raw.headers,
+            body,
+            typed_headers: NoHeaders,
+        })
+    }
+}
+
+impl<B, H> ErrorResponse<B, H> {
+    /// Replaces the typed headers.
+    pub fn with_typed_headers<H2>(self, typed_headers: H2) -> ErrorResponse<B, H2> {
+        ErrorResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            typed_headers,
+        }
+    }
+
+    /// The wait the `Retry-After` header asks for (HTTP-dates relative to the system time).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after_header(&self.headers, SystemTime::now())
+    }
+}
+
+/// A body that could not be decoded as the documented type.
+#[derive(Debug)]
+pub struct InvalidBody {
+    /// The status, if known (progenitor does not report it for success bodies).
+    pub status: Option<StatusCode>,
+    /// The headers, if known.
+    pub headers: Option<HeaderMap>,
+    /// The body (at most [`MAX_ERROR_BODY_BYTES`] for error responses).
+    pub body: Bytes,
+    /// The decoding error.
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for InvalidBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid response body")?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        write!(f, ": {}", self.source)?;
+        if self.body.is_empty() {
+            f.write_str("; the body is empty")
+        } else {
+            write!(f, "; body starts with: {}", preview(&self.body))
+        }
+    }
+}
+
+impl StdError for InvalidBody {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The first bytes of a body, as text.
+fn preview(body: &[u8]) -> String {
+    let end = body.len().min(PREVIEW_BYTES);
+    let mut text = String::from_utf8_lossy(&body[..end]).into_owned();
+    if body.len() > PREVIEW_BYTES {
+        text.push('…');
+    }
+    text
+}
+
+/// The broad kind of a [`TransportError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (refused, DNS, TLS): the request was not sent.
+    Connect,
+    /// The attempt timed out.
+    Timeout,
+    /// The body could not be sent or read.
+    Body,
+    /// Anything else, such as a connection closed before the response arrived.
+    Other,
+}
+
+/// An HTTP-level failure without a usable response.
+///
+/// The URL inside the underlying error has its query, fragment and user info removed, since a
+/// query may carry an API key.
+#[derive(Debug)]
+pub struct TransportError {
+    inner: reqwest::Error,
+}
+
+impl TransportError {
+    /// Whether the same call might succeed if repeated: everything but invalid requests and
+    /// redirect errors (see [`default_is_retryable`]).
+    pub fn is_retryable(&self) -> bool {
+        !self.is_builder_or_redirect()
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        if self.inner.is_connect() {
+            TransportErrorKind::Connect
+        } else if self.inner.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if self.inner.is_body() || self.inner.is_decode() {
+            TransportErrorKind::Body
+        } else {
+            TransportErrorKind::Other
+        }
+    }
+
+    /// Whether the request may have reached the server: false only for connect errors.
+    pub fn was_sent(&self) -> bool {
+        self.kind() != TransportErrorKind::Connect
+    }
+
+    /// Whether the request could not be built or a redirect failed (too many redirects):
+    /// failures that repeating will not fix.
+    pub(crate) fn is_builder_or_redirect(&self) -> bool {
+        self.inner.is_builder() || self.inner.is_redirect()
+    }
+
+    /// The underlying error.
+    pub fn inner(&self) -> &reqwest::Error {
+        &self.inner
+    }
+}
+
+impl From<reqwest::Error> for TransportError {
+    fn from(mut inner: reqwest::Error) -> Self {
+        if let Some(url) = inner.url_mut() {
+            url.set_query(None);
+            url.set_fragment(None);
+            let _ = url.set_password(None);
+            let _ = url.set_username("");
+        }
+        Self { inner }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind() {
+            TransportErrorKind::Connect => "connection failed, request not sent",
+            TransportErrorKind::Timeout => "request timed out",
+            TransportErrorKind::Body => "request or response body failed",
+            TransportErrorKind::Other => "request failed",
+        };
+        write!(f, "{what}: {}", self.inner)?;
+        // reqwest's message is generic ("error sending request"); name the root cause.
+        let mut cause = self.inner.source();
+        let mut last = None;
+        while let Some(c) = cause {
+            last = Some(c);
+            cause = c.source();
+        }
+        if let Some(root) = last {
+            write!(f, " ({root})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.inner)
+    }
+}
+
+/// The overall call deadline passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineExceeded {
+    /// The operation.
+    pub operation_id: &'static str,
+    /// Time from the start of the call.
+    pub elapsed: Duration,
+    /// Attempts started, including one cancelled by the deadline.
+    pub attempts: u32,
+}
+
+impl fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} did not complete within its deadline ({:.3} s elapsed, {} attempt{})",
+            self.operation_id,
+            self.elapsed.as_secs_f64(),
+            self.attempts,
+            if self.attempts == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl StdError for DeadlineExceeded {}
+
+/// A call that failed without a response to hand to
+/// [`OperationError::from_response`].
+#[derive(Debug)]
+pub enum Failure {
+    /// The HTTP exchange failed.
+    Transport(TransportError),
+    /// The request could not be built (for example an invalid parameter value).
+    InvalidRequest(String),
+    /// A success body could not be decoded.
+    InvalidBody(InvalidBody),
+    /// The overall call deadline passed.
+    DeadlineExceeded(DeadlineExceeded),
+}
+
+impl Failure {
+    /// Whether this failure might go away if the call were repeated (see
+    /// [`default_is_retryable`]).
+    pub fn is_retryable(&self) -> bool {
+        default_is_retryable(None, Some(self))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Transport(e) => fmt::Display::fmt(e, f),
+            Failure::InvalidRequest(msg) => write!(f, "invalid request: {msg}"),
+            Failure::InvalidBody(e) => fmt::Display::fmt(e, f),
+            Failure::DeadlineExceeded(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl StdError for Failure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Failure::Transport(e) => e.source(),
+            Failure::InvalidRequest(_) => None,
+            Failure::InvalidBody(e) => e.source(),
+            Failure::DeadlineExceeded(_) => None,
+        }
+    }
+}
+
+/// The error type of one operation, generated as an enum with a variant per documented error
+/// response plus variants for undocumented responses and [`Failure`]s.
+pub trait OperationError: StdError + Send + Sync + Sized + 'static {
+    /// Builds the error from a response that did not match the success response: picks the
+    /// variant by status and decodes the body. Also receives unexpected 2xx/3xx responses.
+    fn from_response(response: RawResponse) -> Self;
+
+    /// Builds the error from a failure without a response.
+    fn from_failure(failure: Failure) -> Self;
+
+    /// The response status, if there was a response.
+    fn status(&self) -> Option<StatusCode>;
+
+    /// How long the server asked the client to wait (`Retry-After` header, else a documented
+    /// body field), if it did.
+    fn retry_after(&self) -> Option<Duration>;
+
+    /// Whether the error is transient (see [`default_is_retryable`]).
+    fn is_retryable(&self) -> bool;
+}
+
+/// An operation error without typed variants: the raw response or the failure.
+///
+/// Useful for operations that document no error responses, and in tests.
+#[derive(Debug)]
+pub enum UntypedError {
+    /// A response that did not match the success response.
+    Response(RawResponse),
+    /// A failure without a response.
+    Failure(Failure),
+}
+
+impl fmt::Display for UntypedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UntypedError::Response(raw) => {
+                write!(f, "unexpected response: HTTP {}", raw.status)?;
+                if !raw.body.is_empty() {
+                    write!(f, ": {}", preview(&raw.body))?;
+                }
+                Ok(())
+            }
+            UntypedError::Failure(failure) => fmt::Display::fmt(failure, f),
+        }
+    }
+}
+
+impl StdError for UntypedError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            UntypedError::Response(_) => None,
+            UntypedError::Failure(failure) => failure.source(),
+        }
+    }
+}
+
+impl OperationError for UntypedError {
+    fn from_response(response: RawResponse) -> Self {
+        UntypedError::Response(response)
+    }
+
+    fn from_failure(failure: Failure) -> Self {
+        UntypedError::Failure(failure)
+    }
+
+    fn status(&self) -> Option<StatusCode> {
+        match self {
+            UntypedError::Response(raw) => Some(raw.status),
+            UntypedError::Failure(_) => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            UntypedError::Response(raw) => raw.retry_after(SystemTime::now()),
+            UntypedError::Failure(_) => None,
+        }
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            UntypedError::Response(raw) => default_is_retryable(Some(raw.status), None),
+            UntypedError::Failure(failure) => failure.is_retryable(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn raw(status: u16, body: &'static [u8]) -> RawResponse {
+        RawResponse {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+            truncated: false,
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Problem {
+        message: String,
+    }
+
+    #[test]
+    fn decode_json_variants() {
+        let p: Problem = decode_json(&raw(400, br#"{"message":"bad"}"#)).unwrap();
+        assert_eq!(p.message, "bad");
+        let () = decode_json(&raw(204, b"")).unwrap();
+        let none: Option<Problem> = decode_json(&raw(204, b"  ")).unwrap();
+        assert!(none.is_none());
+        let err = decode_json::<Problem>(&raw(400, b"")).unwrap_err();
+        assert_eq!(err.status, Some(StatusCode::BAD_REQUEST));
+        assert!(err.to_string().contains("EOF"), "{err}");
+    }
+
+    #[test]
+    fn invalid_body_display() {
+        let long = "x".repeat(1000);
+        let body = format!("{{\"message\": 5, \"pad\": \"{long}\"}}");
+        let source = serde_json::from_slice::<Problem>(body.as_bytes()).unwrap_err();
+        let err = InvalidBody {
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            headers: None,
+            body: Bytes::from(body),
+            source,
+        };
+        let text = err.to_string();
+        assert!(text.contains("422"), "{text}");
+        assert!(text.contains("line 1 column"), "{text}");
+        assert!(text.contains("{\"message\": 5"), "{text}");
+        assert!(text.len() < 450, "{}", text.len());
+        assert!(err.source().is_some());
+    }
+
+    #[test]
+    fn invalid_body_preview_is_lossy() {
+        let body = Bytes::from_static(b"\xff\xfe not json");
+        let source = serde_json::from_slice::<Problem>(&body).unwrap_err();
+        let err = InvalidBody {
+            status: None,
+            headers: None,
+            body,
+            source,
+        };
+        assert!(err.to_string().contains("not json"));
+    }
+
+    #[test]
+    fn retry_after_from_body_pointer() {
+        let body = serde_json::json!({"retry_after": 3, "s": "2.5", "neg": -1, "no": true});
+        assert_eq!(
+            retry_after_from_body(&body, "/retry_after"),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after_from_body(&body, "/s"),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(retry_after_from_body(&body, "/neg"), None);
+        assert_eq!(retry_after_from_body(&body, "/no"), None);
+        assert_eq!(retry_after_from_body(&body, "/missing"), None);
+    }
+
+    #[test]
+    fn raw_response_helpers() {
+        let mut r = raw(429, b"slow \xffdown");
+        r.headers.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(
+            r.retry_after(SystemTime::now()),
+            Some(Duration::from_secs(7))
+        );
+        assert!(r.text_lossy().starts_with("slow"));
+        let e = UntypedError::from_response(r);
+        assert!(e.is_retryable());
+        assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn error_response_from_raw() {
+        let e: ErrorResponse<Problem> =
+            ErrorResponse::from_raw(raw(404, br#"{"message":"nope"}"#)).unwrap();
+        assert_eq!(e.body.message, "nope");
+        assert_eq!(e.typed_headers, NoHeaders);
+        let e = e.with_typed_headers(5u8);
+        assert_eq!(e.typed_headers, 5);
+    }
+
+    #[test]
+    fn deadline_display() {
+        let d = DeadlineExceeded {
+            operation_id: "createJob",
+            elapsed: Duration::from_millis(1500),
+            attempts: 2,
+        };
+        assert_eq!(
+            d.to_string(),
+            "createJob did not complete within its deadline (1.500 s elapsed, 2 attempts)"
+        );
+    }
+}

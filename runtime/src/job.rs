@@ -1,0 +1,651 @@
+//! Asynchronous jobs: a handle on a submitted job that polls its status operation until a
+//! terminal state.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::Stream;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::config::ClientConfig;
+use crate::error::OperationError;
+
+/// How to read a job's state from its status body (from the spec's `x-job`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSpec {
+    /// States that mean "poll again".
+    pub pending: &'static [&'static str],
+    /// Terminal states that mean success.
+    pub succeeded: &'static [&'static str],
+    /// Terminal states that mean failure.
+    pub failed: &'static [&'static str],
+    /// JSON pointer to the state in the status body.
+    pub state_pointer: &'static str,
+    /// JSON pointer to a progress number (0 to 100) in the status body.
+    pub progress_pointer: Option<&'static str>,
+    /// JSON pointer to a human-readable failure message in the status body.
+    pub error_pointer: Option<&'static str>,
+    /// Whether states are compared ignoring ASCII case.
+    pub case_insensitive: bool,
+}
+
+impl JobSpec {
+    /// The phase a state means. A state in none of the lists is pending, so that a state the
+    /// vendor adds later does not break waiting.
+    pub fn phase_of(&self, state: &str) -> JobPhase {
+        let matches = |list: &[&str]| {
+            list.iter().any(|s| {
+                if self.case_insensitive {
+                    s.eq_ignore_ascii_case(state)
+                } else {
+                    *s == state
+                }
+            })
+        };
+        if matches(self.succeeded) {
+            JobPhase::Succeeded
+        } else if matches(self.failed) {
+            JobPhase::Failed
+        } else {
+            JobPhase::Pending
+        }
+    }
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobPhase {
+    /// Not finished (including states the spec does not list).
+    Pending,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with a failure.
+    Failed,
+}
+
+impl JobPhase {
+    /// Whether the job has finished.
+    pub fn is_terminal(self) -> bool {
+        self != JobPhase::Pending
+    }
+}
+
+/// A kind of job of a generated client: how to poll its status and read its state.
+pub trait JobKind: Send + Sync + 'static {
+    /// The generated client.
+    type Client: Send + Sync;
+    /// The status operation's success body.
+    type Status: Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + fmt::Debug;
+    /// The status operation's error.
+    type Error: OperationError;
+    /// How to read the state.
+    const SPEC: JobSpec;
+    /// The client's configuration (for its clock).
+    fn config(client: &Self::Client) -> &ClientConfig;
+    /// Calls the status operation once.
+    fn poll<'a>(client: &'a Self::Client, job_id: &'a str) -> PollFuture<'a, Self>;
+}
+
+/// The future returned by [`JobKind::poll`]: one status call.
+pub type PollFuture<'a, K> = Pin<
+    Box<dyn Future<Output = Result<<K as JobKind>::Status, <K as JobKind>::Error>> + Send + 'a>,
+>;
+
+/// One item of [`JobHandle::updates`]: an update, or the error that ended waiting.
+pub type UpdateResult<K> = Result<
+    JobUpdate<<K as JobKind>::Status>,
+    JobError<<K as JobKind>::Error, <K as JobKind>::Status>,
+>;
+
+/// One status poll, interpreted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobUpdate<S> {
+    /// The state as reported.
+    pub state: String,
+    /// What the state means.
+    pub phase: JobPhase,
+    /// Progress from 0 to 100, if the spec has a progress pointer and the body a number there.
+    pub progress: Option<f64>,
+    /// The failure message at the spec's error pointer, if any.
+    pub message: Option<String>,
+    /// The status body.
+    pub status: S,
+}
+
+/// Why waiting for a job ended without success.
+#[derive(Debug)]
+pub enum JobError<E, S> {
+    /// The job reached a failed state.
+    Failed {
+        /// The job.
+        job_id: String,
+        /// The failed state.
+        state: String,
+        /// The message at the spec's error pointer, if any.
+        message: Option<String>,
+        /// The last status body.
+        status: Box<S>,
+    },
+    /// The wait deadline passed before a terminal state.
+    DeadlineExceeded {
+        /// The job, which may still be running: keep the id to resume.
+        job_id: String,
+        /// Time spent waiting.
+        elapsed: Duration,
+        /// The last state seen, if any poll succeeded.
+        last_state: Option<String>,
+    },
+    /// A status poll failed with an error that is not transient.
+    Poll {
+        /// The job.
+        job_id: String,
+        /// The status operation's error.
+        source: E,
+    },
+    /// The status body has no state at the spec's pointer.
+    MissingState {
+        /// The job.
+        job_id: String,
+        /// The pointer.
+        pointer: String,
+    },
+}
+
+impl<E, S> JobError<E, S> {
+    /// The job's id.
+    pub fn job_id(&self) -> &str {
+        match self {
+            JobError::Failed { job_id, .. }
+            | JobError::DeadlineExceeded { job_id, .. }
+            | JobError::Poll { job_id, .. }
+            | JobError::MissingState { job_id, .. } => job_id,
+        }
+    }
+}
+
+impl<E: fmt::Display, S> fmt::Display for JobError<E, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Failed {
+                job_id,
+                state,
+                message,
+                ..
+            } => {
+                write!(f, "job {job_id} failed with state {state}")?;
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            JobError::DeadlineExceeded {
+                job_id,
+                elapsed,
+                last_state,
+            } => {
+                write!(
+                    f,
+                    "job {job_id} did not finish within {:.3} s",
+                    elapsed.as_secs_f64()
+                )?;
+                match last_state {
+                    Some(state) => write!(f, " (last state: {state})"),
+                    None => f.write_str(" (no state seen)"),
+                }
+            }
+            JobError::Poll { job_id, source } => {
+                write!(f, "polling job {job_id} failed: {source}")
+            }
+            JobError::MissingState { job_id, pointer } => {
+                write!(f, "the status of job {job_id} has no state at {pointer}")
+            }
+        }
+    }
+}
+
+impl<E, S> StdError for JobError<E, S>
+where
+    E: StdError + 'static,
+    S: fmt::Debug,
+{
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            JobError::Poll { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// How long and how often to poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitOptions {
+    deadline: Duration,
+    initial_interval: Duration,
+    max_interval: Duration,
+    multiplier: f64,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(3600),
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(30),
+            multiplier: 1.5,
+        }
+    }
+}
+
+impl WaitOptions {
+    /// Sets how long to wait in total. Default 1 hour.
+    ///
+    /// A poll already running at the deadline is bounded by the status operation's own call
+    /// timeout.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets the wait after the first poll. Default 1 s.
+    pub fn with_initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// Sets the longest wait between polls. Default 30 s.
+    pub fn with_max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// Sets the factor by which the wait grows after each poll (values below 1 or not finite
+    /// are treated as 1). Default 1.5.
+    pub fn with_multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = multiplier;
+        self
+    }
+
+    /// How long to wait in total.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The wait after the first poll.
+    pub fn initial_interval(&self) -> Duration {
+        self.initial_interval
+    }
+
+    /// The longest wait between polls.
+    pub fn max_interval(&self) -> Duration {
+        self.max_interval
+    }
+
+    /// The growth factor.
+    pub fn multiplier(&self) -> f64 {
+        self.multiplier
+    }
+
+    fn next_interval(&self, interval: Duration) -> Duration {
+        let multiplier = if self.multiplier.is_finite() && self.multiplier >= 1.0 {
+            self.multiplier
+        } else {
+            1.0
+        };
+        Duration::try_from_secs_f64(interval.as_secs_f64() * multiplier)
+            .unwrap_or(self.max_interval)
+            .min(self.max_interval)
+    }
+}
+
+/// A submitted job, identified by its id. Created by a generated submit method, or with
+/// [`JobHandle::new`] to resume a job whose id was stored.
+pub struct JobHandle<'c, K: JobKind> {
+    client: &'c K::Client,
+    id: String,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K: JobKind> Clone for JobHandle<'_, K> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            id: self.id.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K: JobKind> fmt::Debug for JobHandle<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobHandle")
+            .field("kind", &std::any::type_name::<K>())
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl<'c, K: JobKind> JobHandle<'c, K> {
+    /// A handle on the job `job_id` of `client`.
+    pub fn new(client: &'c K::Client, job_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            id: job_id.into(),
+            kind: PhantomData,
+        }
+    }
+
+    /// The job's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Polls the status once.
+    pub async fn poll(&self) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
+        let status = K::poll(self.client, &self.id)
+            .await
+            .map_err(|source| JobError::Poll {
+                job_id: self.id.clone(),
+                source,
+            })?;
+        interpret(&K::SPEC, &self.id, status)
+    }
+
+    /// Waits for a terminal state with the default [`WaitOptions`].
+    pub async fn wait(&self) -> Result<K::Status, JobError<K::Error, K::Status>> {
+        self.wait_with(&WaitOptions::default()).await
+    }
+
+    /// Waits for a terminal state: polls, then sleeps `initial_interval`, growing by
+    /// `multiplier` up to `max_interval`. A transient poll error
+    /// ([`OperationError::is_retryable`]) does not end waiting (the next poll comes after
+    /// `max(interval, its Retry-After)`); any other ends it with [`JobError::Poll`]. The
+    /// deadline, measured with the client's clock, ends it with
+    /// [`JobError::DeadlineExceeded`].
+    pub async fn wait_with(
+        &self,
+        options: &WaitOptions,
+    ) -> Result<K::Status, JobError<K::Error, K::Status>> {
+        let mut waiter = Waiter::new(self.clone(), options.clone());
+        while let Some(item) = waiter.next().await {
+            let update = item?;
+            match update.phase {
+                JobPhase::Pending => {}
+                JobPhase::Succeeded => return Ok(update.status),
+                JobPhase::Failed => {
+                    return Err(JobError::Failed {
+                        job_id: self.id.clone(),
+                        state: update.state,
+                        message: update.message,
+                        status: Box::new(update.status),
+                    });
+                }
+            }
+        }
+        // The waiter ends only after a terminal update or an error, both returned above.
+        Err(waiter.deadline_error())
+    }
+
+    /// The updates of [`JobHandle::wait_with`] as a stream: one item per successful poll
+    /// (pending states included), ending after a terminal update (a failed state is an `Ok`
+    /// update with [`JobPhase::Failed`]) or after an error that ends waiting. Transient poll
+    /// errors are not yielded.
+    pub fn updates(
+        &self,
+        options: WaitOptions,
+    ) -> impl Stream<Item = UpdateResult<K>> + use<'c, K> {
+        let waiter = Waiter::new(self.clone(), options);
+        futures::stream::unfold(waiter, |mut waiter| async move {
+            let item = waiter.next().await?;
+            Some((item, waiter))
+        })
+    }
+}
+
+/// The polling state machine shared by `wait_with` and `updates`.
+struct Waiter<'c, K: JobKind> {
+    handle: JobHandle<'c, K>,
+    options: WaitOptions,
+    clock: Arc<dyn Clock>,
+    start: Option<Instant>,
+    interval: Duration,
+    next_delay: Option<Duration>,
+    last_state: Option<String>,
+    done: bool,
+}
+
+impl<'c, K: JobKind> Waiter<'c, K> {
+    fn new(handle: JobHandle<'c, K>, options: WaitOptions) -> Self {
+        let clock = K::config(handle.client).clock().clone();
+        Self {
+            interval: options.initial_interval(),
+            handle,
+            options,
+            clock,
+            start: None,
+            next_delay: None,
+            last_state: None,
+            done: false,
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match self.start {
+            Some(start) => self.clock.now().saturating_duration_since(start),
+            None => Duration::ZERO,
+        }
+    }
+
+    fn deadline_error(&self) -> JobError<K::Error, K::Status> {
+        JobError::DeadlineExceeded {
+            job_id: self.handle.id.clone(),
+            elapsed: self.elapsed(),
+            last_state: self.last_state.clone(),
+        }
+    }
+
+    fn schedule(&mut self, delay: Duration) {
+        self.next_delay = Some(delay);
+        self.interval = self.options.next_interval(self.interval);
+    }
+
+    async fn next(&mut self) -> Option<UpdateResult<K>> {
+        if self.done {
+            return None;
+        }
+        if self.start.is_none() {
+            self.start = Some(self.clock.now());
+        }
+        loop {
+            if let Some(delay) = self.next_delay.take() {
+                let elapsed = self.elapsed();
+                if elapsed >= self.options.deadline {
+                    self.done = true;
+                    return Some(Err(self.deadline_error()));
+                }
+                // Sleep at most to the deadline, then poll one last time.
+                let remaining = self.options.deadline - elapsed;
+                self.clock.sleep(delay.min(remaining)).await;
+            }
+            match self.handle.poll().await {
+                Ok(update) => {
+                    self.last_state = Some(update.state.clone());
+                    if update.phase.is_terminal() {
+                        self.done = true;
+                    } else {
+                        self.schedule(self.interval);
+                    }
+                    return Some(Ok(update));
+                }
+                Err(JobError::Poll { source, .. }) if source.is_retryable() => {
+                    let wait = source
+                        .retry_after()
+                        .map_or(self.interval, |after| after.max(self.interval));
+                    self.schedule(wait);
+                }
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+fn interpret<E, S: Serialize>(
+    spec: &JobSpec,
+    job_id: &str,
+    status: S,
+) -> Result<JobUpdate<S>, JobError<E, S>> {
+    let missing = || JobError::MissingState {
+        job_id: job_id.to_owned(),
+        pointer: spec.state_pointer.to_owned(),
+    };
+    let value = serde_json::to_value(&status).map_err(|_| missing())?;
+    let state = match value.pointer(spec.state_pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => return Err(missing()),
+    };
+    let phase = spec.phase_of(&state);
+    let progress = spec
+        .progress_pointer
+        .and_then(|p| value.pointer(p))
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().trim_end_matches('%').trim().parse::<f64>().ok(),
+            _ => None,
+        })
+        .filter(|p| p.is_finite())
+        .map(|p| p.clamp(0.0, 100.0));
+    let message = spec
+        .error_pointer
+        .and_then(|p| value.pointer(p))
+        .and_then(|v| match v {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        });
+    Ok(JobUpdate {
+        state,
+        phase,
+        progress,
+        message,
+        status,
+    })
+}
+
+/// Reads a job id at `pointer` in a submit response body: a string, or an integer turned
+/// into a string. The error says what was found instead.
+pub fn job_id_from<T: Serialize>(body: &T, pointer: &str) -> Result<String, String> {
+    let value = serde_json::to_value(body)
+        .map_err(|e| format!("cannot read the job id: the body does not serialize: {e}"))?;
+    match value.pointer(pointer) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::String(_)) => Err(format!("the job id at {pointer} is empty")),
+        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        Some(Value::Null) | None => Err(format!("the response has no job id at {pointer}")),
+        Some(other) => Err(format!(
+            "the job id at {pointer} is not a string or an integer: {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a non-integer number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: JobSpec = JobSpec {
+        pending: &["QueuedJob"],
+        succeeded: &["CompletedJob"],
+        failed: &["Error", "NotFound"],
+        state_pointer: "/status",
+        progress_pointer: Some("/progress"),
+        error_pointer: Some("/error"),
+        case_insensitive: false,
+    };
+
+    #[test]
+    fn phases() {
+        assert_eq!(SPEC.phase_of("QueuedJob"), JobPhase::Pending);
+        assert_eq!(SPEC.phase_of("CompletedJob"), JobPhase::Succeeded);
+        assert_eq!(SPEC.phase_of("NotFound"), JobPhase::Failed);
+        assert_eq!(SPEC.phase_of("Rendering"), JobPhase::Pending);
+        assert_eq!(SPEC.phase_of("completedjob"), JobPhase::Pending);
+        let ci = JobSpec {
+            case_insensitive: true,
+            ..SPEC
+        };
+        assert_eq!(ci.phase_of("completedjob"), JobPhase::Succeeded);
+        assert_eq!(ci.phase_of("ERROR"), JobPhase::Failed);
+    }
+
+    #[test]
+    fn interpret_reads_state_progress_message() {
+        let body = serde_json::json!({"status": "Error", "progress": 140, "error": "boom"});
+        let u = interpret::<String, _>(&SPEC, "j1", body).unwrap();
+        assert_eq!(u.phase, JobPhase::Failed);
+        assert_eq!(u.progress, Some(100.0));
+        assert_eq!(u.message.as_deref(), Some("boom"));
+
+        let body = serde_json::json!({"status": "QueuedJob", "progress": "42.5%"});
+        let u = interpret::<String, _>(&SPEC, "j1", body).unwrap();
+        assert_eq!(u.progress, Some(42.5));
+        assert_eq!(u.message, None);
+
+        let err =
+            interpret::<String, _>(&SPEC, "j1", serde_json::json!({"state": "x"})).unwrap_err();
+        assert!(matches!(err, JobError::MissingState { ref pointer, .. } if pointer == "/status"));
+        assert!(err.to_string().contains("j1"));
+    }
+
+    #[test]
+    fn job_ids() {
+        let body = serde_json::json!({"job_id": "abc", "n": 42, "f": 1.5, "e": "", "o": {}});
+        assert_eq!(job_id_from(&body, "/job_id").unwrap(), "abc");
+        assert_eq!(job_id_from(&body, "/n").unwrap(), "42");
+        assert!(job_id_from(&body, "/f").is_err());
+        assert!(job_id_from(&body, "/e").is_err());
+        assert!(job_id_from(&body, "/o").unwrap_err().contains("object"));
+        assert!(
+            job_id_from(&body, "/missing")
+                .unwrap_err()
+                .contains("/missing")
+        );
+    }
+
+    #[test]
+    fn wait_intervals_grow_and_cap() {
+        let o = WaitOptions::default();
+        let mut i = o.initial_interval();
+        let mut seen = vec![];
+        for _ in 0..12 {
+            seen.push(i);
+            i = o.next_interval(i);
+        }
+        assert_eq!(seen[0], Duration::from_secs(1));
+        assert_eq!(seen[1], Duration::from_millis(1500));
+        assert_eq!(seen[2], Duration::from_millis(2250));
+        assert_eq!(*seen.last().unwrap(), Duration::from_secs(30));
+    }
+}

@@ -1,0 +1,129 @@
+//! What the runtime knows about an operation, and the caller's per-call options.
+
+use std::time::Duration;
+
+use crate::retry::RetryPolicy;
+
+/// Static facts about one API operation, emitted by the generator as a `const`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OperationMeta {
+    /// The OpenAPI `operationId`.
+    pub operation_id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, as in the OpenAPI document.
+    pub path: &'static str,
+    /// Whether a call costs money or credits (`x-cost` with a non-zero amount).
+    pub billable: bool,
+    /// Whether repeating the call has no further effect (`x-idempotent`, else the HTTP
+    /// method's semantics).
+    pub idempotent: bool,
+    /// The security schemes any of which the operation accepts; empty means no authentication.
+    pub security: &'static [&'static str],
+}
+
+impl OperationMeta {
+    /// Whether the runtime may re-send the request after an ambiguous failure (the request may
+    /// have reached the server): the operation is idempotent and not billable.
+    pub const fn safe_to_repeat(&self) -> bool {
+        self.idempotent && !self.billable
+    }
+}
+
+/// Per-call options; the default follows the client's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    allow_billable_retries: bool,
+    call_timeout: Option<Option<Duration>>,
+    retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// Options that follow the client's configuration (same as `Default`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The caller's explicit opt-in to re-send a billable or non-idempotent request after an
+    /// ambiguous failure (timeout, dropped connection, 502/503/504), accepting that the
+    /// server may process (and bill) it more than once.
+    pub fn with_allow_billable_retries(mut self, allow: bool) -> Self {
+        self.allow_billable_retries = allow;
+        self
+    }
+
+    /// Overrides the client's overall call timeout for this call (`None`: no limit).
+    pub fn with_call_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the client's retry policy for this call.
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Whether billable or non-idempotent requests may be re-sent after ambiguous failures.
+    pub fn allow_billable_retries(&self) -> bool {
+        self.allow_billable_retries
+    }
+
+    /// The call timeout override: `None` follows the client, `Some(None)` means no limit.
+    pub fn call_timeout(&self) -> Option<Option<Duration>> {
+        self.call_timeout
+    }
+
+    /// The retry policy override, if any.
+    pub fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: OperationMeta = OperationMeta {
+        operation_id: "getThing",
+        method: "GET",
+        path: "/things/{id}",
+        billable: false,
+        idempotent: true,
+        security: &[],
+    };
+
+    #[test]
+    fn safe_to_repeat() {
+        assert!(GET.safe_to_repeat());
+        assert!(
+            !OperationMeta {
+                billable: true,
+                ..GET
+            }
+            .safe_to_repeat()
+        );
+        assert!(
+            !OperationMeta {
+                idempotent: false,
+                ..GET
+            }
+            .safe_to_repeat()
+        );
+    }
+
+    #[test]
+    fn call_options() {
+        let o = CallOptions::default();
+        assert!(!o.allow_billable_retries());
+        assert_eq!(o.call_timeout(), None);
+        assert!(o.retry_policy().is_none());
+        let o = o
+            .with_allow_billable_retries(true)
+            .with_call_timeout(None)
+            .with_retry_policy(RetryPolicy::none());
+        assert!(o.allow_billable_retries());
+        assert_eq!(o.call_timeout(), Some(None));
+        assert_eq!(o.retry_policy().map(|r| r.max_attempts()), Some(1));
+    }
+}

@@ -1,0 +1,159 @@
+//! The retry loop around one operation's attempts.
+
+use std::future::Future;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use progenitor_client::{Error as ClientError, ResponseValue};
+
+use crate::config::ClientConfig;
+use crate::error::{
+    DeadlineExceeded, Failure, InvalidBody, MAX_ERROR_BODY_BYTES, OperationError, RawResponse,
+    read_bounded,
+};
+use crate::operation::{CallOptions, OperationMeta};
+use crate::retry::{FailureClass, classify_failure, classify_status};
+
+/// Runs an operation: calls `attempt` (progenitor's `send_raw`) and retries according to the
+/// failure's [`FailureClass`], the retry policy and the call deadline.
+///
+/// * A success is returned as is.
+/// * A response that progenitor did not accept (`UnexpectedResponse`, including unexpected
+///   2xx and 3xx statuses) has its body read up to [`MAX_ERROR_BODY_BYTES`] and becomes
+///   [`OperationError::from_response`].
+/// * Anything else becomes [`OperationError::from_failure`].
+/// * A failure is retried only if its class allows it for `op` (billable and non-idempotent
+///   operations are re-sent only when the server certainly did not process the request,
+///   unless `options` allows billable retries), attempts remain, the server's `Retry-After`
+///   is not above the policy's maximum, and the wait would not pass the deadline. Otherwise
+///   the last error is returned.
+/// * The deadline (the per-call override, else the client's call timeout) is measured with
+///   the client's [`Clock`](crate::Clock); an attempt still running at the deadline is
+///   cancelled and the call fails with [`Failure::DeadlineExceeded`].
+pub async fn send<T, E, F, Fut>(
+    config: &ClientConfig,
+    op: &'static OperationMeta,
+    options: &CallOptions,
+    mut attempt: F,
+) -> Result<ResponseValue<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, ClientError<()>>>,
+    E: OperationError,
+{
+    let clock = config.clock();
+    let policy = options.retry_policy().unwrap_or(config.retry_policy());
+    let call_timeout = options.call_timeout().unwrap_or(config.call_timeout());
+    let start = clock.now();
+    let deadline = call_timeout.and_then(|timeout| start.checked_add(timeout));
+    let mut attempts: u32 = 0;
+
+    loop {
+        attempts = attempts.saturating_add(1);
+        let one = async {
+            match attempt().await {
+                Ok(value) => Ok(value),
+                Err(error) => Err(outcome::<E>(error).await),
+            }
+        };
+        let result = match deadline {
+            None => one.await,
+            Some(deadline) => {
+                let remaining = deadline.saturating_duration_since(clock.now());
+                match tokio::time::timeout(remaining, one).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        return Err(E::from_failure(Failure::DeadlineExceeded(
+                            DeadlineExceeded {
+                                operation_id: op.operation_id,
+                                elapsed: clock.now().saturating_duration_since(start),
+                                attempts,
+                            },
+                        )));
+                    }
+                }
+            }
+        };
+        let failed = match result {
+            Ok(value) => return Ok(value),
+            Err(failed) => failed,
+        };
+
+        if attempts >= policy.max_attempts()
+            || !failed
+                .class
+                .allows_retry(op, options.allow_billable_retries())
+        {
+            return Err(failed.error);
+        }
+        let Some(delay) = policy.delay_for(attempts, failed.retry_after) else {
+            return Err(failed.error);
+        };
+        if let Some(deadline) = deadline {
+            let resume = clock.now().checked_add(delay);
+            if resume.is_none_or(|resume| resume > deadline) {
+                return Err(failed.error);
+            }
+        }
+        clock.sleep(delay).await;
+    }
+}
+
+/// A failed attempt: the caller's error, its class, and the server's requested wait.
+struct Failed<E> {
+    error: E,
+    class: FailureClass,
+    retry_after: Option<std::time::Duration>,
+}
+
+async fn outcome<E: OperationError>(error: ClientError<()>) -> Failed<E> {
+    match error {
+        ClientError::UnexpectedResponse(response) => {
+            match read_bounded(response, MAX_ERROR_BODY_BYTES).await {
+                Ok(raw) => from_raw(raw),
+                Err(transport) => from_failure(Failure::Transport(transport)),
+            }
+        }
+        ClientError::ErrorResponse(value) => from_raw(RawResponse {
+            status: value.status(),
+            headers: value.headers().clone(),
+            body: Bytes::new(),
+            truncated: false,
+        }),
+        ClientError::CommunicationError(e)
+        | ClientError::ResponseBodyError(e)
+        | ClientError::InvalidUpgrade(e) => from_failure(Failure::Transport(e.into())),
+        ClientError::InvalidResponsePayload(body, source) => {
+            from_failure(Failure::InvalidBody(InvalidBody {
+                status: None,
+                headers: None,
+                body,
+                source,
+            }))
+        }
+        ClientError::InvalidRequest(message) | ClientError::Custom(message) => {
+            from_failure(Failure::InvalidRequest(message))
+        }
+    }
+}
+
+fn from_raw<E: OperationError>(raw: RawResponse) -> Failed<E> {
+    let class = classify_status(raw.status);
+    let header_wait = raw.retry_after(SystemTime::now());
+    let error = E::from_response(raw);
+    let retry_after = error.retry_after().or(header_wait);
+    Failed {
+        error,
+        class,
+        retry_after,
+    }
+}
+
+fn from_failure<E: OperationError>(failure: Failure) -> Failed<E> {
+    let class = classify_failure(&failure);
+    Failed {
+        error: E::from_failure(failure),
+        class,
+        retry_after: None,
+    }
+}

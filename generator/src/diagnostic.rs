@@ -93,7 +93,9 @@ impl Diagnostics {
 
     /// Only the warnings.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 
     /// Number of diagnostics.
@@ -159,7 +161,10 @@ mod tests {
             severity: Severity::Error,
             file: "spec/x.yaml".into(),
             pointer: "/paths/~1v1~1jobs/get".into(),
-            location: Some(Location { line: 12, column: 5 }),
+            location: Some(Location {
+                line: 12,
+                column: 5,
+            }),
             message: "operationId `a` is used twice".into(),
         };
         assert_eq!(

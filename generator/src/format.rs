@@ -24,8 +24,20 @@ mod tests {
 
     #[test]
     fn formats_deterministically() {
-        let a = format_tokens(quote!(pub struct A { x : u8 } fn f(){})).unwrap();
-        let b = format_tokens(quote!(pub struct A { x : u8 } fn f(){})).unwrap();
+        let a = format_tokens(quote!(
+            pub struct A {
+                x: u8,
+            }
+            fn f() {}
+        ))
+        .unwrap();
+        let b = format_tokens(quote!(
+            pub struct A {
+                x: u8,
+            }
+            fn f() {}
+        ))
+        .unwrap();
         assert_eq!(a, b);
         assert!(a.contains("pub struct A {\n    x: u8,\n}"));
     }

@@ -590,7 +590,10 @@ mod tests {
     #[test]
     fn wrong_versions_are_named() {
         for (text, needle) in [
-            ("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "3.1.0 is not supported"),
+            (
+                "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+                "3.1.0 is not supported",
+            ),
             ("swagger: '2.0'\n", "Swagger 2.0"),
             ("info: {}\n", "missing `openapi`"),
             ("openapi: 2.5.0\n", "unsupported OpenAPI version"),

@@ -32,7 +32,10 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
     for (path, item) in spec.paths.paths.iter() {
         let item_pointer = pointer(["paths", path.as_str()]);
         let ReferenceOr::Item(item) = item else {
-            cx.error(&item_pointer, "a `$ref` path item is not supported: inline it");
+            cx.error(
+                &item_pointer,
+                "a `$ref` path item is not supported: inline it",
+            );
             continue;
         };
         for (method, op) in item.iter() {
@@ -70,10 +73,12 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
 }
 
 fn method_rank(method: &str) -> usize {
-    ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"]
-        .iter()
-        .position(|m| *m == method)
-        .unwrap_or(usize::MAX)
+    [
+        "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+    ]
+    .iter()
+    .position(|m| *m == method)
+    .unwrap_or(usize::MAX)
 }
 
 fn security_names(reqs: &[openapiv3::SecurityRequirement]) -> Vec<String> {
@@ -369,7 +374,10 @@ impl<'a> Lowering<'a> {
         let idempotent = match op.extensions.get("x-idempotent") {
             Some(Value::Bool(b)) => *b,
             Some(_) => {
-                self.error(&format!("{at}/x-idempotent"), "`x-idempotent` must be a boolean");
+                self.error(
+                    &format!("{at}/x-idempotent"),
+                    "`x-idempotent` must be a boolean",
+                );
                 false
             }
             None => matches!(
@@ -422,7 +430,10 @@ impl<'a> Lowering<'a> {
             }
         };
         if amount < 0.0 {
-            self.error(&format!("{at}/amount"), "`x-cost.amount` must not be negative");
+            self.error(
+                &format!("{at}/amount"),
+                "`x-cost.amount` must not be negative",
+            );
             return None;
         }
         (amount > 0.0).then(|| Cost {
@@ -456,7 +467,10 @@ impl<'a> Lowering<'a> {
                 match found {
                     Some(ReferenceOr::Item(p)) => Some(p),
                     _ => {
-                        self.error(at, format!("parameter `$ref` `{reference}` does not resolve"));
+                        self.error(
+                            at,
+                            format!("parameter `$ref` `{reference}` does not resolve"),
+                        );
                         None
                     }
                 }
@@ -585,7 +599,10 @@ impl<'a> Lowering<'a> {
             return RequestBody::None;
         };
         let Some(schema) = self.resolve_schema(schema_ref) else {
-            self.error(&format!("{media_at}/schema"), "the multipart schema does not resolve");
+            self.error(
+                &format!("{media_at}/schema"),
+                "the multipart schema does not resolve",
+            );
             return RequestBody::None;
         };
         let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
@@ -676,16 +693,21 @@ impl<'a> Lowering<'a> {
         match response {
             ReferenceOr::Item(r) => Some(r),
             ReferenceOr::Reference { reference } => {
-                let found = reference.strip_prefix("#/components/responses/").and_then(|n| {
-                    self.spec
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(n))
-                });
+                let found = reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|n| {
+                        self.spec
+                            .components
+                            .as_ref()
+                            .and_then(|c| c.responses.get(n))
+                    });
                 match found {
                     Some(ReferenceOr::Item(r)) => Some(r),
                     _ => {
-                        self.error(at, format!("response `$ref` `{reference}` does not resolve"));
+                        self.error(
+                            at,
+                            format!("response `$ref` `{reference}` does not resolve"),
+                        );
                         None
                     }
                 }
@@ -715,7 +737,10 @@ impl<'a> Lowering<'a> {
         if response.content.is_empty() {
             return SuccessBody::Empty;
         }
-        let Some((_, media)) = response.content.iter().find(|(mt, _)| is_json_media_type(mt))
+        let Some((_, media)) = response
+            .content
+            .iter()
+            .find(|(mt, _)| is_json_media_type(mt))
         else {
             return SuccessBody::Stream;
         };
@@ -763,7 +788,8 @@ impl<'a> Lowering<'a> {
                 variant = format!("{variant}{token}");
                 used_variants.insert(variant.clone());
             }
-            let (body, message_field) = self.error_body(op_id, &variant, response, type_names, &r_at);
+            let (body, message_field) =
+                self.error_body(op_id, &variant, response, type_names, &r_at);
             let headers = response
                 .headers
                 .iter()
@@ -824,7 +850,14 @@ impl<'a> Lowering<'a> {
             .find(|(mt, _)| is_json_media_type(mt));
         let Some((_, media)) = json else {
             let text = response.content.keys().any(|mt| mt.starts_with("text/"));
-            return (if text { ErrorBody::Text } else { ErrorBody::Bytes }, None);
+            return (
+                if text {
+                    ErrorBody::Text
+                } else {
+                    ErrorBody::Bytes
+                },
+                None,
+            );
         };
         let _ = at;
         self.json_body_type(op_id, variant, media, type_names)
@@ -880,7 +913,10 @@ impl<'a> Lowering<'a> {
         let value = op.extensions.get("x-job")?;
         let at = format!("{at}/x-job");
         let Some(obj) = value.as_object() else {
-            self.error(&at, "`x-job` must be a mapping (see docs/spec-extensions.md)");
+            self.error(
+                &at,
+                "`x-job` must be a mapping (see docs/spec-extensions.md)",
+            );
             return None;
         };
         let mut ok = true;
@@ -889,7 +925,10 @@ impl<'a> Lowering<'a> {
                 Some(Value::String(s)) => Some(s.clone()),
                 None if !required => None,
                 _ => {
-                    cx.error(&format!("{at}/{key}"), format!("`x-job.{key}` must be a string"));
+                    cx.error(
+                        &format!("{at}/{key}"),
+                        format!("`x-job.{key}` must be a string"),
+                    );
                     ok = false;
                     None
                 }
@@ -1042,7 +1081,10 @@ mod tests {
     #[test]
     fn status_variants_have_meaningful_names() {
         assert_eq!(variant_for_status(StatusMatch::Code(429)), "RateLimited");
-        assert_eq!(variant_for_status(StatusMatch::Code(402)), "PaymentRequired");
+        assert_eq!(
+            variant_for_status(StatusMatch::Code(402)),
+            "PaymentRequired"
+        );
         assert_eq!(variant_for_status(StatusMatch::Code(499)), "Status499");
         assert_eq!(variant_for_status(StatusMatch::Range(5)), "ServerError");
         assert_eq!(variant_for_status(StatusMatch::Default), "Other");
@@ -1050,7 +1092,10 @@ mod tests {
 
     #[test]
     fn synthesized_operation_ids_read_well() {
-        assert_eq!(synthesize_operation_id("get", "/v1/jobs/{id}"), "get_v1_jobs_id");
+        assert_eq!(
+            synthesize_operation_id("get", "/v1/jobs/{id}"),
+            "get_v1_jobs_id"
+        );
         assert_eq!(synthesize_operation_id("POST", "/"), "post");
     }
 

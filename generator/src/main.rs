@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use clientgen::{Diagnostics, RuntimeDependency, Settings};
 
 #[derive(Parser)]
-#[command(name = "clientgen", version, about = "Typed async Rust clients from OpenAPI 3.0 descriptions")]
+#[command(
+    name = "clientgen",
+    version,
+    about = "Typed async Rust clients from OpenAPI 3.0 descriptions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -108,11 +112,17 @@ fn report(ds: &Diagnostics) {
 }
 
 fn repo_crate(root: &Path, spec: &Path, name: &str) -> Result<clientgen::GeneratedCrate, String> {
-    let label = format!("spec/{}", spec.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+    let label = format!(
+        "spec/{}",
+        spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    );
     let text = read(&root.join(&label))?;
     let settings = Settings::new(name, label.clone());
     let generated = clientgen::generate(&text, &settings).map_err(|ds| {
-        format!("{ds}\nerror: {label}: {} error(s); nothing was written", ds.errors().count())
+        format!(
+            "{ds}\nerror: {label}: {} error(s); nothing was written",
+            ds.errors().count()
+        )
     })?;
     report(&generated.warnings);
     Ok(generated)
@@ -180,7 +190,11 @@ fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
     report(&generated.warnings);
     let written = clientgen::write::write_if_changed(out, &generated.files)
         .map_err(|e| format!("error: {e}"))?;
-    println!("{name}: {} file(s) written to {}", written.len(), out.display());
+    println!(
+        "{name}: {} file(s) written to {}",
+        written.len(),
+        out.display()
+    );
     Ok(())
 }
 

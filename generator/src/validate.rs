@@ -70,7 +70,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -122,14 +125,18 @@ fn check_operations(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) {
         .map(|c| c.security_schemes.keys().collect())
         .unwrap_or_default();
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    let check_security = |reqs: &[openapiv3::SecurityRequirement], at: &str, ds: &mut Diagnostics| {
+    let check_security = |reqs: &[openapiv3::SecurityRequirement],
+                          at: &str,
+                          ds: &mut Diagnostics| {
         for (i, req) in reqs.iter().enumerate() {
             for name in req.keys() {
                 if !schemes.contains(name) {
                     ds.push(doc.diagnostic(
                         Severity::Error,
                         format!("{at}/{i}/{}", crate::diagnostic::escape_pointer_token(name)),
-                        format!("security scheme `{name}` is not defined in components.securitySchemes"),
+                        format!(
+                            "security scheme `{name}` is not defined in components.securitySchemes"
+                        ),
                     ));
                 }
             }
@@ -256,9 +263,18 @@ mod tests {
         let ds = diagnostics(&text);
         let all = ds.to_string();
         assert!(all.contains("`{id}` has no `in: path` parameter"), "{all}");
-        assert!(all.contains("operationId `same` is also used at /paths/~1a~1{id}/get"), "{all}");
-        assert!(all.contains("security scheme `nope` is not defined"), "{all}");
-        assert!(all.contains("`#/components/schemas/Missing` does not resolve"), "{all}");
+        assert!(
+            all.contains("operationId `same` is also used at /paths/~1a~1{id}/get"),
+            "{all}"
+        );
+        assert!(
+            all.contains("security scheme `nope` is not defined"),
+            "{all}"
+        );
+        assert!(
+            all.contains("`#/components/schemas/Missing` does not resolve"),
+            "{all}"
+        );
         assert!(ds.errors().count() >= 4, "{all}");
         // Lines are known for each of them.
         assert!(ds.errors().all(|d| d.location.is_some()), "{all}");
@@ -279,6 +295,9 @@ mod tests {
     fn template_params_are_found() {
         assert_eq!(template_params("/a/{b}/c/{d}"), vec!["b", "d"]);
         assert!(template_params("/a").is_empty());
-        assert_eq!(percent_decode("/components/schemas/a%20b"), "/components/schemas/a b");
+        assert_eq!(
+            percent_decode("/components/schemas/a%20b"),
+            "/components/schemas/a b"
+        );
     }
 }

@@ -60,9 +60,10 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let _ = write!(
         out,
         "{}",
-        diff.unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{label} (on disk)"), &format!("b/{label} (generated)"))
+        diff.unified_diff().context_radius(3).header(
+            &format!("a/{label} (on disk)"),
+            &format!("b/{label} (generated)")
+        )
     );
     out
 }
@@ -72,7 +73,8 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("clientgen-write-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("clientgen-write-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir

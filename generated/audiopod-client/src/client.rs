@@ -7,16 +7,16 @@ mod raw {
     #[allow(unused_imports)]
     pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
     #[allow(unused_imports)]
-    use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+    use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
     /// Types used as operation parameters and responses.
     #[allow(clippy::all)]
     pub mod types {
         /**Form fields of a catalog stem separation job. Send exactly one of `url`
-and `file`, and one selection strategy: `package`, `single_stem`,
-`multi_stem_count` or `custom_stems`, optionally with `target_stems`
-or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
-`exclude_stems` are named only by the official Python SDK.
-*/
+        and `file`, and one selection strategy: `package`, `single_stem`,
+        `multi_stem_count` or `custom_stems`, optionally with `target_stems`
+        or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
+        `exclude_stems` are named only by the official Python SDK.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct AdvancedStemExtractionRequest {
             ///JSON array (as a string) of stems to produce.
@@ -38,8 +38,8 @@ or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub package: ::std::option::Option<::std::string::String>,
             /**Catalog id of the one instrument to isolate (returned with an
-everything-else track). See `getStemCatalog` for the ids.
-*/
+            everything-else track). See `getStemCatalog` for the ids.
+            */
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub single_stem: ::std::option::Option<::std::string::String>,
             ///Instrument to isolate (isolation package).
@@ -61,8 +61,8 @@ everything-else track). See `getStemCatalog` for the ids.
             }
         }
         /**The job created by `extractStemsAdvanced`. The official SDK reads its
-id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
-*/
+        id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct AdvancedStemJob {
             ///The job's id.
@@ -80,22 +80,18 @@ id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
             }
         }
         /**A newly created key. The API reference shows all fields; the
-quickstart shows only `api_key`, so only that one is required.
-*/
+        quickstart shows only `api_key`, so only that one is required.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct ApiKeyCreated {
             ///The secret key. Shown only once.
             pub api_key: ::std::string::String,
             ///When the key was created.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-            >,
+            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ///When the key expires; `null` if it does not.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub expires_at: ::std::option::Option<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-            >,
+            pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ///The key's id, used to revoke it.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub id: ::std::option::Option<::std::string::String>,
@@ -112,8 +108,8 @@ quickstart shows only `api_key`, so only that one is required.
             }
         }
         /**The account's API keys. Undocumented: neither the container (object or
-array) nor the entries' fields are shown, so any JSON value is accepted.
-*/
+        array) nor the entries' fields are shown, so any JSON value is accepted.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
         pub struct ApiKeyList(pub ::serde_json::Value);
@@ -195,33 +191,28 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
             pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         );
         impl ::std::ops::Deref for DeletedStemJob {
-            type Target = ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >;
+            type Target = ::std::collections::HashMap<::std::string::String, ::std::string::String>;
             fn deref(
                 &self,
-            ) -> &::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            > {
+            ) -> &::std::collections::HashMap<::std::string::String, ::std::string::String>
+            {
                 &self.0
             }
         }
         impl ::std::convert::From<DeletedStemJob>
-        for ::std::collections::HashMap<::std::string::String, ::std::string::String> {
+            for ::std::collections::HashMap<::std::string::String, ::std::string::String>
+        {
             fn from(value: DeletedStemJob) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        > for DeletedStemJob {
+        impl
+            ::std::convert::From<
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            > for DeletedStemJob
+        {
             fn from(
-                value: ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
+                value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
             ) -> Self {
                 Self(value)
             }
@@ -239,8 +230,8 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
             }
         }
         /**Structured `detail`. The official SDK reads `message`, and on 402
-`required_cents` and `available_cents`; other keys vary by endpoint.
-*/
+        `required_cents` and `available_cents`; other keys vary by endpoint.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct ErrorDetailObject {
             ///On 402, the wallet balance, in cents.
@@ -259,10 +250,10 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
             }
         }
         /**Error body, in either documented style: wallet style with `error` (a
-code such as `unauthorized`, `invalid_amount`, `rate_limit_exceeded`)
-and `message`, or FastAPI style with `detail`. All fields are
-optional so both parse.
-*/
+        code such as `unauthorized`, `invalid_amount`, `rate_limit_exceeded`)
+        and `message`, or FastAPI style with `detail`. All fields are
+        optional so both parse.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct ErrorResponse {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -280,9 +271,9 @@ optional so both parse.
             }
         }
         /**402 body. The wallet page documents the top-level fields; the official
-SDK also reads them from a `detail` object. All fields are optional so
-both parse.
-*/
+        SDK also reads them from a `detail` object. All fields are optional so
+        both parse.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct InsufficientBalanceResponse {
             ///The wallet balance, in cents.
@@ -306,102 +297,87 @@ both parse.
             }
         }
         /**Pricing of every service. Undocumented beyond the `services` key that
-the docs' example reads (the SDK: "services pricing and wallet
-configuration").
-*/
+        the docs' example reads (the SDK: "services pricing and wallet
+        configuration").
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct Pricing(
-            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        );
+        pub struct Pricing(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
         impl ::std::ops::Deref for Pricing {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(
-                &self,
-            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<Pricing>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+        {
             fn from(value: Pricing) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        > for Pricing {
-            fn from(
-                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ) -> Self {
+        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+            for Pricing
+        {
+            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
                 Self(value)
             }
         }
         ///Body of a successful revocation, if any. Undocumented.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct RevokedApiKey(
-            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        );
+        pub struct RevokedApiKey(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
         impl ::std::ops::Deref for RevokedApiKey {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(
-                &self,
-            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<RevokedApiKey>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+        {
             fn from(value: RevokedApiKey) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        > for RevokedApiKey {
-            fn from(
-                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ) -> Self {
+        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+            for RevokedApiKey
+        {
+            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
                 Self(value)
             }
         }
         /**The 45-instrument catalog. Entries carry `id`, `label`, `description`,
-`group`, `public_tier` (plan needed), `allowed` (usable by this key
-now) and `excludable` (usable with `exclude_stems`); the wrapper is
-undocumented.
-*/
+        `group`, `public_tier` (plan needed), `allowed` (usable by this key
+        now) and `excludable` (usable with `exclude_stems`); the wrapper is
+        undocumented.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct StemCatalog(
-            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        );
+        pub struct StemCatalog(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
         impl ::std::ops::Deref for StemCatalog {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(
-                &self,
-            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<StemCatalog>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+        {
             fn from(value: StemCatalog) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        > for StemCatalog {
-            fn from(
-                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ) -> Self {
+        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+            for StemCatalog
+        {
+            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
                 Self(value)
             }
         }
         /**Form fields of a stem separation job. Send exactly one of `url` and
-`file`.
-*/
+        `file`.
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct StemExtractionRequest {
             ///The audio file to separate.
@@ -420,13 +396,13 @@ undocumented.
             }
         }
         /**A stem separation job. The stem maps are keyed by stem name; which
-stems appear depends on the mode (see `StemMode`).
-*/
+        stems appear depends on the mode (see `StemMode`).
+        */
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct StemJob {
             /**When the job completed. ISO 8601 without a timezone suffix (e.g.
-`2025-12-11T12:39:37.379848`), so not declared as `date-time`.
-*/
+            `2025-12-11T12:39:37.379848`), so not declared as `date-time`.
+            */
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub completed_at: ::std::option::Option<::std::string::String>,
             ///Presigned download URL of each stem.
@@ -434,10 +410,8 @@ stems appear depends on the mode (see `StemMode`).
                 default,
                 skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
             )]
-            pub download_urls: ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            pub download_urls:
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
             ///Why the job failed; set when `status` is `FAILED`.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub error_message: ::std::option::Option<::std::string::String>,
@@ -459,10 +433,8 @@ stems appear depends on the mode (see `StemMode`).
                 default,
                 skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
             )]
-            pub stem_paths: ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            pub stem_paths:
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         }
         impl StemJob {
             pub fn builder() -> builder::StemJob {
@@ -490,11 +462,11 @@ stems appear depends on the mode (see `StemMode`).
             }
         }
         /**State of a stem separation job: `PENDING` (queued, waiting for a
-worker), `PROCESSING`, `COMPLETED` (download URLs available) or
-`FAILED` (see `error_message`). The official SDK compares states
-case-insensitively and also treats `ERROR` as a failure. Deliberately
-not an `enum`, so that a state added by the vendor still parses.
-*/
+        worker), `PROCESSING`, `COMPLETED` (download URLs available) or
+        `FAILED` (see `error_message`). The official SDK compares states
+        case-insensitively and also treats `ERROR` as a failure. Deliberately
+        not an `enum`, so that a state added by the vendor still parses.
+        */
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -504,7 +476,7 @@ not an `enum`, so that a state added by the vendor still parses.
             Hash,
             Ord,
             PartialEq,
-            PartialOrd
+            PartialOrd,
         )]
         #[serde(transparent)]
         pub struct StemJobStatus(pub ::std::string::String);
@@ -536,17 +508,17 @@ not an `enum`, so that a state added by the vendor still parses.
             }
         }
         /**Separation mode and its output stems:
-- `single`: one named stem (see `stem`) plus everything else
-- `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
-- `four`: vocals, drums, bass, other
-- `six`: vocals, drums, bass, guitar, piano, other
-- `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
-- `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
-- `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
+        - `single`: one named stem (see `stem`) plus everything else
+        - `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
+        - `four`: vocals, drums, bass, other
+        - `six`: vocals, drums, bass, guitar, piano, other
+        - `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
+        - `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
+        - `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
 
-Counts are ceilings: a stem absent from the recording is not returned.
-A mode above the account's plan is rejected.
-*/
+        Counts are ceilings: a stem absent from the recording is not returned.
+        A mode above the account's plan is rejected.
+        */
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -557,7 +529,7 @@ A mode above the account's plan is rejected.
             Hash,
             Ord,
             PartialEq,
-            PartialOrd
+            PartialOrd,
         )]
         pub enum StemMode {
             #[serde(rename = "single")]
@@ -590,9 +562,7 @@ A mode above the account's plan is rejected.
         }
         impl ::std::str::FromStr for StemMode {
             type Err = self::error::ConversionError;
-            fn from_str(
-                value: &str,
-            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "single" => Ok(Self::Single),
                     "two" => Ok(Self::Two),
@@ -607,9 +577,7 @@ A mode above the account's plan is rejected.
         }
         impl ::std::convert::TryFrom<&str> for StemMode {
             type Error = self::error::ConversionError;
-            fn try_from(
-                value: &str,
-            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -651,12 +619,12 @@ A mode above the account's plan is rejected.
             }
         }
         /**Stem to extract with `mode=single`. The stem separation page lists
-these six core stems and says the endpoint accepts them; the official
-Python SDK's type also allows `instrumental`. This description follows
-the page, whose stem vocabulary the vendor corrected most recently;
-for an instrumental track use `two` (its `no_vocals` stem) or the
-catalog's `backing_track` with `extractStemsAdvanced`.
-*/
+        these six core stems and says the endpoint accepts them; the official
+        Python SDK's type also allows `instrumental`. This description follows
+        the page, whose stem vocabulary the vendor corrected most recently;
+        for an instrumental track use `two` (its `no_vocals` stem) or the
+        catalog's `backing_track` with `extractStemsAdvanced`.
+        */
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -667,7 +635,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             Hash,
             Ord,
             PartialEq,
-            PartialOrd
+            PartialOrd,
         )]
         pub enum StemName {
             #[serde(rename = "vocals")]
@@ -697,9 +665,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         }
         impl ::std::str::FromStr for StemName {
             type Err = self::error::ConversionError;
-            fn from_str(
-                value: &str,
-            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "vocals" => Ok(Self::Vocals),
                     "drums" => Ok(Self::Drums),
@@ -713,9 +679,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         }
         impl ::std::convert::TryFrom<&str> for StemName {
             type Error = self::error::ConversionError;
-            fn try_from(
-                value: &str,
-            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -730,29 +694,24 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         ///The stem packages available to the calling key's plan. Undocumented.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct StemPackages(
-            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        );
+        pub struct StemPackages(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
         impl ::std::ops::Deref for StemPackages {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(
-                &self,
-            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<StemPackages>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+        {
             fn from(value: StemPackages) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        > for StemPackages {
-            fn from(
-                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ) -> Self {
+        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+            for StemPackages
+        {
+            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
                 Self(value)
             }
         }
@@ -841,9 +800,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             pub amount_usd: ::std::option::Option<::std::string::String>,
             ///When the charge was made.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-            >,
+            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ///Minutes of audio billed.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub duration_minutes: ::std::option::Option<f64>,
@@ -876,10 +833,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                multi_stem_count: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                multi_stem_count:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 package: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -925,62 +880,42 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl AdvancedStemExtractionRequest {
                 pub fn custom_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.custom_stems = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for custom_stems: {e}"
-                            )
-                        });
+                    self.custom_stems = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for custom_stems: {e}")
+                    });
                     self
                 }
                 pub fn exclude_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.exclude_stems = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for exclude_stems: {e}"
-                            )
-                        });
+                    self.exclude_stems = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for exclude_stems: {e}")
+                    });
                     self
                 }
                 pub fn file<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.file = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for file: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for file: {e}"));
                     self
                 }
                 pub fn method<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.method = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for method: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for method: {e}"));
                     self
                 }
                 pub fn multi_stem_count<T>(mut self, value: T) -> Self
@@ -988,110 +923,75 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.multi_stem_count = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for multi_stem_count: {e}"
-                            )
-                        });
+                    self.multi_stem_count = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for multi_stem_count: {e}")
+                    });
                     self
                 }
                 pub fn package<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.package = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for package: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for package: {e}"));
                     self
                 }
                 pub fn single_stem<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.single_stem = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for single_stem: {e}"
-                            )
-                        });
+                    self.single_stem = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for single_stem: {e}")
+                    });
                     self
                 }
                 pub fn target_instrument<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.target_instrument = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for target_instrument: {e}"
-                            )
-                        });
+                    self.target_instrument = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for target_instrument: {e}")
+                    });
                     self
                 }
                 pub fn target_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.target_stems = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for target_stems: {e}"
-                            )
-                        });
+                    self.target_stems = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for target_stems: {e}")
+                    });
                     self
                 }
                 pub fn two_stems_mode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.two_stems_mode = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for two_stems_mode: {e}"
-                            )
-                        });
+                    self.two_stems_mode = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for two_stems_mode: {e}")
+                    });
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for url: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for url: {e}"));
                     self
                 }
             }
             impl ::std::convert::TryFrom<AdvancedStemExtractionRequest>
-            for super::AdvancedStemExtractionRequest {
+                for super::AdvancedStemExtractionRequest
+            {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: AdvancedStemExtractionRequest,
@@ -1111,8 +1011,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::AdvancedStemExtractionRequest>
-            for AdvancedStemExtractionRequest {
+            impl ::std::convert::From<super::AdvancedStemExtractionRequest> for AdvancedStemExtractionRequest {
                 fn from(value: super::AdvancedStemExtractionRequest) -> Self {
                     Self {
                         custom_stems: Ok(value.custom_stems),
@@ -1131,14 +1030,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct AdvancedStemJob {
-                id: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
-                job_id: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                job_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 status: ::std::result::Result<
                     ::std::option::Option<super::StemJobStatus>,
                     ::std::string::String,
@@ -1161,9 +1054,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for id: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for id: {e}"));
                     self
                 }
                 pub fn job_id<T>(mut self, value: T) -> Self
@@ -1173,23 +1064,17 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.job_id = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for job_id: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for job_id: {e}"));
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<super::StemJobStatus>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<super::StemJobStatus>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for status: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for status: {e}"));
                     self
                 }
             }
@@ -1216,10 +1101,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct ApiKeyCreated {
-                api_key: ::std::result::Result<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
+                api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
                 created_at: ::std::result::Result<
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
@@ -1261,69 +1143,51 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.api_key = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for api_key: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for api_key: {e}"));
                     self
                 }
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                        >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for created_at: {e}"
-                            )
-                        });
+                    self.created_at = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                     self
                 }
                 pub fn expires_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                        >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.expires_at = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for expires_at: {e}"
-                            )
-                        });
+                    self.expires_at = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for id: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for id: {e}"));
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for name: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for name: {e}"));
                     self
                 }
                 pub fn scopes<T>(mut self, value: T) -> Self
@@ -1333,9 +1197,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.scopes = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for scopes: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for scopes: {e}"));
                     self
                 }
             }
@@ -1368,18 +1230,14 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct CostEstimate {
-                cost_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                cost_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 cost_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                duration_minutes: ::std::result::Result<
-                    ::std::option::Option<f64>,
-                    ::std::string::String,
-                >,
+                duration_minutes:
+                    ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
                 rate_per_minute: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1406,27 +1264,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.cost_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for cost_cents: {e}"
-                            )
-                        });
+                    self.cost_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for cost_cents: {e}")
+                    });
                     self
                 }
                 pub fn cost_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.cost_usd = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for cost_usd: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for cost_usd: {e}"));
                     self
                 }
                 pub fn duration_minutes<T>(mut self, value: T) -> Self
@@ -1434,45 +1284,29 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<f64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_minutes = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for duration_minutes: {e}"
-                            )
-                        });
+                    self.duration_minutes = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for duration_minutes: {e}")
+                    });
                     self
                 }
                 pub fn rate_per_minute<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.rate_per_minute = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for rate_per_minute: {e}"
-                            )
-                        });
+                    self.rate_per_minute = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for rate_per_minute: {e}")
+                    });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for service_type: {e}"
-                            )
-                        });
+                    self.service_type = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for service_type: {e}")
+                    });
                     self
                 }
             }
@@ -1504,20 +1338,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             #[derive(Clone, Debug)]
             pub struct CostEstimateRequest {
                 duration_seconds: ::std::result::Result<i64, ::std::string::String>,
-                service_type: ::std::result::Result<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
+                service_type: ::std::result::Result<::std::string::String, ::std::string::String>,
             }
             impl ::std::default::Default for CostEstimateRequest {
                 fn default() -> Self {
                     Self {
-                        duration_seconds: Err(
-                            "no value supplied for duration_seconds".to_string(),
-                        ),
-                        service_type: Err(
-                            "no value supplied for service_type".to_string(),
-                        ),
+                        duration_seconds: Err("no value supplied for duration_seconds".to_string()),
+                        service_type: Err("no value supplied for service_type".to_string()),
                     }
                 }
             }
@@ -1527,13 +1354,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<i64>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_seconds = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for duration_seconds: {e}"
-                            )
-                        });
+                    self.duration_seconds = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for duration_seconds: {e}")
+                    });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
@@ -1541,18 +1364,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::string::String>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for service_type: {e}"
-                            )
-                        });
+                    self.service_type = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for service_type: {e}")
+                    });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<CostEstimateRequest>
-            for super::CostEstimateRequest {
+            impl ::std::convert::TryFrom<CostEstimateRequest> for super::CostEstimateRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: CostEstimateRequest,
@@ -1563,8 +1381,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::CostEstimateRequest>
-            for CostEstimateRequest {
+            impl ::std::convert::From<super::CostEstimateRequest> for CostEstimateRequest {
                 fn from(value: super::CostEstimateRequest) -> Self {
                     Self {
                         duration_seconds: Ok(value.duration_seconds),
@@ -1574,10 +1391,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct CreateApiKeyRequest {
-                expires_in_days: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                expires_in_days:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 name: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1602,27 +1417,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.expires_in_days = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for expires_in_days: {e}"
-                            )
-                        });
+                    self.expires_in_days = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for expires_in_days: {e}")
+                    });
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for name: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for name: {e}"));
                     self
                 }
                 pub fn scopes<T>(mut self, value: T) -> Self
@@ -1632,14 +1439,11 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.scopes = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for scopes: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for scopes: {e}"));
                     self
                 }
             }
-            impl ::std::convert::TryFrom<CreateApiKeyRequest>
-            for super::CreateApiKeyRequest {
+            impl ::std::convert::TryFrom<CreateApiKeyRequest> for super::CreateApiKeyRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: CreateApiKeyRequest,
@@ -1651,8 +1455,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::CreateApiKeyRequest>
-            for CreateApiKeyRequest {
+            impl ::std::convert::From<super::CreateApiKeyRequest> for CreateApiKeyRequest {
                 fn from(value: super::CreateApiKeyRequest) -> Self {
                     Self {
                         expires_in_days: Ok(value.expires_in_days),
@@ -1663,18 +1466,14 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct ErrorDetailObject {
-                available_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                available_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 message: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                required_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                required_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             }
             impl ::std::default::Default for ErrorDetailObject {
                 fn default() -> Self {
@@ -1691,27 +1490,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.available_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for available_cents: {e}"
-                            )
-                        });
+                    self.available_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for available_cents: {e}")
+                    });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for message: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for message: {e}"));
                     self
                 }
                 pub fn required_cents<T>(mut self, value: T) -> Self
@@ -1719,18 +1510,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.required_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for required_cents: {e}"
-                            )
-                        });
+                    self.required_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for required_cents: {e}")
+                    });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<ErrorDetailObject>
-            for super::ErrorDetailObject {
+            impl ::std::convert::TryFrom<ErrorDetailObject> for super::ErrorDetailObject {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: ErrorDetailObject,
@@ -1778,44 +1564,32 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl ErrorResponse {
                 pub fn detail<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<super::ErrorDetail>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<super::ErrorDetail>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.detail = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for detail: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for detail: {e}"));
                     self
                 }
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for error: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for error: {e}"));
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for message: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for message: {e}"));
                     self
                 }
             }
@@ -1842,10 +1616,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct InsufficientBalanceResponse {
-                available_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                available_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 detail: ::std::result::Result<
                     ::std::option::Option<super::ErrorDetail>,
                     ::std::string::String,
@@ -1858,10 +1630,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                required_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                required_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             }
             impl ::std::default::Default for InsufficientBalanceResponse {
                 fn default() -> Self {
@@ -1880,55 +1650,39 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.available_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for available_cents: {e}"
-                            )
-                        });
+                    self.available_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for available_cents: {e}")
+                    });
                     self
                 }
                 pub fn detail<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<super::ErrorDetail>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<super::ErrorDetail>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.detail = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for detail: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for detail: {e}"));
                     self
                 }
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for error: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for error: {e}"));
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for message: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for message: {e}"));
                     self
                 }
                 pub fn required_cents<T>(mut self, value: T) -> Self
@@ -1936,18 +1690,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.required_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for required_cents: {e}"
-                            )
-                        });
+                    self.required_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for required_cents: {e}")
+                    });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<InsufficientBalanceResponse>
-            for super::InsufficientBalanceResponse {
+            impl ::std::convert::TryFrom<InsufficientBalanceResponse> for super::InsufficientBalanceResponse {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: InsufficientBalanceResponse,
@@ -1961,8 +1710,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::InsufficientBalanceResponse>
-            for InsufficientBalanceResponse {
+            impl ::std::convert::From<super::InsufficientBalanceResponse> for InsufficientBalanceResponse {
                 fn from(value: super::InsufficientBalanceResponse) -> Self {
                     Self {
                         available_cents: Ok(value.available_cents),
@@ -2002,16 +1750,12 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl StemExtractionRequest {
                 pub fn file<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.file = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for file: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for file: {e}"));
                     self
                 }
                 pub fn mode<T>(mut self, value: T) -> Self
@@ -2021,9 +1765,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.mode = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for mode: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for mode: {e}"));
                     self
                 }
                 pub fn stem<T>(mut self, value: T) -> Self
@@ -2033,28 +1775,21 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.stem = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for stem: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for stem: {e}"));
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for url: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for url: {e}"));
                     self
                 }
             }
-            impl ::std::convert::TryFrom<StemExtractionRequest>
-            for super::StemExtractionRequest {
+            impl ::std::convert::TryFrom<StemExtractionRequest> for super::StemExtractionRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: StemExtractionRequest,
@@ -2067,8 +1802,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::StemExtractionRequest>
-            for StemExtractionRequest {
+            impl ::std::convert::From<super::StemExtractionRequest> for StemExtractionRequest {
                 fn from(value: super::StemExtractionRequest) -> Self {
                     Self {
                         file: Ok(value.file),
@@ -2085,10 +1819,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::string::String,
                 >,
                 download_urls: ::std::result::Result<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
+                    ::std::collections::HashMap<::std::string::String, ::std::string::String>,
                     ::std::string::String,
                 >,
                 error_message: ::std::result::Result<
@@ -2109,10 +1840,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::string::String,
                 >,
                 stem_paths: ::std::result::Result<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
+                    ::std::collections::HashMap<::std::string::String, ::std::string::String>,
                     ::std::string::String,
                 >,
             }
@@ -2133,53 +1861,37 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl StemJob {
                 pub fn completed_at<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.completed_at = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for completed_at: {e}"
-                            )
-                        });
+                    self.completed_at = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for completed_at: {e}")
+                    });
                     self
                 }
                 pub fn download_urls<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
+                            ::std::collections::HashMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
                         >,
-                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.download_urls = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for download_urls: {e}"
-                            )
-                        });
+                    self.download_urls = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for download_urls: {e}")
+                    });
                     self
                 }
                 pub fn error_message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.error_message = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for error_message: {e}"
-                            )
-                        });
+                    self.error_message = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for error_message: {e}")
+                    });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -2189,74 +1901,54 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for id: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for id: {e}"));
                     self
                 }
                 pub fn quality_scores<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::collections::HashMap<::std::string::String, f64>,
-                    >,
+                            ::std::collections::HashMap<::std::string::String, f64>,
+                        >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.quality_scores = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for quality_scores: {e}"
-                            )
-                        });
+                    self.quality_scores = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for quality_scores: {e}")
+                    });
                     self
                 }
                 pub fn source_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.source_type = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for source_type: {e}"
-                            )
-                        });
+                    self.source_type = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for source_type: {e}")
+                    });
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<super::StemJobStatus>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<super::StemJobStatus>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for status: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for status: {e}"));
                     self
                 }
                 pub fn stem_paths<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
+                            ::std::collections::HashMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
                         >,
-                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.stem_paths = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for stem_paths: {e}"
-                            )
-                        });
+                    self.stem_paths = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for stem_paths: {e}")
+                    });
                     self
                 }
             }
@@ -2301,10 +1993,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                stem_count: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                stem_count:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             }
             impl ::std::default::Default for StemModeInfo {
                 fn default() -> Self {
@@ -2318,32 +2008,22 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl StemModeInfo {
                 pub fn description<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.description = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for description: {e}"
-                            )
-                        });
+                    self.description = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                     self
                 }
                 pub fn mode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.mode = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for mode: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for mode: {e}"));
                     self
                 }
                 pub fn stem_count<T>(mut self, value: T) -> Self
@@ -2351,13 +2031,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.stem_count = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for stem_count: {e}"
-                            )
-                        });
+                    self.stem_count = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for stem_count: {e}")
+                    });
                     self
                 }
             }
@@ -2404,9 +2080,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.modes = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for modes: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for modes: {e}"));
                     self
                 }
             }
@@ -2415,20 +2089,22 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 fn try_from(
                     value: StemModeList,
                 ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                    Ok(Self { modes: value.modes? })
+                    Ok(Self {
+                        modes: value.modes?,
+                    })
                 }
             }
             impl ::std::convert::From<super::StemModeList> for StemModeList {
                 fn from(value: super::StemModeList) -> Self {
-                    Self { modes: Ok(value.modes) }
+                    Self {
+                        modes: Ok(value.modes),
+                    }
                 }
             }
             #[derive(Clone, Debug)]
             pub struct TopupCheckout {
-                amount_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                amount_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 amount_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -2458,59 +2134,39 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for amount_cents: {e}"
-                            )
-                        });
+                    self.amount_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for amount_cents: {e}")
+                    });
                     self
                 }
                 pub fn amount_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_usd = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for amount_usd: {e}"
-                            )
-                        });
+                    self.amount_usd = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for amount_usd: {e}")
+                    });
                     self
                 }
                 pub fn session_id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.session_id = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for session_id: {e}"
-                            )
-                        });
+                    self.session_id = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for url: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for url: {e}"));
                     self
                 }
             }
@@ -2544,9 +2200,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl ::std::default::Default for TopupCheckoutRequest {
                 fn default() -> Self {
                     Self {
-                        amount_cents: Err(
-                            "no value supplied for amount_cents".to_string(),
-                        ),
+                        amount_cents: Err("no value supplied for amount_cents".to_string()),
                     }
                 }
             }
@@ -2556,18 +2210,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<i64>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for amount_cents: {e}"
-                            )
-                        });
+                    self.amount_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for amount_cents: {e}")
+                    });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<TopupCheckoutRequest>
-            for super::TopupCheckoutRequest {
+            impl ::std::convert::TryFrom<TopupCheckoutRequest> for super::TopupCheckoutRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: TopupCheckoutRequest,
@@ -2577,8 +2226,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     })
                 }
             }
-            impl ::std::convert::From<super::TopupCheckoutRequest>
-            for TopupCheckoutRequest {
+            impl ::std::convert::From<super::TopupCheckoutRequest> for TopupCheckoutRequest {
                 fn from(value: super::TopupCheckoutRequest) -> Self {
                     Self {
                         amount_cents: Ok(value.amount_cents),
@@ -2587,30 +2235,22 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct WalletBalance {
-                balance_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                balance_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 balance_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                low_balance_warning: ::std::result::Result<
-                    ::std::option::Option<bool>,
-                    ::std::string::String,
-                >,
-                total_spent_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                low_balance_warning:
+                    ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+                total_spent_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 total_spent_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                total_topup_cents: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                total_topup_cents:
+                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             }
             impl ::std::default::Default for WalletBalance {
                 fn default() -> Self {
@@ -2630,29 +2270,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.balance_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for balance_cents: {e}"
-                            )
-                        });
+                    self.balance_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for balance_cents: {e}")
+                    });
                     self
                 }
                 pub fn balance_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.balance_usd = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for balance_usd: {e}"
-                            )
-                        });
+                    self.balance_usd = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for balance_usd: {e}")
+                    });
                     self
                 }
                 pub fn low_balance_warning<T>(mut self, value: T) -> Self
@@ -2660,13 +2290,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<bool>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.low_balance_warning = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for low_balance_warning: {e}"
-                            )
-                        });
+                    self.low_balance_warning = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for low_balance_warning: {e}")
+                    });
                     self
                 }
                 pub fn total_spent_cents<T>(mut self, value: T) -> Self
@@ -2674,29 +2300,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_spent_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for total_spent_cents: {e}"
-                            )
-                        });
+                    self.total_spent_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for total_spent_cents: {e}")
+                    });
                     self
                 }
                 pub fn total_spent_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_spent_usd = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for total_spent_usd: {e}"
-                            )
-                        });
+                    self.total_spent_usd = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for total_spent_usd: {e}")
+                    });
                     self
                 }
                 pub fn total_topup_cents<T>(mut self, value: T) -> Self
@@ -2704,13 +2320,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_topup_cents = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for total_topup_cents: {e}"
-                            )
-                        });
+                    self.total_topup_cents = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for total_topup_cents: {e}")
+                    });
                     self
                 }
             }
@@ -2743,18 +2355,12 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             #[derive(Clone, Debug)]
             pub struct WalletUsage {
-                limit: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                limit: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
                 logs: ::std::result::Result<
                     ::std::vec::Vec<super::WalletUsageEntry>,
                     ::std::string::String,
                 >,
-                page: ::std::result::Result<
-                    ::std::option::Option<i64>,
-                    ::std::string::String,
-                >,
+                page: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             }
             impl ::std::default::Default for WalletUsage {
                 fn default() -> Self {
@@ -2773,9 +2379,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.limit = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for limit: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for limit: {e}"));
                     self
                 }
                 pub fn logs<T>(mut self, value: T) -> Self
@@ -2785,9 +2389,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.logs = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for logs: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for logs: {e}"));
                     self
                 }
                 pub fn page<T>(mut self, value: T) -> Self
@@ -2797,9 +2399,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 {
                     self.page = value
                         .try_into()
-                        .map_err(|e| {
-                            format!("error converting supplied value for page: {e}")
-                        });
+                        .map_err(|e| format!("error converting supplied value for page: {e}"));
                     self
                 }
             }
@@ -2834,10 +2434,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
                 >,
-                duration_minutes: ::std::result::Result<
-                    ::std::option::Option<f64>,
-                    ::std::string::String,
-                >,
+                duration_minutes:
+                    ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
                 service_type: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -2856,34 +2454,24 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             impl WalletUsageEntry {
                 pub fn amount_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_usd = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for amount_usd: {e}"
-                            )
-                        });
+                    self.amount_usd = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for amount_usd: {e}")
+                    });
                     self
                 }
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                        >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for created_at: {e}"
-                            )
-                        });
+                    self.created_at = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                     self
                 }
                 pub fn duration_minutes<T>(mut self, value: T) -> Self
@@ -2891,29 +2479,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     T: ::std::convert::TryInto<::std::option::Option<f64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_minutes = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for duration_minutes: {e}"
-                            )
-                        });
+                    self.duration_minutes = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for duration_minutes: {e}")
+                    });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::string::String>,
-                    >,
+                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value
-                        .try_into()
-                        .map_err(|e| {
-                            format!(
-                                "error converting supplied value for service_type: {e}"
-                            )
-                        });
+                    self.service_type = value.try_into().map_err(|e| {
+                        format!("error converting supplied value for service_type: {e}")
+                    });
                     self
                 }
             }
@@ -2947,18 +2525,12 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             pub struct ConversionError(::std::borrow::Cow<'static, str>);
             impl ::std::error::Error for ConversionError {}
             impl ::std::fmt::Display for ConversionError {
-                fn fmt(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> Result<(), ::std::fmt::Error> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Display::fmt(&self.0, f)
                 }
             }
             impl ::std::fmt::Debug for ConversionError {
-                fn fmt(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> Result<(), ::std::fmt::Error> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Debug::fmt(&self.0, f)
                 }
             }
@@ -3000,254 +2572,253 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         fn assert_client_hooks()
         where
             Client: ClientHooks<::clientgen_runtime::ClientConfig>,
-        {}
+        {
+        }
     };
     impl Client {
         /**List API keys
 
-Lists the account's API keys. The response body is not documented
-(the dashboard shows each key's name, creation date, last use,
-request count and status), so it is left open.
+        Lists the account's API keys. The response body is not documented
+        (the dashboard shows each key's name, creation date, last use,
+        request count and status), so it is left open.
 
 
-Sends a `GET` request to `/api/v1/auth/api-keys`
+        Sends a `GET` request to `/api/v1/auth/api-keys`
 
-```ignore
-let response = client.list_api_keys()
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.list_api_keys()
+            .send()
+            .await;
+        ```*/
         pub fn list_api_keys(&self) -> builder::ListApiKeys<'_> {
             builder::ListApiKeys::new(self)
         }
         /**Create an API key
 
-Creates an API key. Works with a session JWT (`Authorization: Bearer`)
-or an existing key (`X-API-Key`). The new key is returned once, in
-`api_key`; store it immediately.
+        Creates an API key. Works with a session JWT (`Authorization: Bearer`)
+        or an existing key (`X-API-Key`). The new key is returned once, in
+        `api_key`; store it immediately.
 
 
-Sends a `POST` request to `/api/v1/auth/api-keys`
+        Sends a `POST` request to `/api/v1/auth/api-keys`
 
-```ignore
-let response = client.create_api_key()
-    .body(body)
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.create_api_key()
+            .body(body)
+            .send()
+            .await;
+        ```*/
         pub fn create_api_key(&self) -> builder::CreateApiKey<'_> {
             builder::CreateApiKey::new(self)
         }
         /**Revoke an API key
 
-Revokes the key with this id. The response body is not documented: the
-official SDK accepts either 204 with no body or a JSON object.
+        Revokes the key with this id. The response body is not documented: the
+        official SDK accepts either 204 with no body or a JSON object.
 
 
-Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
+        Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
 
-Arguments:
-- `key_id`: The key's `id` (as returned by `createApiKey`), not the `ap_` secret.
-```ignore
-let response = client.revoke_api_key()
-    .key_id(key_id)
-    .send()
-    .await;
-```*/
+        Arguments:
+        - `key_id`: The key's `id` (as returned by `createApiKey`), not the `ap_` secret.
+        ```ignore
+        let response = client.revoke_api_key()
+            .key_id(key_id)
+            .send()
+            .await;
+        ```*/
         pub fn revoke_api_key(&self) -> builder::RevokeApiKey<'_> {
             builder::RevokeApiKey::new(self)
         }
         /**Get a stem separation job
 
-Returns the job's state and, once it is `COMPLETED`, the stems'
-storage paths, quality scores and download URLs. The official SDK
-polls this every 5 seconds (its generic helper and CLI poll
-`GET /api/v1/jobs/{id}` instead; the stem-specific path documented
-here is the one the stem separation pages and the SDK's stem service
-use).
+        Returns the job's state and, once it is `COMPLETED`, the stems'
+        storage paths, quality scores and download URLs. The official SDK
+        polls this every 5 seconds (its generic helper and CLI poll
+        `GET /api/v1/jobs/{id}` instead; the stem-specific path documented
+        here is the one the stem separation pages and the SDK's stem service
+        use).
 
 
-Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
+        Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
 
-Arguments:
-- `job_id`: The job's `id`, as returned by `extractStems`.
-```ignore
-let response = client.get_stem_job_status()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
+        Arguments:
+        - `job_id`: The job's `id`, as returned by `extractStems`.
+        ```ignore
+        let response = client.get_stem_job_status()
+            .job_id(job_id)
+            .send()
+            .await;
+        ```*/
         pub fn get_stem_job_status(&self) -> builder::GetStemJobStatus<'_> {
             builder::GetStemJobStatus::new(self)
         }
         /**List stem separation jobs
 
-Lists the account's stem separation jobs, `skip`/`limit` paginated.
-Documented by the official Python SDK, which types the response as a
-list of job objects.
+        Lists the account's stem separation jobs, `skip`/`limit` paginated.
+        Documented by the official Python SDK, which types the response as a
+        list of job objects.
 
 
-Sends a `GET` request to `/api/v1/stem-extraction/jobs`
+        Sends a `GET` request to `/api/v1/stem-extraction/jobs`
 
-Arguments:
-- `limit`: Maximum number of jobs to return. The official SDK sends 50 by default.
-- `skip`: Number of jobs to skip. The official SDK sends 0 by default.
-```ignore
-let response = client.list_stem_jobs()
-    .limit(limit)
-    .skip(skip)
-    .send()
-    .await;
-```*/
+        Arguments:
+        - `limit`: Maximum number of jobs to return. The official SDK sends 50 by default.
+        - `skip`: Number of jobs to skip. The official SDK sends 0 by default.
+        ```ignore
+        let response = client.list_stem_jobs()
+            .limit(limit)
+            .skip(skip)
+            .send()
+            .await;
+        ```*/
         pub fn list_stem_jobs(&self) -> builder::ListStemJobs<'_> {
             builder::ListStemJobs::new(self)
         }
         /**Delete a stem separation job
 
-Deletes the job. Documented by the official Python SDK, which types
-the response as an object of strings and also accepts 204 with no body.
+        Deletes the job. Documented by the official Python SDK, which types
+        the response as an object of strings and also accepts 204 with no body.
 
 
-Sends a `DELETE` request to `/api/v1/stem-extraction/jobs/{job_id}`
+        Sends a `DELETE` request to `/api/v1/stem-extraction/jobs/{job_id}`
 
-Arguments:
-- `job_id`: The job's `id`.
-```ignore
-let response = client.delete_stem_job()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
+        Arguments:
+        - `job_id`: The job's `id`.
+        ```ignore
+        let response = client.delete_stem_job()
+            .job_id(job_id)
+            .send()
+            .await;
+        ```*/
         pub fn delete_stem_job(&self) -> builder::DeleteStemJob<'_> {
             builder::DeleteStemJob::new(self)
         }
         /**List separation modes
 
-Lists the separation modes with a description and stem count each. No authentication.
+        Lists the separation modes with a description and stem count each. No authentication.
 
-Sends a `GET` request to `/api/v1/stem-extraction/modes`
+        Sends a `GET` request to `/api/v1/stem-extraction/modes`
 
-```ignore
-let response = client.list_stem_modes()
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.list_stem_modes()
+            .send()
+            .await;
+        ```*/
         pub fn list_stem_modes(&self) -> builder::ListStemModes<'_> {
             builder::ListStemModes::new(self)
         }
         /**Get the instrument catalog
 
-Returns every stem of the 45-instrument catalog with the plan it needs
-and whether the calling key may use it now. Each entry is documented
-to carry `id` (the value for `single_stem`), `label`, `description`,
-`group`, `public_tier`, `allowed` and `excludable`; how the entries
-are wrapped is not documented, so the body is left open.
+        Returns every stem of the 45-instrument catalog with the plan it needs
+        and whether the calling key may use it now. Each entry is documented
+        to carry `id` (the value for `single_stem`), `label`, `description`,
+        `group`, `public_tier`, `allowed` and `excludable`; how the entries
+        are wrapped is not documented, so the body is left open.
 
 
-Sends a `GET` request to `/api/v1/stem-extraction/catalog`
+        Sends a `GET` request to `/api/v1/stem-extraction/catalog`
 
-```ignore
-let response = client.get_stem_catalog()
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.get_stem_catalog()
+            .send()
+            .await;
+        ```*/
         pub fn get_stem_catalog(&self) -> builder::GetStemCatalog<'_> {
             builder::GetStemCatalog::new(self)
         }
         /**List the stem packages this key may use
 
-Returns what the calling key's plan can use; the docs recommend
-calling it before dispatching a job. The body is not documented.
+        Returns what the calling key's plan can use; the docs recommend
+        calling it before dispatching a job. The body is not documented.
 
 
-Sends a `GET` request to `/api/v1/stem-extraction/packages/available`
+        Sends a `GET` request to `/api/v1/stem-extraction/packages/available`
 
-```ignore
-let response = client.list_available_stem_packages()
-    .send()
-    .await;
-```*/
-        pub fn list_available_stem_packages(
-            &self,
-        ) -> builder::ListAvailableStemPackages<'_> {
+        ```ignore
+        let response = client.list_available_stem_packages()
+            .send()
+            .await;
+        ```*/
+        pub fn list_available_stem_packages(&self) -> builder::ListAvailableStemPackages<'_> {
             builder::ListAvailableStemPackages::new(self)
         }
         /**Get the API wallet balance
 
-Returns the wallet balance and the total spent, in cents and as formatted dollar strings.
+        Returns the wallet balance and the total spent, in cents and as formatted dollar strings.
 
-Sends a `GET` request to `/api/v1/api-wallet/balance`
+        Sends a `GET` request to `/api/v1/api-wallet/balance`
 
-```ignore
-let response = client.get_wallet_balance()
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.get_wallet_balance()
+            .send()
+            .await;
+        ```*/
         pub fn get_wallet_balance(&self) -> builder::GetWalletBalance<'_> {
             builder::GetWalletBalance::new(self)
         }
         /**Create a wallet top-up checkout
 
-Creates a Stripe checkout session for adding funds. Open the returned
-`url` in a browser to pay. Amounts from $1.00 to $10,000.
+        Creates a Stripe checkout session for adding funds. Open the returned
+        `url` in a browser to pay. Amounts from $1.00 to $10,000.
 
 
-Sends a `POST` request to `/api/v1/api-wallet/topup/checkout`
+        Sends a `POST` request to `/api/v1/api-wallet/topup/checkout`
 
-```ignore
-let response = client.create_topup_checkout()
-    .body(body)
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.create_topup_checkout()
+            .body(body)
+            .send()
+            .await;
+        ```*/
         pub fn create_topup_checkout(&self) -> builder::CreateTopupCheckout<'_> {
             builder::CreateTopupCheckout::new(self)
         }
         /**Estimate the cost of a job
 
-Calculates what processing audio of a given length would cost. No authentication.
+        Calculates what processing audio of a given length would cost. No authentication.
 
-Sends a `POST` request to `/api/v1/api-wallet/estimate`
+        Sends a `POST` request to `/api/v1/api-wallet/estimate`
 
-```ignore
-let response = client.estimate_cost()
-    .body(body)
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.estimate_cost()
+            .body(body)
+            .send()
+            .await;
+        ```*/
         pub fn estimate_cost(&self) -> builder::EstimateCost<'_> {
             builder::EstimateCost::new(self)
         }
         /**Get the wallet usage history
 
-Lists the charges made to the wallet, newest first, paginated by `page` and `limit`.
+        Lists the charges made to the wallet, newest first, paginated by `page` and `limit`.
 
-Sends a `GET` request to `/api/v1/api-wallet/usage`
+        Sends a `GET` request to `/api/v1/api-wallet/usage`
 
-Arguments:
-- `limit`: Entries per page, at most 100 (official SDK). The SDK sends 50 by default.
-- `page`: Page number, starting at 1. The official SDK sends 1 by default.
-```ignore
-let response = client.get_wallet_usage()
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+        Arguments:
+        - `limit`: Entries per page, at most 100 (official SDK). The SDK sends 50 by default.
+        - `page`: Page number, starting at 1. The official SDK sends 1 by default.
+        ```ignore
+        let response = client.get_wallet_usage()
+            .limit(limit)
+            .page(page)
+            .send()
+            .await;
+        ```*/
         pub fn get_wallet_usage(&self) -> builder::GetWalletUsage<'_> {
             builder::GetWalletUsage::new(self)
         }
         /**Get the pricing table
 
-Returns the pricing of every service. No authentication. The body is not documented beyond its `services` key.
+        Returns the pricing of every service. No authentication. The body is not documented beyond its `services` key.
 
-Sends a `GET` request to `/api/v1/api-wallet/pricing`
+        Sends a `GET` request to `/api/v1/api-wallet/pricing`
 
-```ignore
-let response = client.get_pricing()
-    .send()
-    .await;
-```*/
+        ```ignore
+        let response = client.get_pricing()
+            .send()
+            .await;
+        ```*/
         pub fn get_pricing(&self) -> builder::GetPricing<'_> {
             builder::GetPricing::new(self)
         }
@@ -3258,12 +2829,12 @@ let response = client.get_pricing()
         use super::types;
         #[allow(unused_imports)]
         use super::{
-            encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-            RequestBuilderExt, ResponseValue,
+            ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
+            ResponseValue, encode_path,
         };
         /**Builder for [`Client::list_api_keys`]
 
-[`Client::list_api_keys`]: super::Client::list_api_keys*/
+        [`Client::list_api_keys`]: super::Client::list_api_keys*/
         #[derive(Debug, Clone)]
         pub struct ListApiKeys<'a> {
             client: &'a super::Client,
@@ -3279,13 +2850,10 @@ let response = client.get_pricing()
                 let Self { client } = self;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3311,7 +2879,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::create_api_key`]
 
-[`Client::create_api_key`]: super::Client::create_api_key*/
+        [`Client::create_api_key`]: super::Client::create_api_key*/
         #[derive(Debug, Clone)]
         pub struct CreateApiKey<'a> {
             client: &'a super::Client,
@@ -3327,25 +2895,18 @@ let response = client.get_pricing()
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::CreateApiKeyRequest>,
-                <V as std::convert::TryInto<
-                    types::CreateApiKeyRequest,
-                >>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<types::CreateApiKeyRequest>>::Error: std::fmt::Display,
             {
-                self.body = value
-                    .try_into()
-                    .map(From::from)
-                    .map_err(|s| {
-                        format!(
-                            "conversion to `CreateApiKeyRequest` for body failed: {}", s
-                        )
-                    });
+                self.body = value.try_into().map(From::from).map_err(|s| {
+                    format!("conversion to `CreateApiKeyRequest` for body failed: {}", s)
+                });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                    types::builder::CreateApiKeyRequest,
-                ) -> types::builder::CreateApiKeyRequest,
+                        types::builder::CreateApiKeyRequest,
+                    ) -> types::builder::CreateApiKeyRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -3357,19 +2918,15 @@ let response = client.get_pricing()
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::CreateApiKeyRequest::try_from(v)
-                            .map_err(|e| e.to_string())
+                        types::CreateApiKeyRequest::try_from(v).map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3396,7 +2953,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::revoke_api_key`]
 
-[`Client::revoke_api_key`]: super::Client::revoke_api_key*/
+        [`Client::revoke_api_key`]: super::Client::revoke_api_key*/
         #[derive(Debug, Clone)]
         pub struct RevokeApiKey<'a> {
             client: &'a super::Client,
@@ -3413,12 +2970,9 @@ let response = client.get_pricing()
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.key_id = value
-                    .try_into()
-                    .map_err(|_| {
-                        "conversion to `:: std :: string :: String` for key_id failed"
-                            .to_string()
-                    });
+                self.key_id = value.try_into().map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key_id failed".to_string()
+                });
                 self
             }
             ///Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
@@ -3428,17 +2982,15 @@ let response = client.get_pricing()
                 let Self { client, key_id } = self;
                 let key_id = key_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/auth/api-keys/{}", client.baseurl, encode_path(& key_id
-                    .to_string()),
+                    "{}/api/v1/auth/api-keys/{}",
+                    client.baseurl,
+                    encode_path(&key_id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3464,7 +3016,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::get_stem_job_status`]
 
-[`Client::get_stem_job_status`]: super::Client::get_stem_job_status*/
+        [`Client::get_stem_job_status`]: super::Client::get_stem_job_status*/
         #[derive(Debug, Clone)]
         pub struct GetStemJobStatus<'a> {
             client: &'a super::Client,
@@ -3487,23 +3039,19 @@ let response = client.get_pricing()
                 self
             }
             ///Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
-            pub(crate) async fn send_raw(
-                self,
-            ) -> Result<ResponseValue<types::StemJob>, Error<()>> {
+            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::StemJob>, Error<()>> {
                 let Self { client, job_id } = self;
                 let job_id = job_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/status/{}", client.baseurl, encode_path(&
-                    job_id.to_string()),
+                    "{}/api/v1/stem-extraction/status/{}",
+                    client.baseurl,
+                    encode_path(&job_id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3529,7 +3077,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::list_stem_jobs`]
 
-[`Client::list_stem_jobs`]: super::Client::list_stem_jobs*/
+        [`Client::list_stem_jobs`]: super::Client::list_stem_jobs*/
         #[derive(Debug, Clone)]
         pub struct ListStemJobs<'a> {
             client: &'a super::Client,
@@ -3548,13 +3096,9 @@ let response = client.get_pricing()
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.limit = value
-                    .try_into()
-                    .map(Some)
-                    .map_err(|_| {
-                        "conversion to `:: std :: num :: NonZeroU64` for limit failed"
-                            .to_string()
-                    });
+                self.limit = value.try_into().map(Some).map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
+                });
                 self
             }
             pub fn skip<V>(mut self, value: V) -> Self
@@ -3571,18 +3115,19 @@ let response = client.get_pricing()
             pub(crate) async fn send_raw(
                 self,
             ) -> Result<ResponseValue<types::StemJobList>, Error<()>> {
-                let Self { client, limit, skip } = self;
+                let Self {
+                    client,
+                    limit,
+                    skip,
+                } = self;
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let skip = skip.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/stem-extraction/jobs", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3610,7 +3155,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::delete_stem_job`]
 
-[`Client::delete_stem_job`]: super::Client::delete_stem_job*/
+        [`Client::delete_stem_job`]: super::Client::delete_stem_job*/
         #[derive(Debug, Clone)]
         pub struct DeleteStemJob<'a> {
             client: &'a super::Client,
@@ -3639,17 +3184,15 @@ let response = client.get_pricing()
                 let Self { client, job_id } = self;
                 let job_id = job_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/jobs/{}", client.baseurl, encode_path(&
-                    job_id.to_string()),
+                    "{}/api/v1/stem-extraction/jobs/{}",
+                    client.baseurl,
+                    encode_path(&job_id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3675,7 +3218,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::list_stem_modes`]
 
-[`Client::list_stem_modes`]: super::Client::list_stem_modes*/
+        [`Client::list_stem_modes`]: super::Client::list_stem_modes*/
         #[derive(Debug, Clone)]
         pub struct ListStemModes<'a> {
             client: &'a super::Client,
@@ -3691,13 +3234,10 @@ let response = client.get_pricing()
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/modes", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3723,7 +3263,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::get_stem_catalog`]
 
-[`Client::get_stem_catalog`]: super::Client::get_stem_catalog*/
+        [`Client::get_stem_catalog`]: super::Client::get_stem_catalog*/
         #[derive(Debug, Clone)]
         pub struct GetStemCatalog<'a> {
             client: &'a super::Client,
@@ -3739,13 +3279,10 @@ let response = client.get_pricing()
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/catalog", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3771,7 +3308,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::list_available_stem_packages`]
 
-[`Client::list_available_stem_packages`]: super::Client::list_available_stem_packages*/
+        [`Client::list_available_stem_packages`]: super::Client::list_available_stem_packages*/
         #[derive(Debug, Clone)]
         pub struct ListAvailableStemPackages<'a> {
             client: &'a super::Client,
@@ -3786,16 +3323,14 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::StemPackages>, Error<()>> {
                 let Self { client } = self;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/packages/available", client.baseurl,
+                    "{}/api/v1/stem-extraction/packages/available",
+                    client.baseurl,
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3821,7 +3356,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::get_wallet_balance`]
 
-[`Client::get_wallet_balance`]: super::Client::get_wallet_balance*/
+        [`Client::get_wallet_balance`]: super::Client::get_wallet_balance*/
         #[derive(Debug, Clone)]
         pub struct GetWalletBalance<'a> {
             client: &'a super::Client,
@@ -3837,13 +3372,10 @@ let response = client.get_pricing()
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/balance", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3869,7 +3401,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::create_topup_checkout`]
 
-[`Client::create_topup_checkout`]: super::Client::create_topup_checkout*/
+        [`Client::create_topup_checkout`]: super::Client::create_topup_checkout*/
         #[derive(Debug, Clone)]
         pub struct CreateTopupCheckout<'a> {
             client: &'a super::Client,
@@ -3885,25 +3417,21 @@ let response = client.get_pricing()
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::TopupCheckoutRequest>,
-                <V as std::convert::TryInto<
-                    types::TopupCheckoutRequest,
-                >>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<types::TopupCheckoutRequest>>::Error: std::fmt::Display,
             {
-                self.body = value
-                    .try_into()
-                    .map(From::from)
-                    .map_err(|s| {
-                        format!(
-                            "conversion to `TopupCheckoutRequest` for body failed: {}", s
-                        )
-                    });
+                self.body = value.try_into().map(From::from).map_err(|s| {
+                    format!(
+                        "conversion to `TopupCheckoutRequest` for body failed: {}",
+                        s
+                    )
+                });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                    types::builder::TopupCheckoutRequest,
-                ) -> types::builder::TopupCheckoutRequest,
+                        types::builder::TopupCheckoutRequest,
+                    ) -> types::builder::TopupCheckoutRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -3915,21 +3443,15 @@ let response = client.get_pricing()
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::TopupCheckoutRequest::try_from(v)
-                            .map_err(|e| e.to_string())
+                        types::TopupCheckoutRequest::try_from(v).map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/api/v1/api-wallet/topup/checkout", client.baseurl,
-                );
+                let url = format!("{}/api/v1/api-wallet/topup/checkout", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3956,7 +3478,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::estimate_cost`]
 
-[`Client::estimate_cost`]: super::Client::estimate_cost*/
+        [`Client::estimate_cost`]: super::Client::estimate_cost*/
         #[derive(Debug, Clone)]
         pub struct EstimateCost<'a> {
             client: &'a super::Client,
@@ -3972,25 +3494,18 @@ let response = client.get_pricing()
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::CostEstimateRequest>,
-                <V as std::convert::TryInto<
-                    types::CostEstimateRequest,
-                >>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<types::CostEstimateRequest>>::Error: std::fmt::Display,
             {
-                self.body = value
-                    .try_into()
-                    .map(From::from)
-                    .map_err(|s| {
-                        format!(
-                            "conversion to `CostEstimateRequest` for body failed: {}", s
-                        )
-                    });
+                self.body = value.try_into().map(From::from).map_err(|s| {
+                    format!("conversion to `CostEstimateRequest` for body failed: {}", s)
+                });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                    types::builder::CostEstimateRequest,
-                ) -> types::builder::CostEstimateRequest,
+                        types::builder::CostEstimateRequest,
+                    ) -> types::builder::CostEstimateRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -4002,19 +3517,15 @@ let response = client.get_pricing()
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::CostEstimateRequest::try_from(v)
-                            .map_err(|e| e.to_string())
+                        types::CostEstimateRequest::try_from(v).map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/estimate", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4041,7 +3552,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::get_wallet_usage`]
 
-[`Client::get_wallet_usage`]: super::Client::get_wallet_usage*/
+        [`Client::get_wallet_usage`]: super::Client::get_wallet_usage*/
         #[derive(Debug, Clone)]
         pub struct GetWalletUsage<'a> {
             client: &'a super::Client,
@@ -4060,44 +3571,37 @@ let response = client.get_pricing()
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.limit = value
-                    .try_into()
-                    .map(Some)
-                    .map_err(|_| {
-                        "conversion to `:: std :: num :: NonZeroU64` for limit failed"
-                            .to_string()
-                    });
+                self.limit = value.try_into().map(Some).map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
+                });
                 self
             }
             pub fn page<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.page = value
-                    .try_into()
-                    .map(Some)
-                    .map_err(|_| {
-                        "conversion to `:: std :: num :: NonZeroU64` for page failed"
-                            .to_string()
-                    });
+                self.page = value.try_into().map(Some).map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for page failed".to_string()
+                });
                 self
             }
             ///Sends a `GET` request to `/api/v1/api-wallet/usage`
             pub(crate) async fn send_raw(
                 self,
             ) -> Result<ResponseValue<types::WalletUsage>, Error<()>> {
-                let Self { client, limit, page } = self;
+                let Self {
+                    client,
+                    limit,
+                    page,
+                } = self;
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let page = page.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/usage", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4125,7 +3629,7 @@ let response = client.get_pricing()
         }
         /**Builder for [`Client::get_pricing`]
 
-[`Client::get_pricing`]: super::Client::get_pricing*/
+        [`Client::get_pricing`]: super::Client::get_pricing*/
         #[derive(Debug, Clone)]
         pub struct GetPricing<'a> {
             client: &'a super::Client,
@@ -4135,19 +3639,14 @@ let response = client.get_pricing()
                 Self { client: client }
             }
             ///Sends a `GET` request to `/api/v1/api-wallet/pricing`
-            pub(crate) async fn send_raw(
-                self,
-            ) -> Result<ResponseValue<types::Pricing>, Error<()>> {
+            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::Pricing>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/pricing", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4173,14 +3672,15 @@ let response = client.get_pricing()
         }
         impl<'a> GetWalletBalance<'a> {
             /** Sends `GET /api/v1/api-wallet/balance` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::WalletBalance>,
                 super::super::errors::GetWalletBalanceError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4192,24 +3692,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_WALLET_BALANCE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::GET_WALLET_BALANCE,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> EstimateCost<'a> {
             /** Sends `POST /api/v1/api-wallet/estimate` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::CostEstimate>,
                 super::super::errors::EstimateCostError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4221,24 +3722,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::ESTIMATE_COST,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::ESTIMATE_COST,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> GetPricing<'a> {
             /** Sends `GET /api/v1/api-wallet/pricing` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::Pricing>,
                 super::super::errors::GetPricingError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4250,24 +3752,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_PRICING,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::GET_PRICING,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> CreateTopupCheckout<'a> {
             /** Sends `POST /api/v1/api-wallet/topup/checkout` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::TopupCheckout>,
                 super::super::errors::CreateTopupCheckoutError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4279,24 +3782,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_TOPUP_CHECKOUT,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::CREATE_TOPUP_CHECKOUT,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> GetWalletUsage<'a> {
             /** Sends `GET /api/v1/api-wallet/usage` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::WalletUsage>,
                 super::super::errors::GetWalletUsageError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4308,24 +3812,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_WALLET_USAGE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::GET_WALLET_USAGE,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> ListApiKeys<'a> {
             /** Sends `GET /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::ApiKeyList>,
                 super::super::errors::ListApiKeysError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4337,24 +3842,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_API_KEYS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::LIST_API_KEYS,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> CreateApiKey<'a> {
             /** Sends `POST /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::ApiKeyCreated>,
                 super::super::errors::CreateApiKeyError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4366,24 +3872,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_API_KEY,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::CREATE_API_KEY,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> RevokeApiKey<'a> {
             /** Sends `DELETE /api/v1/auth/api-keys/{key_id}` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::RevokedApiKey>,
                 super::super::errors::RevokeApiKeyError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4395,12 +3902,12 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::REVOKE_API_KEY,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::REVOKE_API_KEY,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         /// Builder for [`Client::extract_stems`](super::Client::extract_stems).
@@ -4467,27 +3974,27 @@ let response = client.get_pricing()
                 self
             }
             /// One attempt: encodes the form and sends it through the client's hooks.
-            pub(crate) async fn send_raw(
-                self,
-            ) -> Result<ResponseValue<types::StemJob>, Error<()>> {
-                let Self { client, url, file, mode, stem } = self;
+            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::StemJob>, Error<()>> {
+                let Self {
+                    client,
+                    url,
+                    file,
+                    mode,
+                    stem,
+                } = self;
                 let mut form = ::reqwest::multipart::Form::new();
                 if let Some(value) = url {
                     form = form.text("url", value.to_string());
                 }
                 if let Some(value) = file {
-                    let part = value
-                        .to_part()
-                        .await
-                        .map_err(|e| Error::InvalidRequest(
-                            format!("{}{}", "cannot read the `file` file: ", e),
-                        ))?;
+                    let part = value.to_part().await.map_err(|e| {
+                        Error::InvalidRequest(format!("{}{}", "cannot read the `file` file: ", e))
+                    })?;
                     form = form.part("file", part);
                 }
-                let value = mode
-                    .ok_or_else(|| Error::InvalidRequest(
-                        "form field `mode` is required".to_string(),
-                    ))?;
+                let value = mode.ok_or_else(|| {
+                    Error::InvalidRequest("form field `mode` is required".to_string())
+                })?;
                 let text = match ::serde_json::to_value(&value) {
                     Ok(::serde_json::Value::String(s)) => s,
                     Ok(other) => other.to_string(),
@@ -4501,16 +4008,12 @@ let response = client.get_pricing()
                         Ok(::serde_json::Value::String(s)) => s,
                         Ok(other) => other.to_string(),
                         Err(e) => {
-                            return Err(
-                                Error::InvalidRequest(format!("`{}`: {}", "stem", e)),
-                            );
+                            return Err(Error::InvalidRequest(format!("`{}`: {}", "stem", e)));
                         }
                     };
                     form = form.text("stem", text);
                 }
-                let url = format!(
-                    "{}/api/v1/stem-extraction/api/extract", client.baseurl
-                );
+                let url = format!("{}/api/v1/stem-extraction/api/extract", client.baseurl);
                 let request = client
                     .client
                     .post(url)
@@ -4536,15 +4039,16 @@ let response = client.get_pricing()
         }
         impl<'a> ExtractStems<'a> {
             /** Sends `POST /api/v1/stem-extraction/api/extract` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+            This operation is billable: after a failure that may have reached the server it is not
+            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJob>,
                 super::super::errors::ExtractStemsError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4556,12 +4060,12 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::EXTRACT_STEMS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::EXTRACT_STEMS,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> ExtractStems<'a> {
@@ -4572,7 +4076,8 @@ let response = client.get_pricing()
                 ::clientgen_runtime::JobHandle<'a, super::super::jobs::ExtractStemsJob>,
                 super::super::errors::ExtractStemsError,
             > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
+                self.submit_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -4609,14 +4114,15 @@ let response = client.get_pricing()
         }
         impl<'a> GetStemCatalog<'a> {
             /** Sends `GET /api/v1/stem-extraction/catalog` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemCatalog>,
                 super::super::errors::GetStemCatalogError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4628,12 +4134,12 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_STEM_CATALOG,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::GET_STEM_CATALOG,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         /// Builder for [`Client::extract_stems_advanced`](super::Client::extract_stems_advanced).
@@ -4688,20 +4194,14 @@ let response = client.get_pricing()
             ///
             /// Catalog id of the one instrument to isolate (returned with an
             /// everything-else track). See `getStemCatalog` for the ids.
-            pub fn single_stem(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn single_stem(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.single_stem = Some(value.into());
                 self
             }
             /// Sets the `exclude_stems` form field.
             ///
             /// JSON array (as a string) of catalog ids to remove from the mix.
-            pub fn exclude_stems(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn exclude_stems(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.exclude_stems = Some(value.into());
                 self
             }
@@ -4722,30 +4222,21 @@ let response = client.get_pricing()
             /// Sets the `target_stems` form field.
             ///
             /// JSON array (as a string) of catalog ids to isolate.
-            pub fn target_stems(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn target_stems(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.target_stems = Some(value.into());
                 self
             }
             /// Sets the `two_stems_mode` form field.
             ///
             /// Two-stem split mode.
-            pub fn two_stems_mode(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn two_stems_mode(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.two_stems_mode = Some(value.into());
                 self
             }
             /// Sets the `target_instrument` form field.
             ///
             /// Instrument to isolate (isolation package).
-            pub fn target_instrument(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn target_instrument(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.target_instrument = Some(value.into());
                 self
             }
@@ -4759,10 +4250,7 @@ let response = client.get_pricing()
             /// Sets the `custom_stems` form field.
             ///
             /// JSON array (as a string) of stems to produce.
-            pub fn custom_stems(
-                mut self,
-                value: impl Into<::std::string::String>,
-            ) -> Self {
+            pub fn custom_stems(mut self, value: impl Into<::std::string::String>) -> Self {
                 self.custom_stems = Some(value.into());
                 self
             }
@@ -4789,12 +4277,9 @@ let response = client.get_pricing()
                     form = form.text("url", value.to_string());
                 }
                 if let Some(value) = file {
-                    let part = value
-                        .to_part()
-                        .await
-                        .map_err(|e| Error::InvalidRequest(
-                            format!("{}{}", "cannot read the `file` file: ", e),
-                        ))?;
+                    let part = value.to_part().await.map_err(|e| {
+                        Error::InvalidRequest(format!("{}{}", "cannot read the `file` file: ", e))
+                    })?;
                     form = form.part("file", part);
                 }
                 if let Some(value) = single_stem {
@@ -4824,9 +4309,7 @@ let response = client.get_pricing()
                 if let Some(value) = custom_stems {
                     form = form.text("custom_stems", value.to_string());
                 }
-                let url = format!(
-                    "{}/api/v1/stem-extraction/extract/advanced", client.baseurl
-                );
+                let url = format!("{}/api/v1/stem-extraction/extract/advanced", client.baseurl);
                 let request = client
                     .client
                     .post(url)
@@ -4852,15 +4335,16 @@ let response = client.get_pricing()
         }
         impl<'a> ExtractStemsAdvanced<'a> {
             /** Sends `POST /api/v1/stem-extraction/extract/advanced` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+            This operation is billable: after a failure that may have reached the server it is not
+            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::AdvancedStemJob>,
                 super::super::errors::ExtractStemsAdvancedError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4872,24 +4356,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::EXTRACT_STEMS_ADVANCED,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::EXTRACT_STEMS_ADVANCED,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> ListStemJobs<'a> {
             /** Sends `GET /api/v1/stem-extraction/jobs` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJobList>,
                 super::super::errors::ListStemJobsError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4901,24 +4386,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_STEM_JOBS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::LIST_STEM_JOBS,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> DeleteStemJob<'a> {
             /** Sends `DELETE /api/v1/stem-extraction/jobs/{job_id}` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::DeletedStemJob>,
                 super::super::errors::DeleteStemJobError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4930,24 +4416,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::DELETE_STEM_JOB,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::DELETE_STEM_JOB,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> ListStemModes<'a> {
             /** Sends `GET /api/v1/stem-extraction/modes` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemModeList>,
                 super::super::errors::ListStemModesError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4959,24 +4446,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_STEM_MODES,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::LIST_STEM_MODES,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> ListAvailableStemPackages<'a> {
             /** Sends `GET /api/v1/stem-extraction/packages/available` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemPackages>,
                 super::super::errors::ListAvailableStemPackagesError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4988,24 +4476,25 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_AVAILABLE_STEM_PACKAGES,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::LIST_AVAILABLE_STEM_PACKAGES,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
         impl<'a> GetStemJobStatus<'a> {
             /** Sends `GET /api/v1/stem-extraction/status/{job_id}` with the client's retry policy and deadline; errors are typed by status.
-*/
+            */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJob>,
                 super::super::errors::GetStemJobStatusError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
+                self.send_with(&::clientgen_runtime::CallOptions::default())
+                    .await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -5017,12 +4506,12 @@ let response = client.get_pricing()
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_STEM_JOB_STATUS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
+                    config,
+                    &super::super::operations::GET_STEM_JOB_STATUS,
+                    options,
+                    || self.clone().send_raw(),
+                )
+                .await
             }
         }
     }
@@ -5031,11 +4520,11 @@ let response = client.get_pricing()
         pub use self::super::Client;
     }
 }
-pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
-    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle, JobPhase,
+    JobUpdate, RetryPolicy, WaitOptions,
 };
+pub use raw::{ByteStream, Client, ResponseValue, builder, types};
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://api.audiopod.ai";
@@ -5090,18 +4579,13 @@ impl Client {
     pub fn with_api_key_header(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(
-            Self::config().with_credential(Self::api_key_header_credential(key)?),
-        )
+        Self::from_config(Self::config().with_credential(Self::api_key_header_credential(key)?))
     }
     /// The credential for security scheme `BearerAuth`: a bearer token in the `Authorization` header.
     pub fn bearer_auth_credential(
         key: impl Into<String>,
     ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::bearer(
-            "BearerAuth",
-            ::clientgen_runtime::Secret::new(key),
-        )
+        ::clientgen_runtime::Credential::bearer("BearerAuth", ::clientgen_runtime::Secret::new(key))
     }
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
     ///
@@ -5113,16 +4597,12 @@ impl Client {
     pub fn with_bearer_auth(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(
-            Self::config().with_credential(Self::bearer_auth_credential(key)?),
-        )
+        Self::from_config(Self::config().with_credential(Self::bearer_auth_credential(key)?))
     }
     /** The credential read from `AUDIOPOD_API_KEY` (the variable the vendor's SDKs read), for scheme
- `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
-    pub fn credential_from_env() -> Result<
-        ::clientgen_runtime::Credential,
-        ::clientgen_runtime::ConfigError,
-    > {
+    `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
+    pub fn credential_from_env()
+    -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
         let key = ::clientgen_runtime::env_secret("AUDIOPOD_API_KEY")?;
         Self::api_key_header_credential(key.expose_secret())
     }
@@ -5170,9 +4650,10 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
         info: &::progenitor_client::OperationInfo,
     ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
         match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
+            Some(op) => self
+                .inner
+                .prepare(request, op)
+                .map_err(|e| e.into_client_error()),
             None => Ok(()),
         }
     }
@@ -5181,158 +4662,172 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
     /// `GET /api/v1/api-wallet/balance`
-    pub const GET_WALLET_BALANCE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getWalletBalance",
-        method: "GET",
-        path: "/api/v1/api-wallet/balance",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const GET_WALLET_BALANCE: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "getWalletBalance",
+            method: "GET",
+            path: "/api/v1/api-wallet/balance",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `POST /api/v1/api-wallet/estimate`
-    pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "estimateCost",
-        method: "POST",
-        path: "/api/v1/api-wallet/estimate",
-        billable: false,
-        idempotent: true,
-        security: &[],
-    };
+    pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "estimateCost",
+            method: "POST",
+            path: "/api/v1/api-wallet/estimate",
+            billable: false,
+            idempotent: true,
+            security: &[],
+        };
     /// `GET /api/v1/api-wallet/pricing`
-    pub const GET_PRICING: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getPricing",
-        method: "GET",
-        path: "/api/v1/api-wallet/pricing",
-        billable: false,
-        idempotent: true,
-        security: &[],
-    };
+    pub const GET_PRICING: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "getPricing",
+            method: "GET",
+            path: "/api/v1/api-wallet/pricing",
+            billable: false,
+            idempotent: true,
+            security: &[],
+        };
     /// `POST /api/v1/api-wallet/topup/checkout`
-    pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "createTopupCheckout",
-        method: "POST",
-        path: "/api/v1/api-wallet/topup/checkout",
-        billable: false,
-        idempotent: false,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "createTopupCheckout",
+            method: "POST",
+            path: "/api/v1/api-wallet/topup/checkout",
+            billable: false,
+            idempotent: false,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/api-wallet/usage`
-    pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getWalletUsage",
-        method: "GET",
-        path: "/api/v1/api-wallet/usage",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "getWalletUsage",
+            method: "GET",
+            path: "/api/v1/api-wallet/usage",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/auth/api-keys`
-    pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "listApiKeys",
-        method: "GET",
-        path: "/api/v1/auth/api-keys",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "listApiKeys",
+            method: "GET",
+            path: "/api/v1/auth/api-keys",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `POST /api/v1/auth/api-keys`
-    pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "createApiKey",
-        method: "POST",
-        path: "/api/v1/auth/api-keys",
-        billable: false,
-        idempotent: false,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "createApiKey",
+            method: "POST",
+            path: "/api/v1/auth/api-keys",
+            billable: false,
+            idempotent: false,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `DELETE /api/v1/auth/api-keys/{key_id}`
-    pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "revokeApiKey",
-        method: "DELETE",
-        path: "/api/v1/auth/api-keys/{key_id}",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "revokeApiKey",
+            method: "DELETE",
+            path: "/api/v1/auth/api-keys/{key_id}",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /** `POST /api/v1/stem-extraction/api/extract`: billable, 0.1 usd_per_minute per call ($0.10 per minute of input audio for every standard mode (single,
-two, four, six, producer, studio, mastering), paid from the API
-wallet; 402 when the balance is too low)*/
-    pub const EXTRACT_STEMS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "extractStems",
-        method: "POST",
-        path: "/api/v1/stem-extraction/api/extract",
-        billable: true,
-        idempotent: false,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    two, four, six, producer, studio, mastering), paid from the API
+    wallet; 402 when the balance is too low)*/
+    pub const EXTRACT_STEMS: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "extractStems",
+            method: "POST",
+            path: "/api/v1/stem-extraction/api/extract",
+            billable: true,
+            idempotent: false,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/stem-extraction/catalog`
-    pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getStemCatalog",
-        method: "GET",
-        path: "/api/v1/stem-extraction/catalog",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "getStemCatalog",
+            method: "GET",
+            path: "/api/v1/stem-extraction/catalog",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /** `POST /api/v1/stem-extraction/extract/advanced`: billable, 0.1 usd_per_minute per call (Base rate $0.10 per minute of input audio, paid from the API wallet.
-Premium selections bill at a multiplier: lead/backing vocal and
-vocal gender splits 1.5x ($0.15/min), single-instrument isolation
-from the catalog 2.0x ($0.20/min))*/
-    pub const EXTRACT_STEMS_ADVANCED: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "extractStemsAdvanced",
-        method: "POST",
-        path: "/api/v1/stem-extraction/extract/advanced",
-        billable: true,
-        idempotent: false,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    Premium selections bill at a multiplier: lead/backing vocal and
+    vocal gender splits 1.5x ($0.15/min), single-instrument isolation
+    from the catalog 2.0x ($0.20/min))*/
+    pub const EXTRACT_STEMS_ADVANCED: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "extractStemsAdvanced",
+            method: "POST",
+            path: "/api/v1/stem-extraction/extract/advanced",
+            billable: true,
+            idempotent: false,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/stem-extraction/jobs`
-    pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "listStemJobs",
-        method: "GET",
-        path: "/api/v1/stem-extraction/jobs",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "listStemJobs",
+            method: "GET",
+            path: "/api/v1/stem-extraction/jobs",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `DELETE /api/v1/stem-extraction/jobs/{job_id}`
-    pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "deleteStemJob",
-        method: "DELETE",
-        path: "/api/v1/stem-extraction/jobs/{job_id}",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "deleteStemJob",
+            method: "DELETE",
+            path: "/api/v1/stem-extraction/jobs/{job_id}",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/stem-extraction/modes`
-    pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "listStemModes",
-        method: "GET",
-        path: "/api/v1/stem-extraction/modes",
-        billable: false,
-        idempotent: true,
-        security: &[],
-    };
+    pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "listStemModes",
+            method: "GET",
+            path: "/api/v1/stem-extraction/modes",
+            billable: false,
+            idempotent: true,
+            security: &[],
+        };
     /// `GET /api/v1/stem-extraction/packages/available`
-    pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "listAvailableStemPackages",
-        method: "GET",
-        path: "/api/v1/stem-extraction/packages/available",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "listAvailableStemPackages",
+            method: "GET",
+            path: "/api/v1/stem-extraction/packages/available",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// `GET /api/v1/stem-extraction/status/{job_id}`
-    pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getStemJobStatus",
-        method: "GET",
-        path: "/api/v1/stem-extraction/status/{job_id}",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "BearerAuth"],
-    };
+    pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta =
+        ::clientgen_runtime::OperationMeta {
+            operation_id: "getStemJobStatus",
+            method: "GET",
+            path: "/api/v1/stem-extraction/status/{job_id}",
+            billable: false,
+            idempotent: true,
+            security: &["ApiKeyHeader", "BearerAuth"],
+        };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static ::clientgen_runtime::OperationMeta> {
         match operation_id {
             "get_wallet_balance" => Some(&GET_WALLET_BALANCE),
             "estimate_cost" => Some(&ESTIMATE_COST),
@@ -5415,47 +4910,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5465,13 +4951,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5481,51 +4963,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -5534,34 +4999,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletBalance", r.status,
-                        "Invalid API key (`unauthorized`)"
+                        f,
+                        "getWalletBalance: HTTP {}: Invalid API key (`unauthorized`)",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletBalance", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "getWalletBalance: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletBalance", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "getWalletBalance: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "getWalletBalance", r
-                        .status
-                    )
+                    write!(f, "getWalletBalance: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "getWalletBalance", e),
-                Self::Transport(e) => write!(f, "{}: {}", "getWalletBalance", e),
+                Self::InvalidBody(e) => write!(f, "getWalletBalance: {}", e),
+                Self::Transport(e) => write!(f, "getWalletBalance: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "getWalletBalance", e)
+                    write!(f, "getWalletBalance: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "getWalletBalance", e),
+                Self::DeadlineExceeded(e) => write!(f, "getWalletBalance: {}", e),
             }
         }
     }
@@ -5619,17 +5084,14 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5639,13 +5101,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5653,39 +5111,26 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -5694,21 +5139,20 @@ pub mod errors {
             match self {
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "estimateCost", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "estimateCost: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "estimateCost", r.status
-                    )
+                    write!(f, "estimateCost: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "estimateCost", e),
-                Self::Transport(e) => write!(f, "{}: {}", "estimateCost", e),
+                Self::InvalidBody(e) => write!(f, "estimateCost: {}", e),
+                Self::Transport(e) => write!(f, "estimateCost: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "estimateCost", e)
+                    write!(f, "estimateCost: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "estimateCost", e),
+                Self::DeadlineExceeded(e) => write!(f, "estimateCost: {}", e),
             }
         }
     }
@@ -5766,17 +5210,14 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5786,13 +5227,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5800,39 +5237,26 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -5841,19 +5265,20 @@ pub mod errors {
             match self {
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getPricing", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "getPricing: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(f, "{}: undocumented HTTP status {}", "getPricing", r.status)
+                    write!(f, "getPricing: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "getPricing", e),
-                Self::Transport(e) => write!(f, "{}: {}", "getPricing", e),
+                Self::InvalidBody(e) => write!(f, "getPricing: {}", e),
+                Self::Transport(e) => write!(f, "getPricing: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "getPricing", e)
+                    write!(f, "getPricing: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "getPricing", e),
+                Self::DeadlineExceeded(e) => write!(f, "getPricing: {}", e),
             }
         }
     }
@@ -5932,62 +5357,50 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::BadRequest(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5997,13 +5410,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6014,57 +5423,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::BadRequest(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -6073,42 +5463,45 @@ pub mod errors {
             match self {
                 Self::BadRequest(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createTopupCheckout", r.status,
-                        "Amount outside the $1 to $10,000 range (`invalid_amount`)"
+                        f,
+                        "createTopupCheckout: HTTP {}: Amount outside the $1 to $10,000 range (`invalid_amount`)",
+                        r.status
                     )
                 }
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createTopupCheckout", r.status,
-                        "Invalid API key (`unauthorized`)"
+                        f,
+                        "createTopupCheckout: HTTP {}: Invalid API key (`unauthorized`)",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createTopupCheckout", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "createTopupCheckout: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createTopupCheckout", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "createTopupCheckout: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f, "{}: undocumented HTTP status {}", "createTopupCheckout", r
-                        .status
+                        f,
+                        "createTopupCheckout: undocumented HTTP status {}",
+                        r.status
                     )
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "createTopupCheckout", e),
-                Self::Transport(e) => write!(f, "{}: {}", "createTopupCheckout", e),
+                Self::InvalidBody(e) => write!(f, "createTopupCheckout: {}", e),
+                Self::Transport(e) => write!(f, "createTopupCheckout: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "createTopupCheckout", e)
+                    write!(f, "createTopupCheckout: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => {
-                    write!(f, "{}: {}", "createTopupCheckout", e)
-                }
+                Self::DeadlineExceeded(e) => write!(f, "createTopupCheckout: {}", e),
             }
         }
     }
@@ -6180,47 +5573,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6230,13 +5614,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6246,51 +5626,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -6299,33 +5662,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletUsage", r.status,
-                        "Invalid API key (`unauthorized`)"
+                        f,
+                        "getWalletUsage: HTTP {}: Invalid API key (`unauthorized`)",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletUsage", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "getWalletUsage: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getWalletUsage", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "getWalletUsage: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "getWalletUsage", r.status
-                    )
+                    write!(f, "getWalletUsage: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "getWalletUsage", e),
-                Self::Transport(e) => write!(f, "{}: {}", "getWalletUsage", e),
+                Self::InvalidBody(e) => write!(f, "getWalletUsage: {}", e),
+                Self::Transport(e) => write!(f, "getWalletUsage: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "getWalletUsage", e)
+                    write!(f, "getWalletUsage: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "getWalletUsage", e),
+                Self::DeadlineExceeded(e) => write!(f, "getWalletUsage: {}", e),
             }
         }
     }
@@ -6397,47 +5761,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6447,13 +5802,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6463,51 +5814,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -6516,31 +5850,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listApiKeys", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "listApiKeys: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listApiKeys", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "listApiKeys: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listApiKeys", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "listApiKeys: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(f, "{}: undocumented HTTP status {}", "listApiKeys", r.status)
+                    write!(f, "listApiKeys: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "listApiKeys", e),
-                Self::Transport(e) => write!(f, "{}: {}", "listApiKeys", e),
+                Self::InvalidBody(e) => write!(f, "listApiKeys: {}", e),
+                Self::Transport(e) => write!(f, "listApiKeys: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "listApiKeys", e)
+                    write!(f, "listApiKeys: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "listApiKeys", e),
+                Self::DeadlineExceeded(e) => write!(f, "listApiKeys: {}", e),
             }
         }
     }
@@ -6612,47 +5949,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6662,13 +5990,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6678,51 +6002,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -6731,33 +6038,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createApiKey", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "createApiKey: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createApiKey", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "createApiKey: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "createApiKey", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "createApiKey: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "createApiKey", r.status
-                    )
+                    write!(f, "createApiKey: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "createApiKey", e),
-                Self::Transport(e) => write!(f, "{}: {}", "createApiKey", e),
+                Self::InvalidBody(e) => write!(f, "createApiKey: {}", e),
+                Self::Transport(e) => write!(f, "createApiKey: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "createApiKey", e)
+                    write!(f, "createApiKey: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "createApiKey", e),
+                Self::DeadlineExceeded(e) => write!(f, "createApiKey: {}", e),
             }
         }
     }
@@ -6836,62 +6144,50 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6901,13 +6197,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6918,57 +6210,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -6977,39 +6250,41 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "revokeApiKey", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "revokeApiKey: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "revokeApiKey", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "revokeApiKey: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::NotFound(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "revokeApiKey", r.status,
-                        "No key with this id belongs to the account"
+                        f,
+                        "revokeApiKey: HTTP {}: No key with this id belongs to the account",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "revokeApiKey", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "revokeApiKey: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "revokeApiKey", r.status
-                    )
+                    write!(f, "revokeApiKey: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "revokeApiKey", e),
-                Self::Transport(e) => write!(f, "{}: {}", "revokeApiKey", e),
+                Self::InvalidBody(e) => write!(f, "revokeApiKey: {}", e),
+                Self::Transport(e) => write!(f, "revokeApiKey: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "revokeApiKey", e)
+                    write!(f, "revokeApiKey: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "revokeApiKey", e),
+                Self::DeadlineExceeded(e) => write!(f, "revokeApiKey: {}", e),
             }
         }
     }
@@ -7089,62 +6364,52 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
                     match ::clientgen_runtime::decode_json::<
                         super::types::InsufficientBalanceResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    >(&response)
+                    {
+                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7154,13 +6419,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7171,57 +6432,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -7230,39 +6472,41 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStems", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "extractStems: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::PaymentRequired(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStems", r.status,
-                        "The API wallet balance does not cover the job (`insufficient_api_balance`)"
+                        f,
+                        "extractStems: HTTP {}: The API wallet balance does not cover the job (`insufficient_api_balance`)",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStems", r.status,
-                        "The API key was revoked or has expired. A mode above the account's\nplan is also rejected, with an undocumented status and body"
+                        f,
+                        "extractStems: HTTP {}: The API key was revoked or has expired. A mode above the account's\nplan is also rejected, with an undocumented status and body",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStems", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "extractStems: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "extractStems", r.status
-                    )
+                    write!(f, "extractStems: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "extractStems", e),
-                Self::Transport(e) => write!(f, "{}: {}", "extractStems", e),
+                Self::InvalidBody(e) => write!(f, "extractStems: {}", e),
+                Self::Transport(e) => write!(f, "extractStems: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "extractStems", e)
+                    write!(f, "extractStems: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "extractStems", e),
+                Self::DeadlineExceeded(e) => write!(f, "extractStems: {}", e),
             }
         }
     }
@@ -7334,47 +6578,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7384,13 +6619,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7400,51 +6631,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -7453,33 +6667,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemCatalog", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "getStemCatalog: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemCatalog", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "getStemCatalog: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemCatalog", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "getStemCatalog: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "getStemCatalog", r.status
-                    )
+                    write!(f, "getStemCatalog: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "getStemCatalog", e),
-                Self::Transport(e) => write!(f, "{}: {}", "getStemCatalog", e),
+                Self::InvalidBody(e) => write!(f, "getStemCatalog: {}", e),
+                Self::Transport(e) => write!(f, "getStemCatalog: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "getStemCatalog", e)
+                    write!(f, "getStemCatalog: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "getStemCatalog", e),
+                Self::DeadlineExceeded(e) => write!(f, "getStemCatalog: {}", e),
             }
         }
     }
@@ -7560,62 +6775,52 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
                     match ::clientgen_runtime::decode_json::<
                         super::types::InsufficientBalanceResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    >(&response)
+                    {
+                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7625,13 +6830,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7642,57 +6843,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -7701,42 +6883,45 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStemsAdvanced", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "extractStemsAdvanced: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::PaymentRequired(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStemsAdvanced", r.status,
-                        "The API wallet balance does not cover the job (`insufficient_api_balance`)"
+                        f,
+                        "extractStemsAdvanced: HTTP {}: The API wallet balance does not cover the job (`insufficient_api_balance`)",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStemsAdvanced", r.status,
-                        "The API key was revoked or has expired. A catalog stem above the\naccount's plan is also rejected, with an undocumented status and\nbody"
+                        f,
+                        "extractStemsAdvanced: HTTP {}: The API key was revoked or has expired. A catalog stem above the\naccount's plan is also rejected, with an undocumented status and\nbody",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "extractStemsAdvanced", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "extractStemsAdvanced: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f, "{}: undocumented HTTP status {}", "extractStemsAdvanced", r
-                        .status
+                        f,
+                        "extractStemsAdvanced: undocumented HTTP status {}",
+                        r.status
                     )
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "extractStemsAdvanced", e),
-                Self::Transport(e) => write!(f, "{}: {}", "extractStemsAdvanced", e),
+                Self::InvalidBody(e) => write!(f, "extractStemsAdvanced: {}", e),
+                Self::Transport(e) => write!(f, "extractStemsAdvanced: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "extractStemsAdvanced", e)
+                    write!(f, "extractStemsAdvanced: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => {
-                    write!(f, "{}: {}", "extractStemsAdvanced", e)
-                }
+                Self::DeadlineExceeded(e) => write!(f, "extractStemsAdvanced: {}", e),
             }
         }
     }
@@ -7808,47 +6993,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7858,13 +7034,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7874,51 +7046,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -7927,33 +7082,34 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listStemJobs", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "listStemJobs: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listStemJobs", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "listStemJobs: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listStemJobs", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "listStemJobs: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "listStemJobs", r.status
-                    )
+                    write!(f, "listStemJobs: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "listStemJobs", e),
-                Self::Transport(e) => write!(f, "{}: {}", "listStemJobs", e),
+                Self::InvalidBody(e) => write!(f, "listStemJobs: {}", e),
+                Self::Transport(e) => write!(f, "listStemJobs: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "listStemJobs", e)
+                    write!(f, "listStemJobs: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "listStemJobs", e),
+                Self::DeadlineExceeded(e) => write!(f, "listStemJobs: {}", e),
             }
         }
     }
@@ -8032,62 +7188,50 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -8097,13 +7241,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -8114,57 +7254,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -8173,39 +7294,41 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "deleteStemJob", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "deleteStemJob: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "deleteStemJob", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "deleteStemJob: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::NotFound(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "deleteStemJob", r.status,
-                        "No such job, or it belongs to another account"
+                        f,
+                        "deleteStemJob: HTTP {}: No such job, or it belongs to another account",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "deleteStemJob", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "deleteStemJob: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "deleteStemJob", r.status
-                    )
+                    write!(f, "deleteStemJob: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "deleteStemJob", e),
-                Self::Transport(e) => write!(f, "{}: {}", "deleteStemJob", e),
+                Self::InvalidBody(e) => write!(f, "deleteStemJob: {}", e),
+                Self::Transport(e) => write!(f, "deleteStemJob: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "deleteStemJob", e)
+                    write!(f, "deleteStemJob: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "deleteStemJob", e),
+                Self::DeadlineExceeded(e) => write!(f, "deleteStemJob: {}", e),
             }
         }
     }
@@ -8263,17 +7386,14 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -8283,13 +7403,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -8297,39 +7413,26 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -8338,21 +7441,20 @@ pub mod errors {
             match self {
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listStemModes", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "listStemModes: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "listStemModes", r.status
-                    )
+                    write!(f, "listStemModes: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "listStemModes", e),
-                Self::Transport(e) => write!(f, "{}: {}", "listStemModes", e),
+                Self::InvalidBody(e) => write!(f, "listStemModes: {}", e),
+                Self::Transport(e) => write!(f, "listStemModes: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "listStemModes", e)
+                    write!(f, "listStemModes: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "listStemModes", e),
+                Self::DeadlineExceeded(e) => write!(f, "listStemModes: {}", e),
             }
         }
     }
@@ -8424,47 +7526,38 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -8474,13 +7567,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -8490,51 +7579,34 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -8543,37 +7615,39 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listAvailableStemPackages", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "listAvailableStemPackages: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listAvailableStemPackages", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "listAvailableStemPackages: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "listAvailableStemPackages", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "listAvailableStemPackages: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f, "{}: undocumented HTTP status {}",
-                        "listAvailableStemPackages", r.status
+                        f,
+                        "listAvailableStemPackages: undocumented HTTP status {}",
+                        r.status
                     )
                 }
-                Self::InvalidBody(e) => {
-                    write!(f, "{}: {}", "listAvailableStemPackages", e)
-                }
-                Self::Transport(e) => write!(f, "{}: {}", "listAvailableStemPackages", e),
+                Self::InvalidBody(e) => write!(f, "listAvailableStemPackages: {}", e),
+                Self::Transport(e) => write!(f, "listAvailableStemPackages: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "listAvailableStemPackages", e)
+                    write!(f, "listAvailableStemPackages: invalid request: {}", e)
                 }
                 Self::DeadlineExceeded(e) => {
-                    write!(f, "{}: {}", "listAvailableStemPackages", e)
+                    write!(f, "listAvailableStemPackages: {}", e)
                 }
             }
         }
@@ -8653,62 +7727,50 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
+                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
+                    {
+                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                            typed_headers: ::clientgen_runtime::NoHeaders,
+                            status: response.status,
+                            headers: response.headers,
+                            body,
+                        }),
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -8718,13 +7780,9 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
+                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -8735,57 +7793,38 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
+                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
+                    &r.headers,
+                    ::std::time::SystemTime::now(),
+                ),
+                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
+                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                other => other
+                    .status()
+                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
             }
         }
     }
@@ -8794,40 +7833,41 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemJobStatus", r.status,
-                        "Invalid or missing API key or token"
+                        f,
+                        "getStemJobStatus: HTTP {}: Invalid or missing API key or token",
+                        r.status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemJobStatus", r.status,
-                        "The API key was revoked or has expired"
+                        f,
+                        "getStemJobStatus: HTTP {}: The API key was revoked or has expired",
+                        r.status
                     )
                 }
                 Self::NotFound(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemJobStatus", r.status,
-                        "No such job, or it belongs to another account"
+                        f,
+                        "getStemJobStatus: HTTP {}: No such job, or it belongs to another account",
+                        r.status
                     )
                 }
                 Self::RateLimited(r) => {
                     write!(
-                        f, "{}: HTTP {}: {}", "getStemJobStatus", r.status,
-                        "Too many requests (`rate_limit_exceeded`)"
+                        f,
+                        "getStemJobStatus: HTTP {}: Too many requests (`rate_limit_exceeded`)",
+                        r.status
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "{}: undocumented HTTP status {}", "getStemJobStatus", r
-                        .status
-                    )
+                    write!(f, "getStemJobStatus: undocumented HTTP status {}", r.status)
                 }
-                Self::InvalidBody(e) => write!(f, "{}: {}", "getStemJobStatus", e),
-                Self::Transport(e) => write!(f, "{}: {}", "getStemJobStatus", e),
+                Self::InvalidBody(e) => write!(f, "getStemJobStatus: {}", e),
+                Self::Transport(e) => write!(f, "getStemJobStatus: {}", e),
                 Self::InvalidRequest(e) => {
-                    write!(f, "{}: invalid request: {}", "getStemJobStatus", e)
+                    write!(f, "getStemJobStatus: invalid request: {}", e)
                 }
-                Self::DeadlineExceeded(e) => write!(f, "{}: {}", "getStemJobStatus", e),
+                Self::DeadlineExceeded(e) => write!(f, "getStemJobStatus: {}", e),
             }
         }
     }
@@ -8965,8 +8005,7 @@ impl From<errors::GetStemJobStatusError> for Error {
         Self::GetStemJobStatus(e)
     }
 }
-impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>>
-for Error {
+impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>> for Error {
     fn from(
         e: ::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>,
     ) -> Self {
@@ -9122,11 +8161,7 @@ pub mod jobs {
             client: &'a super::Client,
             job_id: &'a str,
         ) -> ::std::pin::Pin<
-            Box<
-                dyn ::std::future::Future<
-                    Output = Result<Self::Status, Self::Error>,
-                > + Send + 'a,
-            >,
+            Box<dyn ::std::future::Future<Output = Result<Self::Status, Self::Error>> + Send + 'a>,
         > {
             Box::pin(async move {
                 let id: i64 = match job_id.parse() {
@@ -9155,7 +8190,7 @@ pub mod jobs {
 }
 impl Client {
     /** A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without
- submitting again.*/
+    submitting again.*/
     pub fn extract_stems_job(
         &self,
         job_id: impl Into<String>,

@@ -74,7 +74,9 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
         let credential_fn = format_ident!("{}_credential", safe_snake(name));
         let with_fn = format_ident!("with_{}", safe_snake(name));
         let doc = doc_attrs(&[
-            Some(&format!("Authenticates with {what} (security scheme `{name}`).")),
+            Some(&format!(
+                "Authenticates with {what} (security scheme `{name}`)."
+            )),
             scheme.description.as_deref(),
         ]);
         let cred_doc = format!(" The credential for security scheme `{name}`: {what}.");

@@ -146,16 +146,23 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
         let display = match &e.message_field {
             Some(field) => {
                 let field = format_ident!("{}", safe_snake(field));
+                let fmt = format!("{}: HTTP {{}}: {}: {{}}", esc(op_id), esc(&description));
                 quote! {
-                    Self::#v(r) => write!(f, "{}: HTTP {}: {}: {}", #op_id, r.status, #description, r.body.#field),
+                    Self::#v(r) => write!(f, #fmt, r.status, r.body.#field),
                 }
             }
-            None => quote! {
-                Self::#v(r) => write!(f, "{}: HTTP {}: {}", #op_id, r.status, #description),
-            },
+            None => {
+                let fmt = format!("{}: HTTP {{}}: {}", esc(op_id), esc(&description));
+                quote! {
+                    Self::#v(r) => write!(f, #fmt, r.status),
+                }
+            }
         };
         display_arms.push(display);
     }
+    let fmt_unexpected = format!("{}: undocumented HTTP status {{}}", esc(op_id));
+    let fmt_plain = format!("{}: {{}}", esc(op_id));
+    let fmt_invalid = format!("{}: invalid request: {{}}", esc(op_id));
     let fallback = if has_default {
         quote!()
     } else {
@@ -252,11 +259,11 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
                     #(#display_arms)*
-                    Self::UnexpectedStatus(r) => write!(f, "{}: undocumented HTTP status {}", #op_id, r.status),
-                    Self::InvalidBody(e) => write!(f, "{}: {}", #op_id, e),
-                    Self::Transport(e) => write!(f, "{}: {}", #op_id, e),
-                    Self::InvalidRequest(e) => write!(f, "{}: invalid request: {}", #op_id, e),
-                    Self::DeadlineExceeded(e) => write!(f, "{}: {}", #op_id, e),
+                    Self::UnexpectedStatus(r) => write!(f, #fmt_unexpected, r.status),
+                    Self::InvalidBody(e) => write!(f, #fmt_plain, e),
+                    Self::Transport(e) => write!(f, #fmt_plain, e),
+                    Self::InvalidRequest(e) => write!(f, #fmt_invalid, e),
+                    Self::DeadlineExceeded(e) => write!(f, #fmt_plain, e),
                 }
             }
         }
@@ -272,6 +279,11 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// Escapes braces so that spec text can sit inside a format string.
+fn esc(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 fn headers_struct(

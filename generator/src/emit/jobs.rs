@@ -8,7 +8,10 @@ use super::{Context, reroot_types};
 use crate::ir::{JobLink, Operation};
 
 fn status_op<'a>(cx: &'a Context<'_>, job: &JobLink) -> Option<&'a Operation> {
-    cx.api.operations.iter().find(|o| o.id == job.status_operation)
+    cx.api
+        .operations
+        .iter()
+        .find(|o| o.id == job.status_operation)
 }
 
 fn kind_ident(cx: &Context<'_>, op: &Operation) -> syn::Ident {
@@ -34,7 +37,9 @@ pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, Toke
     let mut out: Vec<(String, syn::Ident, TokenStream)> = Vec::new();
     for op in &cx.api.operations {
         let Some(job) = &op.job else { continue };
-        let Some(status) = status_op(cx, job) else { continue };
+        let Some(status) = status_op(cx, job) else {
+            continue;
+        };
         if out.iter().any(|(id, _, _)| *id == status.id) {
             continue;
         }
@@ -57,7 +62,9 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
     let mut resumes = Vec::new();
     for op in &cx.api.operations {
         let Some(job) = &op.job else { continue };
-        let Some(status) = status_op(cx, job) else { continue };
+        let Some(status) = status_op(cx, job) else {
+            continue;
+        };
         let kind = kind_ident(cx, op);
         let status_names = cx.names(status);
         let status_error = &status_names.error;

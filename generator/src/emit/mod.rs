@@ -70,7 +70,8 @@ pub fn emit_client(
     let mut output = progenitor::run_progenitor(doc, input, &runtime_ident)?;
 
     let mut names = BTreeMap::new();
-    let mut taken_methods: Vec<String> = output.ops.values().map(|o| o.method.to_string()).collect();
+    let mut taken_methods: Vec<String> =
+        output.ops.values().map(|o| o.method.to_string()).collect();
     for op in &api.operations {
         let info_id = progenitor_snake(&op.id);
         let (builder, method) = match output.ops.get(&info_id) {
@@ -213,7 +214,13 @@ fn progenitor_snake(id: &str) -> String {
     let cleaned: String = id
         .replace('\'', "")
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let mut s = cleaned.to_snake_case();
     if s.is_empty() || !s.starts_with(|c: char| c.is_alphabetic() || c == '_') {
@@ -260,7 +267,11 @@ pub(crate) fn reroot_types(ty: &syn::Type, prefix: TokenStream) -> syn::Type {
         fn visit_type_path_mut(&mut self, node: &mut syn::TypePath) {
             if node.qself.is_none()
                 && node.path.leading_colon.is_none()
-                && node.path.segments.first().is_some_and(|s| s.ident == "types")
+                && node
+                    .path
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "types")
             {
                 let mut segments = self.0.segments.clone();
                 segments.extend(node.path.segments.iter().cloned());

@@ -8,7 +8,11 @@ use super::{Context, doc_attrs, safe_snake};
 use crate::ir::{FieldKind, MultipartBody, Operation, ScalarKind, SuccessBody};
 
 /// Returns the builder items (for `raw::builder`) and the `Client` method.
-pub(crate) fn emit(cx: &Context<'_>, op: &Operation, body: &MultipartBody) -> (TokenStream, TokenStream) {
+pub(crate) fn emit(
+    cx: &Context<'_>,
+    op: &Operation,
+    body: &MultipartBody,
+) -> (TokenStream, TokenStream) {
     let rt = &cx.rt;
     let names = cx.names(op);
     let builder = &names.builder;
@@ -74,19 +78,33 @@ pub(crate) fn emit(cx: &Context<'_>, op: &Operation, body: &MultipartBody) -> (T
         let ident = format_ident!("{}", safe_snake(&f.name));
         let name = &f.name;
         let field_doc = doc_attrs(&[
-            Some(&format!(" Sets the `{}` form field{}.", f.name, if f.required { " (required)" } else { "" })),
+            Some(&format!(
+                " Sets the `{}` form field{}.",
+                f.name,
+                if f.required { " (required)" } else { "" }
+            )),
             f.description.as_deref(),
         ]);
         let (ty, setter_arg, into) = match &f.kind {
-            FieldKind::File => (quote!(#rt::FilePart), quote!(value: #rt::FilePart), quote!(value)),
+            FieldKind::File => (
+                quote!(#rt::FilePart),
+                quote!(value: #rt::FilePart),
+                quote!(value),
+            ),
             FieldKind::Scalar(ScalarKind::String) => (
                 quote!(::std::string::String),
                 quote!(value: impl Into<::std::string::String>),
                 quote!(value.into()),
             ),
-            FieldKind::Scalar(ScalarKind::Integer) => (quote!(i64), quote!(value: i64), quote!(value)),
-            FieldKind::Scalar(ScalarKind::Number) => (quote!(f64), quote!(value: f64), quote!(value)),
-            FieldKind::Scalar(ScalarKind::Boolean) => (quote!(bool), quote!(value: bool), quote!(value)),
+            FieldKind::Scalar(ScalarKind::Integer) => {
+                (quote!(i64), quote!(value: i64), quote!(value))
+            }
+            FieldKind::Scalar(ScalarKind::Number) => {
+                (quote!(f64), quote!(value: f64), quote!(value))
+            }
+            FieldKind::Scalar(ScalarKind::Boolean) => {
+                (quote!(bool), quote!(value: bool), quote!(value))
+            }
             FieldKind::Named(type_name) => {
                 let t = syn::Ident::new(type_name, Span::call_site());
                 (quote!(types::#t), quote!(value: types::#t), quote!(value))
@@ -157,7 +175,10 @@ pub(crate) fn emit(cx: &Context<'_>, op: &Operation, body: &MultipartBody) -> (T
     let client_doc = doc_attrs(&[
         op.summary.as_deref(),
         op.description.as_deref(),
-        Some(&format!("Sends a `{}` request to `{}` as `multipart/form-data`.", op.method, op.path)),
+        Some(&format!(
+            "Sends a `{}` request to `{}` as `multipart/form-data`.",
+            op.method, op.path
+        )),
     ]);
     let builder_doc = format!(" Builder for [`Client::{method}`](super::Client::{method}).");
     let query = if query_pairs.is_empty() {

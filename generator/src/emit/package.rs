@@ -127,7 +127,11 @@ fn op_line(op: &Operation, method: &str) -> String {
     )
 }
 
-pub(crate) fn readme(api: &Api, settings: &Settings, methods: &BTreeMap<String, (String, String)>) -> String {
+pub(crate) fn readme(
+    api: &Api,
+    settings: &Settings,
+    methods: &BTreeMap<String, (String, String)>,
+) -> String {
     let krate = module_name(&settings.crate_name);
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", settings.crate_name);
@@ -143,10 +147,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings, methods: &BTreeMap<String, 
             let _ = writeln!(out, "{first}\n");
         }
     }
-    let env = api
-        .security_schemes
-        .iter()
-        .find_map(|s| s.env_var.clone());
+    let env = api.security_schemes.iter().find_map(|s| s.env_var.clone());
     let _ = writeln!(out, "## Usage\n");
     let first_simple = api.operations.iter().find(|op| {
         matches!(op.body, RequestBody::None)
@@ -228,7 +229,10 @@ pub(crate) fn readme(api: &Api, settings: &Settings, methods: &BTreeMap<String, 
          each call a deadline (120 s); both are set on `ClientConfig`.\n\n"
     );
     let _ = writeln!(out, "## Operations\n");
-    let _ = writeln!(out, "| method | request | summary | notes |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| method | request | summary | notes |\n|---|---|---|---|"
+    );
     for op in &api.operations {
         out.push_str(&op_line(op, &method_of(methods, &op.id)));
     }

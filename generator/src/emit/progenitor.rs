@@ -55,7 +55,12 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
     let op_ids: BTreeMap<(String, String), String> = api
         .operations
         .iter()
-        .map(|op| ((op.path.clone(), op.method.to_ascii_lowercase()), op.id.clone()))
+        .map(|op| {
+            (
+                (op.path.clone(), op.method.to_ascii_lowercase()),
+                op.id.clone(),
+            )
+        })
         .collect();
 
     // Components: renamed schemas plus lifted ones.
@@ -239,9 +244,10 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
     for item in file.items.drain(..) {
         if let syn::Item::Impl(imp) = &item {
             if imp.trait_.is_none() && is_type(&imp.self_ty, "Client") {
-                let is_constructors = imp.items.iter().any(
-                    |i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"),
-                );
+                let is_constructors = imp
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"));
                 if is_constructors {
                     // The generated crate's own constructors replace these (auth, redirects).
                     continue;
@@ -261,7 +267,9 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
     }
     let mut ops = BTreeMap::new();
     for item in &mut items {
-        let syn::Item::Mod(module) = item else { continue };
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
         if module.ident != "builder" {
             continue;
         }
@@ -269,7 +277,9 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
             continue;
         };
         for inner in content.iter_mut() {
-            let syn::Item::Impl(imp) = inner else { continue };
+            let syn::Item::Impl(imp) = inner else {
+                continue;
+            };
             let Some(builder) = last_segment(&imp.self_ty) else {
                 continue;
             };
@@ -349,9 +359,13 @@ fn success_type(output: &syn::ReturnType) -> Option<syn::Type> {
 fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
     let clause = sig.generics.where_clause.as_ref()?;
     for predicate in &clause.predicates {
-        let syn::WherePredicate::Type(pt) = predicate else { continue };
+        let syn::WherePredicate::Type(pt) = predicate else {
+            continue;
+        };
         for bound in &pt.bounds {
-            let syn::TypeParamBound::Trait(tb) = bound else { continue };
+            let syn::TypeParamBound::Trait(tb) = bound else {
+                continue;
+            };
             let seg = tb.path.segments.last()?;
             if seg.ident != "TryInto" {
                 continue;
@@ -374,7 +388,8 @@ impl VisitMut for OperationIdFinder {
     fn visit_expr_struct_mut(&mut self, node: &mut syn::ExprStruct) {
         if node.path.is_ident("OperationInfo") {
             for field in &node.fields {
-                if let (syn::Member::Named(name), syn::Expr::Lit(lit)) = (&field.member, &field.expr)
+                if let (syn::Member::Named(name), syn::Expr::Lit(lit)) =
+                    (&field.member, &field.expr)
                 {
                     if name == "operation_id" {
                         if let syn::Lit::Str(s) = &lit.lit {

@@ -1072,7 +1072,7 @@ mod tests {
         assert_eq!(type_name_for("HTTPError"), "HttpError");
         assert_eq!(type_name_for("2fa-setup"), "X2faSetup");
         assert_eq!(type_name_for("Self"), "SelfType");
-        assert_eq!(type_name_for("a.b/c"), "ABC");
+        assert_eq!(type_name_for("a.b/c"), "ABC".to_pascal_case());
         for name in ["ErrorBody", "HttpError", "X2faSetup", "V1Job"] {
             assert_eq!(type_name_for(name), name);
         }

@@ -125,23 +125,22 @@ fn check_operations(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) {
         .map(|c| c.security_schemes.keys().collect())
         .unwrap_or_default();
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    let check_security = |reqs: &[openapiv3::SecurityRequirement],
-                          at: &str,
-                          ds: &mut Diagnostics| {
-        for (i, req) in reqs.iter().enumerate() {
-            for name in req.keys() {
-                if !schemes.contains(name) {
-                    ds.push(doc.diagnostic(
+    let check_security =
+        |reqs: &[openapiv3::SecurityRequirement], at: &str, ds: &mut Diagnostics| {
+            for (i, req) in reqs.iter().enumerate() {
+                for name in req.keys() {
+                    if !schemes.contains(name) {
+                        ds.push(doc.diagnostic(
                         Severity::Error,
                         format!("{at}/{i}/{}", crate::diagnostic::escape_pointer_token(name)),
                         format!(
                             "security scheme `{name}` is not defined in components.securitySchemes"
                         ),
                     ));
+                    }
                 }
             }
-        }
-    };
+        };
     if let Some(reqs) = &spec.security {
         check_security(reqs, "/security", ds);
     }

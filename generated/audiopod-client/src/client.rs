@@ -7,16 +7,16 @@ mod raw {
     #[allow(unused_imports)]
     pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
     #[allow(unused_imports)]
-    use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+    use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
     /// Types used as operation parameters and responses.
     #[allow(clippy::all)]
     pub mod types {
         /**Form fields of a catalog stem separation job. Send exactly one of `url`
-        and `file`, and one selection strategy: `package`, `single_stem`,
-        `multi_stem_count` or `custom_stems`, optionally with `target_stems`
-        or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
-        `exclude_stems` are named only by the official Python SDK.
-        */
+and `file`, and one selection strategy: `package`, `single_stem`,
+`multi_stem_count` or `custom_stems`, optionally with `target_stems`
+or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
+`exclude_stems` are named only by the official Python SDK.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct AdvancedStemExtractionRequest {
             ///JSON array (as a string) of stems to produce.
@@ -38,8 +38,8 @@ mod raw {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub package: ::std::option::Option<::std::string::String>,
             /**Catalog id of the one instrument to isolate (returned with an
-            everything-else track). See `getStemCatalog` for the ids.
-            */
+everything-else track). See `getStemCatalog` for the ids.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub single_stem: ::std::option::Option<::std::string::String>,
             ///Instrument to isolate (isolation package).
@@ -61,8 +61,8 @@ mod raw {
             }
         }
         /**The job created by `extractStemsAdvanced`. The official SDK reads its
-        id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
-        */
+id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct AdvancedStemJob {
             ///The job's id.
@@ -80,18 +80,22 @@ mod raw {
             }
         }
         /**A newly created key. The API reference shows all fields; the
-        quickstart shows only `api_key`, so only that one is required.
-        */
+quickstart shows only `api_key`, so only that one is required.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct ApiKeyCreated {
             ///The secret key. Shown only once.
             pub api_key: ::std::string::String,
             ///When the key was created.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub created_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///When the key expires; `null` if it does not.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub expires_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///The key's id, used to revoke it.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub id: ::std::option::Option<::std::string::String>,
@@ -108,8 +112,8 @@ mod raw {
             }
         }
         /**The account's API keys. Undocumented: neither the container (object or
-        array) nor the entries' fields are shown, so any JSON value is accepted.
-        */
+array) nor the entries' fields are shown, so any JSON value is accepted.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
         pub struct ApiKeyList(pub ::serde_json::Value);
@@ -191,28 +195,33 @@ mod raw {
             pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         );
         impl ::std::ops::Deref for DeletedStemJob {
-            type Target = ::std::collections::HashMap<::std::string::String, ::std::string::String>;
+            type Target = ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >;
             fn deref(
                 &self,
-            ) -> &::std::collections::HashMap<::std::string::String, ::std::string::String>
-            {
+            ) -> &::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            > {
                 &self.0
             }
         }
         impl ::std::convert::From<DeletedStemJob>
-            for ::std::collections::HashMap<::std::string::String, ::std::string::String>
-        {
+        for ::std::collections::HashMap<::std::string::String, ::std::string::String> {
             fn from(value: DeletedStemJob) -> Self {
                 value.0
             }
         }
-        impl
-            ::std::convert::From<
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            > for DeletedStemJob
-        {
+        impl ::std::convert::From<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > for DeletedStemJob {
             fn from(
-                value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+                value: ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
             ) -> Self {
                 Self(value)
             }
@@ -230,8 +239,8 @@ mod raw {
             }
         }
         /**Structured `detail`. The official SDK reads `message`, and on 402
-        `required_cents` and `available_cents`; other keys vary by endpoint.
-        */
+`required_cents` and `available_cents`; other keys vary by endpoint.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct ErrorDetailObject {
             ///On 402, the wallet balance, in cents.
@@ -250,10 +259,10 @@ mod raw {
             }
         }
         /**Error body, in either documented style: wallet style with `error` (a
-        code such as `unauthorized`, `invalid_amount`, `rate_limit_exceeded`)
-        and `message`, or FastAPI style with `detail`. All fields are
-        optional so both parse.
-        */
+code such as `unauthorized`, `invalid_amount`, `rate_limit_exceeded`)
+and `message`, or FastAPI style with `detail`. All fields are
+optional so both parse.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct ErrorResponse {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -271,9 +280,9 @@ mod raw {
             }
         }
         /**402 body. The wallet page documents the top-level fields; the official
-        SDK also reads them from a `detail` object. All fields are optional so
-        both parse.
-        */
+SDK also reads them from a `detail` object. All fields are optional so
+both parse.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct InsufficientBalanceResponse {
             ///The wallet balance, in cents.
@@ -297,87 +306,102 @@ mod raw {
             }
         }
         /**Pricing of every service. Undocumented beyond the `services` key that
-        the docs' example reads (the SDK: "services pricing and wallet
-        configuration").
-        */
+the docs' example reads (the SDK: "services pricing and wallet
+configuration").
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct Pricing(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        pub struct Pricing(
+            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
         impl ::std::ops::Deref for Pricing {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(
+                &self,
+            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<Pricing>
-            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-        {
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
             fn from(value: Pricing) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-            for Pricing
-        {
-            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        impl ::std::convert::From<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > for Pricing {
+            fn from(
+                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> Self {
                 Self(value)
             }
         }
         ///Body of a successful revocation, if any. Undocumented.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct RevokedApiKey(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        pub struct RevokedApiKey(
+            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
         impl ::std::ops::Deref for RevokedApiKey {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(
+                &self,
+            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<RevokedApiKey>
-            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-        {
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
             fn from(value: RevokedApiKey) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-            for RevokedApiKey
-        {
-            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        impl ::std::convert::From<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > for RevokedApiKey {
+            fn from(
+                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> Self {
                 Self(value)
             }
         }
         /**The 45-instrument catalog. Entries carry `id`, `label`, `description`,
-        `group`, `public_tier` (plan needed), `allowed` (usable by this key
-        now) and `excludable` (usable with `exclude_stems`); the wrapper is
-        undocumented.
-        */
+`group`, `public_tier` (plan needed), `allowed` (usable by this key
+now) and `excludable` (usable with `exclude_stems`); the wrapper is
+undocumented.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct StemCatalog(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        pub struct StemCatalog(
+            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
         impl ::std::ops::Deref for StemCatalog {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(
+                &self,
+            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<StemCatalog>
-            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-        {
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
             fn from(value: StemCatalog) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-            for StemCatalog
-        {
-            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        impl ::std::convert::From<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > for StemCatalog {
+            fn from(
+                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> Self {
                 Self(value)
             }
         }
         /**Form fields of a stem separation job. Send exactly one of `url` and
-        `file`.
-        */
+`file`.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct StemExtractionRequest {
             ///The audio file to separate.
@@ -396,13 +420,13 @@ mod raw {
             }
         }
         /**A stem separation job. The stem maps are keyed by stem name; which
-        stems appear depends on the mode (see `StemMode`).
-        */
+stems appear depends on the mode (see `StemMode`).
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct StemJob {
             /**When the job completed. ISO 8601 without a timezone suffix (e.g.
-            `2025-12-11T12:39:37.379848`), so not declared as `date-time`.
-            */
+`2025-12-11T12:39:37.379848`), so not declared as `date-time`.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub completed_at: ::std::option::Option<::std::string::String>,
             ///Presigned download URL of each stem.
@@ -410,8 +434,10 @@ mod raw {
                 default,
                 skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
             )]
-            pub download_urls:
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            pub download_urls: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             ///Why the job failed; set when `status` is `FAILED`.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub error_message: ::std::option::Option<::std::string::String>,
@@ -433,8 +459,10 @@ mod raw {
                 default,
                 skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
             )]
-            pub stem_paths:
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            pub stem_paths: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
         }
         impl StemJob {
             pub fn builder() -> builder::StemJob {
@@ -462,11 +490,11 @@ mod raw {
             }
         }
         /**State of a stem separation job: `PENDING` (queued, waiting for a
-        worker), `PROCESSING`, `COMPLETED` (download URLs available) or
-        `FAILED` (see `error_message`). The official SDK compares states
-        case-insensitively and also treats `ERROR` as a failure. Deliberately
-        not an `enum`, so that a state added by the vendor still parses.
-        */
+worker), `PROCESSING`, `COMPLETED` (download URLs available) or
+`FAILED` (see `error_message`). The official SDK compares states
+case-insensitively and also treats `ERROR` as a failure. Deliberately
+not an `enum`, so that a state added by the vendor still parses.
+*/
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -476,7 +504,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         #[serde(transparent)]
         pub struct StemJobStatus(pub ::std::string::String);
@@ -508,17 +536,17 @@ mod raw {
             }
         }
         /**Separation mode and its output stems:
-        - `single`: one named stem (see `stem`) plus everything else
-        - `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
-        - `four`: vocals, drums, bass, other
-        - `six`: vocals, drums, bass, guitar, piano, other
-        - `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
-        - `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
-        - `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
+- `single`: one named stem (see `stem`) plus everything else
+- `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
+- `four`: vocals, drums, bass, other
+- `six`: vocals, drums, bass, guitar, piano, other
+- `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
+- `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
+- `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
 
-        Counts are ceilings: a stem absent from the recording is not returned.
-        A mode above the account's plan is rejected.
-        */
+Counts are ceilings: a stem absent from the recording is not returned.
+A mode above the account's plan is rejected.
+*/
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -529,7 +557,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum StemMode {
             #[serde(rename = "single")]
@@ -562,7 +590,9 @@ mod raw {
         }
         impl ::std::str::FromStr for StemMode {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "single" => Ok(Self::Single),
                     "two" => Ok(Self::Two),
@@ -577,7 +607,9 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for StemMode {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -619,12 +651,12 @@ mod raw {
             }
         }
         /**Stem to extract with `mode=single`. The stem separation page lists
-        these six core stems and says the endpoint accepts them; the official
-        Python SDK's type also allows `instrumental`. This description follows
-        the page, whose stem vocabulary the vendor corrected most recently;
-        for an instrumental track use `two` (its `no_vocals` stem) or the
-        catalog's `backing_track` with `extractStemsAdvanced`.
-        */
+these six core stems and says the endpoint accepts them; the official
+Python SDK's type also allows `instrumental`. This description follows
+the page, whose stem vocabulary the vendor corrected most recently;
+for an instrumental track use `two` (its `no_vocals` stem) or the
+catalog's `backing_track` with `extractStemsAdvanced`.
+*/
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -635,7 +667,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum StemName {
             #[serde(rename = "vocals")]
@@ -665,7 +697,9 @@ mod raw {
         }
         impl ::std::str::FromStr for StemName {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "vocals" => Ok(Self::Vocals),
                     "drums" => Ok(Self::Drums),
@@ -679,7 +713,9 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for StemName {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -694,24 +730,29 @@ mod raw {
         ///The stem packages available to the calling key's plan. Undocumented.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct StemPackages(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        pub struct StemPackages(
+            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
         impl ::std::ops::Deref for StemPackages {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(
+                &self,
+            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
         impl ::std::convert::From<StemPackages>
-            for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-        {
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
             fn from(value: StemPackages) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-            for StemPackages
-        {
-            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        impl ::std::convert::From<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > for StemPackages {
+            fn from(
+                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> Self {
                 Self(value)
             }
         }
@@ -800,7 +841,9 @@ mod raw {
             pub amount_usd: ::std::option::Option<::std::string::String>,
             ///When the charge was made.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub created_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///Minutes of audio billed.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub duration_minutes: ::std::option::Option<f64>,
@@ -833,8 +876,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                multi_stem_count:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                multi_stem_count: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 package: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -880,42 +925,62 @@ mod raw {
             impl AdvancedStemExtractionRequest {
                 pub fn custom_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.custom_stems = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for custom_stems: {e}")
-                    });
+                    self.custom_stems = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for custom_stems: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn exclude_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.exclude_stems = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for exclude_stems: {e}")
-                    });
+                    self.exclude_stems = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for exclude_stems: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn file<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.file = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for file: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for file: {e}")
+                        });
                     self
                 }
                 pub fn method<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.method = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for method: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for method: {e}")
+                        });
                     self
                 }
                 pub fn multi_stem_count<T>(mut self, value: T) -> Self
@@ -923,75 +988,110 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.multi_stem_count = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for multi_stem_count: {e}")
-                    });
+                    self.multi_stem_count = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for multi_stem_count: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn package<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.package = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for package: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for package: {e}")
+                        });
                     self
                 }
                 pub fn single_stem<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.single_stem = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for single_stem: {e}")
-                    });
+                    self.single_stem = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for single_stem: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn target_instrument<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.target_instrument = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for target_instrument: {e}")
-                    });
+                    self.target_instrument = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for target_instrument: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn target_stems<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.target_stems = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for target_stems: {e}")
-                    });
+                    self.target_stems = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for target_stems: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn two_stems_mode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.two_stems_mode = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for two_stems_mode: {e}")
-                    });
+                    self.two_stems_mode = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for two_stems_mode: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for url: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for url: {e}")
+                        });
                     self
                 }
             }
             impl ::std::convert::TryFrom<AdvancedStemExtractionRequest>
-                for super::AdvancedStemExtractionRequest
-            {
+            for super::AdvancedStemExtractionRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: AdvancedStemExtractionRequest,
@@ -1011,7 +1111,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::AdvancedStemExtractionRequest> for AdvancedStemExtractionRequest {
+            impl ::std::convert::From<super::AdvancedStemExtractionRequest>
+            for AdvancedStemExtractionRequest {
                 fn from(value: super::AdvancedStemExtractionRequest) -> Self {
                     Self {
                         custom_stems: Ok(value.custom_stems),
@@ -1030,8 +1131,14 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct AdvancedStemJob {
-                id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                job_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                id: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                job_id: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 status: ::std::result::Result<
                     ::std::option::Option<super::StemJobStatus>,
                     ::std::string::String,
@@ -1054,7 +1161,9 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn job_id<T>(mut self, value: T) -> Self
@@ -1064,17 +1173,23 @@ mod raw {
                 {
                     self.job_id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for job_id: {e}")
+                        });
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::StemJobStatus>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::StemJobStatus>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for status: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for status: {e}")
+                        });
                     self
                 }
             }
@@ -1101,7 +1216,10 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct ApiKeyCreated {
-                api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
+                api_key: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
                 created_at: ::std::result::Result<
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
@@ -1143,51 +1261,69 @@ mod raw {
                 {
                     self.api_key = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for api_key: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for api_key: {e}")
+                        });
                     self
                 }
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    self.created_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for created_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn expires_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.expires_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                    self.expires_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for expires_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for name: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for name: {e}")
+                        });
                     self
                 }
                 pub fn scopes<T>(mut self, value: T) -> Self
@@ -1197,7 +1333,9 @@ mod raw {
                 {
                     self.scopes = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for scopes: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for scopes: {e}")
+                        });
                     self
                 }
             }
@@ -1230,14 +1368,18 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct CostEstimate {
-                cost_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                cost_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 cost_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                duration_minutes:
-                    ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                duration_minutes: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
                 rate_per_minute: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1264,19 +1406,27 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.cost_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for cost_cents: {e}")
-                    });
+                    self.cost_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for cost_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn cost_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.cost_usd = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for cost_usd: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for cost_usd: {e}")
+                        });
                     self
                 }
                 pub fn duration_minutes<T>(mut self, value: T) -> Self
@@ -1284,29 +1434,45 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<f64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_minutes = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for duration_minutes: {e}")
-                    });
+                    self.duration_minutes = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for duration_minutes: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn rate_per_minute<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.rate_per_minute = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for rate_per_minute: {e}")
-                    });
+                    self.rate_per_minute = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for rate_per_minute: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for service_type: {e}")
-                    });
+                    self.service_type = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for service_type: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1338,13 +1504,20 @@ mod raw {
             #[derive(Clone, Debug)]
             pub struct CostEstimateRequest {
                 duration_seconds: ::std::result::Result<i64, ::std::string::String>,
-                service_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+                service_type: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for CostEstimateRequest {
                 fn default() -> Self {
                     Self {
-                        duration_seconds: Err("no value supplied for duration_seconds".to_string()),
-                        service_type: Err("no value supplied for service_type".to_string()),
+                        duration_seconds: Err(
+                            "no value supplied for duration_seconds".to_string(),
+                        ),
+                        service_type: Err(
+                            "no value supplied for service_type".to_string(),
+                        ),
                     }
                 }
             }
@@ -1354,9 +1527,13 @@ mod raw {
                     T: ::std::convert::TryInto<i64>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_seconds = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for duration_seconds: {e}")
-                    });
+                    self.duration_seconds = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for duration_seconds: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
@@ -1364,13 +1541,18 @@ mod raw {
                     T: ::std::convert::TryInto<::std::string::String>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for service_type: {e}")
-                    });
+                    self.service_type = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for service_type: {e}"
+                            )
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<CostEstimateRequest> for super::CostEstimateRequest {
+            impl ::std::convert::TryFrom<CostEstimateRequest>
+            for super::CostEstimateRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: CostEstimateRequest,
@@ -1381,7 +1563,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::CostEstimateRequest> for CostEstimateRequest {
+            impl ::std::convert::From<super::CostEstimateRequest>
+            for CostEstimateRequest {
                 fn from(value: super::CostEstimateRequest) -> Self {
                     Self {
                         duration_seconds: Ok(value.duration_seconds),
@@ -1391,8 +1574,10 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct CreateApiKeyRequest {
-                expires_in_days:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                expires_in_days: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 name: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1417,19 +1602,27 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.expires_in_days = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for expires_in_days: {e}")
-                    });
+                    self.expires_in_days = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for expires_in_days: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for name: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for name: {e}")
+                        });
                     self
                 }
                 pub fn scopes<T>(mut self, value: T) -> Self
@@ -1439,11 +1632,14 @@ mod raw {
                 {
                     self.scopes = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for scopes: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for scopes: {e}")
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<CreateApiKeyRequest> for super::CreateApiKeyRequest {
+            impl ::std::convert::TryFrom<CreateApiKeyRequest>
+            for super::CreateApiKeyRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: CreateApiKeyRequest,
@@ -1455,7 +1651,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::CreateApiKeyRequest> for CreateApiKeyRequest {
+            impl ::std::convert::From<super::CreateApiKeyRequest>
+            for CreateApiKeyRequest {
                 fn from(value: super::CreateApiKeyRequest) -> Self {
                     Self {
                         expires_in_days: Ok(value.expires_in_days),
@@ -1466,14 +1663,18 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct ErrorDetailObject {
-                available_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                available_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 message: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                required_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                required_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for ErrorDetailObject {
                 fn default() -> Self {
@@ -1490,19 +1691,27 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.available_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for available_cents: {e}")
-                    });
+                    self.available_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for available_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for message: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for message: {e}")
+                        });
                     self
                 }
                 pub fn required_cents<T>(mut self, value: T) -> Self
@@ -1510,13 +1719,18 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.required_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for required_cents: {e}")
-                    });
+                    self.required_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for required_cents: {e}"
+                            )
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<ErrorDetailObject> for super::ErrorDetailObject {
+            impl ::std::convert::TryFrom<ErrorDetailObject>
+            for super::ErrorDetailObject {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: ErrorDetailObject,
@@ -1564,32 +1778,44 @@ mod raw {
             impl ErrorResponse {
                 pub fn detail<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::ErrorDetail>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ErrorDetail>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.detail = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for detail: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for detail: {e}")
+                        });
                     self
                 }
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for message: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for message: {e}")
+                        });
                     self
                 }
             }
@@ -1616,8 +1842,10 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct InsufficientBalanceResponse {
-                available_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                available_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 detail: ::std::result::Result<
                     ::std::option::Option<super::ErrorDetail>,
                     ::std::string::String,
@@ -1630,8 +1858,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                required_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                required_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for InsufficientBalanceResponse {
                 fn default() -> Self {
@@ -1650,39 +1880,55 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.available_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for available_cents: {e}")
-                    });
+                    self.available_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for available_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn detail<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::ErrorDetail>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ErrorDetail>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.detail = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for detail: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for detail: {e}")
+                        });
                     self
                 }
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for message: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for message: {e}")
+                        });
                     self
                 }
                 pub fn required_cents<T>(mut self, value: T) -> Self
@@ -1690,13 +1936,18 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.required_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for required_cents: {e}")
-                    });
+                    self.required_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for required_cents: {e}"
+                            )
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<InsufficientBalanceResponse> for super::InsufficientBalanceResponse {
+            impl ::std::convert::TryFrom<InsufficientBalanceResponse>
+            for super::InsufficientBalanceResponse {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: InsufficientBalanceResponse,
@@ -1710,7 +1961,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::InsufficientBalanceResponse> for InsufficientBalanceResponse {
+            impl ::std::convert::From<super::InsufficientBalanceResponse>
+            for InsufficientBalanceResponse {
                 fn from(value: super::InsufficientBalanceResponse) -> Self {
                     Self {
                         available_cents: Ok(value.available_cents),
@@ -1750,12 +2002,16 @@ mod raw {
             impl StemExtractionRequest {
                 pub fn file<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.file = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for file: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for file: {e}")
+                        });
                     self
                 }
                 pub fn mode<T>(mut self, value: T) -> Self
@@ -1765,7 +2021,9 @@ mod raw {
                 {
                     self.mode = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for mode: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for mode: {e}")
+                        });
                     self
                 }
                 pub fn stem<T>(mut self, value: T) -> Self
@@ -1775,21 +2033,28 @@ mod raw {
                 {
                     self.stem = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for stem: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for stem: {e}")
+                        });
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for url: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for url: {e}")
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<StemExtractionRequest> for super::StemExtractionRequest {
+            impl ::std::convert::TryFrom<StemExtractionRequest>
+            for super::StemExtractionRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: StemExtractionRequest,
@@ -1802,7 +2067,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::StemExtractionRequest> for StemExtractionRequest {
+            impl ::std::convert::From<super::StemExtractionRequest>
+            for StemExtractionRequest {
                 fn from(value: super::StemExtractionRequest) -> Self {
                     Self {
                         file: Ok(value.file),
@@ -1819,7 +2085,10 @@ mod raw {
                     ::std::string::String,
                 >,
                 download_urls: ::std::result::Result<
-                    ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                     ::std::string::String,
                 >,
                 error_message: ::std::result::Result<
@@ -1840,7 +2109,10 @@ mod raw {
                     ::std::string::String,
                 >,
                 stem_paths: ::std::result::Result<
-                    ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                     ::std::string::String,
                 >,
             }
@@ -1861,37 +2133,53 @@ mod raw {
             impl StemJob {
                 pub fn completed_at<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.completed_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for completed_at: {e}")
-                    });
+                    self.completed_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for completed_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn download_urls<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::collections::HashMap<
-                                ::std::string::String,
-                                ::std::string::String,
-                            >,
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
                         >,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.download_urls = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for download_urls: {e}")
-                    });
+                    self.download_urls = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for download_urls: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn error_message<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.error_message = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for error_message: {e}")
-                    });
+                    self.error_message = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for error_message: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -1901,54 +2189,74 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn quality_scores<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::collections::HashMap<::std::string::String, f64>,
-                        >,
+                        ::std::collections::HashMap<::std::string::String, f64>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.quality_scores = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for quality_scores: {e}")
-                    });
+                    self.quality_scores = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for quality_scores: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn source_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.source_type = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for source_type: {e}")
-                    });
+                    self.source_type = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for source_type: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::StemJobStatus>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::StemJobStatus>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for status: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for status: {e}")
+                        });
                     self
                 }
                 pub fn stem_paths<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::collections::HashMap<
-                                ::std::string::String,
-                                ::std::string::String,
-                            >,
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
                         >,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.stem_paths = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for stem_paths: {e}")
-                    });
+                    self.stem_paths = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for stem_paths: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1993,8 +2301,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                stem_count:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                stem_count: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for StemModeInfo {
                 fn default() -> Self {
@@ -2008,22 +2318,32 @@ mod raw {
             impl StemModeInfo {
                 pub fn description<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.description = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    self.description = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for description: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn mode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.mode = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for mode: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for mode: {e}")
+                        });
                     self
                 }
                 pub fn stem_count<T>(mut self, value: T) -> Self
@@ -2031,9 +2351,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.stem_count = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for stem_count: {e}")
-                    });
+                    self.stem_count = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for stem_count: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -2080,7 +2404,9 @@ mod raw {
                 {
                     self.modes = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for modes: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for modes: {e}")
+                        });
                     self
                 }
             }
@@ -2089,22 +2415,20 @@ mod raw {
                 fn try_from(
                     value: StemModeList,
                 ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                    Ok(Self {
-                        modes: value.modes?,
-                    })
+                    Ok(Self { modes: value.modes? })
                 }
             }
             impl ::std::convert::From<super::StemModeList> for StemModeList {
                 fn from(value: super::StemModeList) -> Self {
-                    Self {
-                        modes: Ok(value.modes),
-                    }
+                    Self { modes: Ok(value.modes) }
                 }
             }
             #[derive(Clone, Debug)]
             pub struct TopupCheckout {
-                amount_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                amount_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 amount_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -2134,39 +2458,59 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for amount_cents: {e}")
-                    });
+                    self.amount_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for amount_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn amount_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_usd = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for amount_usd: {e}")
-                    });
+                    self.amount_usd = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for amount_usd: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn session_id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.session_id = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for session_id: {e}")
-                    });
+                    self.session_id = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for session_id: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.url = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for url: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for url: {e}")
+                        });
                     self
                 }
             }
@@ -2200,7 +2544,9 @@ mod raw {
             impl ::std::default::Default for TopupCheckoutRequest {
                 fn default() -> Self {
                     Self {
-                        amount_cents: Err("no value supplied for amount_cents".to_string()),
+                        amount_cents: Err(
+                            "no value supplied for amount_cents".to_string(),
+                        ),
                     }
                 }
             }
@@ -2210,13 +2556,18 @@ mod raw {
                     T: ::std::convert::TryInto<i64>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for amount_cents: {e}")
-                    });
+                    self.amount_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for amount_cents: {e}"
+                            )
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<TopupCheckoutRequest> for super::TopupCheckoutRequest {
+            impl ::std::convert::TryFrom<TopupCheckoutRequest>
+            for super::TopupCheckoutRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: TopupCheckoutRequest,
@@ -2226,7 +2577,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::TopupCheckoutRequest> for TopupCheckoutRequest {
+            impl ::std::convert::From<super::TopupCheckoutRequest>
+            for TopupCheckoutRequest {
                 fn from(value: super::TopupCheckoutRequest) -> Self {
                     Self {
                         amount_cents: Ok(value.amount_cents),
@@ -2235,22 +2587,30 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct WalletBalance {
-                balance_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                balance_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 balance_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                low_balance_warning:
-                    ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-                total_spent_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                low_balance_warning: ::std::result::Result<
+                    ::std::option::Option<bool>,
+                    ::std::string::String,
+                >,
+                total_spent_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 total_spent_usd: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                total_topup_cents:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                total_topup_cents: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for WalletBalance {
                 fn default() -> Self {
@@ -2270,19 +2630,29 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.balance_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for balance_cents: {e}")
-                    });
+                    self.balance_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for balance_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn balance_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.balance_usd = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for balance_usd: {e}")
-                    });
+                    self.balance_usd = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for balance_usd: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn low_balance_warning<T>(mut self, value: T) -> Self
@@ -2290,9 +2660,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<bool>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.low_balance_warning = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for low_balance_warning: {e}")
-                    });
+                    self.low_balance_warning = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for low_balance_warning: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn total_spent_cents<T>(mut self, value: T) -> Self
@@ -2300,19 +2674,29 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_spent_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for total_spent_cents: {e}")
-                    });
+                    self.total_spent_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for total_spent_cents: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn total_spent_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_spent_usd = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for total_spent_usd: {e}")
-                    });
+                    self.total_spent_usd = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for total_spent_usd: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn total_topup_cents<T>(mut self, value: T) -> Self
@@ -2320,9 +2704,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_topup_cents = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for total_topup_cents: {e}")
-                    });
+                    self.total_topup_cents = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for total_topup_cents: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -2355,12 +2743,18 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct WalletUsage {
-                limit: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                limit: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 logs: ::std::result::Result<
                     ::std::vec::Vec<super::WalletUsageEntry>,
                     ::std::string::String,
                 >,
-                page: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                page: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for WalletUsage {
                 fn default() -> Self {
@@ -2379,7 +2773,9 @@ mod raw {
                 {
                     self.limit = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for limit: {e}")
+                        });
                     self
                 }
                 pub fn logs<T>(mut self, value: T) -> Self
@@ -2389,7 +2785,9 @@ mod raw {
                 {
                     self.logs = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for logs: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for logs: {e}")
+                        });
                     self
                 }
                 pub fn page<T>(mut self, value: T) -> Self
@@ -2399,7 +2797,9 @@ mod raw {
                 {
                     self.page = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for page: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for page: {e}")
+                        });
                     self
                 }
             }
@@ -2434,8 +2834,10 @@ mod raw {
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
                 >,
-                duration_minutes:
-                    ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                duration_minutes: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
                 service_type: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -2454,24 +2856,34 @@ mod raw {
             impl WalletUsageEntry {
                 pub fn amount_usd<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.amount_usd = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for amount_usd: {e}")
-                    });
+                    self.amount_usd = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for amount_usd: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    self.created_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for created_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn duration_minutes<T>(mut self, value: T) -> Self
@@ -2479,19 +2891,29 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<f64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_minutes = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for duration_minutes: {e}")
-                    });
+                    self.duration_minutes = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for duration_minutes: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn service_type<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.service_type = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for service_type: {e}")
-                    });
+                    self.service_type = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for service_type: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -2525,12 +2947,18 @@ mod raw {
             pub struct ConversionError(::std::borrow::Cow<'static, str>);
             impl ::std::error::Error for ConversionError {}
             impl ::std::fmt::Display for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Display::fmt(&self.0, f)
                 }
             }
             impl ::std::fmt::Debug for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Debug::fmt(&self.0, f)
                 }
             }
@@ -2572,253 +3000,254 @@ mod raw {
         fn assert_client_hooks()
         where
             Client: ClientHooks<::clientgen_runtime::ClientConfig>,
-        {
-        }
+        {}
     };
     impl Client {
         /**List API keys
 
-        Lists the account's API keys. The response body is not documented
-        (the dashboard shows each key's name, creation date, last use,
-        request count and status), so it is left open.
+Lists the account's API keys. The response body is not documented
+(the dashboard shows each key's name, creation date, last use,
+request count and status), so it is left open.
 
 
-        Sends a `GET` request to `/api/v1/auth/api-keys`
+Sends a `GET` request to `/api/v1/auth/api-keys`
 
-        ```ignore
-        let response = client.list_api_keys()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.list_api_keys()
+    .send()
+    .await;
+```*/
         pub fn list_api_keys(&self) -> builder::ListApiKeys<'_> {
             builder::ListApiKeys::new(self)
         }
         /**Create an API key
 
-        Creates an API key. Works with a session JWT (`Authorization: Bearer`)
-        or an existing key (`X-API-Key`). The new key is returned once, in
-        `api_key`; store it immediately.
+Creates an API key. Works with a session JWT (`Authorization: Bearer`)
+or an existing key (`X-API-Key`). The new key is returned once, in
+`api_key`; store it immediately.
 
 
-        Sends a `POST` request to `/api/v1/auth/api-keys`
+Sends a `POST` request to `/api/v1/auth/api-keys`
 
-        ```ignore
-        let response = client.create_api_key()
-            .body(body)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.create_api_key()
+    .body(body)
+    .send()
+    .await;
+```*/
         pub fn create_api_key(&self) -> builder::CreateApiKey<'_> {
             builder::CreateApiKey::new(self)
         }
         /**Revoke an API key
 
-        Revokes the key with this id. The response body is not documented: the
-        official SDK accepts either 204 with no body or a JSON object.
+Revokes the key with this id. The response body is not documented: the
+official SDK accepts either 204 with no body or a JSON object.
 
 
-        Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
+Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
 
-        Arguments:
-        - `key_id`: The key's `id` (as returned by `createApiKey`), not the `ap_` secret.
-        ```ignore
-        let response = client.revoke_api_key()
-            .key_id(key_id)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `key_id`: The key's `id` (as returned by `createApiKey`), not the `ap_` secret.
+```ignore
+let response = client.revoke_api_key()
+    .key_id(key_id)
+    .send()
+    .await;
+```*/
         pub fn revoke_api_key(&self) -> builder::RevokeApiKey<'_> {
             builder::RevokeApiKey::new(self)
         }
         /**Get a stem separation job
 
-        Returns the job's state and, once it is `COMPLETED`, the stems'
-        storage paths, quality scores and download URLs. The official SDK
-        polls this every 5 seconds (its generic helper and CLI poll
-        `GET /api/v1/jobs/{id}` instead; the stem-specific path documented
-        here is the one the stem separation pages and the SDK's stem service
-        use).
+Returns the job's state and, once it is `COMPLETED`, the stems'
+storage paths, quality scores and download URLs. The official SDK
+polls this every 5 seconds (its generic helper and CLI poll
+`GET /api/v1/jobs/{id}` instead; the stem-specific path documented
+here is the one the stem separation pages and the SDK's stem service
+use).
 
 
-        Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
+Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
 
-        Arguments:
-        - `job_id`: The job's `id`, as returned by `extractStems`.
-        ```ignore
-        let response = client.get_stem_job_status()
-            .job_id(job_id)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `job_id`: The job's `id`, as returned by `extractStems`.
+```ignore
+let response = client.get_stem_job_status()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
         pub fn get_stem_job_status(&self) -> builder::GetStemJobStatus<'_> {
             builder::GetStemJobStatus::new(self)
         }
         /**List stem separation jobs
 
-        Lists the account's stem separation jobs, `skip`/`limit` paginated.
-        Documented by the official Python SDK, which types the response as a
-        list of job objects.
+Lists the account's stem separation jobs, `skip`/`limit` paginated.
+Documented by the official Python SDK, which types the response as a
+list of job objects.
 
 
-        Sends a `GET` request to `/api/v1/stem-extraction/jobs`
+Sends a `GET` request to `/api/v1/stem-extraction/jobs`
 
-        Arguments:
-        - `limit`: Maximum number of jobs to return. The official SDK sends 50 by default.
-        - `skip`: Number of jobs to skip. The official SDK sends 0 by default.
-        ```ignore
-        let response = client.list_stem_jobs()
-            .limit(limit)
-            .skip(skip)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `limit`: Maximum number of jobs to return. The official SDK sends 50 by default.
+- `skip`: Number of jobs to skip. The official SDK sends 0 by default.
+```ignore
+let response = client.list_stem_jobs()
+    .limit(limit)
+    .skip(skip)
+    .send()
+    .await;
+```*/
         pub fn list_stem_jobs(&self) -> builder::ListStemJobs<'_> {
             builder::ListStemJobs::new(self)
         }
         /**Delete a stem separation job
 
-        Deletes the job. Documented by the official Python SDK, which types
-        the response as an object of strings and also accepts 204 with no body.
+Deletes the job. Documented by the official Python SDK, which types
+the response as an object of strings and also accepts 204 with no body.
 
 
-        Sends a `DELETE` request to `/api/v1/stem-extraction/jobs/{job_id}`
+Sends a `DELETE` request to `/api/v1/stem-extraction/jobs/{job_id}`
 
-        Arguments:
-        - `job_id`: The job's `id`.
-        ```ignore
-        let response = client.delete_stem_job()
-            .job_id(job_id)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `job_id`: The job's `id`.
+```ignore
+let response = client.delete_stem_job()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
         pub fn delete_stem_job(&self) -> builder::DeleteStemJob<'_> {
             builder::DeleteStemJob::new(self)
         }
         /**List separation modes
 
-        Lists the separation modes with a description and stem count each. No authentication.
+Lists the separation modes with a description and stem count each. No authentication.
 
-        Sends a `GET` request to `/api/v1/stem-extraction/modes`
+Sends a `GET` request to `/api/v1/stem-extraction/modes`
 
-        ```ignore
-        let response = client.list_stem_modes()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.list_stem_modes()
+    .send()
+    .await;
+```*/
         pub fn list_stem_modes(&self) -> builder::ListStemModes<'_> {
             builder::ListStemModes::new(self)
         }
         /**Get the instrument catalog
 
-        Returns every stem of the 45-instrument catalog with the plan it needs
-        and whether the calling key may use it now. Each entry is documented
-        to carry `id` (the value for `single_stem`), `label`, `description`,
-        `group`, `public_tier`, `allowed` and `excludable`; how the entries
-        are wrapped is not documented, so the body is left open.
+Returns every stem of the 45-instrument catalog with the plan it needs
+and whether the calling key may use it now. Each entry is documented
+to carry `id` (the value for `single_stem`), `label`, `description`,
+`group`, `public_tier`, `allowed` and `excludable`; how the entries
+are wrapped is not documented, so the body is left open.
 
 
-        Sends a `GET` request to `/api/v1/stem-extraction/catalog`
+Sends a `GET` request to `/api/v1/stem-extraction/catalog`
 
-        ```ignore
-        let response = client.get_stem_catalog()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_stem_catalog()
+    .send()
+    .await;
+```*/
         pub fn get_stem_catalog(&self) -> builder::GetStemCatalog<'_> {
             builder::GetStemCatalog::new(self)
         }
         /**List the stem packages this key may use
 
-        Returns what the calling key's plan can use; the docs recommend
-        calling it before dispatching a job. The body is not documented.
+Returns what the calling key's plan can use; the docs recommend
+calling it before dispatching a job. The body is not documented.
 
 
-        Sends a `GET` request to `/api/v1/stem-extraction/packages/available`
+Sends a `GET` request to `/api/v1/stem-extraction/packages/available`
 
-        ```ignore
-        let response = client.list_available_stem_packages()
-            .send()
-            .await;
-        ```*/
-        pub fn list_available_stem_packages(&self) -> builder::ListAvailableStemPackages<'_> {
+```ignore
+let response = client.list_available_stem_packages()
+    .send()
+    .await;
+```*/
+        pub fn list_available_stem_packages(
+            &self,
+        ) -> builder::ListAvailableStemPackages<'_> {
             builder::ListAvailableStemPackages::new(self)
         }
         /**Get the API wallet balance
 
-        Returns the wallet balance and the total spent, in cents and as formatted dollar strings.
+Returns the wallet balance and the total spent, in cents and as formatted dollar strings.
 
-        Sends a `GET` request to `/api/v1/api-wallet/balance`
+Sends a `GET` request to `/api/v1/api-wallet/balance`
 
-        ```ignore
-        let response = client.get_wallet_balance()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_wallet_balance()
+    .send()
+    .await;
+```*/
         pub fn get_wallet_balance(&self) -> builder::GetWalletBalance<'_> {
             builder::GetWalletBalance::new(self)
         }
         /**Create a wallet top-up checkout
 
-        Creates a Stripe checkout session for adding funds. Open the returned
-        `url` in a browser to pay. Amounts from $1.00 to $10,000.
+Creates a Stripe checkout session for adding funds. Open the returned
+`url` in a browser to pay. Amounts from $1.00 to $10,000.
 
 
-        Sends a `POST` request to `/api/v1/api-wallet/topup/checkout`
+Sends a `POST` request to `/api/v1/api-wallet/topup/checkout`
 
-        ```ignore
-        let response = client.create_topup_checkout()
-            .body(body)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.create_topup_checkout()
+    .body(body)
+    .send()
+    .await;
+```*/
         pub fn create_topup_checkout(&self) -> builder::CreateTopupCheckout<'_> {
             builder::CreateTopupCheckout::new(self)
         }
         /**Estimate the cost of a job
 
-        Calculates what processing audio of a given length would cost. No authentication.
+Calculates what processing audio of a given length would cost. No authentication.
 
-        Sends a `POST` request to `/api/v1/api-wallet/estimate`
+Sends a `POST` request to `/api/v1/api-wallet/estimate`
 
-        ```ignore
-        let response = client.estimate_cost()
-            .body(body)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.estimate_cost()
+    .body(body)
+    .send()
+    .await;
+```*/
         pub fn estimate_cost(&self) -> builder::EstimateCost<'_> {
             builder::EstimateCost::new(self)
         }
         /**Get the wallet usage history
 
-        Lists the charges made to the wallet, newest first, paginated by `page` and `limit`.
+Lists the charges made to the wallet, newest first, paginated by `page` and `limit`.
 
-        Sends a `GET` request to `/api/v1/api-wallet/usage`
+Sends a `GET` request to `/api/v1/api-wallet/usage`
 
-        Arguments:
-        - `limit`: Entries per page, at most 100 (official SDK). The SDK sends 50 by default.
-        - `page`: Page number, starting at 1. The official SDK sends 1 by default.
-        ```ignore
-        let response = client.get_wallet_usage()
-            .limit(limit)
-            .page(page)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `limit`: Entries per page, at most 100 (official SDK). The SDK sends 50 by default.
+- `page`: Page number, starting at 1. The official SDK sends 1 by default.
+```ignore
+let response = client.get_wallet_usage()
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
         pub fn get_wallet_usage(&self) -> builder::GetWalletUsage<'_> {
             builder::GetWalletUsage::new(self)
         }
         /**Get the pricing table
 
-        Returns the pricing of every service. No authentication. The body is not documented beyond its `services` key.
+Returns the pricing of every service. No authentication. The body is not documented beyond its `services` key.
 
-        Sends a `GET` request to `/api/v1/api-wallet/pricing`
+Sends a `GET` request to `/api/v1/api-wallet/pricing`
 
-        ```ignore
-        let response = client.get_pricing()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_pricing()
+    .send()
+    .await;
+```*/
         pub fn get_pricing(&self) -> builder::GetPricing<'_> {
             builder::GetPricing::new(self)
         }
@@ -2829,12 +3258,12 @@ mod raw {
         use super::types;
         #[allow(unused_imports)]
         use super::{
-            ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-            ResponseValue, encode_path,
+            encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+            RequestBuilderExt, ResponseValue,
         };
         /**Builder for [`Client::list_api_keys`]
 
-        [`Client::list_api_keys`]: super::Client::list_api_keys*/
+[`Client::list_api_keys`]: super::Client::list_api_keys*/
         #[derive(Debug, Clone)]
         pub struct ListApiKeys<'a> {
             client: &'a super::Client,
@@ -2850,10 +3279,13 @@ mod raw {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2879,7 +3311,7 @@ mod raw {
         }
         /**Builder for [`Client::create_api_key`]
 
-        [`Client::create_api_key`]: super::Client::create_api_key*/
+[`Client::create_api_key`]: super::Client::create_api_key*/
         #[derive(Debug, Clone)]
         pub struct CreateApiKey<'a> {
             client: &'a super::Client,
@@ -2895,18 +3327,25 @@ mod raw {
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::CreateApiKeyRequest>,
-                <V as std::convert::TryInto<types::CreateApiKeyRequest>>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<
+                    types::CreateApiKeyRequest,
+                >>::Error: std::fmt::Display,
             {
-                self.body = value.try_into().map(From::from).map_err(|s| {
-                    format!("conversion to `CreateApiKeyRequest` for body failed: {}", s)
-                });
+                self.body = value
+                    .try_into()
+                    .map(From::from)
+                    .map_err(|s| {
+                        format!(
+                            "conversion to `CreateApiKeyRequest` for body failed: {}", s
+                        )
+                    });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                        types::builder::CreateApiKeyRequest,
-                    ) -> types::builder::CreateApiKeyRequest,
+                    types::builder::CreateApiKeyRequest,
+                ) -> types::builder::CreateApiKeyRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -2918,15 +3357,19 @@ mod raw {
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::CreateApiKeyRequest::try_from(v).map_err(|e| e.to_string())
+                        types::CreateApiKeyRequest::try_from(v)
+                            .map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2953,7 +3396,7 @@ mod raw {
         }
         /**Builder for [`Client::revoke_api_key`]
 
-        [`Client::revoke_api_key`]: super::Client::revoke_api_key*/
+[`Client::revoke_api_key`]: super::Client::revoke_api_key*/
         #[derive(Debug, Clone)]
         pub struct RevokeApiKey<'a> {
             client: &'a super::Client,
@@ -2970,9 +3413,12 @@ mod raw {
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.key_id = value.try_into().map_err(|_| {
-                    "conversion to `:: std :: string :: String` for key_id failed".to_string()
-                });
+                self.key_id = value
+                    .try_into()
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for key_id failed"
+                            .to_string()
+                    });
                 self
             }
             ///Sends a `DELETE` request to `/api/v1/auth/api-keys/{key_id}`
@@ -2982,15 +3428,17 @@ mod raw {
                 let Self { client, key_id } = self;
                 let key_id = key_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/auth/api-keys/{}",
-                    client.baseurl,
-                    encode_path(&key_id.to_string()),
+                    "{}/api/v1/auth/api-keys/{}", client.baseurl, encode_path(& key_id
+                    .to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3016,7 +3464,7 @@ mod raw {
         }
         /**Builder for [`Client::get_stem_job_status`]
 
-        [`Client::get_stem_job_status`]: super::Client::get_stem_job_status*/
+[`Client::get_stem_job_status`]: super::Client::get_stem_job_status*/
         #[derive(Debug, Clone)]
         pub struct GetStemJobStatus<'a> {
             client: &'a super::Client,
@@ -3039,19 +3487,23 @@ mod raw {
                 self
             }
             ///Sends a `GET` request to `/api/v1/stem-extraction/status/{job_id}`
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::StemJob>, Error<()>> {
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::StemJob>, Error<()>> {
                 let Self { client, job_id } = self;
                 let job_id = job_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/status/{}",
-                    client.baseurl,
-                    encode_path(&job_id.to_string()),
+                    "{}/api/v1/stem-extraction/status/{}", client.baseurl, encode_path(&
+                    job_id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3077,7 +3529,7 @@ mod raw {
         }
         /**Builder for [`Client::list_stem_jobs`]
 
-        [`Client::list_stem_jobs`]: super::Client::list_stem_jobs*/
+[`Client::list_stem_jobs`]: super::Client::list_stem_jobs*/
         #[derive(Debug, Clone)]
         pub struct ListStemJobs<'a> {
             client: &'a super::Client,
@@ -3096,9 +3548,13 @@ mod raw {
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.limit = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
-                });
+                self.limit = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn skip<V>(mut self, value: V) -> Self
@@ -3115,19 +3571,18 @@ mod raw {
             pub(crate) async fn send_raw(
                 self,
             ) -> Result<ResponseValue<types::StemJobList>, Error<()>> {
-                let Self {
-                    client,
-                    limit,
-                    skip,
-                } = self;
+                let Self { client, limit, skip } = self;
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let skip = skip.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/stem-extraction/jobs", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3155,7 +3610,7 @@ mod raw {
         }
         /**Builder for [`Client::delete_stem_job`]
 
-        [`Client::delete_stem_job`]: super::Client::delete_stem_job*/
+[`Client::delete_stem_job`]: super::Client::delete_stem_job*/
         #[derive(Debug, Clone)]
         pub struct DeleteStemJob<'a> {
             client: &'a super::Client,
@@ -3184,15 +3639,17 @@ mod raw {
                 let Self { client, job_id } = self;
                 let job_id = job_id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/jobs/{}",
-                    client.baseurl,
-                    encode_path(&job_id.to_string()),
+                    "{}/api/v1/stem-extraction/jobs/{}", client.baseurl, encode_path(&
+                    job_id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3218,7 +3675,7 @@ mod raw {
         }
         /**Builder for [`Client::list_stem_modes`]
 
-        [`Client::list_stem_modes`]: super::Client::list_stem_modes*/
+[`Client::list_stem_modes`]: super::Client::list_stem_modes*/
         #[derive(Debug, Clone)]
         pub struct ListStemModes<'a> {
             client: &'a super::Client,
@@ -3234,10 +3691,13 @@ mod raw {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/modes", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3263,7 +3723,7 @@ mod raw {
         }
         /**Builder for [`Client::get_stem_catalog`]
 
-        [`Client::get_stem_catalog`]: super::Client::get_stem_catalog*/
+[`Client::get_stem_catalog`]: super::Client::get_stem_catalog*/
         #[derive(Debug, Clone)]
         pub struct GetStemCatalog<'a> {
             client: &'a super::Client,
@@ -3279,10 +3739,13 @@ mod raw {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/catalog", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3308,7 +3771,7 @@ mod raw {
         }
         /**Builder for [`Client::list_available_stem_packages`]
 
-        [`Client::list_available_stem_packages`]: super::Client::list_available_stem_packages*/
+[`Client::list_available_stem_packages`]: super::Client::list_available_stem_packages*/
         #[derive(Debug, Clone)]
         pub struct ListAvailableStemPackages<'a> {
             client: &'a super::Client,
@@ -3323,14 +3786,16 @@ mod raw {
             ) -> Result<ResponseValue<types::StemPackages>, Error<()>> {
                 let Self { client } = self;
                 let url = format!(
-                    "{}/api/v1/stem-extraction/packages/available",
-                    client.baseurl,
+                    "{}/api/v1/stem-extraction/packages/available", client.baseurl,
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3356,7 +3821,7 @@ mod raw {
         }
         /**Builder for [`Client::get_wallet_balance`]
 
-        [`Client::get_wallet_balance`]: super::Client::get_wallet_balance*/
+[`Client::get_wallet_balance`]: super::Client::get_wallet_balance*/
         #[derive(Debug, Clone)]
         pub struct GetWalletBalance<'a> {
             client: &'a super::Client,
@@ -3372,10 +3837,13 @@ mod raw {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/balance", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3401,7 +3869,7 @@ mod raw {
         }
         /**Builder for [`Client::create_topup_checkout`]
 
-        [`Client::create_topup_checkout`]: super::Client::create_topup_checkout*/
+[`Client::create_topup_checkout`]: super::Client::create_topup_checkout*/
         #[derive(Debug, Clone)]
         pub struct CreateTopupCheckout<'a> {
             client: &'a super::Client,
@@ -3417,21 +3885,25 @@ mod raw {
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::TopupCheckoutRequest>,
-                <V as std::convert::TryInto<types::TopupCheckoutRequest>>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<
+                    types::TopupCheckoutRequest,
+                >>::Error: std::fmt::Display,
             {
-                self.body = value.try_into().map(From::from).map_err(|s| {
-                    format!(
-                        "conversion to `TopupCheckoutRequest` for body failed: {}",
-                        s
-                    )
-                });
+                self.body = value
+                    .try_into()
+                    .map(From::from)
+                    .map_err(|s| {
+                        format!(
+                            "conversion to `TopupCheckoutRequest` for body failed: {}", s
+                        )
+                    });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                        types::builder::TopupCheckoutRequest,
-                    ) -> types::builder::TopupCheckoutRequest,
+                    types::builder::TopupCheckoutRequest,
+                ) -> types::builder::TopupCheckoutRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -3443,15 +3915,21 @@ mod raw {
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::TopupCheckoutRequest::try_from(v).map_err(|e| e.to_string())
+                        types::TopupCheckoutRequest::try_from(v)
+                            .map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/api/v1/api-wallet/topup/checkout", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                let url = format!(
+                    "{}/api/v1/api-wallet/topup/checkout", client.baseurl,
                 );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3478,7 +3956,7 @@ mod raw {
         }
         /**Builder for [`Client::estimate_cost`]
 
-        [`Client::estimate_cost`]: super::Client::estimate_cost*/
+[`Client::estimate_cost`]: super::Client::estimate_cost*/
         #[derive(Debug, Clone)]
         pub struct EstimateCost<'a> {
             client: &'a super::Client,
@@ -3494,18 +3972,25 @@ mod raw {
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::CostEstimateRequest>,
-                <V as std::convert::TryInto<types::CostEstimateRequest>>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<
+                    types::CostEstimateRequest,
+                >>::Error: std::fmt::Display,
             {
-                self.body = value.try_into().map(From::from).map_err(|s| {
-                    format!("conversion to `CostEstimateRequest` for body failed: {}", s)
-                });
+                self.body = value
+                    .try_into()
+                    .map(From::from)
+                    .map_err(|s| {
+                        format!(
+                            "conversion to `CostEstimateRequest` for body failed: {}", s
+                        )
+                    });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                        types::builder::CostEstimateRequest,
-                    ) -> types::builder::CostEstimateRequest,
+                    types::builder::CostEstimateRequest,
+                ) -> types::builder::CostEstimateRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -3517,15 +4002,19 @@ mod raw {
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::CostEstimateRequest::try_from(v).map_err(|e| e.to_string())
+                        types::CostEstimateRequest::try_from(v)
+                            .map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/estimate", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3552,7 +4041,7 @@ mod raw {
         }
         /**Builder for [`Client::get_wallet_usage`]
 
-        [`Client::get_wallet_usage`]: super::Client::get_wallet_usage*/
+[`Client::get_wallet_usage`]: super::Client::get_wallet_usage*/
         #[derive(Debug, Clone)]
         pub struct GetWalletUsage<'a> {
             client: &'a super::Client,
@@ -3571,37 +4060,44 @@ mod raw {
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.limit = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
-                });
+                self.limit = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn page<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::num::NonZeroU64>,
             {
-                self.page = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for page failed".to_string()
-                });
+                self.page = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: num :: NonZeroU64` for page failed"
+                            .to_string()
+                    });
                 self
             }
             ///Sends a `GET` request to `/api/v1/api-wallet/usage`
             pub(crate) async fn send_raw(
                 self,
             ) -> Result<ResponseValue<types::WalletUsage>, Error<()>> {
-                let Self {
-                    client,
-                    limit,
-                    page,
-                } = self;
+                let Self { client, limit, page } = self;
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let page = page.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/usage", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3629,7 +4125,7 @@ mod raw {
         }
         /**Builder for [`Client::get_pricing`]
 
-        [`Client::get_pricing`]: super::Client::get_pricing*/
+[`Client::get_pricing`]: super::Client::get_pricing*/
         #[derive(Debug, Clone)]
         pub struct GetPricing<'a> {
             client: &'a super::Client,
@@ -3639,14 +4135,19 @@ mod raw {
                 Self { client: client }
             }
             ///Sends a `GET` request to `/api/v1/api-wallet/pricing`
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::Pricing>, Error<()>> {
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::Pricing>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/pricing", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3672,15 +4173,14 @@ mod raw {
         }
         impl<'a> GetWalletBalance<'a> {
             /** Sends `GET /api/v1/api-wallet/balance` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::WalletBalance>,
                 super::super::errors::GetWalletBalanceError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3692,25 +4192,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_WALLET_BALANCE,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_WALLET_BALANCE,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> EstimateCost<'a> {
             /** Sends `POST /api/v1/api-wallet/estimate` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::CostEstimate>,
                 super::super::errors::EstimateCostError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3722,25 +4221,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::ESTIMATE_COST,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::ESTIMATE_COST,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> GetPricing<'a> {
             /** Sends `GET /api/v1/api-wallet/pricing` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::Pricing>,
                 super::super::errors::GetPricingError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3752,25 +4250,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_PRICING,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_PRICING,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> CreateTopupCheckout<'a> {
             /** Sends `POST /api/v1/api-wallet/topup/checkout` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::TopupCheckout>,
                 super::super::errors::CreateTopupCheckoutError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3782,25 +4279,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::CREATE_TOPUP_CHECKOUT,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::CREATE_TOPUP_CHECKOUT,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> GetWalletUsage<'a> {
             /** Sends `GET /api/v1/api-wallet/usage` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::WalletUsage>,
                 super::super::errors::GetWalletUsageError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3812,25 +4308,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_WALLET_USAGE,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_WALLET_USAGE,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ListApiKeys<'a> {
             /** Sends `GET /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::ApiKeyList>,
                 super::super::errors::ListApiKeysError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3842,25 +4337,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::LIST_API_KEYS,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::LIST_API_KEYS,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> CreateApiKey<'a> {
             /** Sends `POST /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::ApiKeyCreated>,
                 super::super::errors::CreateApiKeyError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3872,25 +4366,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::CREATE_API_KEY,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::CREATE_API_KEY,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> RevokeApiKey<'a> {
             /** Sends `DELETE /api/v1/auth/api-keys/{key_id}` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::RevokedApiKey>,
                 super::super::errors::RevokeApiKeyError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3902,12 +4395,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::REVOKE_API_KEY,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::REVOKE_API_KEY,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         /// Builder for [`Client::extract_stems`](super::Client::extract_stems).
@@ -3974,27 +4467,27 @@ mod raw {
                 self
             }
             /// One attempt: encodes the form and sends it through the client's hooks.
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::StemJob>, Error<()>> {
-                let Self {
-                    client,
-                    url,
-                    file,
-                    mode,
-                    stem,
-                } = self;
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::StemJob>, Error<()>> {
+                let Self { client, url, file, mode, stem } = self;
                 let mut form = ::reqwest::multipart::Form::new();
                 if let Some(value) = url {
                     form = form.text("url", value.to_string());
                 }
                 if let Some(value) = file {
-                    let part = value.to_part().await.map_err(|e| {
-                        Error::InvalidRequest(format!("{}{}", "cannot read the `file` file: ", e))
-                    })?;
+                    let part = value
+                        .to_part()
+                        .await
+                        .map_err(|e| Error::InvalidRequest(
+                            format!("{}{}", "cannot read the `file` file: ", e),
+                        ))?;
                     form = form.part("file", part);
                 }
-                let value = mode.ok_or_else(|| {
-                    Error::InvalidRequest("form field `mode` is required".to_string())
-                })?;
+                let value = mode
+                    .ok_or_else(|| Error::InvalidRequest(
+                        "form field `mode` is required".to_string(),
+                    ))?;
                 let text = match ::serde_json::to_value(&value) {
                     Ok(::serde_json::Value::String(s)) => s,
                     Ok(other) => other.to_string(),
@@ -4008,12 +4501,16 @@ mod raw {
                         Ok(::serde_json::Value::String(s)) => s,
                         Ok(other) => other.to_string(),
                         Err(e) => {
-                            return Err(Error::InvalidRequest(format!("`{}`: {}", "stem", e)));
+                            return Err(
+                                Error::InvalidRequest(format!("`{}`: {}", "stem", e)),
+                            );
                         }
                     };
                     form = form.text("stem", text);
                 }
-                let url = format!("{}/api/v1/stem-extraction/api/extract", client.baseurl);
+                let url = format!(
+                    "{}/api/v1/stem-extraction/api/extract", client.baseurl
+                );
                 let request = client
                     .client
                     .post(url)
@@ -4039,16 +4536,15 @@ mod raw {
         }
         impl<'a> ExtractStems<'a> {
             /** Sends `POST /api/v1/stem-extraction/api/extract` with the client's retry policy and deadline; errors are typed by status.
-            This operation is billable: after a failure that may have reached the server it is not
-            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+ This operation is billable: after a failure that may have reached the server it is not
+ re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJob>,
                 super::super::errors::ExtractStemsError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4060,12 +4556,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::EXTRACT_STEMS,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::EXTRACT_STEMS,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ExtractStems<'a> {
@@ -4076,8 +4572,7 @@ mod raw {
                 ::clientgen_runtime::JobHandle<'a, super::super::jobs::ExtractStemsJob>,
                 super::super::errors::ExtractStemsError,
             > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -4114,15 +4609,14 @@ mod raw {
         }
         impl<'a> GetStemCatalog<'a> {
             /** Sends `GET /api/v1/stem-extraction/catalog` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemCatalog>,
                 super::super::errors::GetStemCatalogError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4134,12 +4628,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_STEM_CATALOG,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_STEM_CATALOG,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         /// Builder for [`Client::extract_stems_advanced`](super::Client::extract_stems_advanced).
@@ -4194,14 +4688,20 @@ mod raw {
             ///
             /// Catalog id of the one instrument to isolate (returned with an
             /// everything-else track). See `getStemCatalog` for the ids.
-            pub fn single_stem(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn single_stem(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.single_stem = Some(value.into());
                 self
             }
             /// Sets the `exclude_stems` form field.
             ///
             /// JSON array (as a string) of catalog ids to remove from the mix.
-            pub fn exclude_stems(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn exclude_stems(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.exclude_stems = Some(value.into());
                 self
             }
@@ -4222,21 +4722,30 @@ mod raw {
             /// Sets the `target_stems` form field.
             ///
             /// JSON array (as a string) of catalog ids to isolate.
-            pub fn target_stems(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn target_stems(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.target_stems = Some(value.into());
                 self
             }
             /// Sets the `two_stems_mode` form field.
             ///
             /// Two-stem split mode.
-            pub fn two_stems_mode(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn two_stems_mode(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.two_stems_mode = Some(value.into());
                 self
             }
             /// Sets the `target_instrument` form field.
             ///
             /// Instrument to isolate (isolation package).
-            pub fn target_instrument(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn target_instrument(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.target_instrument = Some(value.into());
                 self
             }
@@ -4250,7 +4759,10 @@ mod raw {
             /// Sets the `custom_stems` form field.
             ///
             /// JSON array (as a string) of stems to produce.
-            pub fn custom_stems(mut self, value: impl Into<::std::string::String>) -> Self {
+            pub fn custom_stems(
+                mut self,
+                value: impl Into<::std::string::String>,
+            ) -> Self {
                 self.custom_stems = Some(value.into());
                 self
             }
@@ -4277,9 +4789,12 @@ mod raw {
                     form = form.text("url", value.to_string());
                 }
                 if let Some(value) = file {
-                    let part = value.to_part().await.map_err(|e| {
-                        Error::InvalidRequest(format!("{}{}", "cannot read the `file` file: ", e))
-                    })?;
+                    let part = value
+                        .to_part()
+                        .await
+                        .map_err(|e| Error::InvalidRequest(
+                            format!("{}{}", "cannot read the `file` file: ", e),
+                        ))?;
                     form = form.part("file", part);
                 }
                 if let Some(value) = single_stem {
@@ -4309,7 +4824,9 @@ mod raw {
                 if let Some(value) = custom_stems {
                     form = form.text("custom_stems", value.to_string());
                 }
-                let url = format!("{}/api/v1/stem-extraction/extract/advanced", client.baseurl);
+                let url = format!(
+                    "{}/api/v1/stem-extraction/extract/advanced", client.baseurl
+                );
                 let request = client
                     .client
                     .post(url)
@@ -4335,16 +4852,15 @@ mod raw {
         }
         impl<'a> ExtractStemsAdvanced<'a> {
             /** Sends `POST /api/v1/stem-extraction/extract/advanced` with the client's retry policy and deadline; errors are typed by status.
-            This operation is billable: after a failure that may have reached the server it is not
-            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+ This operation is billable: after a failure that may have reached the server it is not
+ re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::AdvancedStemJob>,
                 super::super::errors::ExtractStemsAdvancedError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4356,25 +4872,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::EXTRACT_STEMS_ADVANCED,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::EXTRACT_STEMS_ADVANCED,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ListStemJobs<'a> {
             /** Sends `GET /api/v1/stem-extraction/jobs` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJobList>,
                 super::super::errors::ListStemJobsError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4386,25 +4901,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::LIST_STEM_JOBS,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::LIST_STEM_JOBS,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> DeleteStemJob<'a> {
             /** Sends `DELETE /api/v1/stem-extraction/jobs/{job_id}` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::DeletedStemJob>,
                 super::super::errors::DeleteStemJobError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4416,25 +4930,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::DELETE_STEM_JOB,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::DELETE_STEM_JOB,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ListStemModes<'a> {
             /** Sends `GET /api/v1/stem-extraction/modes` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemModeList>,
                 super::super::errors::ListStemModesError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4446,25 +4959,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::LIST_STEM_MODES,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::LIST_STEM_MODES,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ListAvailableStemPackages<'a> {
             /** Sends `GET /api/v1/stem-extraction/packages/available` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemPackages>,
                 super::super::errors::ListAvailableStemPackagesError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4476,25 +4988,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::LIST_AVAILABLE_STEM_PACKAGES,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::LIST_AVAILABLE_STEM_PACKAGES,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> GetStemJobStatus<'a> {
             /** Sends `GET /api/v1/stem-extraction/status/{job_id}` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::StemJob>,
                 super::super::errors::GetStemJobStatusError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4506,12 +5017,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_STEM_JOB_STATUS,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_STEM_JOB_STATUS,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
     }
@@ -4520,11 +5031,11 @@ mod raw {
         pub use self::super::Client;
     }
 }
+pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
-    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle, JobPhase,
-    JobUpdate, RetryPolicy, WaitOptions,
+    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
+    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
 };
-pub use raw::{ByteStream, Client, ResponseValue, builder, types};
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://api.audiopod.ai";
@@ -4579,13 +5090,18 @@ impl Client {
     pub fn with_api_key_header(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::api_key_header_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::api_key_header_credential(key)?),
+        )
     }
     /// The credential for security scheme `BearerAuth`: a bearer token in the `Authorization` header.
     pub fn bearer_auth_credential(
         key: impl Into<String>,
     ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::bearer("BearerAuth", ::clientgen_runtime::Secret::new(key))
+        ::clientgen_runtime::Credential::bearer(
+            "BearerAuth",
+            ::clientgen_runtime::Secret::new(key),
+        )
     }
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
     ///
@@ -4597,12 +5113,16 @@ impl Client {
     pub fn with_bearer_auth(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::bearer_auth_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::bearer_auth_credential(key)?),
+        )
     }
     /** The credential read from `AUDIOPOD_API_KEY` (the variable the vendor's SDKs read), for scheme
-    `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
-    pub fn credential_from_env()
-    -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
+ `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
+    pub fn credential_from_env() -> Result<
+        ::clientgen_runtime::Credential,
+        ::clientgen_runtime::ConfigError,
+    > {
         let key = ::clientgen_runtime::env_secret("AUDIOPOD_API_KEY")?;
         Self::api_key_header_credential(key.expose_secret())
     }
@@ -4650,10 +5170,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
         info: &::progenitor_client::OperationInfo,
     ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
         match operations::by_id(info.operation_id) {
-            Some(op) => self
-                .inner
-                .prepare(request, op)
-                .map_err(|e| e.into_client_error()),
+            Some(op) => {
+                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
+            }
             None => Ok(()),
         }
     }
@@ -4662,172 +5181,158 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
     /// `GET /api/v1/api-wallet/balance`
-    pub const GET_WALLET_BALANCE: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "getWalletBalance",
-            method: "GET",
-            path: "/api/v1/api-wallet/balance",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const GET_WALLET_BALANCE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "getWalletBalance",
+        method: "GET",
+        path: "/api/v1/api-wallet/balance",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `POST /api/v1/api-wallet/estimate`
-    pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "estimateCost",
-            method: "POST",
-            path: "/api/v1/api-wallet/estimate",
-            billable: false,
-            idempotent: true,
-            security: &[],
-        };
+    pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "estimateCost",
+        method: "POST",
+        path: "/api/v1/api-wallet/estimate",
+        billable: false,
+        idempotent: true,
+        security: &[],
+    };
     /// `GET /api/v1/api-wallet/pricing`
-    pub const GET_PRICING: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "getPricing",
-            method: "GET",
-            path: "/api/v1/api-wallet/pricing",
-            billable: false,
-            idempotent: true,
-            security: &[],
-        };
+    pub const GET_PRICING: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "getPricing",
+        method: "GET",
+        path: "/api/v1/api-wallet/pricing",
+        billable: false,
+        idempotent: true,
+        security: &[],
+    };
     /// `POST /api/v1/api-wallet/topup/checkout`
-    pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "createTopupCheckout",
-            method: "POST",
-            path: "/api/v1/api-wallet/topup/checkout",
-            billable: false,
-            idempotent: false,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "createTopupCheckout",
+        method: "POST",
+        path: "/api/v1/api-wallet/topup/checkout",
+        billable: false,
+        idempotent: false,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/api-wallet/usage`
-    pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "getWalletUsage",
-            method: "GET",
-            path: "/api/v1/api-wallet/usage",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "getWalletUsage",
+        method: "GET",
+        path: "/api/v1/api-wallet/usage",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/auth/api-keys`
-    pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "listApiKeys",
-            method: "GET",
-            path: "/api/v1/auth/api-keys",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "listApiKeys",
+        method: "GET",
+        path: "/api/v1/auth/api-keys",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `POST /api/v1/auth/api-keys`
-    pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "createApiKey",
-            method: "POST",
-            path: "/api/v1/auth/api-keys",
-            billable: false,
-            idempotent: false,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "createApiKey",
+        method: "POST",
+        path: "/api/v1/auth/api-keys",
+        billable: false,
+        idempotent: false,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `DELETE /api/v1/auth/api-keys/{key_id}`
-    pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "revokeApiKey",
-            method: "DELETE",
-            path: "/api/v1/auth/api-keys/{key_id}",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "revokeApiKey",
+        method: "DELETE",
+        path: "/api/v1/auth/api-keys/{key_id}",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /** `POST /api/v1/stem-extraction/api/extract`: billable, 0.1 usd_per_minute per call ($0.10 per minute of input audio for every standard mode (single,
-    two, four, six, producer, studio, mastering), paid from the API
-    wallet; 402 when the balance is too low)*/
-    pub const EXTRACT_STEMS: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "extractStems",
-            method: "POST",
-            path: "/api/v1/stem-extraction/api/extract",
-            billable: true,
-            idempotent: false,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+two, four, six, producer, studio, mastering), paid from the API
+wallet; 402 when the balance is too low)*/
+    pub const EXTRACT_STEMS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "extractStems",
+        method: "POST",
+        path: "/api/v1/stem-extraction/api/extract",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/stem-extraction/catalog`
-    pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "getStemCatalog",
-            method: "GET",
-            path: "/api/v1/stem-extraction/catalog",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "getStemCatalog",
+        method: "GET",
+        path: "/api/v1/stem-extraction/catalog",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /** `POST /api/v1/stem-extraction/extract/advanced`: billable, 0.1 usd_per_minute per call (Base rate $0.10 per minute of input audio, paid from the API wallet.
-    Premium selections bill at a multiplier: lead/backing vocal and
-    vocal gender splits 1.5x ($0.15/min), single-instrument isolation
-    from the catalog 2.0x ($0.20/min))*/
-    pub const EXTRACT_STEMS_ADVANCED: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "extractStemsAdvanced",
-            method: "POST",
-            path: "/api/v1/stem-extraction/extract/advanced",
-            billable: true,
-            idempotent: false,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+Premium selections bill at a multiplier: lead/backing vocal and
+vocal gender splits 1.5x ($0.15/min), single-instrument isolation
+from the catalog 2.0x ($0.20/min))*/
+    pub const EXTRACT_STEMS_ADVANCED: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "extractStemsAdvanced",
+        method: "POST",
+        path: "/api/v1/stem-extraction/extract/advanced",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/stem-extraction/jobs`
-    pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "listStemJobs",
-            method: "GET",
-            path: "/api/v1/stem-extraction/jobs",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "listStemJobs",
+        method: "GET",
+        path: "/api/v1/stem-extraction/jobs",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `DELETE /api/v1/stem-extraction/jobs/{job_id}`
-    pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "deleteStemJob",
-            method: "DELETE",
-            path: "/api/v1/stem-extraction/jobs/{job_id}",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "deleteStemJob",
+        method: "DELETE",
+        path: "/api/v1/stem-extraction/jobs/{job_id}",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/stem-extraction/modes`
-    pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "listStemModes",
-            method: "GET",
-            path: "/api/v1/stem-extraction/modes",
-            billable: false,
-            idempotent: true,
-            security: &[],
-        };
+    pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "listStemModes",
+        method: "GET",
+        path: "/api/v1/stem-extraction/modes",
+        billable: false,
+        idempotent: true,
+        security: &[],
+    };
     /// `GET /api/v1/stem-extraction/packages/available`
-    pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "listAvailableStemPackages",
-            method: "GET",
-            path: "/api/v1/stem-extraction/packages/available",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "listAvailableStemPackages",
+        method: "GET",
+        path: "/api/v1/stem-extraction/packages/available",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// `GET /api/v1/stem-extraction/status/{job_id}`
-    pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "getStemJobStatus",
-            method: "GET",
-            path: "/api/v1/stem-extraction/status/{job_id}",
-            billable: false,
-            idempotent: true,
-            security: &["ApiKeyHeader", "BearerAuth"],
-        };
+    pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "getStemJobStatus",
+        method: "GET",
+        path: "/api/v1/stem-extraction/status/{job_id}",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "BearerAuth"],
+    };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(operation_id: &str) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(
+        operation_id: &str,
+    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
         match operation_id {
             "get_wallet_balance" => Some(&GET_WALLET_BALANCE),
             "estimate_cost" => Some(&ESTIMATE_COST),
@@ -4910,38 +5415,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -4951,9 +5465,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -4963,34 +5481,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -4999,8 +5534,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "getWalletBalance: HTTP {}: Invalid API key (`unauthorized`)",
+                        f, "getWalletBalance: HTTP {}: Invalid API key (`unauthorized`)",
                         r.status
                     )
                 }
@@ -5084,14 +5618,17 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5101,9 +5638,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5111,26 +5652,39 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -5210,14 +5764,17 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5227,9 +5784,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5237,26 +5798,39 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -5357,50 +5931,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 400 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5410,9 +5996,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5423,38 +6013,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::BadRequest(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -5491,9 +6100,7 @@ pub mod errors {
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f,
-                        "createTopupCheckout: undocumented HTTP status {}",
-                        r.status
+                        f, "createTopupCheckout: undocumented HTTP status {}", r.status
                     )
                 }
                 Self::InvalidBody(e) => write!(f, "createTopupCheckout: {}", e),
@@ -5573,38 +6180,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5614,9 +6230,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5626,34 +6246,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -5662,9 +6299,8 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "getWalletUsage: HTTP {}: Invalid API key (`unauthorized`)",
-                        r.status
+                        f, "getWalletUsage: HTTP {}: Invalid API key (`unauthorized`)", r
+                        .status
                     )
                 }
                 Self::Forbidden(r) => {
@@ -5761,38 +6397,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5802,9 +6447,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5814,34 +6463,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -5850,16 +6516,15 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "listApiKeys: HTTP {}: Invalid or missing API key or token",
-                        r.status
+                        f, "listApiKeys: HTTP {}: Invalid or missing API key or token", r
+                        .status
                     )
                 }
                 Self::Forbidden(r) => {
                     write!(
                         f,
-                        "listApiKeys: HTTP {}: The API key was revoked or has expired",
-                        r.status
+                        "listApiKeys: HTTP {}: The API key was revoked or has expired", r
+                        .status
                     )
                 }
                 Self::RateLimited(r) => {
@@ -5949,38 +6614,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -5990,9 +6664,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6002,34 +6680,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -6038,8 +6733,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "createApiKey: HTTP {}: Invalid or missing API key or token",
+                        f, "createApiKey: HTTP {}: Invalid or missing API key or token",
                         r.status
                     )
                 }
@@ -6144,50 +6838,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::NotFound(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6197,9 +6903,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6210,38 +6920,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::NotFound(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -6250,8 +6979,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "revokeApiKey: HTTP {}: Invalid or missing API key or token",
+                        f, "revokeApiKey: HTTP {}: Invalid or missing API key or token",
                         r.status
                     )
                 }
@@ -6364,52 +7092,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
                     match ::clientgen_runtime::decode_json::<
                         super::types::InsufficientBalanceResponse,
-                    >(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6419,9 +7157,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6432,38 +7174,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -6472,8 +7233,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "extractStems: HTTP {}: Invalid or missing API key or token",
+                        f, "extractStems: HTTP {}: Invalid or missing API key or token",
                         r.status
                     )
                 }
@@ -6578,38 +7338,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6619,9 +7388,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6631,34 +7404,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -6668,8 +7458,8 @@ pub mod errors {
                 Self::Unauthorized(r) => {
                     write!(
                         f,
-                        "getStemCatalog: HTTP {}: Invalid or missing API key or token",
-                        r.status
+                        "getStemCatalog: HTTP {}: Invalid or missing API key or token", r
+                        .status
                     )
                 }
                 Self::Forbidden(r) => {
@@ -6775,52 +7565,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
                     match ::clientgen_runtime::decode_json::<
                         super::types::InsufficientBalanceResponse,
-                    >(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -6830,9 +7630,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -6843,38 +7647,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -6911,9 +7734,7 @@ pub mod errors {
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f,
-                        "extractStemsAdvanced: undocumented HTTP status {}",
-                        r.status
+                        f, "extractStemsAdvanced: undocumented HTTP status {}", r.status
                     )
                 }
                 Self::InvalidBody(e) => write!(f, "extractStemsAdvanced: {}", e),
@@ -6993,38 +7814,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7034,9 +7864,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7046,34 +7880,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -7082,8 +7933,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "listStemJobs: HTTP {}: Invalid or missing API key or token",
+                        f, "listStemJobs: HTTP {}: Invalid or missing API key or token",
                         r.status
                     )
                 }
@@ -7188,50 +8038,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::NotFound(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7241,9 +8103,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7254,38 +8120,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::NotFound(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -7294,8 +8179,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "deleteStemJob: HTTP {}: Invalid or missing API key or token",
+                        f, "deleteStemJob: HTTP {}: Invalid or missing API key or token",
                         r.status
                     )
                 }
@@ -7386,14 +8270,17 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7403,9 +8290,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7413,26 +8304,39 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -7526,38 +8430,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7567,9 +8480,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7579,34 +8496,51 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -7636,9 +8570,8 @@ pub mod errors {
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f,
-                        "listAvailableStemPackages: undocumented HTTP status {}",
-                        r.status
+                        f, "listAvailableStemPackages: undocumented HTTP status {}", r
+                        .status
                     )
                 }
                 Self::InvalidBody(e) => write!(f, "listAvailableStemPackages: {}", e),
@@ -7727,50 +8660,62 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::NotFound(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -7780,9 +8725,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -7793,38 +8742,57 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::NotFound(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -8005,7 +8973,8 @@ impl From<errors::GetStemJobStatusError> for Error {
         Self::GetStemJobStatus(e)
     }
 }
-impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>> for Error {
+impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>>
+for Error {
     fn from(
         e: ::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>,
     ) -> Self {
@@ -8161,7 +9130,11 @@ pub mod jobs {
             client: &'a super::Client,
             job_id: &'a str,
         ) -> ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Result<Self::Status, Self::Error>> + Send + 'a>,
+            Box<
+                dyn ::std::future::Future<
+                    Output = Result<Self::Status, Self::Error>,
+                > + Send + 'a,
+            >,
         > {
             Box::pin(async move {
                 let id: i64 = match job_id.parse() {
@@ -8190,7 +9163,7 @@ pub mod jobs {
 }
 impl Client {
     /** A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without
-    submitting again.*/
+ submitting again.*/
     pub fn extract_stems_job(
         &self,
         job_id: impl Into<String>,

@@ -7,7 +7,7 @@ mod raw {
     #[allow(unused_imports)]
     pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
     #[allow(unused_imports)]
-    use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+    use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
     /// Types used as operation parameters and responses.
     #[allow(clippy::all)]
     pub mod types {
@@ -36,7 +36,9 @@ mod raw {
             pub failed_deliveries: ::std::option::Option<i64>,
             ///When the last delivery happened; `null` before the first.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub last_delivery: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub last_delivery: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///Deliveries that succeeded.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub successful_deliveries: ::std::option::Option<i64>,
@@ -57,7 +59,9 @@ mod raw {
             pub id: ::std::option::Option<::std::string::String>,
             ///When the episode was published.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub publish_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub publish_date: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///Episode slug, as used in site URLs.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub slug: ::std::option::Option<::std::string::String>,
@@ -145,8 +149,8 @@ mod raw {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub limits: ::std::option::Option<PlanLimits>,
             /**Plan slug: `free`, `starter`, `basic`, `pro` or `enterprise`. Not
-            an `enum`, so that a plan added by the vendor still parses.
-            */
+an `enum`, so that a plan added by the vendor still parses.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub name: ::std::option::Option<::std::string::String>,
         }
@@ -165,9 +169,9 @@ mod raw {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub id: ::std::option::Option<i64>,
             /**When the account was created, in UTC. Formatted like
-            `2024-09-12 14:03:11 UTC`, which is not RFC 3339, so not declared
-            as `date-time`.
-            */
+`2024-09-12 14:03:11 UTC`, which is not RFC 3339, so not declared
+as `date-time`.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub member_since: ::std::option::Option<::std::string::String>,
             ///Display name, if set.
@@ -184,7 +188,9 @@ mod raw {
         pub struct Notification {
             ///When the notification was created.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub created_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub delivery_stats: ::std::option::Option<DeliveryStats>,
             ///Email address that receives notifications, if any.
@@ -364,8 +370,8 @@ mod raw {
             #[serde(default)]
             pub offset: i64,
             /**The search query. Supports `"exact phrases"`, `AND`, `OR`, `NOT`
-            or `-term` exclusions, `term*` prefix wildcards and `( )` grouping.
-            */
+or `-term` exclusions, `term*` prefix wildcards and `( )` grouping.
+*/
             pub query: ::std::string::String,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub sort: ::std::option::Option<SearchSort>,
@@ -420,9 +426,9 @@ mod raw {
             }
         }
         /**Result order. The flat body's page names only the values (`relevance`
-        or `date`, order `asc` or `desc`); the property names `field` and
-        `order` are taken from the newer search page, which documents them.
-        */
+or `date`, order `asc` or `desc`); the property names `field` and
+`order` are taken from the newer search page, which documents them.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct SearchSort {
             ///Sort key.
@@ -448,7 +454,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum SearchSortField {
             #[serde(rename = "relevance")]
@@ -466,7 +472,9 @@ mod raw {
         }
         impl ::std::str::FromStr for SearchSortField {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "relevance" => Ok(Self::Relevance),
                     "date" => Ok(Self::Date),
@@ -476,7 +484,9 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for SearchSortField {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -499,7 +509,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum SearchSortOrder {
             #[serde(rename = "asc")]
@@ -517,7 +527,9 @@ mod raw {
         }
         impl ::std::str::FromStr for SearchSortOrder {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "asc" => Ok(Self::Asc),
                     "desc" => Ok(Self::Desc),
@@ -527,7 +539,9 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for SearchSortOrder {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
@@ -562,7 +576,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                search_term: ::std::result::Result<::std::string::String, ::std::string::String>,
+                search_term: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
                 webhook_url: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -572,7 +589,9 @@ mod raw {
                 fn default() -> Self {
                     Self {
                         email_recipient: Ok(Default::default()),
-                        search_term: Err("no value supplied for search_term".to_string()),
+                        search_term: Err(
+                            "no value supplied for search_term".to_string(),
+                        ),
                         webhook_url: Ok(Default::default()),
                     }
                 }
@@ -580,12 +599,18 @@ mod raw {
             impl CreateNotificationRequest {
                 pub fn email_recipient<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.email_recipient = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for email_recipient: {e}")
-                    });
+                    self.email_recipient = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for email_recipient: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn search_term<T>(mut self, value: T) -> Self
@@ -593,23 +618,34 @@ mod raw {
                     T: ::std::convert::TryInto<::std::string::String>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.search_term = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for search_term: {e}")
-                    });
+                    self.search_term = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for search_term: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn webhook_url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.webhook_url = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                    self.webhook_url = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for webhook_url: {e}"
+                            )
+                        });
                     self
                 }
             }
-            impl ::std::convert::TryFrom<CreateNotificationRequest> for super::CreateNotificationRequest {
+            impl ::std::convert::TryFrom<CreateNotificationRequest>
+            for super::CreateNotificationRequest {
                 type Error = super::error::ConversionError;
                 fn try_from(
                     value: CreateNotificationRequest,
@@ -621,7 +657,8 @@ mod raw {
                     })
                 }
             }
-            impl ::std::convert::From<super::CreateNotificationRequest> for CreateNotificationRequest {
+            impl ::std::convert::From<super::CreateNotificationRequest>
+            for CreateNotificationRequest {
                 fn from(value: super::CreateNotificationRequest) -> Self {
                     Self {
                         email_recipient: Ok(value.email_recipient),
@@ -632,16 +669,22 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct DeliveryStats {
-                failed_deliveries:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                failed_deliveries: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 last_delivery: ::std::result::Result<
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
                 >,
-                successful_deliveries:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                total_deliveries:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                successful_deliveries: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                total_deliveries: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for DeliveryStats {
                 fn default() -> Self {
@@ -659,21 +702,29 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.failed_deliveries = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for failed_deliveries: {e}")
-                    });
+                    self.failed_deliveries = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for failed_deliveries: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn last_delivery<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.last_delivery = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for last_delivery: {e}")
-                    });
+                    self.last_delivery = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for last_delivery: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn successful_deliveries<T>(mut self, value: T) -> Self
@@ -681,9 +732,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.successful_deliveries = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for successful_deliveries: {e}")
-                    });
+                    self.successful_deliveries = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for successful_deliveries: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn total_deliveries<T>(mut self, value: T) -> Self
@@ -691,9 +746,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.total_deliveries = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for total_deliveries: {e}")
-                    });
+                    self.total_deliveries = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for total_deliveries: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -752,44 +811,60 @@ mod raw {
             impl EpisodeSummary {
                 pub fn id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn publish_date<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.publish_date = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for publish_date: {e}")
-                    });
+                    self.publish_date = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for publish_date: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn slug<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.slug = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for slug: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for slug: {e}")
+                        });
                     self
                 }
                 pub fn title<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.title = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for title: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for title: {e}")
+                        });
                     self
                 }
             }
@@ -818,8 +893,14 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct ErrorResponse {
-                error: ::std::result::Result<::std::string::String, ::std::string::String>,
-                message: ::std::result::Result<::std::string::String, ::std::string::String>,
+                error: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                message: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for ErrorResponse {
                 fn default() -> Self {
@@ -837,7 +918,9 @@ mod raw {
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
@@ -847,7 +930,9 @@ mod raw {
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for message: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for message: {e}")
+                        });
                     self
                 }
             }
@@ -907,17 +992,25 @@ mod raw {
                 {
                     self.api_key = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for api_key: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for api_key: {e}")
+                        });
                     self
                 }
                 pub fn api_version<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.api_version = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for api_version: {e}")
-                    });
+                    self.api_version = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for api_version: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn plan<T>(mut self, value: T) -> Self
@@ -927,7 +1020,9 @@ mod raw {
                 {
                     self.plan = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for plan: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for plan: {e}")
+                        });
                     self
                 }
                 pub fn user<T>(mut self, value: T) -> Self
@@ -937,7 +1032,9 @@ mod raw {
                 {
                     self.user = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for user: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for user: {e}")
+                        });
                     self
                 }
             }
@@ -966,7 +1063,10 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct MeApiKeyInner {
-                id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                id: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 key_name: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -993,27 +1093,39 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn key_name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.key_name = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for key_name: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for key_name: {e}")
+                        });
                     self
                 }
                 pub fn pinned_version<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.pinned_version = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for pinned_version: {e}")
-                    });
+                    self.pinned_version = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for pinned_version: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1065,17 +1177,23 @@ mod raw {
                 {
                     self.limits = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for limits: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for limits: {e}")
+                        });
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for name: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for name: {e}")
+                        });
                     self
                 }
             }
@@ -1104,7 +1222,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                id: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 member_since: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1127,12 +1248,16 @@ mod raw {
             impl MeUser {
                 pub fn email<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.email = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for email: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for email: {e}")
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -1142,27 +1267,39 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn member_since<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.member_since = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for member_since: {e}")
-                    });
+                    self.member_since = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for member_since: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn name<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.name = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for name: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for name: {e}")
+                        });
                     self
                 }
             }
@@ -1203,7 +1340,10 @@ mod raw {
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                id: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 search_term: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -1229,33 +1369,49 @@ mod raw {
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    self.created_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for created_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn delivery_stats<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::DeliveryStats>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::DeliveryStats>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.delivery_stats = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for delivery_stats: {e}")
-                    });
+                    self.delivery_stats = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for delivery_stats: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn email_recipient<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.email_recipient = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for email_recipient: {e}")
-                    });
+                    self.email_recipient = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for email_recipient: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -1265,27 +1421,41 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn search_term<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.search_term = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for search_term: {e}")
-                    });
+                    self.search_term = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for search_term: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn webhook_url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.webhook_url = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                    self.webhook_url = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for webhook_url: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1318,22 +1488,38 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct PlanLimits {
-                data_calls_per_month:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                keyword_alerts:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                max_api_keys:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                searches_per_month:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                semantic_searches_per_month:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                storage_mb:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                transcription_minutes_per_month:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                webhooks_enabled:
-                    ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+                data_calls_per_month: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                keyword_alerts: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                max_api_keys: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                searches_per_month: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                semantic_searches_per_month: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                storage_mb: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                transcription_minutes_per_month: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                webhooks_enabled: ::std::result::Result<
+                    ::std::option::Option<bool>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for PlanLimits {
                 fn default() -> Self {
@@ -1355,9 +1541,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.data_calls_per_month = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for data_calls_per_month: {e}")
-                    });
+                    self.data_calls_per_month = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for data_calls_per_month: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn keyword_alerts<T>(mut self, value: T) -> Self
@@ -1365,9 +1555,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.keyword_alerts = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for keyword_alerts: {e}")
-                    });
+                    self.keyword_alerts = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for keyword_alerts: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn max_api_keys<T>(mut self, value: T) -> Self
@@ -1375,9 +1569,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.max_api_keys = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for max_api_keys: {e}")
-                    });
+                    self.max_api_keys = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for max_api_keys: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn searches_per_month<T>(mut self, value: T) -> Self
@@ -1385,9 +1583,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.searches_per_month = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for searches_per_month: {e}")
-                    });
+                    self.searches_per_month = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for searches_per_month: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn semantic_searches_per_month<T>(mut self, value: T) -> Self
@@ -1395,11 +1597,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.semantic_searches_per_month = value.try_into().map_err(|e| {
-                        format!(
-                            "error converting supplied value for semantic_searches_per_month: {e}"
-                        )
-                    });
+                    self.semantic_searches_per_month = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for semantic_searches_per_month: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn storage_mb<T>(mut self, value: T) -> Self
@@ -1407,9 +1611,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.storage_mb = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for storage_mb: {e}")
-                    });
+                    self.storage_mb = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for storage_mb: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn transcription_minutes_per_month<T>(mut self, value: T) -> Self
@@ -1431,9 +1639,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<bool>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.webhooks_enabled = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for webhooks_enabled: {e}")
-                    });
+                    self.webhooks_enabled = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for webhooks_enabled: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1449,7 +1661,8 @@ mod raw {
                         searches_per_month: value.searches_per_month?,
                         semantic_searches_per_month: value.semantic_searches_per_month?,
                         storage_mb: value.storage_mb?,
-                        transcription_minutes_per_month: value.transcription_minutes_per_month?,
+                        transcription_minutes_per_month: value
+                            .transcription_minutes_per_month?,
                         webhooks_enabled: value.webhooks_enabled?,
                     })
                 }
@@ -1461,9 +1674,13 @@ mod raw {
                         keyword_alerts: Ok(value.keyword_alerts),
                         max_api_keys: Ok(value.max_api_keys),
                         searches_per_month: Ok(value.searches_per_month),
-                        semantic_searches_per_month: Ok(value.semantic_searches_per_month),
+                        semantic_searches_per_month: Ok(
+                            value.semantic_searches_per_month,
+                        ),
                         storage_mb: Ok(value.storage_mb),
-                        transcription_minutes_per_month: Ok(value.transcription_minutes_per_month),
+                        transcription_minutes_per_month: Ok(
+                            value.transcription_minutes_per_month,
+                        ),
                         webhooks_enabled: Ok(value.webhooks_enabled),
                     }
                 }
@@ -1500,42 +1717,58 @@ mod raw {
             impl PodcastSummary {
                 pub fn id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn image_url<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.image_url = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for image_url: {e}")
+                        });
                     self
                 }
                 pub fn slug<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.slug = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for slug: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for slug: {e}")
+                        });
                     self
                 }
                 pub fn title<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.title = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for title: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for title: {e}")
+                        });
                     self
                 }
             }
@@ -1564,10 +1797,18 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct RateLimitError {
-                error: ::std::result::Result<::std::string::String, ::std::string::String>,
-                message: ::std::result::Result<::std::string::String, ::std::string::String>,
-                retry_after:
-                    ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                error: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                message: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                retry_after: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for RateLimitError {
                 fn default() -> Self {
@@ -1586,7 +1827,9 @@ mod raw {
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn message<T>(mut self, value: T) -> Self
@@ -1596,7 +1839,9 @@ mod raw {
                 {
                     self.message = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for message: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for message: {e}")
+                        });
                     self
                 }
                 pub fn retry_after<T>(mut self, value: T) -> Self
@@ -1604,9 +1849,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<i64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.retry_after = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for retry_after: {e}")
-                    });
+                    self.retry_after = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for retry_after: {e}"
+                            )
+                        });
                     self
                 }
             }
@@ -1653,22 +1902,30 @@ mod raw {
             impl ResultUrls {
                 pub fn episode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.episode = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for episode: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for episode: {e}")
+                        });
                     self
                 }
                 pub fn segment<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.segment = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for segment: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for segment: {e}")
+                        });
                     self
                 }
             }
@@ -1716,9 +1973,13 @@ mod raw {
                     T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.podcast_ids = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for podcast_ids: {e}")
-                    });
+                    self.podcast_ids = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for podcast_ids: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn speakers<T>(mut self, value: T) -> Self
@@ -1728,7 +1989,9 @@ mod raw {
                 {
                     self.speakers = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for speakers: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for speakers: {e}")
+                        });
                     self
                 }
             }
@@ -1753,15 +2016,30 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct SearchMeta {
-                has_more: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-                limit: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                offset: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                has_more: ::std::result::Result<
+                    ::std::option::Option<bool>,
+                    ::std::string::String,
+                >,
+                limit: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                offset: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
                 query: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
                 >,
-                took_ms: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-                total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+                took_ms: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
+                total: ::std::result::Result<
+                    ::std::option::Option<i64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for SearchMeta {
                 fn default() -> Self {
@@ -1783,7 +2061,9 @@ mod raw {
                 {
                     self.has_more = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for has_more: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for has_more: {e}")
+                        });
                     self
                 }
                 pub fn limit<T>(mut self, value: T) -> Self
@@ -1793,7 +2073,9 @@ mod raw {
                 {
                     self.limit = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for limit: {e}")
+                        });
                     self
                 }
                 pub fn offset<T>(mut self, value: T) -> Self
@@ -1803,17 +2085,23 @@ mod raw {
                 {
                     self.offset = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for offset: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for offset: {e}")
+                        });
                     self
                 }
                 pub fn query<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.query = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for query: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for query: {e}")
+                        });
                     self
                 }
                 pub fn took_ms<T>(mut self, value: T) -> Self
@@ -1823,7 +2111,9 @@ mod raw {
                 {
                     self.took_ms = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for took_ms: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for took_ms: {e}")
+                        });
                     self
                 }
                 pub fn total<T>(mut self, value: T) -> Self
@@ -1833,7 +2123,9 @@ mod raw {
                 {
                     self.total = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for total: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for total: {e}")
+                        });
                     self
                 }
             }
@@ -1872,7 +2164,10 @@ mod raw {
                 >,
                 limit: ::std::result::Result<i64, ::std::string::String>,
                 offset: ::std::result::Result<i64, ::std::string::String>,
-                query: ::std::result::Result<::std::string::String, ::std::string::String>,
+                query: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
                 sort: ::std::result::Result<
                     ::std::option::Option<super::SearchSort>,
                     ::std::string::String,
@@ -1892,12 +2187,16 @@ mod raw {
             impl SearchRequest {
                 pub fn filters<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::SearchFilters>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::SearchFilters>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.filters = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for filters: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for filters: {e}")
+                        });
                     self
                 }
                 pub fn limit<T>(mut self, value: T) -> Self
@@ -1907,7 +2206,9 @@ mod raw {
                 {
                     self.limit = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for limit: {e}")
+                        });
                     self
                 }
                 pub fn offset<T>(mut self, value: T) -> Self
@@ -1917,7 +2218,9 @@ mod raw {
                 {
                     self.offset = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for offset: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for offset: {e}")
+                        });
                     self
                 }
                 pub fn query<T>(mut self, value: T) -> Self
@@ -1927,7 +2230,9 @@ mod raw {
                 {
                     self.query = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for query: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for query: {e}")
+                        });
                     self
                 }
                 pub fn sort<T>(mut self, value: T) -> Self
@@ -1937,7 +2242,9 @@ mod raw {
                 {
                     self.sort = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for sort: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for sort: {e}")
+                        });
                     self
                 }
             }
@@ -1990,7 +2297,9 @@ mod raw {
                 {
                     self.meta = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for meta: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for meta: {e}")
+                        });
                     self
                 }
                 pub fn results<T>(mut self, value: T) -> Self
@@ -2000,7 +2309,9 @@ mod raw {
                 {
                     self.results = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for results: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for results: {e}")
+                        });
                     self
                 }
             }
@@ -2037,7 +2348,10 @@ mod raw {
                     ::std::option::Option<super::PodcastSummary>,
                     ::std::string::String,
                 >,
-                score: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                score: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
                 segment_id: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -2077,32 +2391,46 @@ mod raw {
             impl SearchResult {
                 pub fn episode<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::EpisodeSummary>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::EpisodeSummary>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.episode = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for episode: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for episode: {e}")
+                        });
                     self
                 }
                 pub fn highlighted_text<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.highlighted_text = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for highlighted_text: {e}")
-                    });
+                    self.highlighted_text = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for highlighted_text: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn podcast<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::PodcastSummary>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::PodcastSummary>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.podcast = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for podcast: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for podcast: {e}")
+                        });
                     self
                 }
                 pub fn score<T>(mut self, value: T) -> Self
@@ -2112,47 +2440,67 @@ mod raw {
                 {
                     self.score = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for score: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for score: {e}")
+                        });
                     self
                 }
                 pub fn segment_id<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.segment_id = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for segment_id: {e}")
-                    });
+                    self.segment_id = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for segment_id: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn speaker<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.speaker = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for speaker: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for speaker: {e}")
+                        });
                     self
                 }
                 pub fn text<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.text = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for text: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for text: {e}")
+                        });
                     self
                 }
                 pub fn timestamp<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::SegmentTimestamp>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::SegmentTimestamp>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.timestamp = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for timestamp: {e}")
+                        });
                     self
                 }
                 pub fn urls<T>(mut self, value: T) -> Self
@@ -2162,7 +2510,9 @@ mod raw {
                 {
                     self.urls = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for urls: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for urls: {e}")
+                        });
                     self
                 }
             }
@@ -2221,22 +2571,30 @@ mod raw {
             impl SearchSort {
                 pub fn field<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::SearchSortField>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::SearchSortField>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.field = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for field: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for field: {e}")
+                        });
                     self
                 }
                 pub fn order<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<super::SearchSortOrder>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<super::SearchSortOrder>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.order = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for order: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for order: {e}")
+                        });
                     self
                 }
             }
@@ -2261,8 +2619,14 @@ mod raw {
             }
             #[derive(Clone, Debug)]
             pub struct SegmentTimestamp {
-                end: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-                start: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                end: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
+                start: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for SegmentTimestamp {
                 fn default() -> Self {
@@ -2280,7 +2644,9 @@ mod raw {
                 {
                     self.end = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for end: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for end: {e}")
+                        });
                     self
                 }
                 pub fn start<T>(mut self, value: T) -> Self
@@ -2290,7 +2656,9 @@ mod raw {
                 {
                     self.start = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for start: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for start: {e}")
+                        });
                     self
                 }
             }
@@ -2330,12 +2698,18 @@ mod raw {
             pub struct ConversionError(::std::borrow::Cow<'static, str>);
             impl ::std::error::Error for ConversionError {}
             impl ::std::fmt::Display for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Display::fmt(&self.0, f)
                 }
             }
             impl ::std::fmt::Debug for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Debug::fmt(&self.0, f)
                 }
             }
@@ -2354,33 +2728,33 @@ mod raw {
     #[derive(Clone, Debug)]
     /**Client for Audioscrape
 
-    Audioscrape (www.audioscrape.com) searches the transcripts of millions of
-    podcast episodes and returns the matching segments with timestamps,
-    speaker, episode and podcast. This description covers transcript search,
-    the caller's account and plan (`/api/me`), and search-term notifications
-    delivered by webhook or email.
+Audioscrape (www.audioscrape.com) searches the transcripts of millions of
+podcast episodes and returns the matching segments with timestamps,
+speaker, episode and podcast. This description covers transcript search,
+the caller's account and plan (`/api/me`), and search-term notifications
+delivered by webhook or email.
 
-    Written by hand from the vendor's public pages. The vendor also publishes
-    a machine-readable spec at `/api/openapi.json` and says it wins where the
-    pages diverge; it was not available when this description was written.
-    Where the pages disagree, the element concerned says which reading was
-    chosen and why. Sources:
-    - https://www.audioscrape.com/docs/api (index: authentication, base URL, free tier)
-    - https://www.audioscrape.com/docs/api/authentication (errors, rate limits)
-    - https://www.audioscrape.com/docs/api/search and https://audioscrape.com/docs/api/search (several published versions)
-    - https://www.audioscrape.com/docs/api/me
-    - https://www.audioscrape.com/docs/api/notifications
-    - https://pypi.org/project/audioscrape-sdk/ 0.1.0 (audioscrape/client.py, search/api.py, notifications/api.py)
+Written by hand from the vendor's public pages. The vendor also publishes
+a machine-readable spec at `/api/openapi.json` and says it wins where the
+pages diverge; it was not available when this description was written.
+Where the pages disagree, the element concerned says which reading was
+chosen and why. Sources:
+- https://www.audioscrape.com/docs/api (index: authentication, base URL, free tier)
+- https://www.audioscrape.com/docs/api/authentication (errors, rate limits)
+- https://www.audioscrape.com/docs/api/search and https://audioscrape.com/docs/api/search (several published versions)
+- https://www.audioscrape.com/docs/api/me
+- https://www.audioscrape.com/docs/api/notifications
+- https://pypi.org/project/audioscrape-sdk/ 0.1.0 (audioscrape/client.py, search/api.py, notifications/api.py)
 
-    Quotas depend on the plan (`free`, `starter`, `basic`, `pro`,
-    `enterprise`) and are reported by `getMe`. The pages disagree on the
-    numbers: the API index gives the free tier 10 searches a month, the
-    authentication page's table 100 requests a month at 10 a minute. No
-    `Retry-After` or `X-RateLimit-*` headers are documented; a 429 body
-    carries `retry_after` in seconds.
+Quotas depend on the plan (`free`, `starter`, `basic`, `pro`,
+`enterprise`) and are reported by `getMe`. The pages disagree on the
+numbers: the API index gives the free tier 10 searches a month, the
+authentication page's table 100 requests a month at 10 a minute. No
+`Retry-After` or `X-RateLimit-*` headers are documented; a 429 body
+carries `retry_after` in seconds.
 
 
-    Version: 1.0.0*/
+Version: 1.0.0*/
     pub struct Client {
         pub(crate) baseurl: String,
         pub(crate) client: reqwest::Client,
@@ -2405,105 +2779,104 @@ mod raw {
         fn assert_client_hooks()
         where
             Client: ClientHooks<::clientgen_runtime::ClientConfig>,
-        {
-        }
+        {}
     };
     impl Client {
         /**Search podcast transcripts
 
-        Searches podcast transcripts and returns matching segments, most
-        relevant first unless `sort` says otherwise. `query` supports
-        `"exact phrases"`, `AND`, `OR`, `NOT` or `-term`, `term*` prefix
-        wildcards and `( )` grouping.
+Searches podcast transcripts and returns matching segments, most
+relevant first unless `sort` says otherwise. `query` supports
+`"exact phrases"`, `AND`, `OR`, `NOT` or `-term`, `term*` prefix
+wildcards and `( )` grouping.
 
-        The vendor has published three request shapes for search. This
-        description uses the flat `/api/v1/search` body (`query`, `limit`,
-        `offset`, `filters`, `sort`) because it is the only one whose response
-        is documented. The newer page nests the same ideas
-        (`search_type`, `pagination`, `options`, `filters.date_range`) and its
-        sample code reads a `segment` object that the documented response
-        does not have; the newest index shows `POST /api/search` with only
-        `query` and `limit`; the legacy `GET /api/search?q=` returns a
-        different, `matches`-based body.
+The vendor has published three request shapes for search. This
+description uses the flat `/api/v1/search` body (`query`, `limit`,
+`offset`, `filters`, `sort`) because it is the only one whose response
+is documented. The newer page nests the same ideas
+(`search_type`, `pagination`, `options`, `filters.date_range`) and its
+sample code reads a `segment` object that the documented response
+does not have; the newest index shows `POST /api/search` with only
+`query` and `limit`; the legacy `GET /api/search?q=` returns a
+different, `matches`-based body.
 
 
-        Sends a `POST` request to `/api/v1/search`
+Sends a `POST` request to `/api/v1/search`
 
-        ```ignore
-        let response = client.search()
-            .body(body)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.search()
+    .body(body)
+    .send()
+    .await;
+```*/
         pub fn search(&self) -> builder::Search<'_> {
             builder::Search::new(self)
         }
         /**Get the current user, plan and API key
 
-        Returns the authenticated user, the current plan with its
-        per-resource limits, the API key that authenticated the request (if
-        any) and the effective dated API version. The vendor recommends it as
-        the first call of an integration, to verify credentials and discover
-        the remaining capabilities.
+Returns the authenticated user, the current plan with its
+per-resource limits, the API key that authenticated the request (if
+any) and the effective dated API version. The vendor recommends it as
+the first call of an integration, to verify credentials and discover
+the remaining capabilities.
 
 
-        Sends a `GET` request to `/api/me`
+Sends a `GET` request to `/api/me`
 
-        ```ignore
-        let response = client.get_me()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_me()
+    .send()
+    .await;
+```*/
         pub fn get_me(&self) -> builder::GetMe<'_> {
             builder::GetMe::new(self)
         }
         /**List notifications
 
-        Lists all notifications of the authenticated user.
+Lists all notifications of the authenticated user.
 
-        Sends a `GET` request to `/api/notifications`
+Sends a `GET` request to `/api/notifications`
 
-        ```ignore
-        let response = client.list_notifications()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.list_notifications()
+    .send()
+    .await;
+```*/
         pub fn list_notifications(&self) -> builder::ListNotifications<'_> {
             builder::ListNotifications::new(self)
         }
         /**Create a notification
 
-        Creates a standing search: when new transcripts match `search_term`,
-        a notification goes to `webhook_url`, `email_recipient` or both. At
-        least one of the two is needed (the official SDK refuses a request
-        without either).
+Creates a standing search: when new transcripts match `search_term`,
+a notification goes to `webhook_url`, `email_recipient` or both. At
+least one of the two is needed (the official SDK refuses a request
+without either).
 
 
-        Sends a `POST` request to `/api/notifications`
+Sends a `POST` request to `/api/notifications`
 
-        ```ignore
-        let response = client.create_notification()
-            .body(body)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.create_notification()
+    .body(body)
+    .send()
+    .await;
+```*/
         pub fn create_notification(&self) -> builder::CreateNotification<'_> {
             builder::CreateNotification::new(self)
         }
         /**Delete a notification
 
-        Deletes the notification with this id.
+Deletes the notification with this id.
 
-        Sends a `DELETE` request to `/api/notifications/{id}`
+Sends a `DELETE` request to `/api/notifications/{id}`
 
-        Arguments:
-        - `id`: The notification's `id`.
-        ```ignore
-        let response = client.delete_notification()
-            .id(id)
-            .send()
-            .await;
-        ```*/
+Arguments:
+- `id`: The notification's `id`.
+```ignore
+let response = client.delete_notification()
+    .id(id)
+    .send()
+    .await;
+```*/
         pub fn delete_notification(&self) -> builder::DeleteNotification<'_> {
             builder::DeleteNotification::new(self)
         }
@@ -2514,12 +2887,12 @@ mod raw {
         use super::types;
         #[allow(unused_imports)]
         use super::{
-            ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-            ResponseValue, encode_path,
+            encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+            RequestBuilderExt, ResponseValue,
         };
         /**Builder for [`Client::search`]
 
-        [`Client::search`]: super::Client::search*/
+[`Client::search`]: super::Client::search*/
         #[derive(Debug, Clone)]
         pub struct Search<'a> {
             client: &'a super::Client,
@@ -2535,17 +2908,23 @@ mod raw {
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::SearchRequest>,
-                <V as std::convert::TryInto<types::SearchRequest>>::Error: std::fmt::Display,
+                <V as std::convert::TryInto<
+                    types::SearchRequest,
+                >>::Error: std::fmt::Display,
             {
                 self.body = value
                     .try_into()
                     .map(From::from)
-                    .map_err(|s| format!("conversion to `SearchRequest` for body failed: {}", s));
+                    .map_err(|s| {
+                        format!("conversion to `SearchRequest` for body failed: {}", s)
+                    });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
-                F: std::ops::FnOnce(types::builder::SearchRequest) -> types::builder::SearchRequest,
+                F: std::ops::FnOnce(
+                    types::builder::SearchRequest,
+                ) -> types::builder::SearchRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -2556,14 +2935,19 @@ mod raw {
             ) -> Result<ResponseValue<types::SearchResponse>, Error<()>> {
                 let Self { client, body } = self;
                 let body = body
-                    .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
+                    .and_then(|v| {
+                        types::SearchRequest::try_from(v).map_err(|e| e.to_string())
+                    })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/search", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2590,7 +2974,7 @@ mod raw {
         }
         /**Builder for [`Client::get_me`]
 
-        [`Client::get_me`]: super::Client::get_me*/
+[`Client::get_me`]: super::Client::get_me*/
         #[derive(Debug, Clone)]
         pub struct GetMe<'a> {
             client: &'a super::Client,
@@ -2600,14 +2984,19 @@ mod raw {
                 Self { client: client }
             }
             ///Sends a `GET` request to `/api/me`
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::Me>, Error<()>> {
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::Me>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/me", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2633,7 +3022,7 @@ mod raw {
         }
         /**Builder for [`Client::list_notifications`]
 
-        [`Client::list_notifications`]: super::Client::list_notifications*/
+[`Client::list_notifications`]: super::Client::list_notifications*/
         #[derive(Debug, Clone)]
         pub struct ListNotifications<'a> {
             client: &'a super::Client,
@@ -2649,10 +3038,13 @@ mod raw {
                 let Self { client } = self;
                 let url = format!("{}/api/notifications", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2678,7 +3070,7 @@ mod raw {
         }
         /**Builder for [`Client::create_notification`]
 
-        [`Client::create_notification`]: super::Client::create_notification*/
+[`Client::create_notification`]: super::Client::create_notification*/
         #[derive(Debug, Clone)]
         pub struct CreateNotification<'a> {
             client: &'a super::Client,
@@ -2694,23 +3086,26 @@ mod raw {
             pub fn body<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::CreateNotificationRequest>,
-                <V as std::convert::TryInto<types::CreateNotificationRequest>>::Error:
-                    std::fmt::Display,
+                <V as std::convert::TryInto<
+                    types::CreateNotificationRequest,
+                >>::Error: std::fmt::Display,
             {
-                self.body = value.try_into().map(From::from).map_err(|s| {
-                    format!(
-                        "conversion to `CreateNotificationRequest` for body failed: {}",
-                        s
-                    )
-                });
+                self.body = value
+                    .try_into()
+                    .map(From::from)
+                    .map_err(|s| {
+                        format!(
+                            "conversion to `CreateNotificationRequest` for body failed: {}",
+                            s
+                        )
+                    });
                 self
             }
             pub fn body_map<F>(mut self, f: F) -> Self
             where
                 F: std::ops::FnOnce(
-                        types::builder::CreateNotificationRequest,
-                    )
-                        -> types::builder::CreateNotificationRequest,
+                    types::builder::CreateNotificationRequest,
+                ) -> types::builder::CreateNotificationRequest,
             {
                 self.body = self.body.map(f);
                 self
@@ -2722,15 +3117,19 @@ mod raw {
                 let Self { client, body } = self;
                 let body = body
                     .and_then(|v| {
-                        types::CreateNotificationRequest::try_from(v).map_err(|e| e.to_string())
+                        types::CreateNotificationRequest::try_from(v)
+                            .map_err(|e| e.to_string())
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/notifications", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2757,7 +3156,7 @@ mod raw {
         }
         /**Builder for [`Client::delete_notification`]
 
-        [`Client::delete_notification`]: super::Client::delete_notification*/
+[`Client::delete_notification`]: super::Client::delete_notification*/
         #[derive(Debug, Clone)]
         pub struct DeleteNotification<'a> {
             client: &'a super::Client,
@@ -2784,15 +3183,17 @@ mod raw {
                 let Self { client, id } = self;
                 let id = id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/api/notifications/{}",
-                    client.baseurl,
-                    encode_path(&id.to_string()),
+                    "{}/api/notifications/{}", client.baseurl, encode_path(& id
+                    .to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -2810,41 +3211,43 @@ mod raw {
         }
         impl<'a> GetMe<'a> {
             /** Sends `GET /api/me` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
-            ) -> ::std::result::Result<ResponseValue<types::Me>, super::super::errors::GetMeError>
-            {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+            ) -> ::std::result::Result<
+                ResponseValue<types::Me>,
+                super::super::errors::GetMeError,
+            > {
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
                 self,
                 options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<ResponseValue<types::Me>, super::super::errors::GetMeError>
-            {
+            ) -> ::std::result::Result<
+                ResponseValue<types::Me>,
+                super::super::errors::GetMeError,
+            > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_ME,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_ME,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> ListNotifications<'a> {
             /** Sends `GET /api/notifications` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::NotificationList>,
                 super::super::errors::ListNotificationsError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2856,25 +3259,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::LIST_NOTIFICATIONS,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::LIST_NOTIFICATIONS,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> CreateNotification<'a> {
             /** Sends `POST /api/notifications` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::Notification>,
                 super::super::errors::CreateNotificationError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2886,25 +3288,24 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::CREATE_NOTIFICATION,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::CREATE_NOTIFICATION,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> DeleteNotification<'a> {
             /** Sends `DELETE /api/notifications/{id}` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<()>,
                 super::super::errors::DeleteNotificationError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2916,26 +3317,25 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::DELETE_NOTIFICATION,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::DELETE_NOTIFICATION,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> Search<'a> {
             /** Sends `POST /api/v1/search` with the client's retry policy and deadline; errors are typed by status.
-            This operation is billable: after a failure that may have reached the server it is not
-            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+ This operation is billable: after a failure that may have reached the server it is not
+ re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::SearchResponse>,
                 super::super::errors::SearchError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2947,12 +3347,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::SEARCH,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::SEARCH,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
     }
@@ -2961,11 +3361,11 @@ mod raw {
         pub use self::super::Client;
     }
 }
+pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
-    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle, JobPhase,
-    JobUpdate, RetryPolicy, WaitOptions,
+    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
+    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
 };
-pub use raw::{ByteStream, Client, ResponseValue, builder, types};
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://www.audioscrape.com";
@@ -3007,7 +3407,10 @@ impl Client {
     pub fn bearer_auth_credential(
         key: impl Into<String>,
     ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::bearer("BearerAuth", ::clientgen_runtime::Secret::new(key))
+        ::clientgen_runtime::Credential::bearer(
+            "BearerAuth",
+            ::clientgen_runtime::Secret::new(key),
+        )
     }
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
     ///
@@ -3015,7 +3418,9 @@ impl Client {
     pub fn with_bearer_auth(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::bearer_auth_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::bearer_auth_credential(key)?),
+        )
     }
     /// The credential for security scheme `ApiKeyQuery`: an API key sent as the `api_key` query parameter.
     pub fn api_key_query_credential(
@@ -3033,12 +3438,16 @@ impl Client {
     pub fn with_api_key_query(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::api_key_query_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::api_key_query_credential(key)?),
+        )
     }
     /** The credential read from `AUDIOSCRAPE_API_KEY` (the variable the vendor's SDKs read), for scheme
-    `BearerAuth`. An unset or empty variable is an error that names it.*/
-    pub fn credential_from_env()
-    -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
+ `BearerAuth`. An unset or empty variable is an error that names it.*/
+    pub fn credential_from_env() -> Result<
+        ::clientgen_runtime::Credential,
+        ::clientgen_runtime::ConfigError,
+    > {
         let key = ::clientgen_runtime::env_secret("AUDIOSCRAPE_API_KEY")?;
         Self::bearer_auth_credential(key.expose_secret())
     }
@@ -3054,10 +3463,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
         info: &::progenitor_client::OperationInfo,
     ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
         match operations::by_id(info.operation_id) {
-            Some(op) => self
-                .inner
-                .prepare(request, op)
-                .map_err(|e| e.into_client_error()),
+            Some(op) => {
+                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
+            }
             None => Ok(()),
         }
     }
@@ -3075,37 +3483,34 @@ pub mod operations {
         security: &["BearerAuth", "ApiKeyQuery"],
     };
     /// `GET /api/notifications`
-    pub const LIST_NOTIFICATIONS: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "listNotifications",
-            method: "GET",
-            path: "/api/notifications",
-            billable: false,
-            idempotent: true,
-            security: &["BearerAuth", "ApiKeyQuery"],
-        };
+    pub const LIST_NOTIFICATIONS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "listNotifications",
+        method: "GET",
+        path: "/api/notifications",
+        billable: false,
+        idempotent: true,
+        security: &["BearerAuth", "ApiKeyQuery"],
+    };
     /// `POST /api/notifications`
-    pub const CREATE_NOTIFICATION: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "createNotification",
-            method: "POST",
-            path: "/api/notifications",
-            billable: false,
-            idempotent: false,
-            security: &["BearerAuth", "ApiKeyQuery"],
-        };
+    pub const CREATE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "createNotification",
+        method: "POST",
+        path: "/api/notifications",
+        billable: false,
+        idempotent: false,
+        security: &["BearerAuth", "ApiKeyQuery"],
+    };
     /// `DELETE /api/notifications/{id}`
-    pub const DELETE_NOTIFICATION: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "deleteNotification",
-            method: "DELETE",
-            path: "/api/notifications/{id}",
-            billable: false,
-            idempotent: true,
-            security: &["BearerAuth", "ApiKeyQuery"],
-        };
+    pub const DELETE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "deleteNotification",
+        method: "DELETE",
+        path: "/api/notifications/{id}",
+        billable: false,
+        idempotent: true,
+        security: &["BearerAuth", "ApiKeyQuery"],
+    };
     /** `POST /api/v1/search`: billable, 1 search per call (Each call counts as one search against the plan's monthly search
-    quota (`plan.limits.searches_per_month` in `getMe`))*/
+quota (`plan.limits.searches_per_month` in `getMe`))*/
     pub const SEARCH: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
         operation_id: "search",
         method: "POST",
@@ -3115,7 +3520,9 @@ pub mod operations {
         security: &["BearerAuth", "ApiKeyQuery"],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(operation_id: &str) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(
+        operation_id: &str,
+    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
         match operation_id {
             "get_me" => Some(&GET_ME),
             "list_notifications" => Some(&LIST_NOTIFICATIONS),
@@ -3187,39 +3594,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::RateLimitError>(
-                        &response,
-                    ) {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::RateLimitError,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3229,9 +3644,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -3241,35 +3660,55 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                )
-                .or_else(|| ::clientgen_runtime::retry_after_from_body(&r.body, "/retry_after")),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                            &r.headers,
+                            ::std::time::SystemTime::now(),
+                        )
+                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
+                            &r.body,
+                            "/retry_after",
+                        ))
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3278,9 +3717,8 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "getMe: HTTP {}: Missing or invalid API key: {}",
-                        r.status, r.body.message
+                        f, "getMe: HTTP {}: Missing or invalid API key: {}", r.status, r
+                        .body.message
                     )
                 }
                 Self::Forbidden(r) => {
@@ -3375,39 +3813,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::RateLimitError>(
-                        &response,
-                    ) {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::RateLimitError,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3417,9 +3863,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -3429,35 +3879,55 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                )
-                .or_else(|| ::clientgen_runtime::retry_after_from_body(&r.body, "/retry_after")),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                            &r.headers,
+                            ::std::time::SystemTime::now(),
+                        )
+                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
+                            &r.body,
+                            "/retry_after",
+                        ))
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3466,8 +3936,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "listNotifications: HTTP {}: Missing or invalid API key: {}",
+                        f, "listNotifications: HTTP {}: Missing or invalid API key: {}",
                         r.status, r.body.message
                     )
                 }
@@ -3486,11 +3955,7 @@ pub mod errors {
                     )
                 }
                 Self::UnexpectedStatus(r) => {
-                    write!(
-                        f,
-                        "listNotifications: undocumented HTTP status {}",
-                        r.status
-                    )
+                    write!(f, "listNotifications: undocumented HTTP status {}", r.status)
                 }
                 Self::InvalidBody(e) => write!(f, "listNotifications: {}", e),
                 Self::Transport(e) => write!(f, "listNotifications: {}", e),
@@ -3569,39 +4034,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::RateLimitError>(
-                        &response,
-                    ) {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::RateLimitError,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3611,9 +4084,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -3623,35 +4100,55 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                )
-                .or_else(|| ::clientgen_runtime::retry_after_from_body(&r.body, "/retry_after")),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                            &r.headers,
+                            ::std::time::SystemTime::now(),
+                        )
+                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
+                            &r.body,
+                            "/retry_after",
+                        ))
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3660,8 +4157,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "createNotification: HTTP {}: Missing or invalid API key: {}",
+                        f, "createNotification: HTTP {}: Missing or invalid API key: {}",
                         r.status, r.body.message
                     )
                 }
@@ -3681,9 +4177,7 @@ pub mod errors {
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f,
-                        "createNotification: undocumented HTTP status {}",
-                        r.status
+                        f, "createNotification: undocumented HTTP status {}", r.status
                     )
                 }
                 Self::InvalidBody(e) => write!(f, "createNotification: {}", e),
@@ -3763,39 +4257,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::RateLimitError>(
-                        &response,
-                    ) {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::RateLimitError,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3805,9 +4307,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -3817,35 +4323,55 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                )
-                .or_else(|| ::clientgen_runtime::retry_after_from_body(&r.body, "/retry_after")),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                            &r.headers,
+                            ::std::time::SystemTime::now(),
+                        )
+                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
+                            &r.body,
+                            "/retry_after",
+                        ))
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3854,8 +4380,7 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "deleteNotification: HTTP {}: Missing or invalid API key: {}",
+                        f, "deleteNotification: HTTP {}: Missing or invalid API key: {}",
                         r.status, r.body.message
                     )
                 }
@@ -3875,9 +4400,7 @@ pub mod errors {
                 }
                 Self::UnexpectedStatus(r) => {
                     write!(
-                        f,
-                        "deleteNotification: undocumented HTTP status {}",
-                        r.status
+                        f, "deleteNotification: undocumented HTTP status {}", r.status
                     )
                 }
                 Self::InvalidBody(e) => write!(f, "deleteNotification: {}", e),
@@ -3957,39 +4480,47 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::RateLimitError>(
-                        &response,
-                    ) {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::RateLimitError,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3999,9 +4530,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -4011,35 +4546,55 @@ pub mod errors {
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                )
-                .or_else(|| ::clientgen_runtime::retry_after_from_body(&r.body, "/retry_after")),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                            &r.headers,
+                            ::std::time::SystemTime::now(),
+                        )
+                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
+                            &r.body,
+                            "/retry_after",
+                        ))
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -4048,9 +4603,8 @@ pub mod errors {
             match self {
                 Self::Unauthorized(r) => {
                     write!(
-                        f,
-                        "search: HTTP {}: Missing or invalid API key: {}",
-                        r.status, r.body.message
+                        f, "search: HTTP {}: Missing or invalid API key: {}", r.status, r
+                        .body.message
                     )
                 }
                 Self::Forbidden(r) => {

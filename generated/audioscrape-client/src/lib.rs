@@ -4,6 +4,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// Formatted by the generator (prettyplease), not by rustfmt.
+#[rustfmt::skip]
 mod client;
 
 pub use client::*;

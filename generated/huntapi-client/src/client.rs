@@ -7,7 +7,7 @@ mod raw {
     #[allow(unused_imports)]
     pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
     #[allow(unused_imports)]
-    use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+    use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
     /// Types used as operation parameters and responses.
     #[allow(clippy::all)]
     pub mod types {
@@ -22,7 +22,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum AudioDownloadAudioFormat {
             #[serde(rename = "mp3")]
@@ -43,7 +43,9 @@ mod raw {
         }
         impl ::std::str::FromStr for AudioDownloadAudioFormat {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "mp3" => Ok(Self::Mp3),
                     "m4a" => Ok(Self::M4a),
@@ -54,11 +56,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for AudioDownloadAudioFormat {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadAudioFormat {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for AudioDownloadAudioFormat {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -82,7 +87,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum AudioDownloadAudioQuality {
             #[serde(rename = "best")]
@@ -106,7 +111,9 @@ mod raw {
         }
         impl ::std::str::FromStr for AudioDownloadAudioQuality {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "best" => Ok(Self::Best),
                     "320kbps" => Ok(Self::X320kbps),
@@ -118,11 +125,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for AudioDownloadAudioQuality {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadAudioQuality {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for AudioDownloadAudioQuality {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -146,7 +156,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum AudioDownloadDownloadType {
             #[serde(rename = "audio")]
@@ -161,7 +171,9 @@ mod raw {
         }
         impl ::std::str::FromStr for AudioDownloadDownloadType {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "audio" => Ok(Self::Audio),
                     _ => Err("invalid value".into()),
@@ -170,11 +182,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for AudioDownloadDownloadType {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadDownloadType {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for AudioDownloadDownloadType {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -199,8 +214,8 @@ mod raw {
             }
         }
         /**A download job. `success`, `duration_ms` and `result` are present only
-        when `status` is `CompletedJob`.
-        */
+when `status` is `CompletedJob`.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct Job {
             ///The input parameters the job was created with, e.g. `query`.
@@ -208,19 +223,21 @@ mod raw {
             pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ///When the job was created (ISO 8601).
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub created_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             ///Time taken to complete the job, in milliseconds. Only present when `status` is `CompletedJob`.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub duration_ms: ::std::option::Option<f64>,
             /**The endpoint that created the job, e.g. `/v1/video/download` (the
-            legacy docs show `/api/video/download`).
-            */
+legacy docs show `/api/video/download`).
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub endpoint: ::std::option::Option<::std::string::String>,
             /**Failure message (private, unavailable or age-restricted content,
-            technical error). Documented in the webhook error payload; assumed
-            to appear in the job body as well.
-            */
+technical error). Documented in the webhook error payload; assumed
+to appear in the job body as well.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub error: ::std::option::Option<::std::string::String>,
             ///Unique identifier of the job (UUID).
@@ -232,7 +249,9 @@ mod raw {
             pub result: ::std::option::Option<JobResult>,
             ///When the job started processing (ISO 8601).
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            pub started_at: ::std::option::Option<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
             pub status: JobStatus,
             ///Whether the job completed successfully. Only present when `status` is `CompletedJob`.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -261,8 +280,8 @@ mod raw {
             #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
             pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             /**Download URL of the produced file. Files are deleted 24 hours after
-            the job completes.
-            */
+the job completes.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub response: ::std::option::Option<::std::string::String>,
         }
@@ -272,11 +291,11 @@ mod raw {
             }
         }
         /**State of a job. Documented values: `QueuedJob` (in progress) and
-        `CompletedJob` (finished). The official Python SDK also treats
-        `Error`, `NotFound` and `BadRequest` as terminal failure states.
-        Deliberately not an `enum`, so that a state added by the vendor still
-        parses (`FailedJob` appears only in third-party code).
-        */
+`CompletedJob` (finished). The official Python SDK also treats
+`Error`, `NotFound` and `BadRequest` as terminal failure states.
+Deliberately not an `enum`, so that a state added by the vendor still
+parses (`FailedJob` appears only in third-party code).
+*/
         #[derive(
             ::serde::Deserialize,
             ::serde::Serialize,
@@ -286,7 +305,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         #[serde(transparent)]
         pub struct JobStatus(pub ::std::string::String);
@@ -318,25 +337,34 @@ mod raw {
             }
         }
         /**Plan and remaining requests of the API key. The docs describe the
-        endpoint ("Get your HuntAPI plan and remaining requests") but not its
-        body, so no properties are declared.
-        */
+endpoint ("Get your HuntAPI plan and remaining requests") but not its
+body, so no properties are declared.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         #[serde(transparent)]
-        pub struct Usage(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        pub struct Usage(
+            pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
         impl ::std::ops::Deref for Usage {
             type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-            fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn deref(
+                &self,
+            ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
                 &self.0
             }
         }
-        impl ::std::convert::From<Usage> for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        impl ::std::convert::From<Usage>
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
             fn from(value: Usage) -> Self {
                 value.0
             }
         }
-        impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>> for Usage {
-            fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        impl ::std::convert::From<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > for Usage {
+            fn from(
+                value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> Self {
                 Self(value)
             }
         }
@@ -351,7 +379,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum VideoDownloadDownloadType {
             #[serde(rename = "audio_video")]
@@ -372,7 +400,9 @@ mod raw {
         }
         impl ::std::str::FromStr for VideoDownloadDownloadType {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "audio_video" => Ok(Self::AudioVideo),
                     "audio" => Ok(Self::Audio),
@@ -383,11 +413,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for VideoDownloadDownloadType {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadDownloadType {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for VideoDownloadDownloadType {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -411,7 +444,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum VideoDownloadVideoFormat {
             #[serde(rename = "mp4")]
@@ -432,7 +465,9 @@ mod raw {
         }
         impl ::std::str::FromStr for VideoDownloadVideoFormat {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "mp4" => Ok(Self::Mp4),
                     "webm" => Ok(Self::Webm),
@@ -443,11 +478,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for VideoDownloadVideoFormat {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadVideoFormat {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for VideoDownloadVideoFormat {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -471,7 +509,7 @@ mod raw {
             Hash,
             Ord,
             PartialEq,
-            PartialOrd,
+            PartialOrd
         )]
         pub enum VideoDownloadVideoQuality {
             #[serde(rename = "best")]
@@ -498,7 +536,9 @@ mod raw {
         }
         impl ::std::str::FromStr for VideoDownloadVideoQuality {
             type Err = self::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 match value {
                     "best" => Ok(Self::Best),
                     "1080p" => Ok(Self::X1080p),
@@ -511,11 +551,14 @@ mod raw {
         }
         impl ::std::convert::TryFrom<&str> for VideoDownloadVideoQuality {
             type Error = self::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
                 value.parse()
             }
         }
-        impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadVideoQuality {
+        impl ::std::convert::TryFrom<::std::string::String>
+        for VideoDownloadVideoQuality {
             type Error = self::error::ConversionError;
             fn try_from(
                 value: ::std::string::String,
@@ -529,9 +572,9 @@ mod raw {
             }
         }
         /**Body POSTed to `webhook_url` when a job ends: on success `status` is
-        `CompletedJob` and `result` is set; on failure `status` is `Error` and
-        `error` is set.
-        */
+`CompletedJob` and `result` is set; on failure `status` is `Error` and
+`error` is set.
+*/
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct WebhookPayload {
             ///The error message (private, unavailable, age restricted, etc.).
@@ -552,7 +595,10 @@ mod raw {
         pub mod builder {
             #[derive(Clone, Debug)]
             pub struct ErrorResponse {
-                error: ::std::result::Result<::std::string::String, ::std::string::String>,
+                error: ::std::result::Result<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for ErrorResponse {
                 fn default() -> Self {
@@ -569,7 +615,9 @@ mod raw {
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
             }
@@ -578,16 +626,12 @@ mod raw {
                 fn try_from(
                     value: ErrorResponse,
                 ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                    Ok(Self {
-                        error: value.error?,
-                    })
+                    Ok(Self { error: value.error? })
                 }
             }
             impl ::std::convert::From<super::ErrorResponse> for ErrorResponse {
                 fn from(value: super::ErrorResponse) -> Self {
-                    Self {
-                        error: Ok(value.error),
-                    }
+                    Self { error: Ok(value.error) }
                 }
             }
             #[derive(Clone, Debug)]
@@ -600,8 +644,10 @@ mod raw {
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     ::std::string::String,
                 >,
-                duration_ms:
-                    ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                duration_ms: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
                 endpoint: ::std::result::Result<
                     ::std::option::Option<::std::string::String>,
                     ::std::string::String,
@@ -611,7 +657,10 @@ mod raw {
                     ::std::string::String,
                 >,
                 id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-                progress: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+                progress: ::std::result::Result<
+                    ::std::option::Option<f64>,
+                    ::std::string::String,
+                >,
                 result: ::std::result::Result<
                     ::std::option::Option<super::JobResult>,
                     ::std::string::String,
@@ -621,7 +670,10 @@ mod raw {
                     ::std::string::String,
                 >,
                 status: ::std::result::Result<super::JobStatus, ::std::string::String>,
-                success: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+                success: ::std::result::Result<
+                    ::std::option::Option<bool>,
+                    ::std::string::String,
+                >,
             }
             impl ::std::default::Default for Job {
                 fn default() -> Self {
@@ -644,25 +696,31 @@ mod raw {
                 pub fn args<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.args = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for args: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for args: {e}")
+                        });
                     self
                 }
                 pub fn created_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.created_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    self.created_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for created_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn duration_ms<T>(mut self, value: T) -> Self
@@ -670,29 +728,41 @@ mod raw {
                     T: ::std::convert::TryInto<::std::option::Option<f64>>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.duration_ms = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for duration_ms: {e}")
-                    });
+                    self.duration_ms = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for duration_ms: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn endpoint<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.endpoint = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for endpoint: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for endpoint: {e}")
+                        });
                     self
                 }
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -702,7 +772,9 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn progress<T>(mut self, value: T) -> Self
@@ -712,7 +784,9 @@ mod raw {
                 {
                     self.progress = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for progress: {e}")
+                        });
                     self
                 }
                 pub fn result<T>(mut self, value: T) -> Self
@@ -722,19 +796,25 @@ mod raw {
                 {
                     self.result = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for result: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for result: {e}")
+                        });
                     self
                 }
                 pub fn started_at<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                        >,
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.started_at = value.try_into().map_err(|e| {
-                        format!("error converting supplied value for started_at: {e}")
-                    });
+                    self.started_at = value
+                        .try_into()
+                        .map_err(|e| {
+                            format!(
+                                "error converting supplied value for started_at: {e}"
+                            )
+                        });
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
@@ -744,7 +824,9 @@ mod raw {
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for status: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for status: {e}")
+                        });
                     self
                 }
                 pub fn success<T>(mut self, value: T) -> Self
@@ -754,7 +836,9 @@ mod raw {
                 {
                     self.success = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for success: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for success: {e}")
+                        });
                     self
                 }
             }
@@ -814,7 +898,9 @@ mod raw {
                 {
                     self.job_id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for job_id: {e}")
+                        });
                     self
                 }
             }
@@ -823,16 +909,12 @@ mod raw {
                 fn try_from(
                     value: JobCreated,
                 ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                    Ok(Self {
-                        job_id: value.job_id?,
-                    })
+                    Ok(Self { job_id: value.job_id? })
                 }
             }
             impl ::std::convert::From<super::JobCreated> for JobCreated {
                 fn from(value: super::JobCreated) -> Self {
-                    Self {
-                        job_id: Ok(value.job_id),
-                    }
+                    Self { job_id: Ok(value.job_id) }
                 }
             }
             #[derive(Clone, Debug)]
@@ -858,23 +940,29 @@ mod raw {
                 pub fn metadata<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.metadata = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for metadata: {e}")
+                        });
                     self
                 }
                 pub fn response<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.response = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for response: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for response: {e}")
+                        });
                     self
                 }
             }
@@ -923,12 +1011,16 @@ mod raw {
             impl WebhookPayload {
                 pub fn error<T>(mut self, value: T) -> Self
                 where
-                    T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                    T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::string::String>,
+                    >,
                     T::Error: ::std::fmt::Display,
                 {
                     self.error = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for error: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for error: {e}")
+                        });
                     self
                 }
                 pub fn id<T>(mut self, value: T) -> Self
@@ -938,7 +1030,9 @@ mod raw {
                 {
                     self.id = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for id: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for id: {e}")
+                        });
                     self
                 }
                 pub fn result<T>(mut self, value: T) -> Self
@@ -948,7 +1042,9 @@ mod raw {
                 {
                     self.result = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for result: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for result: {e}")
+                        });
                     self
                 }
                 pub fn status<T>(mut self, value: T) -> Self
@@ -958,7 +1054,9 @@ mod raw {
                 {
                     self.status = value
                         .try_into()
-                        .map_err(|e| format!("error converting supplied value for status: {e}"));
+                        .map_err(|e| {
+                            format!("error converting supplied value for status: {e}")
+                        });
                     self
                 }
             }
@@ -992,12 +1090,18 @@ mod raw {
             pub struct ConversionError(::std::borrow::Cow<'static, str>);
             impl ::std::error::Error for ConversionError {}
             impl ::std::fmt::Display for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Display::fmt(&self.0, f)
                 }
             }
             impl ::std::fmt::Debug for ConversionError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
                     ::std::fmt::Debug::fmt(&self.0, f)
                 }
             }
@@ -1016,37 +1120,37 @@ mod raw {
     #[derive(Clone, Debug)]
     /**Client for HuntAPI
 
-    HuntAPI downloads audio and video from media URLs (YouTube and other
-    platforms) as asynchronous jobs: a download call returns a `job_id`, the
-    jobs endpoint reports the job's state, and a completed job carries a
-    download URL that stays valid for 24 hours. Jobs typically take 2 to 30
-    minutes (the legacy docs say a job times out after 2 hours; the official
-    Python SDK allows up to 12 hours).
+HuntAPI downloads audio and video from media URLs (YouTube and other
+platforms) as asynchronous jobs: a download call returns a `job_id`, the
+jobs endpoint reports the job's state, and a completed job carries a
+download URL that stays valid for 24 hours. Jobs typically take 2 to 30
+minutes (the legacy docs say a job times out after 2 hours; the official
+Python SDK allows up to 12 hours).
 
-    Credits: each download costs 1 credit; job status and usage calls are
-    free. The credits page says only successful requests (status 200) are
-    charged; the status-codes page says 200, 201 and 404 are billed.
+Credits: each download costs 1 credit; job status and usage calls are
+free. The credits page says only successful requests (status 200) are
+charged; the status-codes page says 200, 201 and 404 are billed.
 
-    This description is written by hand from the vendor's public pages, which
-    disagree in places. Each element whose reading had to be chosen says so in
-    its own `description`. Sources:
-    - https://docs.huntapi.com/llms-full.txt (credits table, introduction, authentication)
-    - https://docs.huntapi.com/status-codes and the legacy https://docs.huntapi.com/status-code
-    - https://docs.huntapi.com/jobs and https://docs.huntapi.com/audio-download
-    - https://docs.huntapi.com/api-reference/endpoints/audio_download and https://www.huntapi.com/library/audio-download
-    - https://docs.huntapi.com/api-reference/endpoints/video_download and https://docs.huntapi.com/api-reference/jobs
-    - https://docs.huntapi.com/how-it-works
-    - https://glama.ai/mcp/servers/huntapi/huntapi-mcp (MCP tool schemas: `fields`, `progress`, `/v1/jobs/{id}`)
-    - https://pypi.org/project/huntapi/ and https://packagist.org/packages/huntapi/sdk (official SDKs: terminal job states, `HUNTAPI_API_KEY`)
+This description is written by hand from the vendor's public pages, which
+disagree in places. Each element whose reading had to be chosen says so in
+its own `description`. Sources:
+- https://docs.huntapi.com/llms-full.txt (credits table, introduction, authentication)
+- https://docs.huntapi.com/status-codes and the legacy https://docs.huntapi.com/status-code
+- https://docs.huntapi.com/jobs and https://docs.huntapi.com/audio-download
+- https://docs.huntapi.com/api-reference/endpoints/audio_download and https://www.huntapi.com/library/audio-download
+- https://docs.huntapi.com/api-reference/endpoints/video_download and https://docs.huntapi.com/api-reference/jobs
+- https://docs.huntapi.com/how-it-works
+- https://glama.ai/mcp/servers/huntapi/huntapi-mcp (MCP tool schemas: `fields`, `progress`, `/v1/jobs/{id}`)
+- https://pypi.org/project/huntapi/ and https://packagist.org/packages/huntapi/sdk (official SDKs: terminal job states, `HUNTAPI_API_KEY`)
 
-    Not described here: the "Media Metadata" endpoint that the SDKs and the MCP
-    server expose, because its path is not documented. The legacy docs use the
-    host `https://huntapi.com/api` with `GET` requests (`GET /api/v1/audio/download`);
-    this description follows the current docs (`POST https://api.huntapi.com/v1/...`).
-    No rate-limit headers, `Retry-After` or pagination are documented.
+Not described here: the "Media Metadata" endpoint that the SDKs and the MCP
+server expose, because its path is not documented. The legacy docs use the
+host `https://huntapi.com/api` with `GET` requests (`GET /api/v1/audio/download`);
+this description follows the current docs (`POST https://api.huntapi.com/v1/...`).
+No rate-limit headers, `Retry-After` or pagination are documented.
 
 
-    Version: 1.0.0*/
+Version: 1.0.0*/
     pub struct Client {
         pub(crate) baseurl: String,
         pub(crate) client: reqwest::Client,
@@ -1071,171 +1175,170 @@ mod raw {
         fn assert_client_hooks()
         where
             Client: ClientHooks<::clientgen_runtime::ClientConfig>,
-        {
-        }
+        {}
     };
     impl Client {
         /**Start an audio download job
 
-        Downloads the audio of the media at `query` and returns a job id. The
-        job runs asynchronously: poll `getJob` with the returned `job_id`, or
-        pass `webhook_url` to have the result POSTed to you.
+Downloads the audio of the media at `query` and returns a job id. The
+job runs asynchronously: poll `getJob` with the returned `job_id`, or
+pass `webhook_url` to have the result POSTed to you.
 
-        Private, deleted (unavailable) or age-restricted content cannot be
-        downloaded; the job then ends in an error with an explanatory message.
+Private, deleted (unavailable) or age-restricted content cannot be
+downloaded; the job then ends in an error with an explanatory message.
 
-        Parameters are sent in the query string: the current page labels them
-        "Query Parameters" although its method table says `POST`, and the
-        legacy docs send the same names as a `GET` query string. No request
-        body is documented.
+Parameters are sent in the query string: the current page labels them
+"Query Parameters" although its method table says `POST`, and the
+legacy docs send the same names as a `GET` query string. No request
+body is documented.
 
 
-        Sends a `POST` request to `/v1/audio/download`
+Sends a `POST` request to `/v1/audio/download`
 
-        Arguments:
-        - `audio_format`: Desired output format: `mp3` (default), `m4a` (MPEG-4 Audio),
-        `wav` (Waveform Audio File Format). This is a preference: when
-        conversion is not possible the output may be in another format.
+Arguments:
+- `audio_format`: Desired output format: `mp3` (default), `m4a` (MPEG-4 Audio),
+`wav` (Waveform Audio File Format). This is a preference: when
+conversion is not possible the output may be in another format.
 
-        - `audio_quality`: Desired audio quality: `best` (best available, default),
-        `320kbps` (high), `256kbps` (standard), `128kbps` (low).
+- `audio_quality`: Desired audio quality: `best` (best available, default),
+`320kbps` (high), `256kbps` (standard), `128kbps` (low).
 
-        - `download_type`: Desired download type. `audio`: downloads only the audio (the only supported value).
-        - `fields`: Comma-separated list of fields to return, using dot notation for
-        nested fields. Does not change the credit cost. Documented only by
-        the official MCP server's tool schema.
+- `download_type`: Desired download type. `audio`: downloads only the audio (the only supported value).
+- `fields`: Comma-separated list of fields to return, using dot notation for
+nested fields. Does not change the credit cost. Documented only by
+the official MCP server's tool schema.
 
-        - `max_duration`: Maximum duration of the downloaded content in seconds. If the audio
-        is longer, only the content up to this duration is downloaded.
+- `max_duration`: Maximum duration of the downloaded content in seconds. If the audio
+is longer, only the content up to this duration is downloaded.
 
-        - `query`: URL of the media to download audio from.
-        - `webhook_authorization`: Value sent as the `Authorization` header of the webhook request.
-        - `webhook_url`: URL the result is POSTed to when the job ends (JSON body, see the
-        `jobFinished` callback). Delivery is attempted up to 3 times, 5
-        seconds apart.
+- `query`: URL of the media to download audio from.
+- `webhook_authorization`: Value sent as the `Authorization` header of the webhook request.
+- `webhook_url`: URL the result is POSTed to when the job ends (JSON body, see the
+`jobFinished` callback). Delivery is attempted up to 3 times, 5
+seconds apart.
 
-        ```ignore
-        let response = client.audio_download()
-            .audio_format(audio_format)
-            .audio_quality(audio_quality)
-            .download_type(download_type)
-            .fields(fields)
-            .max_duration(max_duration)
-            .query(query)
-            .webhook_authorization(webhook_authorization)
-            .webhook_url(webhook_url)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.audio_download()
+    .audio_format(audio_format)
+    .audio_quality(audio_quality)
+    .download_type(download_type)
+    .fields(fields)
+    .max_duration(max_duration)
+    .query(query)
+    .webhook_authorization(webhook_authorization)
+    .webhook_url(webhook_url)
+    .send()
+    .await;
+```*/
         pub fn audio_download(&self) -> builder::AudioDownload<'_> {
             builder::AudioDownload::new(self)
         }
         /**Start a video download job
 
-        Downloads the video (or only its audio or picture, see `download_type`)
-        of the media at `query` and returns a job id. The job runs
-        asynchronously: poll `getJob` with the returned `job_id`, or pass
-        `webhook_url` to have the result POSTed to you.
+Downloads the video (or only its audio or picture, see `download_type`)
+of the media at `query` and returns a job id. The job runs
+asynchronously: poll `getJob` with the returned `job_id`, or pass
+`webhook_url` to have the result POSTed to you.
 
-        Private, deleted (unavailable) or age-restricted content cannot be
-        downloaded; the job then ends in an error with an explanatory message.
+Private, deleted (unavailable) or age-restricted content cannot be
+downloaded; the job then ends in an error with an explanatory message.
 
-        Parameters are sent in the query string: the current page labels them
-        "Query Parameters" although its method table says `POST`, and the
-        legacy docs send the same names as a `GET` query string. No request
-        body is documented.
+Parameters are sent in the query string: the current page labels them
+"Query Parameters" although its method table says `POST`, and the
+legacy docs send the same names as a `GET` query string. No request
+body is documented.
 
 
-        Sends a `POST` request to `/v1/video/download`
+Sends a `POST` request to `/v1/video/download`
 
-        Arguments:
-        - `download_type`: Desired download type: `audio_video` (the complete video with
-        audio, default), `audio` (only the audio track), `video` (only the
-        picture, without sound).
+Arguments:
+- `download_type`: Desired download type: `audio_video` (the complete video with
+audio, default), `audio` (only the audio track), `video` (only the
+picture, without sound).
 
-        - `fields`: Comma-separated list of fields to return, using dot notation for
-        nested fields. Does not change the credit cost. Documented only by
-        the official MCP server's tool schema.
+- `fields`: Comma-separated list of fields to return, using dot notation for
+nested fields. Does not change the credit cost. Documented only by
+the official MCP server's tool schema.
 
-        - `max_duration`: Maximum duration of the downloaded content in seconds. If the
-        video is longer, only the content up to this duration is
-        downloaded.
+- `max_duration`: Maximum duration of the downloaded content in seconds. If the
+video is longer, only the content up to this duration is
+downloaded.
 
-        - `query`: URL of the video to download.
-        - `video_format`: Desired output format: `mp4` (default), `webm`, `mkv` (Matroska).
-        This is a preference: when conversion is not possible the video is
-        provided in the most compatible format available.
+- `query`: URL of the video to download.
+- `video_format`: Desired output format: `mp4` (default), `webm`, `mkv` (Matroska).
+This is a preference: when conversion is not possible the video is
+provided in the most compatible format available.
 
-        - `video_quality`: Desired video quality: `best` (best available, default), `1080p`
-        (1920x1080), `720p` (1280x720), `480p` (854x480), `360p`
-        (640x360). Videos longer than 1 hour are lowered to 720p.
+- `video_quality`: Desired video quality: `best` (best available, default), `1080p`
+(1920x1080), `720p` (1280x720), `480p` (854x480), `360p`
+(640x360). Videos longer than 1 hour are lowered to 720p.
 
-        - `webhook_authorization`: Value sent as the `Authorization` header of the webhook request.
-        - `webhook_url`: URL the result is POSTed to when the job ends (JSON body, see the
-        `jobFinished` callback). Delivery is attempted up to 3 times, 5
-        seconds apart.
+- `webhook_authorization`: Value sent as the `Authorization` header of the webhook request.
+- `webhook_url`: URL the result is POSTed to when the job ends (JSON body, see the
+`jobFinished` callback). Delivery is attempted up to 3 times, 5
+seconds apart.
 
-        ```ignore
-        let response = client.video_download()
-            .download_type(download_type)
-            .fields(fields)
-            .max_duration(max_duration)
-            .query(query)
-            .video_format(video_format)
-            .video_quality(video_quality)
-            .webhook_authorization(webhook_authorization)
-            .webhook_url(webhook_url)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.video_download()
+    .download_type(download_type)
+    .fields(fields)
+    .max_duration(max_duration)
+    .query(query)
+    .video_format(video_format)
+    .video_quality(video_quality)
+    .webhook_authorization(webhook_authorization)
+    .webhook_url(webhook_url)
+    .send()
+    .await;
+```*/
         pub fn video_download(&self) -> builder::VideoDownload<'_> {
             builder::VideoDownload::new(self)
         }
         /**Get the state and result of a job
 
-        Returns the job's state and, once it is `CompletedJob`, its result.
-        Not billed and may be called any number of times.
+Returns the job's state and, once it is `CompletedJob`, its result.
+Not billed and may be called any number of times.
 
-        Path: the current jobs page's curl example omits the id
-        (`GET /v1/jobs`) while documenting an `id` path parameter; the MCP
-        server, the SDKs and the legacy docs put the id in the path, which is
-        the reading used here.
+Path: the current jobs page's curl example omits the id
+(`GET /v1/jobs`) while documenting an `id` path parameter; the MCP
+server, the SDKs and the legacy docs put the id in the path, which is
+the reading used here.
 
 
-        Sends a `GET` request to `/v1/jobs/{id}`
+Sends a `GET` request to `/v1/jobs/{id}`
 
-        Arguments:
-        - `id`: Unique identifier of the job (UUID): the `job_id` returned by
-        `audioDownload` or `videoDownload`.
+Arguments:
+- `id`: Unique identifier of the job (UUID): the `job_id` returned by
+`audioDownload` or `videoDownload`.
 
-        ```ignore
-        let response = client.get_job()
-            .id(id)
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_job()
+    .id(id)
+    .send()
+    .await;
+```*/
         pub fn get_job(&self) -> builder::GetJob<'_> {
             builder::GetJob::new(self)
         }
         /**Get the plan and remaining requests
 
-        Returns the plan and the remaining requests of the calling API key.
-        Not billed.
+Returns the plan and the remaining requests of the calling API key.
+Not billed.
 
-        Path: the introduction's first example and the credits table use
-        `/usage`, the authentication example uses `/v1/usage`. This
-        description uses `/v1/usage`, consistent with every other endpoint's
-        `/v1` prefix. The response body is not documented anywhere and is
-        left open.
+Path: the introduction's first example and the credits table use
+`/usage`, the authentication example uses `/v1/usage`. This
+description uses `/v1/usage`, consistent with every other endpoint's
+`/v1` prefix. The response body is not documented anywhere and is
+left open.
 
 
-        Sends a `GET` request to `/v1/usage`
+Sends a `GET` request to `/v1/usage`
 
-        ```ignore
-        let response = client.get_usage()
-            .send()
-            .await;
-        ```*/
+```ignore
+let response = client.get_usage()
+    .send()
+    .await;
+```*/
         pub fn get_usage(&self) -> builder::GetUsage<'_> {
             builder::GetUsage::new(self)
         }
@@ -1246,12 +1349,12 @@ mod raw {
         use super::types;
         #[allow(unused_imports)]
         use super::{
-            ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-            ResponseValue, encode_path,
+            encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+            RequestBuilderExt, ResponseValue,
         };
         /**Builder for [`Client::audio_download`]
 
-        [`Client::audio_download`]: super::Client::audio_download*/
+[`Client::audio_download`]: super::Client::audio_download*/
         #[derive(Debug, Clone)]
         pub struct AudioDownload<'a> {
             client: &'a super::Client,
@@ -1282,36 +1385,52 @@ mod raw {
             where
                 V: std::convert::TryInto<types::AudioDownloadAudioFormat>,
             {
-                self.audio_format = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `AudioDownloadAudioFormat` for audio_format failed".to_string()
-                });
+                self.audio_format = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `AudioDownloadAudioFormat` for audio_format failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn audio_quality<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::AudioDownloadAudioQuality>,
             {
-                self.audio_quality = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `AudioDownloadAudioQuality` for audio_quality failed".to_string()
-                });
+                self.audio_quality = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `AudioDownloadAudioQuality` for audio_quality failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn download_type<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::AudioDownloadDownloadType>,
             {
-                self.download_type = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `AudioDownloadDownloadType` for download_type failed".to_string()
-                });
+                self.download_type = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `AudioDownloadDownloadType` for download_type failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn fields<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.fields = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for fields failed".to_string()
-                });
+                self.fields = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for fields failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn max_duration<V>(mut self, value: V) -> Self
@@ -1321,35 +1440,47 @@ mod raw {
                 self.max_duration = value
                     .try_into()
                     .map(Some)
-                    .map_err(|_| "conversion to `f64` for max_duration failed".to_string());
+                    .map_err(|_| {
+                        "conversion to `f64` for max_duration failed".to_string()
+                    });
                 self
             }
             pub fn query<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.query = value.try_into().map_err(|_| {
-                    "conversion to `:: std :: string :: String` for query failed".to_string()
-                });
+                self.query = value
+                    .try_into()
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for query failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn webhook_authorization<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.webhook_authorization = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_authorization failed"
-                        .to_string()
-                });
+                self.webhook_authorization = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for webhook_authorization failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn webhook_url<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.webhook_url = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_url failed".to_string()
-                });
+                self.webhook_url = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for webhook_url failed"
+                            .to_string()
+                    });
                 self
             }
             ///Sends a `POST` request to `/v1/audio/download`
@@ -1373,14 +1504,18 @@ mod raw {
                 let fields = fields.map_err(Error::InvalidRequest)?;
                 let max_duration = max_duration.map_err(Error::InvalidRequest)?;
                 let query = query.map_err(Error::InvalidRequest)?;
-                let webhook_authorization = webhook_authorization.map_err(Error::InvalidRequest)?;
+                let webhook_authorization = webhook_authorization
+                    .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/audio/download", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1389,32 +1524,41 @@ mod raw {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .query(&progenitor_client::QueryParam::new(
-                        "audio_format",
-                        &audio_format,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "audio_quality",
-                        &audio_quality,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "download_type",
-                        &download_type,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "audio_format",
+                            &audio_format,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "audio_quality",
+                            &audio_quality,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "download_type",
+                            &download_type,
+                        ),
+                    )
                     .query(&progenitor_client::QueryParam::new("fields", &fields))
-                    .query(&progenitor_client::QueryParam::new(
-                        "max_duration",
-                        &max_duration,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "max_duration",
+                            &max_duration,
+                        ),
+                    )
                     .query(&progenitor_client::QueryParam::new("query", &query))
-                    .query(&progenitor_client::QueryParam::new(
-                        "webhook_authorization",
-                        &webhook_authorization,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "webhook_url",
-                        &webhook_url,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "webhook_authorization",
+                            &webhook_authorization,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("webhook_url", &webhook_url),
+                    )
                     .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
@@ -1434,7 +1578,7 @@ mod raw {
         }
         /**Builder for [`Client::video_download`]
 
-        [`Client::video_download`]: super::Client::video_download*/
+[`Client::video_download`]: super::Client::video_download*/
         #[derive(Debug, Clone)]
         pub struct VideoDownload<'a> {
             client: &'a super::Client,
@@ -1465,18 +1609,26 @@ mod raw {
             where
                 V: std::convert::TryInto<types::VideoDownloadDownloadType>,
             {
-                self.download_type = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `VideoDownloadDownloadType` for download_type failed".to_string()
-                });
+                self.download_type = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `VideoDownloadDownloadType` for download_type failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn fields<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.fields = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for fields failed".to_string()
-                });
+                self.fields = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for fields failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn max_duration<V>(mut self, value: V) -> Self
@@ -1486,53 +1638,73 @@ mod raw {
                 self.max_duration = value
                     .try_into()
                     .map(Some)
-                    .map_err(|_| "conversion to `f64` for max_duration failed".to_string());
+                    .map_err(|_| {
+                        "conversion to `f64` for max_duration failed".to_string()
+                    });
                 self
             }
             pub fn query<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.query = value.try_into().map_err(|_| {
-                    "conversion to `:: std :: string :: String` for query failed".to_string()
-                });
+                self.query = value
+                    .try_into()
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for query failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn video_format<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::VideoDownloadVideoFormat>,
             {
-                self.video_format = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `VideoDownloadVideoFormat` for video_format failed".to_string()
-                });
+                self.video_format = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `VideoDownloadVideoFormat` for video_format failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn video_quality<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<types::VideoDownloadVideoQuality>,
             {
-                self.video_quality = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `VideoDownloadVideoQuality` for video_quality failed".to_string()
-                });
+                self.video_quality = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `VideoDownloadVideoQuality` for video_quality failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn webhook_authorization<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.webhook_authorization = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_authorization failed"
-                        .to_string()
-                });
+                self.webhook_authorization = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for webhook_authorization failed"
+                            .to_string()
+                    });
                 self
             }
             pub fn webhook_url<V>(mut self, value: V) -> Self
             where
                 V: std::convert::TryInto<::std::string::String>,
             {
-                self.webhook_url = value.try_into().map(Some).map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_url failed".to_string()
-                });
+                self.webhook_url = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for webhook_url failed"
+                            .to_string()
+                    });
                 self
             }
             ///Sends a `POST` request to `/v1/video/download`
@@ -1556,14 +1728,18 @@ mod raw {
                 let query = query.map_err(Error::InvalidRequest)?;
                 let video_format = video_format.map_err(Error::InvalidRequest)?;
                 let video_quality = video_quality.map_err(Error::InvalidRequest)?;
-                let webhook_authorization = webhook_authorization.map_err(Error::InvalidRequest)?;
+                let webhook_authorization = webhook_authorization
+                    .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/video/download", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1572,32 +1748,41 @@ mod raw {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .query(&progenitor_client::QueryParam::new(
-                        "download_type",
-                        &download_type,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "download_type",
+                            &download_type,
+                        ),
+                    )
                     .query(&progenitor_client::QueryParam::new("fields", &fields))
-                    .query(&progenitor_client::QueryParam::new(
-                        "max_duration",
-                        &max_duration,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "max_duration",
+                            &max_duration,
+                        ),
+                    )
                     .query(&progenitor_client::QueryParam::new("query", &query))
-                    .query(&progenitor_client::QueryParam::new(
-                        "video_format",
-                        &video_format,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "video_quality",
-                        &video_quality,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "webhook_authorization",
-                        &webhook_authorization,
-                    ))
-                    .query(&progenitor_client::QueryParam::new(
-                        "webhook_url",
-                        &webhook_url,
-                    ))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "video_format",
+                            &video_format,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "video_quality",
+                            &video_quality,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "webhook_authorization",
+                            &webhook_authorization,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("webhook_url", &webhook_url),
+                    )
                     .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
@@ -1617,7 +1802,7 @@ mod raw {
         }
         /**Builder for [`Client::get_job`]
 
-        [`Client::get_job`]: super::Client::get_job*/
+[`Client::get_job`]: super::Client::get_job*/
         #[derive(Debug, Clone)]
         pub struct GetJob<'a> {
             client: &'a super::Client,
@@ -1636,23 +1821,28 @@ mod raw {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|_| "conversion to `:: uuid :: Uuid` for id failed".to_string());
+                    .map_err(|_| {
+                        "conversion to `:: uuid :: Uuid` for id failed".to_string()
+                    });
                 self
             }
             ///Sends a `GET` request to `/v1/jobs/{id}`
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::Job>, Error<()>> {
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::Job>, Error<()>> {
                 let Self { client, id } = self;
                 let id = id.map_err(Error::InvalidRequest)?;
                 let url = format!(
-                    "{}/v1/jobs/{}",
-                    client.baseurl,
-                    encode_path(&id.to_string()),
+                    "{}/v1/jobs/{}", client.baseurl, encode_path(& id.to_string()),
                 );
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1678,7 +1868,7 @@ mod raw {
         }
         /**Builder for [`Client::get_usage`]
 
-        [`Client::get_usage`]: super::Client::get_usage*/
+[`Client::get_usage`]: super::Client::get_usage*/
         #[derive(Debug, Clone)]
         pub struct GetUsage<'a> {
             client: &'a super::Client,
@@ -1688,14 +1878,19 @@ mod raw {
                 Self { client: client }
             }
             ///Sends a `GET` request to `/v1/usage`
-            pub(crate) async fn send_raw(self) -> Result<ResponseValue<types::Usage>, Error<()>> {
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::Usage>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/v1/usage", client.baseurl,);
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1721,16 +1916,15 @@ mod raw {
         }
         impl<'a> AudioDownload<'a> {
             /** Sends `POST /v1/audio/download` with the client's retry policy and deadline; errors are typed by status.
-            This operation is billable: after a failure that may have reached the server it is not
-            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+ This operation is billable: after a failure that may have reached the server it is not
+ re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::JobCreated>,
                 super::super::errors::AudioDownloadError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1742,12 +1936,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::AUDIO_DOWNLOAD,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::AUDIO_DOWNLOAD,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> AudioDownload<'a> {
@@ -1758,8 +1952,7 @@ mod raw {
                 ::clientgen_runtime::JobHandle<'a, super::super::jobs::AudioDownloadJob>,
                 super::super::errors::AudioDownloadError,
             > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -1796,41 +1989,43 @@ mod raw {
         }
         impl<'a> GetJob<'a> {
             /** Sends `GET /v1/jobs/{id}` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
-            ) -> ::std::result::Result<ResponseValue<types::Job>, super::super::errors::GetJobError>
-            {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+            ) -> ::std::result::Result<
+                ResponseValue<types::Job>,
+                super::super::errors::GetJobError,
+            > {
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
                 self,
                 options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<ResponseValue<types::Job>, super::super::errors::GetJobError>
-            {
+            ) -> ::std::result::Result<
+                ResponseValue<types::Job>,
+                super::super::errors::GetJobError,
+            > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_JOB,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_JOB,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> GetUsage<'a> {
             /** Sends `GET /v1/usage` with the client's retry policy and deadline; errors are typed by status.
-            */
+*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::Usage>,
                 super::super::errors::GetUsageError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1842,26 +2037,25 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::GET_USAGE,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::GET_USAGE,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> VideoDownload<'a> {
             /** Sends `POST /v1/video/download` with the client's retry policy and deadline; errors are typed by status.
-            This operation is billable: after a failure that may have reached the server it is not
-            re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
+ This operation is billable: after a failure that may have reached the server it is not
+ re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
                 ResponseValue<types::JobCreated>,
                 super::super::errors::VideoDownloadError,
             > {
-                self.send_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.send_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1873,12 +2067,12 @@ mod raw {
             > {
                 let config = &self.client.inner;
                 ::clientgen_runtime::send(
-                    config,
-                    &super::super::operations::VIDEO_DOWNLOAD,
-                    options,
-                    || self.clone().send_raw(),
-                )
-                .await
+                        config,
+                        &super::super::operations::VIDEO_DOWNLOAD,
+                        options,
+                        || { self.clone().send_raw() },
+                    )
+                    .await
             }
         }
         impl<'a> VideoDownload<'a> {
@@ -1889,8 +2083,7 @@ mod raw {
                 ::clientgen_runtime::JobHandle<'a, super::super::jobs::VideoDownloadJob>,
                 super::super::errors::VideoDownloadError,
             > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default())
-                    .await
+                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -1931,11 +2124,11 @@ mod raw {
         pub use self::super::Client;
     }
 }
+pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
-    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle, JobPhase,
-    JobUpdate, RetryPolicy, WaitOptions,
+    CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
+    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
 };
-pub use raw::{ByteStream, Client, ResponseValue, builder, types};
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://api.huntapi.com";
@@ -1989,7 +2182,9 @@ impl Client {
     pub fn with_api_key_header(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::api_key_header_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::api_key_header_credential(key)?),
+        )
     }
     /// The credential for security scheme `ApiKeyQuery`: an API key sent as the `x_api_key` query parameter.
     pub fn api_key_query_credential(
@@ -2007,12 +2202,16 @@ impl Client {
     pub fn with_api_key_query(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
-        Self::from_config(Self::config().with_credential(Self::api_key_query_credential(key)?))
+        Self::from_config(
+            Self::config().with_credential(Self::api_key_query_credential(key)?),
+        )
     }
     /** The credential read from `HUNTAPI_API_KEY` (the variable the vendor's SDKs read), for scheme
-    `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
-    pub fn credential_from_env()
-    -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
+ `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
+    pub fn credential_from_env() -> Result<
+        ::clientgen_runtime::Credential,
+        ::clientgen_runtime::ConfigError,
+    > {
         let key = ::clientgen_runtime::env_secret("HUNTAPI_API_KEY")?;
         Self::api_key_header_credential(key.expose_secret())
     }
@@ -2028,10 +2227,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
         info: &::progenitor_client::OperationInfo,
     ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
         match operations::by_id(info.operation_id) {
-            Some(op) => self
-                .inner
-                .prepare(request, op)
-                .map_err(|e| e.into_client_error()),
+            Some(op) => {
+                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
+            }
             None => Ok(()),
         }
     }
@@ -2040,17 +2238,16 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
     /** `POST /v1/audio/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-    requests (status 200); the status-codes page bills 200 and 201 and
-    not 202. Failed requests are not charged)*/
-    pub const AUDIO_DOWNLOAD: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "audioDownload",
-            method: "POST",
-            path: "/v1/audio/download",
-            billable: true,
-            idempotent: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-        };
+requests (status 200); the status-codes page bills 200 and 201 and
+not 202. Failed requests are not charged)*/
+    pub const AUDIO_DOWNLOAD: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "audioDownload",
+        method: "POST",
+        path: "/v1/audio/download",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+    };
     /// `GET /v1/jobs/{id}`
     pub const GET_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
         operation_id: "getJob",
@@ -2070,19 +2267,20 @@ pub mod operations {
         security: &["ApiKeyHeader", "ApiKeyQuery"],
     };
     /** `POST /v1/video/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-    requests (status 200); the status-codes page bills 200 and 201 and
-    not 202. Failed requests are not charged)*/
-    pub const VIDEO_DOWNLOAD: ::clientgen_runtime::OperationMeta =
-        ::clientgen_runtime::OperationMeta {
-            operation_id: "videoDownload",
-            method: "POST",
-            path: "/v1/video/download",
-            billable: true,
-            idempotent: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-        };
+requests (status 200); the status-codes page bills 200 and 201 and
+not 202. Failed requests are not charged)*/
+    pub const VIDEO_DOWNLOAD: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+        operation_id: "videoDownload",
+        method: "POST",
+        path: "/v1/video/download",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+    };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(operation_id: &str) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(
+        operation_id: &str,
+    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
         match operation_id {
             "audio_download" => Some(&AUDIO_DOWNLOAD),
             "get_job" => Some(&GET_JOB),
@@ -2178,74 +2376,92 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 400 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 500 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -2255,9 +2471,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -2270,46 +2490,69 @@ pub mod errors {
                 Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::InternalServerError(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::BadRequest(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::InternalServerError(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -2470,86 +2713,107 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 400 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 404 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::NotFound(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::NotFound(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 500 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -2559,9 +2823,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -2575,50 +2843,75 @@ pub mod errors {
                 Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::NotFound(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::InternalServerError(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::BadRequest(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::NotFound(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::InternalServerError(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -2626,11 +2919,7 @@ pub mod errors {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::BadRequest(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Bad request: {}",
-                        r.status, r.body.error
-                    )
+                    write!(f, "getJob: HTTP {}: Bad request: {}", r.status, r.body.error)
                 }
                 Self::Unauthorized(r) => {
                     write!(
@@ -2768,62 +3057,77 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 500 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -2833,9 +3137,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -2847,42 +3155,63 @@ pub mod errors {
                 Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::InternalServerError(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::InternalServerError(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3027,74 +3356,92 @@ pub mod errors {
         fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
             match response.status.as_u16() {
                 400 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 401 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 402 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 403 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 429 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
                 500 => {
-                    match ::clientgen_runtime::decode_json::<super::types::ErrorResponse>(&response)
-                    {
-                        Ok(body) => Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                            typed_headers: ::clientgen_runtime::NoHeaders,
-                            status: response.status,
-                            headers: response.headers,
-                            body,
-                        }),
+                    match ::clientgen_runtime::decode_json::<
+                        super::types::ErrorResponse,
+                    >(&response) {
+                        Ok(body) => {
+                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
+                                typed_headers: ::clientgen_runtime::NoHeaders,
+                                status: response.status,
+                                headers: response.headers,
+                                body,
+                            })
+                        }
                         Err(invalid) => Self::InvalidBody(invalid),
                     }
                 }
@@ -3104,9 +3451,13 @@ pub mod errors {
         fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
             match failure {
                 ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                ::clientgen_runtime::Failure::InvalidRequest(e) => {
+                    Self::InvalidRequest(e)
+                }
                 ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
+                    Self::DeadlineExceeded(e)
+                }
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -3119,46 +3470,69 @@ pub mod errors {
                 Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
-                Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
+                Self::Transport(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => None,
             }
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Unauthorized(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::PaymentRequired(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::Forbidden(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::RateLimited(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::InternalServerError(r) => ::clientgen_runtime::retry_after_header(
-                    &r.headers,
-                    ::std::time::SystemTime::now(),
-                ),
-                Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                Self::BadRequest(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Unauthorized(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::PaymentRequired(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::Forbidden(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::RateLimited(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::InternalServerError(r) => {
+                    ::clientgen_runtime::retry_after_header(
+                        &r.headers,
+                        ::std::time::SystemTime::now(),
+                    )
+                }
+                Self::UnexpectedStatus(r) => {
+                    r.retry_after(::std::time::SystemTime::now())
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => other
-                    .status()
-                    .is_some_and(|s| ::clientgen_runtime::default_is_retryable(Some(s), None)),
+                Self::InvalidBody(_)
+                | Self::InvalidRequest(_)
+                | Self::DeadlineExceeded(_) => false,
+                other => {
+                    other
+                        .status()
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
             }
         }
     }
@@ -3361,7 +3735,11 @@ pub mod jobs {
             client: &'a super::Client,
             job_id: &'a str,
         ) -> ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Result<Self::Status, Self::Error>> + Send + 'a>,
+            Box<
+                dyn ::std::future::Future<
+                    Output = Result<Self::Status, Self::Error>,
+                > + Send + 'a,
+            >,
         > {
             Box::pin(async move {
                 let id: ::uuid::Uuid = match job_id.parse() {
@@ -3411,7 +3789,11 @@ pub mod jobs {
             client: &'a super::Client,
             job_id: &'a str,
         ) -> ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Result<Self::Status, Self::Error>> + Send + 'a>,
+            Box<
+                dyn ::std::future::Future<
+                    Output = Result<Self::Status, Self::Error>,
+                > + Send + 'a,
+            >,
         > {
             Box::pin(async move {
                 let id: ::uuid::Uuid = match job_id.parse() {
@@ -3441,7 +3823,7 @@ pub mod jobs {
 }
 impl Client {
     /** A handle on a job `audioDownload` submitted earlier, from its stored id: waiting resumes without
-    submitting again.*/
+ submitting again.*/
     pub fn audio_download_job(
         &self,
         job_id: impl Into<String>,
@@ -3449,7 +3831,7 @@ impl Client {
         ::clientgen_runtime::JobHandle::new(self, job_id)
     }
     /** A handle on a job `videoDownload` submitted earlier, from its stored id: waiting resumes without
-    submitting again.*/
+ submitting again.*/
     pub fn video_download_job(
         &self,
         job_id: impl Into<String>,

@@ -95,7 +95,7 @@ fn module_name(crate_name: &str) -> String {
 /// The crate root: docs from the README (so its examples are compiled as doctests).
 pub(crate) fn lib_rs(header: &str) -> String {
     format!(
-        "{header}\n#![doc = include_str!(\"../README.md\")]\n#![forbid(unsafe_code)]\n\nmod client;\n\npub use client::*;\n"
+        "{header}\n#![doc = include_str!(\"../README.md\")]\n#![forbid(unsafe_code)]\n\n// Formatted by the generator (prettyplease), not by rustfmt.\n#[rustfmt::skip]\nmod client;\n\npub use client::*;\n"
     )
 }
 

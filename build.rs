@@ -61,10 +61,10 @@ fn spec_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("yaml") {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                out.push((stem.to_string(), path.clone()));
-            }
+        if path.extension().and_then(|e| e.to_str()) == Some("yaml")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            out.push((stem.to_string(), path.clone()));
         }
     }
     out.sort();

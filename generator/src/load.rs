@@ -515,10 +515,8 @@ fn parse_number(text: &str) -> Option<Number> {
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
-    if float_like {
-        if let Ok(v) = digits.parse::<f64>() {
-            return Number::from_f64(v);
-        }
+    if float_like && let Ok(v) = digits.parse::<f64>() {
+        return Number::from_f64(v);
     }
     None
 }

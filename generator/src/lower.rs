@@ -645,16 +645,15 @@ impl<'a> Lowering<'a> {
         schema: &ReferenceOr<Schema>,
         type_names: &BTreeMap<String, String>,
     ) -> FieldKind {
-        if let ReferenceOr::Reference { reference } = schema {
-            if let Some(name) = reference
+        if let ReferenceOr::Reference { reference } = schema
+            && let Some(name) = reference
                 .strip_prefix("#/components/schemas/")
                 .and_then(|k| type_names.get(k))
-            {
-                return match self.scalar_kind(schema) {
-                    ScalarKind::Other => FieldKind::Json,
-                    _ => FieldKind::Named(name.clone()),
-                };
-            }
+        {
+            return match self.scalar_kind(schema) {
+                ScalarKind::Other => FieldKind::Json,
+                _ => FieldKind::Named(name.clone()),
+            };
         }
         let Some(resolved) = self.resolve_schema(schema) else {
             return FieldKind::Json;
@@ -977,14 +976,15 @@ impl<'a> Lowering<'a> {
             ("progressPointer", &progress_pointer),
             ("errorPointer", &error_pointer),
         ] {
-            if let Some(p) = p {
-                if !p.is_empty() && !p.starts_with('/') {
-                    self.error(
-                        &format!("{at}/{key}"),
-                        format!("`x-job.{key}` must be a JSON pointer starting with `/`"),
-                    );
-                    return None;
-                }
+            if let Some(p) = p
+                && !p.is_empty()
+                && !p.starts_with('/')
+            {
+                self.error(
+                    &format!("{at}/{key}"),
+                    format!("`x-job.{key}` must be a JSON pointer starting with `/`"),
+                );
+                return None;
             }
         }
         if !ok {

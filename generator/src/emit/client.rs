@@ -94,10 +94,10 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
                 }
             });
         }
-        if env_scheme.is_none() {
-            if let Some(var) = &scheme.env_var {
-                env_scheme = Some((var.clone(), credential_fn.clone(), name.clone()));
-            }
+        if env_scheme.is_none()
+            && let Some(var) = &scheme.env_var
+        {
+            env_scheme = Some((var.clone(), credential_fn.clone(), name.clone()));
         }
     }
     if let Some((var, credential_fn, name)) = env_scheme {

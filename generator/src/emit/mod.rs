@@ -152,13 +152,12 @@ pub fn emit_client(
         .collect();
     let mut has_builder = false;
     for item in &mut output.items {
-        if let syn::Item::Mod(module) = item {
-            if module.ident == "builder" {
-                if let Some((_, content)) = &mut module.content {
-                    content.extend(injected.iter().cloned());
-                    has_builder = true;
-                }
-            }
+        if let syn::Item::Mod(module) = item
+            && module.ident == "builder"
+            && let Some((_, content)) = &mut module.content
+        {
+            content.extend(injected.iter().cloned());
+            has_builder = true;
         }
     }
     if !has_builder {

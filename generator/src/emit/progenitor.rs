@@ -109,10 +109,10 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
                 if let Some(id) = op_ids.get(&(path.clone(), method.to_string())) {
                     op.insert("operationId".into(), Value::String(id.clone()));
                 }
-                if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
-                    if let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) {
-                        keep_one_media_type(content);
-                    }
+                if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut)
+                    && let Some(content) = body.get_mut("content").and_then(Value::as_object_mut)
+                {
+                    keep_one_media_type(content);
                 }
                 if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
                     keep_success_responses(rs, &responses);
@@ -148,12 +148,11 @@ fn keep_success_responses(responses: &mut Map<String, Value>, shared: &Value) {
         }
         let mut response = response.clone();
         // Resolve a shared response so that its content can be inspected and trimmed.
-        if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
-            if let Some(name) = reference.strip_prefix("#/components/responses/") {
-                if let Some(found) = shared.get(name) {
-                    response = found.clone();
-                }
-            }
+        if let Some(reference) = response.get("$ref").and_then(Value::as_str)
+            && let Some(name) = reference.strip_prefix("#/components/responses/")
+            && let Some(found) = shared.get(name)
+        {
+            response = found.clone();
         }
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
             keep_one_media_type(content);
@@ -173,12 +172,11 @@ fn keep_success_responses(responses: &mut Map<String, Value>, shared: &Value) {
 fn rename_refs(value: &mut Value, api: &Api) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                if let Some(key) = reference.strip_prefix("#/components/schemas/") {
-                    if let Some(name) = api.type_names.get(key) {
-                        *reference = format!("#/components/schemas/{name}");
-                    }
-                }
+            if let Some(Value::String(reference)) = map.get_mut("$ref")
+                && let Some(key) = reference.strip_prefix("#/components/schemas/")
+                && let Some(name) = api.type_names.get(key)
+            {
+                *reference = format!("#/components/schemas/{name}");
             }
             for child in map.values_mut() {
                 rename_refs(child, api);
@@ -242,24 +240,24 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
     let mut methods: BTreeMap<String, syn::Ident> = BTreeMap::new();
     let mut items = Vec::new();
     for item in file.items.drain(..) {
-        if let syn::Item::Impl(imp) = &item {
-            if imp.trait_.is_none() && is_type(&imp.self_ty, "Client") {
-                let is_constructors = imp
-                    .items
-                    .iter()
-                    .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"));
-                if is_constructors {
-                    // The generated crate's own constructors replace these (auth, redirects).
-                    continue;
-                }
-                for i in &imp.items {
-                    if let syn::ImplItem::Fn(f) = i {
-                        if let syn::ReturnType::Type(_, ty) = &f.sig.output {
-                            if let Some(builder) = last_segment(ty) {
-                                methods.insert(builder, f.sig.ident.clone());
-                            }
-                        }
-                    }
+        if let syn::Item::Impl(imp) = &item
+            && imp.trait_.is_none()
+            && is_type(&imp.self_ty, "Client")
+        {
+            let is_constructors = imp
+                .items
+                .iter()
+                .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"));
+            if is_constructors {
+                // The generated crate's own constructors replace these (auth, redirects).
+                continue;
+            }
+            for i in &imp.items {
+                if let syn::ImplItem::Fn(f) = i
+                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                    && let Some(builder) = last_segment(ty)
+                {
+                    methods.insert(builder, f.sig.ident.clone());
                 }
             }
         }
@@ -390,12 +388,10 @@ impl VisitMut for OperationIdFinder {
             for field in &node.fields {
                 if let (syn::Member::Named(name), syn::Expr::Lit(lit)) =
                     (&field.member, &field.expr)
+                    && name == "operation_id"
+                    && let syn::Lit::Str(s) = &lit.lit
                 {
-                    if name == "operation_id" {
-                        if let syn::Lit::Str(s) = &lit.lit {
-                            self.0 = Some(s.value());
-                        }
-                    }
+                    self.0 = Some(s.value());
                 }
             }
         }

@@ -9,7 +9,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::Stream;
+use futures::StreamExt;
+use futures::stream::FusedStream;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -395,16 +396,18 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
     /// The updates of [`JobHandle::wait_with`] as a stream: one item per successful poll
     /// (pending states included), ending after a terminal update (a failed state is an `Ok`
     /// update with [`JobPhase::Failed`]) or after an error that ends waiting. Transient poll
-    /// errors are not yielded.
+    /// errors are not yielded. Once ended, the stream stays ended (it is fused, so it can
+    /// also be used in `select!`).
     pub fn updates(
         &self,
         options: WaitOptions,
-    ) -> impl Stream<Item = UpdateResult<K>> + use<'c, K> {
+    ) -> impl FusedStream<Item = UpdateResult<K>> + use<'c, K> {
         let waiter = Waiter::new(self.clone(), options);
         futures::stream::unfold(waiter, |mut waiter| async move {
             let item = waiter.next().await?;
             Some((item, waiter))
         })
+        .fuse()
     }
 }
 

@@ -1,0 +1,337 @@
+//! Tests of the `clientgen` binary: exit codes (0 up to date, 1 drift or a bad spec, 2 bad
+//! usage), drift reports with the fixing command, diagnostics naming file, line and pointer,
+//! and where `generate --spec --out` puts a `[workspace]` table. Every run works on a copy of
+//! the repository layout (`spec/`, `generated/`) in a temporary directory, never on the
+//! repository itself.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "clientgen-cli-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        Self(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the generator sits inside the repository")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy");
+    for entry in std::fs::read_dir(from).expect("read source") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("named"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy file");
+        }
+    }
+}
+
+/// The repository layout in a temp dir: a copy of `spec/`, a root manifest, and `generated/`
+/// written by `clientgen generate` (so that these tests do not depend on whether the
+/// repository's own `generated/` is up to date: the root package's `golden_drift` tests that).
+fn repo_copy() -> TempDir {
+    let dir = TempDir::new("repo");
+    copy_dir(&repo_root().join("spec"), &dir.path().join("spec"));
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"generated/*\"]\n",
+    )
+    .expect("manifest");
+    let root = dir.path().to_str().expect("UTF-8 temp path");
+    let output = clientgen(dir.path(), &["generate", "--root", root]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("huntapi-client: 4 file(s) written, 0 unchanged"));
+    dir
+}
+
+fn clientgen(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clientgen"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("the clientgen binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing everything the command printed otherwise.
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+    assert!(!stderr(output).contains("panicked"), "{}", stderr(output));
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read spec");
+    assert!(
+        text.contains(from),
+        "{}: no `{from}` to edit",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write spec");
+}
+
+#[test]
+fn check_exits_0_when_up_to_date_and_1_with_a_diff_on_drift() {
+    let repo = repo_copy();
+    let root = repo.path().to_str().expect("UTF-8 temp path");
+    let output = clientgen(repo.path(), &["check", "--root", root]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("generated/ is up to date with spec/"));
+
+    // The spec changes, the committed crate does not: drift, with the diff and the fix.
+    edit(
+        &repo.path().join("spec/audioscrape.yaml"),
+        "\n  title: ",
+        "\n  title: Drifted ",
+    );
+    let output = clientgen(repo.path(), &["check", "--root", root]);
+    assert_exit(&output, 1);
+    let diff = stdout(&output);
+    assert!(
+        diff.contains("generated/audioscrape-client/README.md (generated)"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+Typed async Rust client for **Drifted "),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("huntapi-client"),
+        "only the edited spec drifts:\n{diff}"
+    );
+    assert!(
+        stderr(&output).contains("run `cargo run -p clientgen -- generate`"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Regenerating fixes it.
+    assert_exit(&clientgen(repo.path(), &["generate", "--root", root]), 0);
+    assert_exit(&clientgen(repo.path(), &["check", "--root", root]), 0);
+}
+
+#[test]
+fn the_root_is_found_from_the_current_directory() {
+    let repo = repo_copy();
+    let output = clientgen(&repo.path().join("generated/huntapi-client"), &["check"]);
+    assert_exit(&output, 0);
+
+    let elsewhere = TempDir::new("no-root");
+    let output = clientgen(elsewhere.path(), &["check"]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("no spec/ directory"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let cwd = std::env::temp_dir();
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["generate", "--spec", "x.yaml"],
+        &["generate", "--out", "x"],
+        &["check", "--out", "x", "--crate-name", "x"],
+        &["check", "--no-such-flag"],
+    ] {
+        let output = clientgen(&cwd, args);
+        assert_exit(&output, 2);
+        assert!(
+            stderr(&output).contains("Usage"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_malformed_spec_exits_1_naming_file_line_and_pointer() {
+    // A layout with the broken spec alone: the run stops at its first bad spec anyway.
+    let repo = TempDir::new("broken");
+    std::fs::create_dir_all(repo.path().join("spec")).expect("spec directory");
+    let root = repo.path().to_str().expect("UTF-8 temp path");
+    let broken = repo.path().join("spec/broken.yaml");
+    let cases = [
+        (
+            // An unresolved reference, on line 15, column 17.
+            "openapi: 3.0.3\ninfo:\n  title: x\n  version: '1'\npaths:\n  /a:\n    get:\n      \
+             operationId: getA\n      responses:\n        '200':\n          description: ok\n          \
+             content:\n            application/json:\n              schema:\n                \
+             $ref: '#/components/schemas/Missing'\n",
+            "spec/broken.yaml:15:17: at /paths/~1a/get/responses/200/content/application~1json/schema/$ref: \
+             `$ref` `#/components/schemas/Missing` does not resolve",
+        ),
+        (
+            "openapi: 3.0.3\ninfo:\n  title: x\n  version: 1\npaths: {}\n",
+            "spec/broken.yaml:4:3: at /info/version: invalid type: integer `1`, expected a string",
+        ),
+        (
+            "openapi: 3.0.3\ninfo: [unclosed\n",
+            "spec/broken.yaml:3:1: at /info/1: invalid YAML",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&broken, text).expect("write spec");
+        for command in ["check", "generate"] {
+            let output = clientgen(repo.path(), &[command, "--root", root]);
+            assert_exit(&output, 1);
+            let err = stderr(&output);
+            assert!(
+                err.contains(expected),
+                "{command}: expected `{expected}` in:\n{err}"
+            );
+            assert!(
+                err.contains("error: spec/broken.yaml: 1 error(s); nothing was written"),
+                "{err}"
+            );
+        }
+        assert!(!repo.path().join("generated/broken-client").exists());
+    }
+}
+
+#[test]
+fn one_spec_mode_checks_its_crate() {
+    let dir = TempDir::new("one");
+    let spec = dir.path().join("plain.yaml");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        &spec,
+    )
+    .expect("copy fixture");
+    let args = |command: &'static str| {
+        [
+            command,
+            "--spec",
+            "plain.yaml",
+            "--out",
+            "out/plain-client",
+            "--crate-name",
+            "plain-client",
+        ]
+    };
+
+    // Checking a crate that was never generated is drift, with the command that makes it.
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains(
+            "run `clientgen generate --spec plain.yaml --out out/plain-client --crate-name plain-client`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
+    assert_exit(&clientgen(dir.path(), &args("generate")), 0);
+    assert_exit(&clientgen(dir.path(), &args("check")), 0);
+    let manifest =
+        std::fs::read_to_string(dir.path().join("out/plain-client/Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("name = \"plain-client\""));
+    assert!(
+        manifest.contains("\n[workspace]\n"),
+        "outside any workspace the crate is its own:\n{manifest}"
+    );
+
+    edit(&spec, "summary: List notes", "summary: List every note");
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    assert!(stdout(&output).contains("+| `list_notes()` | `GET /notes` | List every note |"));
+}
+
+#[test]
+fn a_crate_listed_by_an_enclosing_workspace_gets_no_workspace_table() {
+    let dir = TempDir::new("member");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"clients/*\"]\n",
+    )
+    .expect("manifest");
+    let spec = repo_root().join("generator/tests/fixtures/petstore.json");
+    let spec = spec.to_str().expect("UTF-8 path");
+    for (out, member) in [("clients/pets", true), ("elsewhere/pets", false)] {
+        let output = clientgen(
+            dir.path(),
+            &[
+                "generate",
+                "--spec",
+                spec,
+                "--out",
+                out,
+                "--crate-name",
+                "pets",
+            ],
+        );
+        assert_exit(&output, 0);
+        let manifest =
+            std::fs::read_to_string(dir.path().join(out).join("Cargo.toml")).expect("manifest");
+        assert_eq!(
+            manifest.contains("[workspace]"),
+            !member,
+            "{out}: listed = {member}:\n{manifest}"
+        );
+    }
+
+    // An enclosing manifest that does not parse is reported, not guessed around.
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace\n").expect("manifest");
+    let output = clientgen(
+        dir.path(),
+        &[
+            "generate",
+            "--spec",
+            spec,
+            "--out",
+            "clients/pets",
+            "--crate-name",
+            "pets",
+        ],
+    );
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("Cargo.toml: not a valid Cargo manifest"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -60,6 +60,8 @@ fn assert_auth(request: &Recorded, scheme: Scheme) {
         }
     }
     assert_eq!(request.header("authorization"), None);
+    // No header the API does not document (progenitor would add `api-version`).
+    assert_eq!(request.header("api-version"), None);
 }
 
 /// The expected query pairs, plus the key last for the query scheme.

@@ -11,6 +11,11 @@ pub fn header(spec_label: &str, regenerate: &str) -> String {
     )
 }
 
+/// Formats a parsed file.
+pub fn format_file(file: &syn::File) -> String {
+    prettyplease::unparse(file)
+}
+
 /// Formats `tokens` as a file, or says why they are not a valid file.
 pub fn format_tokens(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;

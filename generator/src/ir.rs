@@ -85,6 +85,9 @@ pub struct Operation {
     pub body: RequestBody,
     /// The success response as the generator's own emitters see it (multipart operations).
     pub success: SuccessBody,
+    /// 2xx statuses documented without a body while another 2xx has one (`200` with a body,
+    /// `204` without): `send` returns `None` for them, so the success value is an `Option`.
+    pub empty_successes: Vec<StatusMatch>,
     /// Documented non-success responses, in status order.
     pub errors: Vec<ErrorResponse>,
     /// `x-job`, when the operation submits an asynchronous job.
@@ -122,6 +125,10 @@ pub struct Parameter {
     pub required: bool,
     /// Its simple kind.
     pub kind: ScalarKind,
+    /// A value for examples in docs: the parameter's `example`, else its schema's `example`,
+    /// else the schema's first `enum` value. `None` for strings whose `format` makes them
+    /// another Rust type (dates, UUIDs), which a string literal cannot stand for.
+    pub example: Option<serde_json::Value>,
 }
 
 /// The shape of a scalar value.
@@ -172,6 +179,10 @@ pub struct MultipartField {
     pub kind: FieldKind,
     /// The property's description.
     pub description: Option<String>,
+    /// A value for examples in docs, as for [`Parameter::example`]. For a
+    /// [`FieldKind::Named`] field it is set only when the type is a string `enum`, and is then
+    /// one of its values.
+    pub example: Option<serde_json::Value>,
 }
 
 /// The value of a multipart field.

@@ -14,12 +14,15 @@
 //! ```
 
 pub mod diagnostic;
+pub mod dialect;
 pub mod emit;
 pub mod format;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod repair;
 pub mod validate;
+pub mod workspace;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -128,21 +131,29 @@ pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModul
 type Parts = (GeneratedModule, ir::Api, BTreeMap<String, (String, String)>);
 
 fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics> {
-    let doc = load::parse_text(&settings.spec_label, text)?;
-    let spec = load::to_openapi(&doc)?;
-    let mut warnings = validate::validate(&doc, &spec).propagate()?;
-    let (api, lower_warnings) = lower::lower(&doc, &spec)?;
+    let mut doc = load::parse_text(&settings.spec_label, text)?;
+    let mut warnings = dialect::down_convert(&mut doc);
+    warnings.extend(repair::repair(&mut doc));
+    // Errors are reported after the warnings of the stages before them.
+    let with_warnings = |warnings: &Diagnostics, errors: Diagnostics| {
+        let mut all = warnings.clone();
+        all.extend(errors);
+        all
+    };
+    let spec = load::to_openapi(&doc).map_err(|e| with_warnings(&warnings, e))?;
+    let validated = validate::validate(&doc, &spec);
+    warnings.extend(validated);
+    let warnings = warnings.propagate()?;
+    let (mut api, lower_warnings) =
+        lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
+    let mut warnings = warnings;
     warnings.extend(lower_warnings);
-    let emitted = emit::emit_client(&doc, &api, "clientgen_runtime")?;
-    let body = format::format_tokens(emitted.tokens).map_err(|e| {
-        let mut ds = Diagnostics::new();
-        ds.push(doc.diagnostic(
-            Severity::Error,
-            "",
-            format!("internal: the generated code does not parse: {e}"),
-        ));
-        ds
-    })?;
+    let emitted = emit::emit_client(&doc, &api, "clientgen_runtime")
+        .map_err(|e| with_warnings(&warnings, e))?;
+    warnings.extend(emitted.warnings);
+    api.operations
+        .retain(|op| !emitted.omitted.contains(&op.id));
+    let body = format::format_file(&emitted.file);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let source = format!("{header}\n{body}");
     Ok((GeneratedModule { source, warnings }, api, emitted.names))

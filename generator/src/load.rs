@@ -90,7 +90,8 @@ pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
                 pointer: builder.current_pointer(),
                 location: Some(Location {
                     line: mark.line(),
-                    column: mark.col(),
+                    // yaml-rust2 counts columns from 0; diagnostics from 1.
+                    column: mark.col() + 1,
                 }),
                 message: format!("invalid YAML: {}", err.info()),
             });
@@ -104,7 +105,8 @@ pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
                 pointer,
                 location: Some(Location {
                     line: mark.line(),
-                    column: mark.col(),
+                    // yaml-rust2 counts columns from 0; diagnostics from 1.
+                    column: mark.col() + 1,
                 }),
                 message,
             });

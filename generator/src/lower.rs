@@ -389,9 +389,10 @@ impl<'a> Lowering<'a> {
         let body = self.request_body(op, &id, type_names, at);
         let errors = self.errors(op, &id, type_names, at);
         let success = match body {
-            RequestBody::Multipart(_) => self.success_body(op, &id, type_names, at),
+            RequestBody::Multipart(_) => self.success_body(op, &id, type_names),
             _ => SuccessBody::Empty,
         };
+        let empty_successes = self.empty_successes(op);
         let job = self.job(op, at);
         Some(Operation {
             id,
@@ -405,6 +406,7 @@ impl<'a> Lowering<'a> {
             idempotent,
             body,
             success,
+            empty_successes,
             errors,
             job,
             parameters,
@@ -510,11 +512,18 @@ impl<'a> Lowering<'a> {
                 ParameterSchemaOrContent::Schema(schema) => self.scalar_kind(schema),
                 ParameterSchemaOrContent::Content(_) => ScalarKind::Other,
             };
+            let example = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    self.doc_example(data.example.as_ref(), schema)
+                }
+                ParameterSchemaOrContent::Content(_) => None,
+            };
             let lowered = Parameter {
                 name: data.name.clone(),
                 location: location.to_string(),
                 required: data.required,
                 kind,
+                example,
             };
             // An operation parameter overrides a path-level one of the same name and location.
             out.retain(|p| !(p.name == lowered.name && p.location == lowered.location));
@@ -538,6 +547,55 @@ impl<'a> Lowering<'a> {
             }
         }
         None
+    }
+
+    /// A value to show in docs for a value of `schema`: `explicit` (a parameter's own
+    /// `example`), else the schema's `example`, else its first `enum` value. `None` for a
+    /// string whose `format` makes it another Rust type than `String`.
+    fn doc_example(&self, explicit: Option<&Value>, schema: &ReferenceOr<Schema>) -> Option<Value> {
+        let resolved = self.resolve_schema(schema)?;
+        if let SchemaKind::Type(Type::String(s)) = &resolved.schema_kind {
+            let plain = match &s.format {
+                openapiv3::VariantOrUnknownOrEmpty::Empty => true,
+                openapiv3::VariantOrUnknownOrEmpty::Item(f) => {
+                    matches!(f, openapiv3::StringFormat::Password)
+                }
+                openapiv3::VariantOrUnknownOrEmpty::Unknown(f) => {
+                    matches!(f.as_str(), "uri" | "url" | "email" | "hostname")
+                }
+            };
+            if !plain {
+                return None;
+            }
+        }
+        let given = explicit.or(resolved.schema_data.example.as_ref());
+        given.filter(|v| !v.is_null()).cloned().or_else(|| {
+            match &resolved.schema_kind {
+                SchemaKind::Type(Type::String(s)) => s.enumeration.iter().flatten().next(),
+                _ => None,
+            }
+            .map(|first| Value::String(first.clone()))
+        })
+    }
+
+    /// For a string `enum` schema: its `example` if that is one of the values, else the first
+    /// value.
+    fn enum_example(&self, schema: &ReferenceOr<Schema>) -> Option<Value> {
+        let resolved = self.resolve_schema(schema)?;
+        let SchemaKind::Type(Type::String(s)) = &resolved.schema_kind else {
+            return None;
+        };
+        let values: Vec<&String> = s.enumeration.iter().flatten().collect();
+        let example = resolved
+            .schema_data
+            .example
+            .as_ref()
+            .and_then(Value::as_str);
+        let chosen = match example {
+            Some(e) if values.iter().any(|v| v.as_str() == e) => e,
+            _ => values.first()?.as_str(),
+        };
+        Some(Value::String(chosen.to_owned()))
     }
 
     fn scalar_kind(&self, schema: &ReferenceOr<Schema>) -> ScalarKind {
@@ -624,11 +682,16 @@ impl<'a> Lowering<'a> {
             let description = self
                 .resolve_schema(&prop_schema)
                 .and_then(|s| s.schema_data.description.clone());
+            let example = match &kind {
+                FieldKind::Named(_) => self.enum_example(&prop_schema),
+                _ => self.doc_example(None, &prop_schema),
+            };
             fields.push(MultipartField {
                 name: name.clone(),
                 required: object.required.contains(name),
                 kind,
                 description,
+                example,
             });
         }
         RequestBody::Multipart(MultipartBody {
@@ -714,28 +777,61 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// The first 2xx response's body (used where the generator emits the request itself).
+    /// The 2xx responses, resolved, with their statuses (unresolvable ones are left out: the
+    /// validate stage reports them).
+    fn successes<'r>(&self, op: &'r openapiv3::Operation) -> Vec<(StatusMatch, &'r Response)>
+    where
+        'a: 'r,
+    {
+        op.responses
+            .responses
+            .iter()
+            .filter_map(|(code, response)| {
+                let status = match code {
+                    StatusCode::Code(c) if (200..300).contains(c) => StatusMatch::Code(*c),
+                    StatusCode::Range(2) => StatusMatch::Range(2),
+                    _ => return None,
+                };
+                let response = match response {
+                    ReferenceOr::Item(r) => r,
+                    ReferenceOr::Reference { reference } => {
+                        let name = reference.strip_prefix("#/components/responses/")?;
+                        match self.spec.components.as_ref()?.responses.get(name)? {
+                            ReferenceOr::Item(r) => r,
+                            ReferenceOr::Reference { .. } => return None,
+                        }
+                    }
+                };
+                Some((status, response))
+            })
+            .collect()
+    }
+
+    /// The 2xx statuses without a body, when another 2xx has one.
+    fn empty_successes(&self, op: &openapiv3::Operation) -> Vec<StatusMatch> {
+        let successes = self.successes(op);
+        if successes.iter().all(|(_, r)| r.content.is_empty()) {
+            return Vec::new();
+        }
+        successes
+            .into_iter()
+            .filter(|(_, r)| r.content.is_empty())
+            .map(|(status, _)| status)
+            .collect()
+    }
+
+    /// The body of the first 2xx response that has one (used where the generator emits the
+    /// request itself).
     fn success_body(
         &mut self,
         op: &openapiv3::Operation,
         op_id: &str,
         type_names: &BTreeMap<String, String>,
-        at: &str,
     ) -> SuccessBody {
-        let first = op.responses.responses.iter().find(|(code, _)| match code {
-            StatusCode::Code(c) => (200..300).contains(c),
-            StatusCode::Range(r) => *r == 2,
-        });
-        let Some((code, response)) = first else {
+        let successes = self.successes(op);
+        let Some((_, response)) = successes.iter().find(|(_, r)| !r.content.is_empty()) else {
             return SuccessBody::Empty;
         };
-        let r_at = format!("{at}/responses/{code}");
-        let Some(response) = self.resolve_response(response, &r_at) else {
-            return SuccessBody::Empty;
-        };
-        if response.content.is_empty() {
-            return SuccessBody::Empty;
-        }
         let Some((_, media)) = response
             .content
             .iter()

@@ -36,8 +36,18 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
-    /// Exit 1 with a diff when generated/ differs from what `generate` would write.
+    /// Exit 1 with a diff when generated/ (or one --out crate) differs from what `generate`
+    /// would write.
     Check {
+        /// One spec (YAML or JSON) to check instead of the repository's spec/ directory.
+        #[arg(long, requires_all = ["out", "crate_name"])]
+        spec: Option<PathBuf>,
+        /// The directory of the crate generated from --spec.
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+        /// The package name of the crate generated from --spec.
+        #[arg(long, requires = "spec")]
+        crate_name: Option<String>,
         /// The repository root (default: found from the current directory).
         #[arg(long)]
         root: Option<PathBuf>,
@@ -54,7 +64,13 @@ fn main() -> ExitCode {
             ..
         } => generate_one(&spec, &out, &name),
         Command::Generate { root, .. } => find_root(root).and_then(|root| generate_all(&root)),
-        Command::Check { root } => find_root(root).and_then(|root| check_all(&root)),
+        Command::Check {
+            spec: Some(spec),
+            out: Some(out),
+            crate_name: Some(name),
+            ..
+        } => check_one(&spec, &out, &name),
+        Command::Check { root, .. } => find_root(root).and_then(|root| check_all(&root)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -165,21 +181,24 @@ fn check_all(root: &Path) -> Result<(), String> {
     }
 }
 
-fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+/// The crate generated from one spec into `out` (which must exist): the runtime is referenced
+/// by a relative path when it is reachable, and the crate gets its own `[workspace]` unless an
+/// enclosing workspace lists `out` as a member.
+fn standalone_crate(
+    spec: &Path,
+    out: &Path,
+    name: &str,
+) -> Result<clientgen::GeneratedCrate, String> {
     let text = read(spec)?;
     let runtime_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
     let runtime = relative_path(out, &runtime_dir)
         .map(|p| RuntimeDependency::Path(p.to_string_lossy().into_owned()))
         .unwrap_or(RuntimeDependency::Registry);
+    let membership = clientgen::workspace::membership(out).map_err(|e| format!("error: {e}"))?;
     let settings = Settings::new(name, spec.display().to_string())
         .with_runtime(runtime)
-        .with_standalone(true)
-        .with_regenerate_command(format!(
-            "clientgen generate --spec {} --out {} --crate-name {name}",
-            spec.display(),
-            out.display()
-        ));
+        .with_standalone(membership.needs_own_workspace())
+        .with_regenerate_command(one_spec_command(spec, out, name));
     let generated = clientgen::generate(&text, &settings).map_err(|ds| {
         format!(
             "{ds}\nerror: {}: {} error(s); nothing was written",
@@ -188,6 +207,21 @@ fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
         )
     })?;
     report(&generated.warnings);
+    Ok(generated)
+}
+
+/// The command that regenerates one spec's crate.
+fn one_spec_command(spec: &Path, out: &Path, name: &str) -> String {
+    format!(
+        "clientgen generate --spec {} --out {} --crate-name {name}",
+        spec.display(),
+        out.display()
+    )
+}
+
+fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
+    let generated = standalone_crate(spec, out, name)?;
     let written = clientgen::write::write_if_changed(out, &generated.files)
         .map_err(|e| format!("error: {e}"))?;
     println!(
@@ -196,6 +230,32 @@ fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
         out.display()
     );
     Ok(())
+}
+
+fn check_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+    if !out.is_dir() {
+        return Err(format!(
+            "error: {}: no such directory: run `{}`",
+            out.display(),
+            one_spec_command(spec, out, name)
+        ));
+    }
+    let generated = standalone_crate(spec, out, name)?;
+    let drift = clientgen::write::check(out, &generated.files);
+    for d in &drift {
+        print!("{}", d.diff);
+    }
+    if drift.is_empty() {
+        println!("{} is up to date with {}", out.display(), spec.display());
+        Ok(())
+    } else {
+        Err(format!(
+            "error: {} generated file(s) differ from {}: run `{}`",
+            drift.len(),
+            spec.display(),
+            one_spec_command(spec, out, name)
+        ))
+    }
 }
 
 /// `to` relative to `from` (both made absolute), or `None` if they share no root.

@@ -180,8 +180,12 @@ impl ClientConfig {
             .map_err(|e| ConfigError::HttpClient(e.without_url()))
     }
 
-    /// Prepares one attempt of an operation, just before it is sent: sets the per-attempt
-    /// timeout and applies the credential.
+    /// Prepares one attempt of an operation, just before it is sent: checks the path, sets the
+    /// per-attempt timeout and applies the credential.
+    ///
+    /// A path parameter that is empty, `.` or `..` makes the URL name another resource once
+    /// dot segments are resolved (`DELETE /keys/..` would go to `DELETE /`), so such a request
+    /// is refused with [`ConfigError::InvalidPathParameter`] before it is sent.
     ///
     /// The credential is applied only if `op.security` names its scheme (an empty list means
     /// the operation takes no authentication) and only if the request goes to the origin of the
@@ -191,6 +195,7 @@ impl ClientConfig {
         request: &mut reqwest::Request,
         op: &OperationMeta,
     ) -> Result<(), ConfigError> {
+        self.check_path(request.url(), op)?;
         *request.timeout_mut() = Some(self.attempt_timeout);
         if let Some(credential) = &self.credential {
             let wanted = op.security.iter().any(|s| *s == credential.scheme());
@@ -204,6 +209,30 @@ impl ClientConfig {
     /// Whether `url` has the same origin (scheme, host, port) as the base URL.
     pub fn is_same_origin(&self, url: &Url) -> bool {
         url.origin() == self.base.origin()
+    }
+
+    /// Checks that `url`, below the base URL's path, still has one segment per segment of the
+    /// operation's path template, and no empty segment where the template has a parameter.
+    fn check_path(&self, url: &Url, op: &OperationMeta) -> Result<(), ConfigError> {
+        let base_path = self.base.path().trim_end_matches('/');
+        let Some(rest) = url.path().strip_prefix(base_path) else {
+            return Ok(());
+        };
+        let sent: Vec<&str> = rest.split('/').collect();
+        let template: Vec<&str> = op.path.split('/').collect();
+        let same_shape = sent.len() == template.len()
+            && sent
+                .iter()
+                .zip(&template)
+                .all(|(segment, pattern)| !(segment.is_empty() && pattern.contains('{')));
+        if same_shape {
+            Ok(())
+        } else {
+            Err(ConfigError::InvalidPathParameter {
+                operation_id: op.operation_id,
+                template: op.path,
+            })
+        }
     }
 }
 
@@ -312,6 +341,14 @@ pub enum ConfigError {
     },
     /// The HTTP client could not be built.
     HttpClient(reqwest::Error),
+    /// A path parameter is empty, `.` or `..`, so the request would reach another resource
+    /// than the operation's path names; it was not sent.
+    InvalidPathParameter {
+        /// The operation.
+        operation_id: &'static str,
+        /// Its path template.
+        template: &'static str,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -331,6 +368,11 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::HttpClient(e) => write!(f, "cannot build the HTTP client: {e}"),
+            ConfigError::InvalidPathParameter { template, .. } => write!(
+                f,
+                "a path parameter of `{template}` is empty, `.` or `..`, which would send the \
+                 request to another resource"
+            ),
         }
     }
 }
@@ -453,6 +495,41 @@ mod tests {
         let mut req = request("https://api.example.com:443/v1/things");
         c.prepare(&mut req, &OP_AUTH).unwrap();
         assert!(req.headers().get("x-api-key").is_some());
+    }
+
+    #[test]
+    fn prepare_refuses_path_parameters_that_change_the_resource() {
+        let c = config();
+        let op = OperationMeta {
+            path: "/keys/{key_id}",
+            ..OP_AUTH
+        };
+        for ok in [
+            "keys/abc",
+            "keys/a%2Fb",
+            "keys/%252e%252e",
+            "keys/...",
+            "keys/.a",
+        ] {
+            let mut req = request(&format!("https://api.example.com/v1/{ok}"));
+            c.prepare(&mut req, &op).expect(ok);
+        }
+        // `Url` resolves `.` and `..` (also percent-encoded) as the request is built.
+        for bad in ["keys/..", "keys/.", "keys/", "keys/%2e%2E", "keys/a/.."] {
+            let mut req = request(&format!("https://api.example.com/v1/{bad}"));
+            let err = c.prepare(&mut req, &op).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::InvalidPathParameter {
+                        operation_id: "listThings",
+                        template: "/keys/{key_id}"
+                    }
+                ),
+                "{bad}: {err:?}"
+            );
+            assert!(req.headers().get("x-api-key").is_none(), "{bad}");
+        }
     }
 
     #[test]

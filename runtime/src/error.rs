@@ -192,16 +192,29 @@ impl<B, H> ErrorResponse<B, H> {
 }
 
 /// A body that could not be decoded as the documented type.
-#[derive(Debug)]
+///
+/// `Debug` shows the body's length and first bytes, as for [`RawResponse`], not the whole body.
 pub struct InvalidBody {
     /// The status, if known (progenitor does not report it for success bodies).
     pub status: Option<StatusCode>,
     /// The headers, if known.
     pub headers: Option<HeaderMap>,
-    /// The body (at most [`MAX_ERROR_BODY_BYTES`] for error responses).
+    /// The body, or its first [`MAX_ERROR_BODY_BYTES`] bytes.
     pub body: Bytes,
     /// The decoding error.
     pub source: serde_json::Error,
+}
+
+impl fmt::Debug for InvalidBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvalidBody")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("body_start", &preview(&self.body))
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 impl fmt::Display for InvalidBody {

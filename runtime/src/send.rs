@@ -124,6 +124,13 @@ async fn outcome<E: OperationError>(error: ClientError<()>) -> Failed<E> {
         | ClientError::ResponseBodyError(e)
         | ClientError::InvalidUpgrade(e) => from_failure(Failure::Transport(e.into())),
         ClientError::InvalidResponsePayload(body, source) => {
+            // progenitor has read the whole success body; keep no more of it than of an error
+            // body (a copy, so that the rest is freed).
+            let body = if body.len() > MAX_ERROR_BODY_BYTES {
+                Bytes::copy_from_slice(&body[..MAX_ERROR_BODY_BYTES])
+            } else {
+                body
+            };
             from_failure(Failure::InvalidBody(InvalidBody {
                 status: None,
                 headers: None,

@@ -3278,14 +3278,7 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::ApiKeyList>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3362,14 +3355,7 @@ let response = client.get_pricing()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/auth/api-keys", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3390,6 +3376,7 @@ let response = client.get_pricing()
                 let response = result?;
                 match response.status().as_u16() {
                     200u16 => ResponseValue::from_response(response).await,
+                    201u16 => ResponseValue::from_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3431,14 +3418,7 @@ let response = client.get_pricing()
                     "{}/api/v1/auth/api-keys/{}", client.baseurl, encode_path(& key_id
                     .to_string()),
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3496,14 +3476,7 @@ let response = client.get_pricing()
                     "{}/api/v1/stem-extraction/status/{}", client.baseurl, encode_path(&
                     job_id.to_string()),
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3575,14 +3548,7 @@ let response = client.get_pricing()
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let skip = skip.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/stem-extraction/jobs", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3642,14 +3608,7 @@ let response = client.get_pricing()
                     "{}/api/v1/stem-extraction/jobs/{}", client.baseurl, encode_path(&
                     job_id.to_string()),
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3690,14 +3649,7 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::StemModeList>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/modes", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3738,14 +3690,7 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::StemCatalog>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/stem-extraction/catalog", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3788,14 +3733,7 @@ let response = client.get_pricing()
                 let url = format!(
                     "{}/api/v1/stem-extraction/packages/available", client.baseurl,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3836,14 +3774,7 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::WalletBalance>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/balance", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3922,14 +3853,7 @@ let response = client.get_pricing()
                 let url = format!(
                     "{}/api/v1/api-wallet/topup/checkout", client.baseurl,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4007,14 +3931,7 @@ let response = client.get_pricing()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/estimate", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4090,14 +4007,7 @@ let response = client.get_pricing()
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let page = page.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/api-wallet/usage", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4140,14 +4050,7 @@ let response = client.get_pricing()
             ) -> Result<ResponseValue<types::Pricing>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/v1/api-wallet/pricing", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -4376,11 +4279,12 @@ let response = client.get_pricing()
         }
         impl<'a> RevokeApiKey<'a> {
             /** Sends `DELETE /api/v1/auth/api-keys/{key_id}` with the client's retry policy and deadline; errors are typed by status.
+ The value is `None` for `204`, documented without a body.
 */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
-                ResponseValue<types::RevokedApiKey>,
+                ResponseValue<::std::option::Option<types::RevokedApiKey>>,
                 super::super::errors::RevokeApiKeyError,
             > {
                 self.send_with(&::clientgen_runtime::CallOptions::default()).await
@@ -4390,7 +4294,7 @@ let response = client.get_pricing()
                 self,
                 options: &::clientgen_runtime::CallOptions,
             ) -> ::std::result::Result<
-                ResponseValue<types::RevokedApiKey>,
+                ResponseValue<::std::option::Option<types::RevokedApiKey>>,
                 super::super::errors::RevokeApiKeyError,
             > {
                 let config = &self.client.inner;
@@ -4398,7 +4302,36 @@ let response = client.get_pricing()
                         config,
                         &super::super::operations::REVOKE_API_KEY,
                         options,
-                        || { self.clone().send_raw() },
+                        || {
+                            let attempt = self.clone();
+                            async move {
+                                match attempt.send_raw().await {
+                                    Ok(value) => {
+                                        let status = value.status();
+                                        let headers = value.headers().clone();
+                                        Ok(
+                                            ResponseValue::new(
+                                                Some(value.into_inner()),
+                                                status,
+                                                headers,
+                                            ),
+                                        )
+                                    }
+                                    Err(
+                                        ::progenitor_client::Error::UnexpectedResponse(response),
+                                    ) if matches!(response.status().as_u16(), 204) => {
+                                        Ok(
+                                            ResponseValue::new(
+                                                None,
+                                                response.status(),
+                                                response.headers().clone(),
+                                            ),
+                                        )
+                                    }
+                                    Err(error) => Err(error),
+                                }
+                            }
+                        },
                     )
                     .await
             }
@@ -4911,11 +4844,12 @@ let response = client.get_pricing()
         }
         impl<'a> DeleteStemJob<'a> {
             /** Sends `DELETE /api/v1/stem-extraction/jobs/{job_id}` with the client's retry policy and deadline; errors are typed by status.
+ The value is `None` for `204`, documented without a body.
 */
             pub async fn send(
                 self,
             ) -> ::std::result::Result<
-                ResponseValue<types::DeletedStemJob>,
+                ResponseValue<::std::option::Option<types::DeletedStemJob>>,
                 super::super::errors::DeleteStemJobError,
             > {
                 self.send_with(&::clientgen_runtime::CallOptions::default()).await
@@ -4925,7 +4859,7 @@ let response = client.get_pricing()
                 self,
                 options: &::clientgen_runtime::CallOptions,
             ) -> ::std::result::Result<
-                ResponseValue<types::DeletedStemJob>,
+                ResponseValue<::std::option::Option<types::DeletedStemJob>>,
                 super::super::errors::DeleteStemJobError,
             > {
                 let config = &self.client.inner;
@@ -4933,7 +4867,36 @@ let response = client.get_pricing()
                         config,
                         &super::super::operations::DELETE_STEM_JOB,
                         options,
-                        || { self.clone().send_raw() },
+                        || {
+                            let attempt = self.clone();
+                            async move {
+                                match attempt.send_raw().await {
+                                    Ok(value) => {
+                                        let status = value.status();
+                                        let headers = value.headers().clone();
+                                        Ok(
+                                            ResponseValue::new(
+                                                Some(value.into_inner()),
+                                                status,
+                                                headers,
+                                            ),
+                                        )
+                                    }
+                                    Err(
+                                        ::progenitor_client::Error::UnexpectedResponse(response),
+                                    ) if matches!(response.status().as_u16(), 204) => {
+                                        Ok(
+                                            ResponseValue::new(
+                                                None,
+                                                response.status(),
+                                                response.headers().clone(),
+                                            ),
+                                        )
+                                    }
+                                    Err(error) => Err(error),
+                                }
+                            }
+                        },
                     )
                     .await
             }
@@ -5509,15 +5472,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -5668,15 +5644,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -5814,15 +5803,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -6047,15 +6049,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -6274,15 +6289,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -6491,15 +6519,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -6708,15 +6749,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -6954,15 +7008,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -7208,15 +7275,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -7247,7 +7327,7 @@ pub mod errors {
                 Self::Forbidden(r) => {
                     write!(
                         f,
-                        "extractStems: HTTP {}: The API key was revoked or has expired. A mode above the account's\nplan is also rejected, with an undocumented status and body",
+                        "extractStems: HTTP {}: The API key was revoked or has expired. A mode above the account's plan is also rejected, with an undocumented status and body",
                         r.status
                     )
                 }
@@ -7432,15 +7512,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -7681,15 +7774,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -7721,7 +7827,7 @@ pub mod errors {
                 Self::Forbidden(r) => {
                     write!(
                         f,
-                        "extractStemsAdvanced: HTTP {}: The API key was revoked or has expired. A catalog stem above the\naccount's plan is also rejected, with an undocumented status and\nbody",
+                        "extractStemsAdvanced: HTTP {}: The API key was revoked or has expired. A catalog stem above the account's plan is also rejected, with an undocumented status and body",
                         r.status
                     )
                 }
@@ -7908,15 +8014,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -8154,15 +8273,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -8320,15 +8452,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -8524,15 +8669,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -8776,15 +8934,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()

@@ -2940,14 +2940,7 @@ let response = client.delete_notification()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/search", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2989,14 +2982,7 @@ let response = client.delete_notification()
             ) -> Result<ResponseValue<types::Me>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/me", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3037,14 +3023,7 @@ let response = client.delete_notification()
             ) -> Result<ResponseValue<types::NotificationList>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/notifications", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3122,14 +3101,7 @@ let response = client.delete_notification()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/notifications", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3150,6 +3122,7 @@ let response = client.delete_notification()
                 let response = result?;
                 match response.status().as_u16() {
                     200u16 => ResponseValue::from_response(response).await,
+                    201u16 => ResponseValue::from_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3186,14 +3159,7 @@ let response = client.delete_notification()
                     "{}/api/notifications/{}", client.baseurl, encode_path(& id
                     .to_string()),
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -3692,15 +3658,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -3911,15 +3890,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -4132,15 +4124,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -4355,15 +4360,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -4578,15 +4596,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()

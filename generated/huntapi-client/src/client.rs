@@ -1508,14 +1508,7 @@ let response = client.get_usage()
                     .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/audio/download", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1732,14 +1725,7 @@ let response = client.get_usage()
                     .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/video/download", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1835,14 +1821,7 @@ let response = client.get_usage()
                 let url = format!(
                     "{}/v1/jobs/{}", client.baseurl, encode_path(& id.to_string()),
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1883,14 +1862,7 @@ let response = client.get_usage()
             ) -> Result<ResponseValue<types::Usage>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/v1/usage", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2536,15 +2508,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -2569,7 +2554,7 @@ pub mod errors {
                 Self::Unauthorized(r) => {
                     write!(
                         f,
-                        "audioDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page\nalso lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
+                        "audioDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
                         r.status, r.body.error
                     )
                 }
@@ -2590,7 +2575,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     write!(
                         f,
-                        "audioDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy\nstatus-code page and in the current jobs page's examples; the\ncurrent status-codes table uses 401 for this instead. No\n`Retry-After` header or retry delay is documented: {}",
+                        "audioDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
                         r.status, r.body.error
                     )
                 }
@@ -2895,15 +2880,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -2924,7 +2922,7 @@ pub mod errors {
                 Self::Unauthorized(r) => {
                     write!(
                         f,
-                        "getJob: HTTP {}: Invalid, inactive or expired API key. The current status-codes page\nalso lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
+                        "getJob: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
                         r.status, r.body.error
                     )
                 }
@@ -2952,7 +2950,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     write!(
                         f,
-                        "getJob: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy\nstatus-code page and in the current jobs page's examples; the\ncurrent status-codes table uses 401 for this instead. No\n`Retry-After` header or retry delay is documented: {}",
+                        "getJob: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
                         r.status, r.body.error
                     )
                 }
@@ -3195,15 +3193,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -3221,7 +3232,7 @@ pub mod errors {
                 Self::Unauthorized(r) => {
                     write!(
                         f,
-                        "getUsage: HTTP {}: Invalid, inactive or expired API key. The current status-codes page\nalso lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
+                        "getUsage: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
                         r.status, r.body.error
                     )
                 }
@@ -3242,7 +3253,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     write!(
                         f,
-                        "getUsage: HTTP {}: Rate limit or monthly quota exceeded (legacy status-code page; the\ncurrent status-codes table uses 401 for this instead): {}",
+                        "getUsage: HTTP {}: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead): {}",
                         r.status, r.body.error
                     )
                 }
@@ -3516,15 +3527,28 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
+                Self::InvalidBody(e) => {
+                    e.headers
+                        .as_ref()
+                        .and_then(|h| ::clientgen_runtime::retry_after_header(
+                            h,
+                            ::std::time::SystemTime::now(),
+                        ))
+                }
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => false,
+                Self::InvalidBody(e) => {
+                    e.status
+                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
+                            Some(s),
+                            None,
+                        ))
+                }
+                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
@@ -3549,7 +3573,7 @@ pub mod errors {
                 Self::Unauthorized(r) => {
                     write!(
                         f,
-                        "videoDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page\nalso lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
+                        "videoDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
                         r.status, r.body.error
                     )
                 }
@@ -3570,7 +3594,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     write!(
                         f,
-                        "videoDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy\nstatus-code page and in the current jobs page's examples; the\ncurrent status-codes table uses 401 for this instead. No\n`Retry-After` header or retry delay is documented: {}",
+                        "videoDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
                         r.status, r.body.error
                     )
                 }

@@ -121,17 +121,20 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             let h = headers_ident(cx, op, e);
             quote!(#h::from_headers(&response.headers))
         };
-        arms.push(quote! {
-            #pattern => match #decode {
-                Ok(body) => Self::#v(#rt::ErrorResponse {
-                    typed_headers: #typed_headers,
-                    status: response.status,
-                    headers: response.headers,
-                    body,
-                }),
-                Err(invalid) => Self::InvalidBody(invalid),
+        arms.push((
+            pattern,
+            quote! {
+                match #decode {
+                    Ok(body) => Self::#v(#rt::ErrorResponse {
+                        typed_headers: #typed_headers,
+                        status: response.status,
+                        headers: response.headers,
+                        body,
+                    }),
+                    Err(invalid) => Self::InvalidBody(invalid),
+                }
             },
-        });
+        ));
         status_arms.push(quote!(Self::#v(r) => Some(r.status),));
         let from_body = match &e.retry_after_pointer {
             Some(pointer) => quote! {
@@ -142,7 +145,13 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
         retry_arms.push(quote! {
             Self::#v(r) => #rt::retry_after_header(&r.headers, ::std::time::SystemTime::now()) #from_body,
         });
-        let description = e.description.trim().trim_end_matches('.').to_string();
+        // One line: descriptions are often wrapped block scalars.
+        let description = e
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let description = description.trim_end_matches('.').to_string();
         let display = match &e.message_field {
             Some(field) => {
                 let field = format_ident!("{}", safe_snake(field));
@@ -163,10 +172,32 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let fmt_unexpected = format!("{}: undocumented HTTP status {{}}", esc(op_id));
     let fmt_plain = format!("{}: {{}}", esc(op_id));
     let fmt_invalid = format!("{}: invalid request: {{}}", esc(op_id));
-    let fallback = if has_default {
-        quote!()
+    // Exact codes are matched before the ranges that contain them, on purpose.
+    let overlap_allowed = if op
+        .errors
+        .iter()
+        .any(|e| matches!(e.status, StatusMatch::Range(_)))
+    {
+        quote!(#[allow(clippy::match_overlapping_arm)])
     } else {
-        quote!(_ => Self::UnexpectedStatus(response),)
+        quote!()
+    };
+    if !has_default {
+        arms.push((quote!(_), quote!(Self::UnexpectedStatus(response))));
+    }
+    // One arm is the catch-all (only `default`, or no error documented): no `match` needed.
+    let from_response = match arms.as_slice() {
+        [(_, only)] => only.clone(),
+        _ => {
+            let arms = arms
+                .iter()
+                .map(|(pattern, body)| quote!(#pattern => #body,));
+            quote! {
+                match response.status.as_u16() {
+                    #(#arms)*
+                }
+            }
+        }
     };
 
     quote! {
@@ -211,11 +242,9 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
         }
 
         impl #rt::OperationError for #ident {
+            #overlap_allowed
             fn from_response(response: #rt::RawResponse) -> Self {
-                match response.status.as_u16() {
-                    #(#arms)*
-                    #fallback
-                }
+                #from_response
             }
 
             fn from_failure(failure: #rt::Failure) -> Self {
@@ -240,6 +269,10 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 match self {
                     #(#retry_arms)*
                     Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
+                    Self::InvalidBody(e) => e
+                        .headers
+                        .as_ref()
+                        .and_then(|h| #rt::retry_after_header(h, ::std::time::SystemTime::now())),
                     _ => None,
                 }
             }
@@ -247,7 +280,12 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             fn is_retryable(&self) -> bool {
                 match self {
                     Self::Transport(e) => e.is_retryable(),
-                    Self::InvalidBody(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                    // A documented status whose body does not decode is still that status
+                    // (a 429 page from a proxy is worth retrying, as the send loop does).
+                    Self::InvalidBody(e) => e
+                        .status
+                        .is_some_and(|s| #rt::default_is_retryable(Some(s), None)),
+                    Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                     other => other
                         .status()
                         .is_some_and(|s| #rt::default_is_retryable(Some(s), None)),

@@ -21,7 +21,7 @@ fn kind_ident(cx: &Context<'_>, op: &Operation) -> syn::Ident {
 /// The status type of a job (the status operation's success type), as seen from a module
 /// directly under the client module (`nested`) or from the client module itself.
 fn status_type(cx: &Context<'_>, status: &Operation, nested: bool) -> TokenStream {
-    let ty = super::operations::success_type(cx, status);
+    let ty = super::operations::public_success_type(cx, status);
     let ty: syn::Type = syn::parse2(ty).unwrap_or_else(|_| syn::parse_quote!(()));
     if nested {
         let rerooted = reroot_types(&ty, quote!(super));

@@ -6,11 +6,13 @@
 
 mod client;
 mod errors;
+mod isolate;
 mod jobs;
 mod multipart;
 mod operations;
 pub(crate) mod package;
 pub mod progenitor;
+pub mod sanitize;
 
 use std::collections::BTreeMap;
 
@@ -51,12 +53,17 @@ impl Context<'_> {
     }
 }
 
-/// The client module's tokens, and per operationId its `Client` method and error enum names.
+/// The client module's syntax tree, and per operationId its `Client` method and error enum names.
 pub struct EmittedClient {
-    /// Everything in `src/client.rs`.
-    pub tokens: TokenStream,
+    /// Everything in `src/client.rs`, as a tree: progenitor's items are moved in as parsed, not
+    /// printed to tokens and parsed again (that round trip was a third of the generation time).
+    pub file: syn::File,
     /// operationId -> (method, error enum).
     pub names: BTreeMap<String, (String, String)>,
+    /// Fallbacks taken to get progenitor through the spec.
+    pub warnings: Diagnostics,
+    /// operationIds left out of the client (each named in a warning).
+    pub omitted: Vec<String>,
 }
 
 /// Emits the client module (everything in `src/client.rs`).
@@ -66,8 +73,32 @@ pub fn emit_client(
     runtime_crate: &str,
 ) -> Result<EmittedClient, Diagnostics> {
     let runtime_ident = syn::Ident::new(runtime_crate, Span::call_site());
-    let input = progenitor::progenitor_input(doc, api);
-    let mut output = progenitor::run_progenitor(doc, input, &runtime_ident)?;
+    let mut input = progenitor::progenitor_input(doc, api);
+    let sanitized = sanitize::sanitize(doc, &mut input, &api.type_names);
+    let original_keys: BTreeMap<String, String> = api
+        .type_names
+        .iter()
+        .map(|(key, name)| (name.clone(), key.clone()))
+        .collect();
+    let (mut output, isolation_warnings, omitted) = isolate::run(
+        doc,
+        input,
+        &runtime_ident,
+        &sanitized.content_types,
+        &original_keys,
+    )?;
+    let mut warnings = sanitized.warnings;
+    warnings.extend(isolation_warnings);
+    // Operations progenitor could not generate are left out of every layer.
+    let kept_api;
+    let api = if omitted.is_empty() {
+        api
+    } else {
+        let mut reduced = api.clone();
+        reduced.operations.retain(|op| !omitted.contains(&op.id));
+        kept_api = reduced;
+        &kept_api
+    };
 
     let mut names = BTreeMap::new();
     let mut taken_methods: Vec<String> =
@@ -163,7 +194,6 @@ pub fn emit_client(
     if !has_builder {
         return Err(internal(doc, "progenitor emitted no builder module".into()));
     }
-    let raw_items = &output.items;
     let client_methods = if client_methods.is_empty() {
         quote!()
     } else {
@@ -174,12 +204,11 @@ pub fn emit_client(
         }
     };
 
+    // Our layers are parsed on their own; progenitor's items then go into `mod raw` as they are.
     let tokens = quote! {
         /// progenitor's output: the request types and one-attempt request code.
         #[allow(clippy::all, unused_imports, dead_code, missing_docs)]
-        mod raw {
-            #(#raw_items)*
-        }
+        mod raw {}
 
         pub use raw::{builder, types, ByteStream, Client, ResponseValue};
         pub use #rt::{
@@ -195,7 +224,22 @@ pub fn emit_client(
         #crate_error
         #jobs_mod
     };
-    Ok(EmittedClient { tokens, names })
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| internal(doc, format!("the generated code does not parse: {e}")))?;
+    match file.items.first_mut() {
+        Some(syn::Item::Mod(raw)) if raw.ident == "raw" => {
+            if let Some((_, content)) = &mut raw.content {
+                *content = std::mem::take(&mut output.items);
+            }
+        }
+        _ => return Err(internal(doc, "the `raw` module is missing".into())),
+    }
+    Ok(EmittedClient {
+        file,
+        names,
+        warnings,
+        omitted,
+    })
 }
 
 fn internal(doc: &SourceDoc, message: String) -> Diagnostics {
@@ -209,7 +253,7 @@ fn internal(doc: &SourceDoc, message: String) -> Diagnostics {
 }
 
 /// The snake-case name progenitor (through typify's `sanitize`) makes of an operationId.
-fn progenitor_snake(id: &str) -> String {
+pub(crate) fn progenitor_snake(id: &str) -> String {
     let cleaned: String = id
         .replace('\'', "")
         .chars()

@@ -167,6 +167,13 @@ pub(crate) fn emit(
     }
 
     let method_lower = format_ident!("{}", op.method.to_ascii_lowercase());
+    // Bodiless successes go back as unexpected: the typed `send` turns them into `None`.
+    let not_empty = if op.empty_successes.is_empty() {
+        quote!()
+    } else {
+        let empty = super::operations::empty_success_pattern(op);
+        quote!(&&!matches!(response.status().as_u16(), #empty))
+    };
     let decode = match &op.success {
         SuccessBody::Empty => quote!(Ok(ResponseValue::empty(response))),
         SuccessBody::Stream => quote!(Ok(ResponseValue::stream(response))),
@@ -229,7 +236,7 @@ pub(crate) fn emit(
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
-                if response.status().is_success() {
+                if response.status().is_success() #not_empty {
                     #decode
                 } else {
                     Err(Error::UnexpectedResponse(response))

@@ -1,10 +1,10 @@
 //! Emits the operation metadata, the auth/timeout hook, and each builder's typed `send`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Context, reroot_types};
-use crate::ir::{Operation, SuccessBody};
+use crate::ir::{Operation, StatusMatch, SuccessBody};
 
 /// `pub mod operations { pub const X: OperationMeta = ...; }`.
 pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
@@ -81,7 +81,35 @@ pub(crate) fn hooks(cx: &Context<'_>) -> TokenStream {
     }
 }
 
-/// The success type of an operation, relative to the builder module.
+/// The success type `send` returns, relative to the builder module: the type of the body, or
+/// an `Option` of it when some 2xx statuses come without a body.
+pub(crate) fn public_success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
+    let raw = success_type(cx, op);
+    if op.empty_successes.is_empty() {
+        raw
+    } else {
+        quote!(::std::option::Option<#raw>)
+    }
+}
+
+/// A pattern matching the statuses (as `u16`) of an operation's bodiless successes.
+pub(crate) fn empty_success_pattern(op: &Operation) -> TokenStream {
+    let arms = op.empty_successes.iter().map(|status| match status {
+        StatusMatch::Code(code) => {
+            let code = Literal::u16_unsuffixed(*code);
+            quote!(#code)
+        }
+        StatusMatch::Range(digit) => {
+            let lo = Literal::u16_unsuffixed(digit * 100);
+            let hi = Literal::u16_unsuffixed(digit * 100 + 99);
+            quote!(#lo..=#hi)
+        }
+        StatusMatch::Default => quote!(_),
+    });
+    quote!(#(#arms)|*)
+}
+
+/// The success type of one attempt (`send_raw`), relative to the builder module.
 pub(crate) fn success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
     if let Some(p) = cx.progenitor.ops.get(&cx.names(op).info_id) {
         let ty = &p.success_type;
@@ -105,17 +133,60 @@ pub(crate) fn typed_send(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let builder = &names.builder;
     let error = &names.error;
     let meta = &names.meta;
-    let success = success_type(cx, op);
+    let success = public_success_type(cx, op);
     let billing = if op.billable() {
         " This operation is billable: after a failure that may have reached the server it is not\n re-sent unless `CallOptions::with_allow_billable_retries(true)` says so."
     } else {
         ""
     };
+    let empty_note = if op.empty_successes.is_empty() {
+        String::new()
+    } else {
+        let statuses: Vec<String> = op
+            .empty_successes
+            .iter()
+            .map(|s| match s {
+                StatusMatch::Code(code) => format!("`{code}`"),
+                StatusMatch::Range(digit) => format!("`{digit}XX`"),
+                StatusMatch::Default => "`default`".to_string(),
+            })
+            .collect();
+        format!(
+            " The value is `None` for {}, documented without a body.\n",
+            statuses.join(", ")
+        )
+    };
     let doc = format!(
-        " Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.\n{billing}",
+        " Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.\n{empty_note}{billing}",
         op.method, op.path
     );
     let _ = reroot_types;
+    let attempt = if op.empty_successes.is_empty() {
+        quote!(|| { self.clone().send_raw() })
+    } else {
+        // A documented bodiless 2xx is a success without a value, not an unexpected status.
+        let empty = empty_success_pattern(op);
+        quote! {
+            || {
+                let attempt = self.clone();
+                async move {
+                    match attempt.send_raw().await {
+                        Ok(value) => {
+                            let status = value.status();
+                            let headers = value.headers().clone();
+                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
+                        }
+                        Err(::progenitor_client::Error::UnexpectedResponse(response))
+                            if matches!(response.status().as_u16(), #empty) =>
+                        {
+                            Ok(ResponseValue::new(None, response.status(), response.headers().clone()))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+            }
+        }
+    };
     quote! {
         impl<'a> #builder<'a> {
             #[doc = #doc]
@@ -131,9 +202,7 @@ pub(crate) fn typed_send(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 options: &#rt::CallOptions,
             ) -> ::std::result::Result<ResponseValue<#success>, super::super::errors::#error> {
                 let config = &self.client.inner;
-                #rt::send(config, &super::super::operations::#meta, options, || {
-                    self.clone().send_raw()
-                })
+                #rt::send(config, &super::super::operations::#meta, options, #attempt)
                 .await
             }
         }

@@ -3,7 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::ir::{Api, Operation, RequestBody};
+use heck::ToPascalCase;
+use serde_json::Value;
+
+use super::{progenitor_snake, safe_snake};
+use crate::ir::{Api, FieldKind, Operation, RequestBody, ScalarKind};
 use crate::{RuntimeDependency, Settings};
 
 /// Crates the client module may use besides the always-present ones, found in its text.
@@ -184,6 +188,17 @@ pub(crate) fn readme(
     }
     if let Some(op) = api.operations.iter().find(|op| op.job.is_some()) {
         let method = method_of(methods, &op.id);
+        let example = SubmitExample::new(op);
+        let mut imports = vec!["Client", "Error"];
+        if example.uses_file_part {
+            imports.push("FilePart");
+        }
+        imports.push("WaitOptions");
+        if example.uses_types {
+            imports.insert(0, "types");
+        }
+        let imports = imports.join(", ");
+        let submit = example.submit_arm(&method);
         let _ = write!(
             out,
             "### Jobs\n\n\
@@ -193,11 +208,11 @@ pub(crate) fn readme(
              `handle.id()` to resume after a restart with `client.{method}_job(id)`.\n\n\
              ```rust,no_run\n\
              use std::time::Duration;\n\
-             use {krate}::{{Client, Error, WaitOptions}};\n\n\
+             use {krate}::{{{imports}}};\n\n\
              # async fn run(client: Client, stored_id: Option<String>) -> Result<(), Error> {{\n\
              let handle = match stored_id {{\n\
              \x20   Some(id) => client.{method}_job(id),\n\
-             \x20   None => client.{method}()/* .parameter(value)... */.submit().await?,\n\
+             {submit}\
              }};\n\
              println!(\"job {{}}\", handle.id());\n\
              let options = WaitOptions::default().with_deadline(Duration::from_secs(30 * 60));\n\
@@ -247,4 +262,306 @@ fn method_of(methods: &BTreeMap<String, (String, String)>, id: &str) -> String {
 /// The error enum name of an operation.
 fn error_of(methods: &BTreeMap<String, (String, String)>, id: &str) -> String {
     methods.get(id).map(|(_, e)| e.clone()).unwrap_or_default()
+}
+
+/// The builder calls of a job example's submit: the operation's required parameters and form
+/// fields set to the spec's example values, and, for an upload whose file is optional (a URL
+/// may stand in for it), the text fields the spec gives an example for. An input without a
+/// usable example stays a comment naming it.
+struct SubmitExample {
+    calls: Vec<String>,
+    uses_types: bool,
+    uses_file_part: bool,
+}
+
+/// The longest one-line `None => ...` arm before the call chain is split over lines.
+const ONE_LINE_ARM: usize = 96;
+
+impl SubmitExample {
+    fn new(op: &Operation) -> Self {
+        let mut example = Self {
+            calls: Vec::new(),
+            uses_types: false,
+            uses_file_part: false,
+        };
+        let ours = matches!(op.body, RequestBody::Multipart(_));
+        for p in op.parameters.iter().filter(|p| p.required) {
+            if !matches!(p.location.as_str(), "path" | "query" | "header") {
+                continue;
+            }
+            // progenitor names its setters like typify does; our multipart builders use
+            // `safe_snake`, and take any `ToString` for parameters.
+            let setter = if ours {
+                safe_snake(&p.name)
+            } else {
+                progenitor_snake(&p.name)
+            };
+            let value = p.example.as_ref().and_then(|v| scalar_literal(p.kind, v));
+            example.push(&setter, value);
+        }
+        match &op.body {
+            RequestBody::None => {}
+            RequestBody::Progenitor => example.push("body", None),
+            RequestBody::Multipart(body) => {
+                let file_optional = body
+                    .fields
+                    .iter()
+                    .any(|f| f.kind == FieldKind::File && !f.required);
+                for f in &body.fields {
+                    let stands_in_for_file = file_optional
+                        && f.kind == FieldKind::Scalar(ScalarKind::String)
+                        && f.example.is_some();
+                    if !f.required && !stands_in_for_file {
+                        continue;
+                    }
+                    let value = match (&f.kind, &f.example) {
+                        (FieldKind::File, _) => {
+                            example.uses_file_part = true;
+                            Some("FilePart::from_path(\"path/to/file\")".to_string())
+                        }
+                        (FieldKind::Scalar(kind), Some(v)) => scalar_literal(*kind, v),
+                        (FieldKind::Named(name), Some(Value::String(v))) => {
+                            example.uses_types = true;
+                            Some(format!("types::{name}::{}", typify_variant(v)))
+                        }
+                        _ => None,
+                    };
+                    example.push(&safe_snake(&f.name), value);
+                }
+            }
+        }
+        example
+    }
+
+    fn push(&mut self, setter: &str, value: Option<String>) {
+        self.calls.push(match value {
+            Some(value) => format!(".{setter}({value})"),
+            None => format!("/* .{setter}(...) */"),
+        });
+    }
+
+    /// The `None => client.method()...submit().await?,` arm, on one line if it is short.
+    fn submit_arm(&self, method: &str) -> String {
+        let one_line = format!(
+            "    None => client.{method}(){}.submit().await?,\n",
+            self.calls.concat()
+        );
+        if one_line.len() <= ONE_LINE_ARM {
+            return one_line;
+        }
+        let mut out = format!("    None => client\n        .{method}()\n");
+        for call in &self.calls {
+            let _ = writeln!(out, "        {call}");
+        }
+        out.push_str("        .submit()\n        .await?,\n");
+        out
+    }
+}
+
+/// A Rust literal for an example value of a parameter or form field of this kind, if the
+/// value fits the kind.
+fn scalar_literal(kind: ScalarKind, value: &Value) -> Option<String> {
+    match (kind, value) {
+        (ScalarKind::String, Value::String(s)) => Some(format!("{s:?}")),
+        (ScalarKind::String, Value::Number(n)) => Some(format!("\"{n}\"")),
+        (ScalarKind::Integer, Value::Number(n)) => n.as_i64().map(|i| i.to_string()),
+        (ScalarKind::Number, Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(|f| {
+            let text = f.to_string();
+            if text.contains(['.', 'e']) {
+                text
+            } else {
+                format!("{text}.0")
+            }
+        }),
+        (ScalarKind::Boolean, Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The variant typify generates for a string enum value: the value in PascalCase, `X` before
+/// a leading digit, `_` after a keyword.
+fn typify_variant(value: &str) -> String {
+    let cleaned: String = value
+        .replace('\'', "")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut name = cleaned.to_pascal_case();
+    if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        name = format!("X{name}");
+    }
+    if syn::parse_str::<syn::Ident>(&name).is_err() {
+        name.push('_');
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_values_become_typify_variants() {
+        assert_eq!(typify_variant("six"), "Six");
+        assert_eq!(typify_variant("audio_video"), "AudioVideo");
+        assert_eq!(typify_variant("320kbps"), "X320kbps");
+        assert_eq!(typify_variant("won't stop"), "WontStop");
+        assert_eq!(typify_variant(""), "X");
+        assert_eq!(typify_variant("self"), "Self_");
+    }
+
+    #[test]
+    fn example_values_become_literals_of_their_kind() {
+        let lit = |kind, v: Value| scalar_literal(kind, &v);
+        assert_eq!(
+            lit(ScalarKind::String, "say \"hi\"\n".into()).as_deref(),
+            Some(r#""say \"hi\"\n""#)
+        );
+        assert_eq!(
+            lit(ScalarKind::String, 42.into()).as_deref(),
+            Some("\"42\"")
+        );
+        assert_eq!(lit(ScalarKind::Integer, 7.into()).as_deref(), Some("7"));
+        assert_eq!(lit(ScalarKind::Integer, 7.5.into()), None);
+        assert_eq!(lit(ScalarKind::Number, 3.into()).as_deref(), Some("3.0"));
+        assert_eq!(
+            lit(ScalarKind::Number, 0.25.into()).as_deref(),
+            Some("0.25")
+        );
+        assert_eq!(
+            lit(ScalarKind::Boolean, true.into()).as_deref(),
+            Some("true")
+        );
+        assert_eq!(lit(ScalarKind::Boolean, "yes".into()), None);
+        assert_eq!(lit(ScalarKind::Other, "x".into()), None);
+    }
+
+    const JOB_SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: Jobs, version: '1'}
+servers: [{url: 'https://api.example.com'}]
+paths:
+  /renders:
+    post:
+      operationId: startRender
+      x-cost: {amount: 1, unit: credit}
+      x-job:
+        statusOperation: getRender
+        idPointer: /id
+        idParameter: id
+        statePointer: /state
+        pending: [queued]
+        succeeded: [done]
+        failed: [failed]
+      parameters:
+        - {name: source-url, in: query, required: true, schema: {type: string}, example: 'https://example.com/a.wav'}
+        - {name: speed, in: query, required: true, schema: {type: number, example: 2}}
+        - {name: voice, in: query, required: true, schema: {type: string, enum: [alto, bass]}}
+        - {name: since, in: query, required: true, schema: {type: string, format: date-time}, example: '2025-01-01T00:00:00Z'}
+        - {name: note, in: query, required: false, schema: {type: string}, example: 'not shown'}
+      responses:
+        '200':
+          description: started
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+  /renders/{id}:
+    get:
+      operationId: getRender
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: the render
+          content:
+            application/json:
+              schema: {type: object, properties: {state: {type: string}}}
+"#;
+
+    #[test]
+    fn job_example_sets_required_parameters_from_the_spec() {
+        let settings = crate::Settings::new("jobs-client", "jobs.yaml");
+        let generated = crate::generate(JOB_SPEC, &settings).expect("generates");
+        let readme = &generated.files[std::path::Path::new("README.md")];
+        let expected = "    None => client\n\
+                        \x20       .start_render()\n\
+                        \x20       .source_url(\"https://example.com/a.wav\")\n\
+                        \x20       .speed(2.0)\n\
+                        \x20       .voice(\"alto\")\n\
+                        \x20       /* .since(...) */\n\
+                        \x20       .submit()\n\
+                        \x20       .await?,\n";
+        assert!(readme.contains(expected), "{readme}");
+        assert!(!readme.contains("not shown"), "{readme}");
+        assert!(readme.contains("use jobs_client::{Client, Error, WaitOptions};"));
+    }
+
+    const UPLOAD_SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: Tracks, version: '1'}
+servers: [{url: 'https://api.example.com'}]
+paths:
+  /tracks:
+    post:
+      operationId: uploadTrack
+      x-job: {statusOperation: getTrack, idPointer: /id, idParameter: id, statePointer: /state,
+              pending: [queued], succeeded: [done], failed: [failed]}
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, mode]
+              properties:
+                file: {type: string, format: binary}
+                mode: {$ref: '#/components/schemas/Mode'}
+                url: {type: string, example: 'https://example.com/a.wav'}
+      responses:
+        '200':
+          description: started
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+  /tracks/{id}:
+    get:
+      operationId: getTrack
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: the track
+          content:
+            application/json:
+              schema: {type: object, properties: {state: {type: string}}}
+components:
+  schemas:
+    Mode: {type: string, enum: [high-fidelity, fast], example: turbo}
+"#;
+
+    #[test]
+    fn job_example_for_an_upload_sets_the_file_and_an_enum_field() {
+        let settings = crate::Settings::new("tracks-client", "tracks.yaml");
+        let generated = crate::generate(UPLOAD_SPEC, &settings).expect("generates");
+        let readme = &generated.files[std::path::Path::new("README.md")];
+        // The example `turbo` is not a value of the enum: the first value stands in. The file
+        // is required, so the optional `url` is left out.
+        let expected = "    None => client\n\
+                        \x20       .upload_track()\n\
+                        \x20       .file(FilePart::from_path(\"path/to/file\"))\n\
+                        \x20       .mode(types::Mode::HighFidelity)\n\
+                        \x20       .submit()\n\
+                        \x20       .await?,\n";
+        assert!(readme.contains(expected), "{readme}");
+        assert!(
+            readme.contains("use tracks_client::{types, Client, Error, FilePart, WaitOptions};"),
+            "{readme}"
+        );
+    }
 }

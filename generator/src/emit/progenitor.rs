@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use serde_json::{Map, Value};
 use syn::visit_mut::VisitMut;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::ir::{Api, RequestBody};
+use crate::ir::{Api, Operation, RequestBody, StatusMatch};
 use crate::load::SourceDoc;
 use crate::lower::is_json_media_type;
 
@@ -52,15 +52,10 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
         .filter(|op| matches!(op.body, RequestBody::Multipart(_)))
         .map(|op| (op.path.clone(), op.method.to_ascii_lowercase()))
         .collect();
-    let op_ids: BTreeMap<(String, String), String> = api
+    let ops: BTreeMap<(String, String), &Operation> = api
         .operations
         .iter()
-        .map(|op| {
-            (
-                (op.path.clone(), op.method.to_ascii_lowercase()),
-                op.id.clone(),
-            )
-        })
+        .map(|op| ((op.path.clone(), op.method.to_ascii_lowercase()), op))
         .collect();
 
     // Components: renamed schemas plus lifted ones.
@@ -106,8 +101,9 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
                 let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
                     continue;
                 };
-                if let Some(id) = op_ids.get(&(path.clone(), method.to_string())) {
-                    op.insert("operationId".into(), Value::String(id.clone()));
+                let lowered = ops.get(&(path.clone(), method.to_string()));
+                if let Some(lowered) = lowered {
+                    op.insert("operationId".into(), Value::String(lowered.id.clone()));
                 }
                 if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut)
                     && let Some(content) = body.get_mut("content").and_then(Value::as_object_mut)
@@ -115,6 +111,15 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
                     keep_one_media_type(content);
                 }
                 if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    // Bodiless 2xx beside one with a body: the typed `send` maps them to `None`.
+                    if let Some(lowered) = lowered {
+                        rs.retain(|code, _| {
+                            !lowered
+                                .empty_successes
+                                .iter()
+                                .any(|s| status_key_matches(*s, code))
+                        });
+                    }
                     keep_success_responses(rs, &responses);
                 }
             }
@@ -122,6 +127,15 @@ pub fn progenitor_input(doc: &SourceDoc, api: &Api) -> Value {
     }
     rename_refs(&mut value, api);
     value
+}
+
+/// Whether a `responses` key (`204`, `2XX`) names this status.
+fn status_key_matches(status: StatusMatch, key: &str) -> bool {
+    match status {
+        StatusMatch::Code(code) => key == code.to_string(),
+        StatusMatch::Range(digit) => key.eq_ignore_ascii_case(&format!("{digit}XX")),
+        StatusMatch::Default => key == "default",
+    }
 }
 
 fn keep_one_media_type(content: &mut Map<String, Value>) {
@@ -157,7 +171,7 @@ fn keep_success_responses(responses: &mut Map<String, Value>, shared: &Value) {
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
             keep_one_media_type(content);
         }
-        let content = response.get("content").cloned().unwrap_or(Value::Null);
+        let content = content_shape(&response);
         match &first_content {
             None => first_content = Some(content),
             // progenitor takes one success type: later 2xx with another body are left out.
@@ -167,6 +181,19 @@ fn keep_success_responses(responses: &mut Map<String, Value>, shared: &Value) {
         kept.insert(code.clone(), response);
     }
     *responses = kept;
+}
+
+/// A response's content without its examples: 2xx responses whose schemas agree share one
+/// success type, whatever their examples say.
+fn content_shape(response: &Value) -> Value {
+    let mut content = response.get("content").cloned().unwrap_or(Value::Null);
+    if let Some(media_types) = content.as_object_mut() {
+        for media in media_types.values_mut().filter_map(Value::as_object_mut) {
+            media.remove("example");
+            media.remove("examples");
+        }
+    }
+    content
 }
 
 fn rename_refs(value: &mut Value, api: &Api) {
@@ -236,7 +263,7 @@ pub fn run_progenitor(
 }
 
 /// Renames `send` to `send_raw`, drops progenitor's constructors, and indexes the operations.
-fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
+pub(crate) fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
     let mut methods: BTreeMap<String, syn::Ident> = BTreeMap::new();
     let mut items = Vec::new();
     for item in file.items.drain(..) {
@@ -296,6 +323,7 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
                 }
                 f.sig.ident = syn::Ident::new("send_raw", f.sig.ident.span());
                 f.vis = syn::parse_quote!(pub(crate));
+                drop_api_version_header(&mut f.block);
                 let success_type = success_type(&f.sig.output)
                     .ok_or_else(|| format!("internal: unexpected `send` signature on {builder}"))?;
                 let mut finder = OperationIdFinder(None);
@@ -320,6 +348,43 @@ fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
         }
     }
     Ok(ProgenitorOutput { items, ops })
+}
+
+/// Removes the `api-version` header progenitor adds to every request (the spec document's own
+/// version, which the API never asked for and a server may misread), and the `mut` on the
+/// header map when nothing else is added to it.
+fn drop_api_version_header(block: &mut syn::Block) {
+    fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+            return false;
+        };
+        call.method == "append"
+            && call.args.first().is_some_and(|name| {
+                name.to_token_stream()
+                    .to_string()
+                    .contains("from_static (\"api-version\")")
+            })
+    }
+    let before = block.stmts.len();
+    block.stmts.retain(|stmt| !is_api_version_append(stmt));
+    if block.stmts.len() == before {
+        return;
+    }
+    let still_appended = block.stmts.iter().any(|stmt| {
+        let text = stmt.to_token_stream().to_string();
+        text.contains("header_map . append") || text.contains("header_map . insert")
+    });
+    if still_appended {
+        return;
+    }
+    for stmt in &mut block.stmts {
+        if let syn::Stmt::Local(local) = stmt
+            && let syn::Pat::Ident(binding) = &mut local.pat
+            && binding.ident == "header_map"
+        {
+            binding.mutability = None;
+        }
+    }
 }
 
 fn is_type(ty: &syn::Type, name: &str) -> bool {

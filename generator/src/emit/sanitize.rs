@@ -1,0 +1,926 @@
+//! Reduces the spec handed to progenitor to what progenitor and typify take without panicking or
+//! refusing, degrading each problem locally with a warning that names the JSON pointer:
+//!
+//! - request bodies: one media type is kept (JSON first); a JSON body without a schema is a
+//!   `serde_json::Value`; a type progenitor does not know (`text/xml`, `*/*`, `+json`...) is sent
+//!   as raw bytes (or as JSON for `+json`) with its own `Content-Type`;
+//! - parameters: `$ref`s are inlined; cookie parameters are left out; exotic styles, `content`
+//!   parameters and non-scalar path or header values become raw strings; parameters whose Rust
+//!   names collide are left out;
+//! - schemas: duplicate or nameless enum values, defaults that do not fit their type, bounds
+//!   flags without a bound and `$ref`s to anything but a component schema are repaired.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToSnakeCase;
+use serde_json::{Map, Value, json};
+
+use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
+use crate::load::SourceDoc;
+use crate::lower::is_json_media_type;
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Individual warnings kept per kind of fallback; the rest are counted in one summary warning.
+const WARNINGS_PER_KIND: usize = 25;
+
+/// What sanitizing did: the warnings, and the request `Content-Type` to put back per operation.
+#[derive(Debug, Default)]
+pub struct Sanitized {
+    /// One warning per fallback taken (capped per kind, with a summary).
+    pub warnings: Diagnostics,
+    /// operationId -> the media type the request must declare, where progenitor is given
+    /// another one (raw bytes sent as `application/octet-stream`, `+json` sent as JSON).
+    pub content_types: BTreeMap<String, String>,
+}
+
+struct Sanitizer<'a> {
+    doc: &'a SourceDoc,
+    /// Rust type name -> the original component key, to point warnings at the source.
+    original_keys: &'a BTreeMap<String, String>,
+    warnings: Diagnostics,
+    per_kind: BTreeMap<&'static str, usize>,
+    content_types: BTreeMap<String, String>,
+}
+
+/// Sanitizes the reduced spec `value` in place. `type_names` maps original component keys to the
+/// Rust names the reduced spec uses.
+pub fn sanitize(
+    doc: &SourceDoc,
+    value: &mut Value,
+    type_names: &BTreeMap<String, String>,
+) -> Sanitized {
+    let original_keys: BTreeMap<String, String> = type_names
+        .iter()
+        .map(|(key, name)| (name.clone(), key.clone()))
+        .collect();
+    let mut s = Sanitizer {
+        doc,
+        original_keys: &original_keys,
+        warnings: Diagnostics::new(),
+        per_kind: BTreeMap::new(),
+        content_types: BTreeMap::new(),
+    };
+    let root = value.clone();
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            let item_params = item
+                .remove("parameters")
+                .and_then(|v| match v {
+                    Value::Array(a) => Some(a),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            for method in HTTP_METHODS {
+                let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let at = pointer(["paths", path.as_str(), method]);
+                s.operation(&root, op, &item_params, &at);
+            }
+        }
+    }
+    let schema_names: BTreeSet<String> = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            let at = match s.original_keys.get(name) {
+                Some(key) => pointer(["components", "schemas", key.as_str()]),
+                None => String::new(),
+            };
+            // typify wraps a nullable component object in a newtype and names the inner struct
+            // after its `title`: a title equal to a component name makes two types of one name.
+            if let Some(obj) = schema.as_object_mut()
+                && obj.get("nullable") == Some(&Value::Bool(true))
+                && obj.contains_key("title")
+            {
+                obj.remove("title");
+            }
+            s.schema(&root, &schema_names, schema, &at, 0);
+        }
+    }
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let at = pointer(["paths", path.as_str()]);
+            s.schemas_in(&root, &schema_names, item, &at);
+        }
+    }
+    // Components progenitor would only read through `$ref`s, which are inlined above.
+    if let Some(components) = value.get_mut("components").and_then(Value::as_object_mut) {
+        for key in ["parameters", "requestBodies", "responses", "headers"] {
+            components.remove(key);
+        }
+    }
+    let mut warnings = s.warnings;
+    for (kind, n) in &s.per_kind {
+        if *n > WARNINGS_PER_KIND {
+            warnings.push(doc.diagnostic(
+                Severity::Warning,
+                "",
+                format!(
+                    "{} more fallback(s) of the kind \"{kind}\" not listed",
+                    n - WARNINGS_PER_KIND
+                ),
+            ));
+        }
+    }
+    Sanitized {
+        warnings,
+        content_types: s.content_types,
+    }
+}
+
+/// Follows a local `$ref` (any depth) to its target, at most 16 hops.
+fn resolve<'v>(root: &'v Value, mut value: &'v Value) -> Option<&'v Value> {
+    for _ in 0..16 {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let decoded = reference
+                    .strip_prefix('#')?
+                    .replace("%7B", "{")
+                    .replace("%7D", "}");
+                value = root.pointer(&decoded)?;
+            }
+            None => return Some(value),
+        }
+    }
+    None
+}
+
+fn string_schema() -> Value {
+    json!({"type": "string"})
+}
+
+/// True for a schema progenitor can format into a path segment or header value.
+fn is_scalar_schema(root: &Value, schema: &Value) -> bool {
+    let Some(schema) = resolve(root, schema) else {
+        return false;
+    };
+    matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean")
+    ) && !schema
+        .get("nullable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// A valid `Content-Type` value to send (no wildcard, printable ASCII).
+fn sendable_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    !essence.contains('*')
+        && essence.contains('/')
+        && media_type.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+impl Sanitizer<'_> {
+    fn warn(&mut self, kind: &'static str, at: &str, message: String) {
+        let n = self.per_kind.entry(kind).or_insert(0);
+        *n += 1;
+        if *n <= WARNINGS_PER_KIND {
+            let d = self.doc.diagnostic(Severity::Warning, at, message);
+            self.warnings.push(d);
+        }
+    }
+
+    fn operation(
+        &mut self,
+        root: &Value,
+        op: &mut Map<String, Value>,
+        item_params: &[Value],
+        at: &str,
+    ) {
+        let op_id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let has_body = op.contains_key("requestBody");
+        self.parameters(root, op, item_params, has_body, at);
+        if let Some(body) = op.get_mut("requestBody") {
+            if let Some(resolved) = resolve(root, body).cloned() {
+                *body = resolved;
+            }
+            let body_at = format!("{at}/requestBody");
+            // The reduced spec may already hold one media type: list those of the source.
+            let declared: Vec<String> = self
+                .doc
+                .value
+                .pointer(&body_at)
+                .and_then(|b| resolve(&self.doc.value, b))
+                .and_then(|b| b.get("content"))
+                .and_then(Value::as_object)
+                .map(|c| c.keys().cloned().collect())
+                .unwrap_or_default();
+            if let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) {
+                self.request_content(&op_id, content, &declared, &body_at);
+            }
+            if body
+                .get("content")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty)
+            {
+                op.remove("requestBody");
+            }
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for (code, response) in responses.iter_mut() {
+                if let Some(resolved) = resolve(root, response).cloned() {
+                    *response = resolved;
+                }
+                let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (media_type, media) in content.iter_mut() {
+                    let Some(media) = media.as_object_mut() else {
+                        continue;
+                    };
+                    media.remove("encoding");
+                    if is_json_media_type(media_type) && !media.contains_key("schema") {
+                        media.insert("schema".into(), json!({}));
+                        let m_at =
+                            pointer(["responses", code.as_str(), "content", media_type.as_str()]);
+                        self.warn(
+                            "json without schema",
+                            &format!("{at}{m_at}"),
+                            "a JSON response without a schema: decoded as serde_json::Value".into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn parameters(
+        &mut self,
+        root: &Value,
+        op: &mut Map<String, Value>,
+        item_params: &[Value],
+        has_body: bool,
+        at: &str,
+    ) {
+        let item_at = at.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+        let own = match op.remove("parameters") {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        // Path-item parameters first; an operation parameter overrides one with the same name
+        // and location.
+        let mut merged: Vec<(Value, String)> = Vec::new();
+        for (list, list_at) in [(item_params, &item_at), (own.as_slice(), &at.to_string())] {
+            for (i, param) in list.iter().enumerate() {
+                let p_at = format!("{list_at}/parameters/{i}");
+                let Some(resolved) = resolve(root, param).cloned() else {
+                    continue;
+                };
+                let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
+                merged.retain(|(p, _)| key(p) != key(&resolved));
+                merged.push((resolved, p_at));
+            }
+        }
+        // Path parameters claim their Rust names first: the URL cannot be built without them.
+        merged.sort_by_key(|(p, _)| p.get("in").and_then(Value::as_str) != Some("path"));
+        let mut rust_names: BTreeSet<String> = BTreeSet::new();
+        if has_body {
+            rust_names.insert("body".into());
+        }
+        let mut kept = Vec::new();
+        for (mut param, p_at) in merged {
+            let Some(obj) = param.as_object_mut() else {
+                continue;
+            };
+            let name = obj
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let location = obj
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if location == "cookie" {
+                self.warn(
+                    "cookie parameter",
+                    &p_at,
+                    format!(
+                        "cookie parameter `{name}` is not supported: left out (set it with a \
+                         custom reqwest client)"
+                    ),
+                );
+                continue;
+            }
+            if !matches!(location.as_str(), "path" | "query" | "header") {
+                continue;
+            }
+            let rust_name = name.to_snake_case();
+            if name.is_empty() || !rust_names.insert(rust_name.clone()) {
+                self.warn(
+                    "colliding parameter",
+                    &p_at,
+                    format!(
+                        "parameter `{name}` ({location}) has the same Rust name `{rust_name}` as \
+                         another parameter: left out"
+                    ),
+                );
+                continue;
+            }
+            if obj.remove("content").is_some() {
+                obj.insert("schema".into(), string_schema());
+                self.warn(
+                    "content parameter",
+                    &p_at,
+                    format!(
+                        "parameter `{name}` is described by `content`: sent as a raw string \
+                         the caller encodes"
+                    ),
+                );
+            }
+            let style = obj.get("style").and_then(Value::as_str).map(str::to_string);
+            let plain_style = match location.as_str() {
+                "path" | "header" => "simple",
+                _ => "form",
+            };
+            if let Some(style) = style.filter(|s| s != plain_style) {
+                obj.insert("style".into(), Value::String(plain_style.into()));
+                obj.insert("schema".into(), string_schema());
+                self.warn(
+                    "parameter style",
+                    &p_at,
+                    format!(
+                        "parameter `{name}` has style `{style}`: sent as a raw string the caller \
+                         formats"
+                    ),
+                );
+            }
+            if location == "path" {
+                obj.insert("required".into(), Value::Bool(true));
+            }
+            let schema = obj.get("schema").cloned().unwrap_or(Value::Null);
+            if location != "query" && !is_scalar_schema(root, &schema) {
+                obj.insert("schema".into(), string_schema());
+                if !schema.is_null() {
+                    self.warn(
+                        "non-scalar parameter",
+                        &p_at,
+                        format!(
+                            "{location} parameter `{name}` is not a plain string, number or \
+                             boolean: sent as a raw string the caller formats"
+                        ),
+                    );
+                }
+            } else if schema.is_null() {
+                obj.insert("schema".into(), string_schema());
+            }
+            kept.push(param);
+        }
+        if !kept.is_empty() {
+            op.insert("parameters".into(), Value::Array(kept));
+        }
+    }
+
+    fn request_content(
+        &mut self,
+        op_id: &str,
+        content: &mut Map<String, Value>,
+        declared: &[String],
+        at: &str,
+    ) {
+        if content.is_empty() {
+            return;
+        }
+        let rank = |mt: &str| {
+            let essence = mt
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match essence.as_str() {
+                "application/json" => 0,
+                e if is_json_media_type(e) => 1,
+                "application/x-www-form-urlencoded" => 2,
+                "application/octet-stream" => 3,
+                "text/plain" => 4,
+                _ => 5,
+            }
+        };
+        let chosen = content
+            .keys()
+            .min_by_key(|k| rank(k))
+            .cloned()
+            .unwrap_or_default();
+        let others: Vec<String> = declared
+            .iter()
+            .chain(content.keys())
+            .filter(|k| **k != chosen)
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        if !others.is_empty() {
+            self.warn(
+                "several media types",
+                &format!("{at}/content"),
+                format!(
+                    "several request media types: the generated method sends `{chosen}` (not {})",
+                    others
+                        .iter()
+                        .map(|o| format!("`{o}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let mut media = content.remove(&chosen).unwrap_or_else(|| json!({}));
+        content.clear();
+        let m_at = format!("{at}/content/{}", escape_pointer_token(&chosen));
+        let essence = chosen
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let Some(obj) = media.as_object_mut() else {
+            return;
+        };
+        let (key, schema) = match rank(&chosen) {
+            0 | 2 => {
+                if obj.remove("encoding").is_some() {
+                    self.warn(
+                        "encoding",
+                        &format!("{m_at}/encoding"),
+                        "a request `encoding` is not supported: ignored".into(),
+                    );
+                }
+                let key = if rank(&chosen) == 0 {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                };
+                let schema = obj.get("schema").cloned().unwrap_or_else(|| {
+                    self.warn(
+                        "json without schema",
+                        &m_at,
+                        "a request body without a schema: sent as serde_json::Value".into(),
+                    );
+                    json!({})
+                });
+                (key, schema)
+            }
+            1 => {
+                self.content_types.insert(op_id.to_string(), chosen.clone());
+                self.warn(
+                    "json media type",
+                    &m_at,
+                    format!(
+                        "request media type `{chosen}` is sent as JSON with its own Content-Type"
+                    ),
+                );
+                obj.remove("encoding");
+                (
+                    "application/json",
+                    obj.get("schema").cloned().unwrap_or_else(|| json!({})),
+                )
+            }
+            3 => {
+                let binary = json!({"type": "string", "format": "binary"});
+                if obj
+                    .get("schema")
+                    .is_some_and(|s| s.get("type").and_then(Value::as_str) != Some("string"))
+                {
+                    self.warn(
+                        "raw body",
+                        &format!("{m_at}/schema"),
+                        "an `application/octet-stream` body is sent as raw bytes, whatever its \
+                         schema says"
+                            .into(),
+                    );
+                }
+                ("application/octet-stream", binary)
+            }
+            4 => ("text/plain", string_schema()),
+            _ => {
+                if sendable_media_type(&chosen) && essence != "application/octet-stream" {
+                    self.content_types.insert(op_id.to_string(), chosen.clone());
+                }
+                self.warn(
+                    "raw body",
+                    &m_at,
+                    format!(
+                        "request media type `{chosen}` is sent as raw bytes the caller encodes"
+                    ),
+                );
+                (
+                    "application/octet-stream",
+                    json!({"type": "string", "format": "binary"}),
+                )
+            }
+        };
+        content.insert(key.to_string(), json!({ "schema": schema }));
+    }
+
+    /// Sanitizes every schema under a path item (parameters, bodies, responses).
+    fn schemas_in(&mut self, root: &Value, names: &BTreeSet<String>, item: &mut Value, at: &str) {
+        let Some(item) = item.as_object_mut() else {
+            return;
+        };
+        for method in HTTP_METHODS {
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
+            let op_at = format!("{at}/{method}");
+            if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                for param in params.iter_mut() {
+                    if let Some(schema) = param.get_mut("schema") {
+                        self.schema(root, names, schema, &op_at, 0);
+                    }
+                }
+            }
+            let mut media: Vec<(&mut Value, String)> = Vec::new();
+            if let Some(obj) = op.as_object_mut() {
+                for (key, value) in obj.iter_mut() {
+                    match key.as_str() {
+                        "requestBody" => {
+                            if let Some(content) =
+                                value.get_mut("content").and_then(Value::as_object_mut)
+                            {
+                                for (mt, m) in content.iter_mut() {
+                                    let m_at = format!(
+                                        "{op_at}/requestBody/content/{}",
+                                        escape_pointer_token(mt)
+                                    );
+                                    media.push((m, m_at));
+                                }
+                            }
+                        }
+                        "responses" => {
+                            if let Some(responses) = value.as_object_mut() {
+                                for (code, r) in responses.iter_mut() {
+                                    if let Some(content) =
+                                        r.get_mut("content").and_then(Value::as_object_mut)
+                                    {
+                                        for (mt, m) in content.iter_mut() {
+                                            let m_at = format!(
+                                                "{op_at}/responses/{code}/content/{}",
+                                                escape_pointer_token(mt)
+                                            );
+                                            media.push((m, m_at));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            for (m, m_at) in media {
+                if let Some(schema) = m.get_mut("schema") {
+                    self.schema(root, names, schema, &format!("{m_at}/schema"), 0);
+                }
+            }
+        }
+    }
+
+    /// Repairs one schema and its subschemas.
+    fn schema(
+        &mut self,
+        root: &Value,
+        names: &BTreeSet<String>,
+        schema: &mut Value,
+        at: &str,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let Some(obj) = schema.as_object_mut() else {
+            // `true`/`false` schemas and other non-objects: any value.
+            if !schema.is_object() {
+                *schema = json!({});
+            }
+            return;
+        };
+        if let Some(reference) = obj.get("$ref").and_then(Value::as_str).map(str::to_string) {
+            let target = reference
+                .strip_prefix("#/components/schemas/")
+                .filter(|name| names.contains(*name));
+            if target.is_some() {
+                // Siblings of a `$ref` are ignored in 3.0.
+                obj.retain(|k, _| k == "$ref");
+                return;
+            }
+            let inlined = if depth < 8 {
+                reference
+                    .strip_prefix('#')
+                    .and_then(|p| root.pointer(p))
+                    .cloned()
+            } else {
+                None
+            };
+            self.warn(
+                "non-component ref",
+                at,
+                format!(
+                    "`$ref` `{reference}` does not name a component schema: {}",
+                    if inlined.is_some() {
+                        "its target is inlined"
+                    } else {
+                        "treated as any JSON value"
+                    }
+                ),
+            );
+            *schema = inlined.unwrap_or_else(|| json!({}));
+            self.schema(root, names, schema, at, depth + 1);
+            return;
+        }
+        self.enumeration(obj, at);
+        self.default_value(obj, at);
+        for (flag, bound) in [
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ] {
+            if obj.contains_key(flag) && !obj.contains_key(bound) {
+                obj.remove(flag);
+            }
+        }
+        // Subschemas.
+        let mut children: Vec<(&mut Value, String)> = Vec::new();
+        for (key, value) in obj.iter_mut() {
+            match key.as_str() {
+                "properties" => {
+                    if let Some(props) = value.as_object_mut() {
+                        for (name, prop) in props.iter_mut() {
+                            let p_at = format!("{at}/properties/{}", escape_pointer_token(name));
+                            children.push((prop, p_at));
+                        }
+                    }
+                }
+                "items" | "not" => children.push((value, format!("{at}/{key}"))),
+                "additionalProperties" if value.is_object() => {
+                    children.push((value, format!("{at}/{key}")))
+                }
+                "allOf" | "anyOf" | "oneOf" => {
+                    if let Some(items) = value.as_array_mut() {
+                        for (i, item) in items.iter_mut().enumerate() {
+                            children.push((item, format!("{at}/{key}/{i}")));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (child, c_at) in children {
+            self.schema(root, names, child, &c_at, depth + 1);
+        }
+    }
+
+    /// Enum values typify cannot name apart: duplicates are removed; a string enum whose values
+    /// collide once reduced to letters and digits becomes a plain string.
+    fn enumeration(&mut self, obj: &mut Map<String, Value>, at: &str) {
+        let Some(Value::Array(values)) = obj.get_mut("enum") else {
+            return;
+        };
+        let mut seen = Vec::new();
+        values.retain(|v| {
+            if seen.contains(v) {
+                false
+            } else {
+                seen.push(v.clone());
+                true
+            }
+        });
+        let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        if strings.is_empty() {
+            return;
+        }
+        let mut names = BTreeSet::new();
+        let collide = strings.iter().any(|s| {
+            let name: String = s
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            name.is_empty() || !names.insert(name)
+        });
+        let mixed = strings.len() != values.len();
+        if collide || mixed {
+            obj.remove("enum");
+            if !obj.contains_key("type") && !mixed {
+                obj.insert("type".into(), Value::String("string".into()));
+            }
+            self.warn(
+                "enum",
+                &format!("{at}/enum"),
+                format!(
+                    "enum values {} cannot all be told apart as Rust variants: the value is a \
+                     plain {}",
+                    if mixed {
+                        "of mixed types"
+                    } else {
+                        "that differ only in punctuation or case"
+                    },
+                    if mixed { "JSON value" } else { "string" }
+                ),
+            );
+        }
+    }
+
+    /// A `default` that does not fit the schema's type (or enum) is dropped.
+    fn default_value(&mut self, obj: &mut Map<String, Value>, at: &str) {
+        let Some(default) = obj.get("default") else {
+            return;
+        };
+        let fits_type = match obj.get("type").and_then(Value::as_str) {
+            Some("string") => default.is_string(),
+            Some("integer") => default.is_i64() || default.is_u64(),
+            Some("number") => default.is_number(),
+            Some("boolean") => default.is_boolean(),
+            Some("array") => default.is_array(),
+            Some("object") => default.is_object(),
+            _ => !default.is_null(),
+        };
+        let fits_enum = match obj.get("enum") {
+            Some(Value::Array(values)) => values.contains(default),
+            _ => true,
+        };
+        let nullable_null = default.is_null()
+            && obj
+                .get("nullable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+        // typify makes a positive integer `NonZero`, which has no `Default`.
+        let positive_integer = obj.get("type").and_then(Value::as_str) == Some("integer")
+            && obj
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .is_some_and(|m| m > 0.0);
+        if positive_integer {
+            obj.remove("default");
+            return;
+        }
+        if (fits_type && fits_enum) || nullable_null {
+            // typify renders defaults only for plain values; composite ones are dropped quietly.
+            if obj.contains_key("allOf") || obj.contains_key("oneOf") || obj.contains_key("anyOf") {
+                obj.remove("default");
+            }
+            return;
+        }
+        let shown = default.to_string();
+        obj.remove("default");
+        self.warn(
+            "default",
+            &format!("{at}/default"),
+            format!("default value {shown} does not fit the schema: ignored"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::parse_text;
+
+    fn run(text: &str) -> (Value, Sanitized) {
+        let doc = parse_text("s.yaml", text).unwrap();
+        let mut value = doc.value.clone();
+        let names: BTreeMap<String, String> = value
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(|k| (k.clone(), k.clone())).collect())
+            .unwrap_or_default();
+        let s = sanitize(&doc, &mut value, &names);
+        (value, s)
+    }
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+    fn op(body: &str) -> String {
+        format!(
+            "{HEAD}paths:\n  /x/{{id}}:\n    post:\n      operationId: op\n{body}      responses: {{'200': {{description: ok}}}}\n"
+        )
+    }
+
+    #[test]
+    fn several_request_media_types_prefer_json() {
+        let (value, s) = run(&op(
+            "      requestBody:\n        content:\n          application/xml: {schema: {type: object}}\n          application/json: {schema: {type: object}}\n",
+        ));
+        let content = &value["paths"]["/x/{id}"]["post"]["requestBody"]["content"];
+        assert_eq!(content.as_object().unwrap().len(), 1);
+        assert!(content.get("application/json").is_some());
+        let d = s.warnings.iter().next().unwrap();
+        assert_eq!(d.pointer, "/paths/~1x~1{id}/post/requestBody/content");
+        assert!(d.message.contains("sends `application/json`"), "{d}");
+    }
+
+    #[test]
+    fn unexpected_request_types_become_raw_bytes_with_their_content_type() {
+        let (value, s) = run(&op(
+            "      requestBody:\n        content:\n          text/xml: {schema: {type: object}}\n",
+        ));
+        let content = &value["paths"]["/x/{id}"]["post"]["requestBody"]["content"];
+        assert_eq!(
+            content["application/octet-stream"]["schema"],
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(s.content_types["op"], "text/xml");
+        let d = s.warnings.iter().next().unwrap();
+        assert_eq!(
+            d.pointer,
+            "/paths/~1x~1{id}/post/requestBody/content/text~1xml"
+        );
+        assert!(d.message.contains("raw bytes"), "{d}");
+
+        let (_, s) = run(&op(
+            "      requestBody:\n        content:\n          '*/*': {}\n",
+        ));
+        assert!(
+            s.content_types.is_empty(),
+            "a wildcard is not a Content-Type"
+        );
+        let (value, s) = run(&op(
+            "      requestBody:\n        content:\n          application/json-patch+json: {schema: {type: array}}\n",
+        ));
+        assert_eq!(s.content_types["op"], "application/json-patch+json");
+        let content = &value["paths"]["/x/{id}"]["post"]["requestBody"]["content"];
+        assert_eq!(
+            content["application/json"]["schema"],
+            json!({"type": "array"})
+        );
+    }
+
+    #[test]
+    fn exotic_parameters_become_raw_strings_or_are_left_out() {
+        let (value, s) = run(&op(
+            "      parameters:\n        - {name: id, in: path, required: true, schema: {type: array, items: {type: string}}}\n        - {name: filter, in: query, style: deepObject, schema: {type: object}}\n        - {name: session, in: cookie, schema: {type: string}}\n        - {name: q, in: query, content: {application/json: {schema: {type: object}}}}\n        - {name: Filter, in: query, schema: {type: string}}\n",
+        ));
+        let params = value["paths"]["/x/{id}"]["post"]["parameters"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, vec!["id", "filter", "q"]);
+        for p in params {
+            assert_eq!(p["schema"], json!({"type": "string"}), "{p}");
+        }
+        let all = s.warnings.to_string();
+        for needle in [
+            "/post/parameters/0: path parameter `id` is not a plain string",
+            "/post/parameters/1: parameter `filter` has style `deepObject`",
+            "/post/parameters/2: cookie parameter `session`",
+            "/post/parameters/3: parameter `q` is described by `content`",
+            "/post/parameters/4: parameter `Filter` (query) has the same Rust name",
+        ] {
+            assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+        }
+    }
+
+    #[test]
+    fn schemas_typify_cannot_take_are_repaired() {
+        let text = format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Op:\n      type: string\n      enum: ['=', '<', '<=']\n    Dup:\n      type: string\n      enum: [kml, kml, gpx]\n    Count:\n      type: integer\n      default: ''\n    Deep:\n      $ref: '#/components/schemas/Dup/enum'\n"
+        );
+        let (value, s) = run(&text);
+        let schemas = &value["components"]["schemas"];
+        assert!(schemas["Op"].get("enum").is_none());
+        assert_eq!(schemas["Dup"]["enum"], json!(["kml", "gpx"]));
+        assert!(schemas["Count"].get("default").is_none());
+        assert!(schemas["Deep"].get("$ref").is_none());
+        let all = s.warnings.to_string();
+        assert!(
+            all.contains("/components/schemas/Op/enum: enum values"),
+            "{all}"
+        );
+        assert!(
+            all.contains("/components/schemas/Count/default: default value \"\""),
+            "{all}"
+        );
+        assert!(all.contains("/components/schemas/Deep: `$ref`"), "{all}");
+    }
+
+    #[test]
+    fn json_responses_without_schema_become_values() {
+        let text = format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: g\n      responses:\n        '200':\n          description: ok\n          content: {{application/json: {{}}}}\n"
+        );
+        let (value, s) = run(&text);
+        assert_eq!(
+            value["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+            json!({})
+        );
+        assert_eq!(s.warnings.len(), 1);
+    }
+}

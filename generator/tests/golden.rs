@@ -192,11 +192,12 @@ fn fixtures_exercise_what_they_are_for() {
     assert!(mixed.contains("if matches!(response.status().as_u16(), 204)"));
     // A 4XX range next to exact codes, a `default`, text and empty bodies, typed headers.
     assert!(mixed.contains("400..=499 =>"));
-    assert!(mixed.contains("Other(\n"));
+    assert!(mixed.contains("Other(rt::ErrorResponse<super::types::GenericError, rt::NoHeaders>)"));
+    assert!(mixed.contains("_ => rt::json_error(response, Self::Other, Self::InvalidBody)"));
     assert!(mixed.contains("pub x_rate_limit_remaining: Option<i64>"));
-    assert!(
-        mixed.contains("::clientgen_runtime::ErrorResponse<(), ::clientgen_runtime::NoHeaders>")
-    );
+    assert!(mixed.contains("rt::ErrorResponse<(), rt::NoHeaders>"));
+    assert!(mixed.contains("rt::text_error(response, Self::"));
+    assert!(mixed.contains("impl rt::FromHeaders for GetItemRateLimitedHeaders"));
 
     let pets = client("petstore", "petstore.json");
     assert!(pets.contains("pub fn with_bearer_auth("));

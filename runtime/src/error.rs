@@ -146,6 +146,53 @@ pub fn decode_json<B: DeserializeOwned>(raw: &RawResponse) -> Result<B, InvalidB
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoHeaders;
 
+/// The typed headers a documented response declares, read from its header map. A header
+/// that is absent or does not parse is `None`, never an error.
+pub trait FromHeaders: Sized {
+    /// Reads the declared headers.
+    fn from_headers(headers: &HeaderMap) -> Self;
+}
+
+impl FromHeaders for NoHeaders {
+    fn from_headers(_headers: &HeaderMap) -> Self {
+        NoHeaders
+    }
+}
+
+/// The error variant for a documented JSON error response: `variant` with the decoded body,
+/// or `invalid` when the body does not match its schema.
+pub fn json_error<B: DeserializeOwned, H: FromHeaders, E>(
+    raw: RawResponse,
+    variant: fn(ErrorResponse<B, H>) -> E,
+    invalid: fn(InvalidBody) -> E,
+) -> E {
+    ErrorResponse::decode(raw, decode_json, H::from_headers).map_or_else(invalid, variant)
+}
+
+/// The error variant for a documented `text/*` error response.
+pub fn text_error<H: FromHeaders, E>(
+    raw: RawResponse,
+    variant: fn(ErrorResponse<String, H>) -> E,
+) -> E {
+    variant(ErrorResponse::from_parts(raw, RawResponse::text_lossy))
+}
+
+/// The error variant for a documented error response of another media type (raw bytes).
+pub fn bytes_error<H: FromHeaders, E>(
+    raw: RawResponse,
+    variant: fn(ErrorResponse<Bytes, H>) -> E,
+) -> E {
+    variant(ErrorResponse::from_parts(raw, |raw| raw.body.clone()))
+}
+
+/// The error variant for a documented error response without content.
+pub fn empty_error<H: FromHeaders, E>(
+    raw: RawResponse,
+    variant: fn(ErrorResponse<(), H>) -> E,
+) -> E {
+    variant(ErrorResponse::from_parts(raw, |_| ()))
+}
+
 /// The payload of a documented error response: status, headers, decoded body, and the
 /// response's declared headers (`H`) if the generator extracted any.
 #[derive(Debug, Clone)]
@@ -174,7 +221,37 @@ impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
     }
 }
 
+impl<B, H: FromHeaders> ErrorResponse<B, H> {
+    /// A documented error response whose body `read_body` cannot fail to read.
+    fn from_parts(raw: RawResponse, read_body: impl FnOnce(&RawResponse) -> B) -> Self {
+        Self {
+            body: read_body(&raw),
+            typed_headers: H::from_headers(&raw.headers),
+            status: raw.status,
+            headers: raw.headers,
+        }
+    }
+}
+
 impl<B, H> ErrorResponse<B, H> {
+    /// A documented error response: the body read by `decode_body` (e.g. [`decode_json`]) and
+    /// the declared headers read by `read_headers`. A body that does not decode is the
+    /// [`InvalidBody`] error.
+    #[allow(clippy::result_large_err)]
+    pub fn decode(
+        raw: RawResponse,
+        decode_body: fn(&RawResponse) -> Result<B, InvalidBody>,
+        read_headers: fn(&HeaderMap) -> H,
+    ) -> Result<Self, InvalidBody> {
+        let body = decode_body(&raw)?;
+        Ok(Self {
+            typed_headers: read_headers(&raw.headers),
+            status: raw.status,
+            headers: raw.headers,
+            body,
+        })
+    }
+
     /// Replaces the typed headers.
     pub fn with_typed_headers<H2>(self, typed_headers: H2) -> ErrorResponse<B, H2> {
         ErrorResponse {
@@ -203,6 +280,15 @@ pub struct InvalidBody {
     pub body: Bytes,
     /// The decoding error.
     pub source: serde_json::Error,
+}
+
+impl InvalidBody {
+    /// The wait the response's `Retry-After` header asks for, if the response is known.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .as_ref()
+            .and_then(|headers| retry_after_header(headers, SystemTime::now()))
+    }
 }
 
 impl fmt::Debug for InvalidBody {

@@ -68,9 +68,10 @@ pub use auth::{Credential, Placement, env_secret};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use config::{ClientConfig, ConfigError, DEFAULT_USER_AGENT, MAX_REDIRECTS};
 pub use error::{
-    DeadlineExceeded, ErrorResponse, Failure, InvalidBody, MAX_ERROR_BODY_BYTES, NoHeaders,
-    OperationError, RawResponse, TransportError, TransportErrorKind, UntypedError, decode_json,
-    read_bounded, retry_after_from_body, retry_after_header,
+    DeadlineExceeded, ErrorResponse, Failure, FromHeaders, InvalidBody, MAX_ERROR_BODY_BYTES,
+    NoHeaders, OperationError, RawResponse, TransportError, TransportErrorKind, UntypedError,
+    bytes_error, decode_json, empty_error, json_error, read_bounded, retry_after_from_body,
+    retry_after_header, text_error,
 };
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UpdateResult,

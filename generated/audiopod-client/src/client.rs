@@ -5320,6 +5320,7 @@ from the catalog 2.0x ($0.20/min))*/
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Errors of [`Client::get_wallet_balance`](super::Client::get_wallet_balance) (`GET /api/v1/api-wallet/balance`, operationId `getWalletBalance`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
@@ -5327,121 +5328,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetWalletBalanceError {
         /// `401`: Invalid API key (`unauthorized`).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetWalletBalanceError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetWalletBalanceError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetWalletBalanceError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -5451,56 +5390,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -5557,70 +5464,46 @@ pub mod errors {
     #[non_exhaustive]
     pub enum EstimateCostError {
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl EstimateCostError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for EstimateCostError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for EstimateCostError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5635,44 +5518,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -5716,70 +5577,46 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetPricingError {
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetPricingError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetPricingError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetPricingError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -5794,44 +5631,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -5875,144 +5690,63 @@ pub mod errors {
     #[non_exhaustive]
     pub enum CreateTopupCheckoutError {
         /// `400`: Amount outside the $1 to $10,000 range (`invalid_amount`).
-        BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `401`: Invalid API key (`unauthorized`).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl CreateTopupCheckoutError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for CreateTopupCheckoutError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for CreateTopupCheckoutError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -6022,62 +5756,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -6144,121 +5841,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetWalletUsageError {
         /// `401`: Invalid API key (`unauthorized`).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetWalletUsageError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetWalletUsageError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetWalletUsageError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -6268,56 +5903,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -6374,121 +5977,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListApiKeysError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListApiKeysError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListApiKeysError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListApiKeysError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -6498,56 +6039,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -6604,121 +6113,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum CreateApiKeyError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl CreateApiKeyError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for CreateApiKeyError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for CreateApiKeyError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -6728,56 +6175,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -6834,144 +6249,63 @@ pub mod errors {
     #[non_exhaustive]
     pub enum RevokeApiKeyError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `404`: No key with this id belongs to the account.
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl RevokeApiKeyError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for RevokeApiKeyError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for RevokeApiKeyError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::NotFound(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -6981,62 +6315,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -7100,145 +6397,66 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ExtractStemsError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: The API wallet balance does not cover the job (`insufficient_api_balance`).
         PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::InsufficientBalanceResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::InsufficientBalanceResponse, rt::NoHeaders>,
         ),
         /// `403`: The API key was revoked or has expired. A mode above the account's
         /// plan is also rejected, with an undocumented status and body.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ExtractStemsError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ExtractStemsError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ExtractStemsError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::InsufficientBalanceResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -7248,62 +6466,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::PaymentRequired(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -7367,121 +6548,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetStemCatalogError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetStemCatalogError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetStemCatalogError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetStemCatalogError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -7491,56 +6610,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -7598,146 +6685,67 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ExtractStemsAdvancedError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: The API wallet balance does not cover the job (`insufficient_api_balance`).
         PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::InsufficientBalanceResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::InsufficientBalanceResponse, rt::NoHeaders>,
         ),
         /// `403`: The API key was revoked or has expired. A catalog stem above the
         /// account's plan is also rejected, with an undocumented status and
         /// body.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ExtractStemsAdvancedError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ExtractStemsAdvancedError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ExtractStemsAdvancedError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::InsufficientBalanceResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -7747,62 +6755,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::PaymentRequired(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -7869,121 +6840,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListStemJobsError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListStemJobsError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListStemJobsError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListStemJobsError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -7993,56 +6902,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -8099,144 +6976,63 @@ pub mod errors {
     #[non_exhaustive]
     pub enum DeleteStemJobError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `404`: No such job, or it belongs to another account.
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl DeleteStemJobError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for DeleteStemJobError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for DeleteStemJobError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::NotFound(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -8246,62 +7042,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -8365,70 +7124,46 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListStemModesError {
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListStemModesError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListStemModesError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListStemModesError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -8443,44 +7178,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -8524,121 +7237,59 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListAvailableStemPackagesError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListAvailableStemPackagesError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListAvailableStemPackagesError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListAvailableStemPackagesError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    Some(r.status)
+                }
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -8648,56 +7299,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
+                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
+                    r.retry_after()
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -8760,144 +7379,63 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetStemJobStatusError {
         /// `401`: Invalid or missing API key or token.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key was revoked or has expired.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `404`: No such job, or it belongs to another account.
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Too many requests (`rate_limit_exceeded`).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetStemJobStatusError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetStemJobStatusError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetStemJobStatusError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::NotFound(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -8907,62 +7445,25 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

@@ -3502,6 +3502,7 @@ quota (`plan.limits.searches_per_month` in `getMe`))*/
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Errors of [`Client::get_me`](super::Client::get_me) (`GET /api/me`, operationId `getMe`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
@@ -3509,120 +3510,57 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetMeError {
         /// `401`: Missing or invalid API key.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key is valid but lacks the required permission.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit exceeded; retry after `retry_after` seconds.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::RateLimitError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::RateLimitError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetMeError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetMeError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetMeError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::RateLimitError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
@@ -3633,60 +3571,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -3741,120 +3645,57 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListNotificationsError {
         /// `401`: Missing or invalid API key.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key is valid but lacks the required permission.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit exceeded; retry after `retry_after` seconds.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::RateLimitError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::RateLimitError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListNotificationsError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListNotificationsError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListNotificationsError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::RateLimitError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
@@ -3865,60 +3706,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -3975,120 +3782,57 @@ pub mod errors {
     #[non_exhaustive]
     pub enum CreateNotificationError {
         /// `401`: Missing or invalid API key.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key is valid but lacks the required permission.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit exceeded; retry after `retry_after` seconds.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::RateLimitError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::RateLimitError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl CreateNotificationError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for CreateNotificationError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for CreateNotificationError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::RateLimitError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
@@ -4099,60 +3843,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -4211,120 +3921,57 @@ pub mod errors {
     #[non_exhaustive]
     pub enum DeleteNotificationError {
         /// `401`: Missing or invalid API key.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key is valid but lacks the required permission.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit exceeded; retry after `retry_after` seconds.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::RateLimitError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::RateLimitError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl DeleteNotificationError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for DeleteNotificationError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for DeleteNotificationError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::RateLimitError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
@@ -4335,60 +3982,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -4447,120 +4060,57 @@ pub mod errors {
     #[non_exhaustive]
     pub enum SearchError {
         /// `401`: Missing or invalid API key.
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: The API key is valid but lacks the required permission.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit exceeded; retry after `retry_after` seconds.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::RateLimitError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        RateLimited(rt::ErrorResponse<super::types::RateLimitError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl SearchError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for SearchError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for SearchError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::RateLimitError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
+                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
                 Self::RateLimited(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
@@ -4571,60 +4121,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

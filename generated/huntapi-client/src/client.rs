@@ -2265,6 +2265,7 @@ not 202. Failed requests are not charged)*/
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Errors of [`Client::audio_download`](super::Client::audio_download) (`POST /v1/audio/download`, operationId `audioDownload`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
@@ -2272,194 +2273,83 @@ pub mod errors {
     #[non_exhaustive]
     pub enum AudioDownloadError {
         /// `400`: Bad request, e.g. a malformed URL or an unsupported platform.
-        BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `401`: Invalid, inactive or expired API key. The current status-codes page
         /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
         /// status-code page and in the current jobs page's examples; the
         /// current status-codes table uses 401 for this instead. No
         /// `Retry-After` header or retry delay is documented.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `500`: Internal error; retry or contact support.
         InternalServerError(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
         ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl AudioDownloadError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for AudioDownloadError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for AudioDownloadError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 500 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
                 }
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::Unauthorized(r) => Some(r.status),
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::InternalServerError(r) => Some(r.status),
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -2469,74 +2359,27 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -2615,217 +2458,87 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetJobError {
         /// `400`: Bad request.
-        BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `401`: Invalid, inactive or expired API key. The current status-codes page
         /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `404`: No job with this id ("How it works" page).
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
         /// status-code page and in the current jobs page's examples; the
         /// current status-codes table uses 401 for this instead. No
         /// `Retry-After` header or retry delay is documented.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `500`: Internal error; retry or contact support.
         InternalServerError(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
         ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetJobError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetJobError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetJobError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 500 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
                 }
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::Unauthorized(r) => Some(r.status),
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::NotFound(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::InternalServerError(r) => Some(r.status),
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -2835,80 +2548,28 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -2989,168 +2650,76 @@ pub mod errors {
     pub enum GetUsageError {
         /// `401`: Invalid, inactive or expired API key. The current status-codes page
         /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the
         /// current status-codes table uses 401 for this instead).
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `500`: Internal error; retry or contact support.
         InternalServerError(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
         ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetUsageError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetUsageError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetUsageError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 500 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
                 }
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::Unauthorized(r) => Some(r.status),
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::InternalServerError(r) => Some(r.status),
+                Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -3160,68 +2729,26 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -3291,194 +2818,83 @@ pub mod errors {
     #[non_exhaustive]
     pub enum VideoDownloadError {
         /// `400`: Bad request, e.g. a malformed URL or an unsupported video platform.
-        BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `401`: Invalid, inactive or expired API key. The current status-codes page
         /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
         /// status-code page and in the current jobs page's examples; the
         /// current status-codes table uses 401 for this instead. No
         /// `Retry-After` header or retry delay is documented.
-        RateLimited(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
         /// `500`: Internal error; retry or contact support.
         InternalServerError(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ErrorResponse,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
         ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl VideoDownloadError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for VideoDownloadError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for VideoDownloadError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                401 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Unauthorized(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                402 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::PaymentRequired(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 500 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ErrorResponse,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
                 }
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::Unauthorized(r) => Some(r.status),
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::InternalServerError(r) => Some(r.status),
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -3488,74 +2904,27 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

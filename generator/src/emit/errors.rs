@@ -8,11 +8,14 @@ use crate::ir::{ErrorBody, ErrorResponse, Operation, ScalarKind, StatusMatch};
 
 /// `pub mod errors { ... }`.
 pub(crate) fn errors_module(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
     let enums = cx.api.operations.iter().map(|op| operation_error(cx, op));
     quote! {
         /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
         /// body typed by the schema the description documents for that status.
         pub mod errors {
+            use #rt as rt;
+
             #(#enums)*
         }
     }
@@ -58,8 +61,9 @@ fn status_label(status: StatusMatch) -> String {
     }
 }
 
+/// Inside `mod errors`, the runtime crate is `rt` (short paths keep the enums readable).
 fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let rt = &cx.rt;
+    let rt = quote!(rt);
     let names = cx.names(op);
     let ident = &names.error;
     let method = &names.method;
@@ -72,8 +76,9 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let mut header_structs = Vec::new();
     let mut variants = Vec::new();
     let mut arms = Vec::new();
-    let mut status_arms = Vec::new();
-    let mut retry_arms = Vec::new();
+    // Variants with the same payload type share one arm (an or-pattern binds one type).
+    let mut status_groups: Vec<(String, Vec<syn::Ident>)> = Vec::new();
+    let mut retry_groups: Vec<(String, Option<String>, Vec<syn::Ident>)> = Vec::new();
     let mut display_arms = Vec::new();
     let mut has_default = false;
 
@@ -96,7 +101,7 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             quote!(#rt::NoHeaders)
         } else {
             let h = headers_ident(cx, op, e);
-            header_structs.push(headers_struct(cx, &h, op, e));
+            header_structs.push(headers_struct(&h, op, e));
             quote!(#h)
         };
         variants.push(quote! {
@@ -108,43 +113,27 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             has_default = true;
         }
         let decode = match &e.body {
-            ErrorBody::Empty => quote!(Ok(())),
             ErrorBody::Json(_) | ErrorBody::JsonValue => {
-                quote!(#rt::decode_json::<#body>(&response))
+                quote!(#rt::json_error(response, Self::#v, Self::InvalidBody))
             }
-            ErrorBody::Text => quote!(Ok::<_, #rt::InvalidBody>(response.text_lossy())),
-            ErrorBody::Bytes => quote!(Ok::<_, #rt::InvalidBody>(response.body.clone())),
+            ErrorBody::Text => quote!(#rt::text_error(response, Self::#v)),
+            ErrorBody::Bytes => quote!(#rt::bytes_error(response, Self::#v)),
+            ErrorBody::Empty => quote!(#rt::empty_error(response, Self::#v)),
         };
-        let typed_headers = if e.headers.is_empty() {
-            quote!(#rt::NoHeaders)
-        } else {
-            let h = headers_ident(cx, op, e);
-            quote!(#h::from_headers(&response.headers))
-        };
-        arms.push((
-            pattern,
-            quote! {
-                match #decode {
-                    Ok(body) => Self::#v(#rt::ErrorResponse {
-                        typed_headers: #typed_headers,
-                        status: response.status,
-                        headers: response.headers,
-                        body,
-                    }),
-                    Err(invalid) => Self::InvalidBody(invalid),
-                }
-            },
-        ));
-        status_arms.push(quote!(Self::#v(r) => Some(r.status),));
-        let from_body = match &e.retry_after_pointer {
-            Some(pointer) => quote! {
-                .or_else(|| #rt::retry_after_from_body(&r.body, #pointer))
-            },
-            None => quote!(),
-        };
-        retry_arms.push(quote! {
-            Self::#v(r) => #rt::retry_after_header(&r.headers, ::std::time::SystemTime::now()) #from_body,
-        });
+        arms.push((pattern, decode));
+        let payload = quote!(#body, #headers_ty).to_string();
+        match status_groups.iter_mut().find(|(p, _)| *p == payload) {
+            Some((_, group)) => group.push(v.clone()),
+            None => status_groups.push((payload.clone(), vec![v.clone()])),
+        }
+        let pointer = e.retry_after_pointer.clone();
+        match retry_groups
+            .iter_mut()
+            .find(|(p, ptr, _)| *p == payload && *ptr == pointer)
+        {
+            Some((_, _, group)) => group.push(v.clone()),
+            None => retry_groups.push((payload, pointer, vec![v.clone()])),
+        }
         // One line: descriptions are often wrapped block scalars.
         let description = e
             .description
@@ -169,6 +158,19 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
         };
         display_arms.push(display);
     }
+    let status_arms = status_groups
+        .iter()
+        .map(|(_, group)| quote!(#(Self::#group(r))|* => Some(r.status),));
+    let retry_arms = retry_groups
+        .iter()
+        .map(|(_, pointer, group)| match pointer {
+            Some(pointer) => quote! {
+                #(Self::#group(r))|* => r
+                    .retry_after()
+                    .or_else(|| #rt::retry_after_from_body(&r.body, #pointer)),
+            },
+            None => quote!(#(Self::#group(r))|* => r.retry_after(),),
+        });
     let fmt_unexpected = format!("{}: undocumented HTTP status {{}}", esc(op_id));
     let fmt_plain = format!("{}: {{}}", esc(op_id));
     let fmt_invalid = format!("{}: invalid request: {{}}", esc(op_id));
@@ -210,8 +212,7 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
         #[non_exhaustive]
         pub enum #ident {
             #(#variants)*
-            /// A status this operation does not document; the body is kept as raw bytes (at most
-            /// 1 MiB, `truncated` says whether more was sent).
+            /// A status this operation does not document; the body is kept raw (at most 1 MiB).
             UnexpectedStatus(#rt::RawResponse),
             /// A documented response whose body does not match its documented schema.
             InvalidBody(#rt::InvalidBody),
@@ -269,10 +270,7 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 match self {
                     #(#retry_arms)*
                     Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
-                    Self::InvalidBody(e) => e
-                        .headers
-                        .as_ref()
-                        .and_then(|h| #rt::retry_after_header(h, ::std::time::SystemTime::now())),
+                    Self::InvalidBody(e) => e.retry_after(),
                     _ => None,
                 }
             }
@@ -280,12 +278,9 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             fn is_retryable(&self) -> bool {
                 match self {
                     Self::Transport(e) => e.is_retryable(),
-                    // A documented status whose body does not decode is still that status
-                    // (a 429 page from a proxy is worth retrying, as the send loop does).
-                    Self::InvalidBody(e) => e
-                        .status
-                        .is_some_and(|s| #rt::default_is_retryable(Some(s), None)),
                     Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
+                    // By status; a documented status whose body does not decode (`InvalidBody`)
+                    // is still that status: a 429 page from a proxy is worth retrying.
                     other => other
                         .status()
                         .is_some_and(|s| #rt::default_is_retryable(Some(s), None)),
@@ -324,13 +319,8 @@ fn esc(text: &str) -> String {
     text.replace('{', "{{").replace('}', "}}")
 }
 
-fn headers_struct(
-    cx: &Context<'_>,
-    ident: &syn::Ident,
-    op: &Operation,
-    e: &ErrorResponse,
-) -> TokenStream {
-    let rt = &cx.rt;
+fn headers_struct(ident: &syn::Ident, op: &Operation, e: &ErrorResponse) -> TokenStream {
+    let rt = quote!(rt);
     let doc = format!(
         " Headers declared for the {} response of `{}`.",
         status_label(e.status),
@@ -374,9 +364,8 @@ fn headers_struct(
             #(#fields)*
         }
 
-        impl #ident {
-            /// Reads the declared headers from a response's header map.
-            pub fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
+        impl #rt::FromHeaders for #ident {
+            fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
                 Self { #(#inits)* }
             }
         }

@@ -1125,6 +1125,7 @@ pub mod operations {
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Headers declared for the `429` response of `getItem`.
     ///
     /// A header that is absent or does not parse is `None`.
@@ -1139,11 +1140,10 @@ pub mod errors {
         /// Requests left in the window.
         pub x_rate_limit_remaining: Option<i64>,
     }
-    impl GetItemRateLimitedHeaders {
-        /// Reads the declared headers from a response's header map.
-        pub fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
+    impl rt::FromHeaders for GetItemRateLimitedHeaders {
+        fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
             Self {
-                retry_after: ::clientgen_runtime::retry_after_header(
+                retry_after: rt::retry_after_header(
                     headers,
                     ::std::time::SystemTime::now(),
                 ),
@@ -1163,11 +1163,10 @@ pub mod errors {
         /// `Retry-After`
         pub retry_after: Option<::std::time::Duration>,
     }
-    impl GetItemServiceUnavailableHeaders {
-        /// Reads the declared headers from a response's header map.
-        pub fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
+    impl rt::FromHeaders for GetItemServiceUnavailableHeaders {
+        fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
             Self {
-                retry_after: ::clientgen_runtime::retry_after_header(
+                retry_after: rt::retry_after_header(
                     headers,
                     ::std::time::SystemTime::now(),
                 ),
@@ -1181,203 +1180,72 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetItemError {
         /// `400`: The id is malformed.
-        BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::SimpleError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        BadRequest(rt::ErrorResponse<super::types::SimpleError, rt::NoHeaders>),
         /// `403`: Not allowed to read this item.
-        Forbidden(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::Problem,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Forbidden(rt::ErrorResponse<super::types::Problem, rt::NoHeaders>),
         /// `404`: No such item.
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ValidationError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::ValidationError, rt::NoHeaders>),
         /// `429`: Too many requests.
         RateLimited(
-            ::clientgen_runtime::ErrorResponse<
+            rt::ErrorResponse<
                 super::types::GetItemRateLimitedBody,
                 GetItemRateLimitedHeaders,
             >,
         ),
         /// `500`: Server failure, as plain text.
-        InternalServerError(
-            ::clientgen_runtime::ErrorResponse<
-                ::std::string::String,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        InternalServerError(rt::ErrorResponse<::std::string::String, rt::NoHeaders>),
         /// `503`: Down for maintenance, no body.
-        ServiceUnavailable(
-            ::clientgen_runtime::ErrorResponse<(), GetItemServiceUnavailableHeaders>,
-        ),
+        ServiceUnavailable(rt::ErrorResponse<(), GetItemServiceUnavailableHeaders>),
         /// `4XX`: Any other client error.
-        ClientError(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::GenericError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        ClientError(rt::ErrorResponse<super::types::GenericError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetItemError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetItemError {
+    impl rt::OperationError for GetItemError {
         #[allow(clippy::match_overlapping_arm)]
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::SimpleError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                403 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::Problem,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Forbidden(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ValidationError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                429 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::GetItemRateLimitedBody,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::RateLimited(::clientgen_runtime::ErrorResponse {
-                                typed_headers: GetItemRateLimitedHeaders::from_headers(
-                                    &response.headers,
-                                ),
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                500 => {
-                    match Ok::<
-                        _,
-                        ::clientgen_runtime::InvalidBody,
-                    >(response.text_lossy()) {
-                        Ok(body) => {
-                            Self::InternalServerError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                503 => {
-                    match Ok(()) {
-                        Ok(body) => {
-                            Self::ServiceUnavailable(::clientgen_runtime::ErrorResponse {
-                                typed_headers: GetItemServiceUnavailableHeaders::from_headers(
-                                    &response.headers,
-                                ),
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
+                500 => rt::text_error(response, Self::InternalServerError),
+                503 => rt::empty_error(response, Self::ServiceUnavailable),
                 400..=499 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::GenericError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::ClientError(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(response, Self::ClientError, Self::InvalidBody)
                 }
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -1398,84 +1266,31 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Forbidden(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r) => r.retry_after(),
+                Self::Forbidden(r) => r.retry_after(),
+                Self::NotFound(r) => r.retry_after(),
                 Self::RateLimited(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                            &r.headers,
-                            ::std::time::SystemTime::now(),
-                        )
-                        .or_else(|| ::clientgen_runtime::retry_after_from_body(
-                            &r.body,
-                            "/retry_after",
-                        ))
+                    r.retry_after()
+                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
-                Self::InternalServerError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::ServiceUnavailable(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::ClientError(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::InternalServerError(r) => r.retry_after(),
+                Self::ServiceUnavailable(r) => r.retry_after(),
+                Self::ClientError(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -1548,90 +1363,55 @@ pub mod errors {
     pub enum PutItemError {
         /// `422`: The input does not validate.
         UnprocessableEntity(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::ValidationError,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::ValidationError, rt::NoHeaders>,
         ),
         /// any other status (`default`): Any other error.
-        Other(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::GenericError,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        Other(rt::ErrorResponse<super::types::GenericError, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl PutItemError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for PutItemError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for PutItemError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
                 422 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::ValidationError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::UnprocessableEntity(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
+                    rt::json_error(
+                        response,
+                        Self::UnprocessableEntity,
+                        Self::InvalidBody,
+                    )
                 }
-                _ => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::GenericError,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Other(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                _ => rt::json_error(response, Self::Other, Self::InvalidBody),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -1647,50 +1427,23 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::UnprocessableEntity(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Other(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::UnprocessableEntity(r) => r.retry_after(),
+                Self::Other(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -1734,109 +1487,52 @@ pub mod errors {
     #[non_exhaustive]
     pub enum DeleteItemError {
         /// `404`: No such item, no body.
-        NotFound(::clientgen_runtime::ErrorResponse<(), ::clientgen_runtime::NoHeaders>),
+        NotFound(rt::ErrorResponse<(), rt::NoHeaders>),
         /// `409`: The item is locked.
-        Conflict(
-            ::clientgen_runtime::ErrorResponse<
-                ::std::string::String,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        Conflict(rt::ErrorResponse<::std::string::String, rt::NoHeaders>),
         /// `410`: Deleted before, as raw bytes.
-        Gone(
-            ::clientgen_runtime::ErrorResponse<
-                ::bytes::Bytes,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        Gone(rt::ErrorResponse<::bytes::Bytes, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl DeleteItemError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for DeleteItemError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for DeleteItemError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                404 => {
-                    match Ok(()) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                409 => {
-                    match Ok::<
-                        _,
-                        ::clientgen_runtime::InvalidBody,
-                    >(response.text_lossy()) {
-                        Ok(body) => {
-                            Self::Conflict(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                410 => {
-                    match Ok::<
-                        _,
-                        ::clientgen_runtime::InvalidBody,
-                    >(response.body.clone()) {
-                        Ok(body) => {
-                            Self::Gone(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                404 => rt::empty_error(response, Self::NotFound),
+                409 => rt::text_error(response, Self::Conflict),
+                410 => rt::bytes_error(response, Self::Gone),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -1853,56 +1549,24 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Conflict(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Gone(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::NotFound(r) => r.retry_after(),
+                Self::Conflict(r) => r.retry_after(),
+                Self::Gone(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

@@ -922,6 +922,7 @@ pub mod operations {
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Errors of [`Client::list_pets`](super::Client::list_pets) (`GET /pets`, operationId `listPets`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
@@ -929,63 +930,43 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ListPetsError {
         /// any other status (`default`): Unexpected error.
-        Other(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::Error,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        Other(rt::ErrorResponse<super::types::Error, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListPetsError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListPetsError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
-            match ::clientgen_runtime::decode_json::<super::types::Error>(&response) {
-                Ok(body) => {
-                    Self::Other(::clientgen_runtime::ErrorResponse {
-                        typed_headers: ::clientgen_runtime::NoHeaders,
-                        status: response.status,
-                        headers: response.headers,
-                        body,
-                    })
-                }
-                Err(invalid) => Self::InvalidBody(invalid),
-            }
+    impl rt::OperationError for ListPetsError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            rt::json_error(response, Self::Other, Self::InvalidBody)
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -1000,44 +981,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Other(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Other(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -1078,63 +1037,43 @@ pub mod errors {
     #[non_exhaustive]
     pub enum CreatePetError {
         /// any other status (`default`): Unexpected error.
-        Other(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::Error,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        Other(rt::ErrorResponse<super::types::Error, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl CreatePetError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for CreatePetError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
-            match ::clientgen_runtime::decode_json::<super::types::Error>(&response) {
-                Ok(body) => {
-                    Self::Other(::clientgen_runtime::ErrorResponse {
-                        typed_headers: ::clientgen_runtime::NoHeaders,
-                        status: response.status,
-                        headers: response.headers,
-                        body,
-                    })
-                }
-                Err(invalid) => Self::InvalidBody(invalid),
-            }
+    impl rt::OperationError for CreatePetError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            rt::json_error(response, Self::Other, Self::InvalidBody)
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -1149,44 +1088,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::Other(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::Other(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -1227,97 +1144,53 @@ pub mod errors {
     #[non_exhaustive]
     pub enum ShowPetByIdError {
         /// `404`: No pet with this id.
-        NotFound(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::Error,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
+        NotFound(rt::ErrorResponse<super::types::Error, rt::NoHeaders>),
         /// any other status (`default`): Unexpected error.
-        Other(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::Error,
-                ::clientgen_runtime::NoHeaders,
-            >,
-        ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        Other(rt::ErrorResponse<super::types::Error, rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ShowPetByIdError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ShowPetByIdError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ShowPetByIdError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                404 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::Error,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
-                _ => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::Error,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::Other(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                _ => rt::json_error(response, Self::Other, Self::InvalidBody),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
             match self {
-                Self::NotFound(r) => Some(r.status),
-                Self::Other(r) => Some(r.status),
+                Self::NotFound(r) | Self::Other(r) => Some(r.status),
                 Self::UnexpectedStatus(r) => Some(r.status),
                 Self::InvalidBody(e) => e.status,
                 Self::Transport(_)
@@ -1327,50 +1200,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
-                Self::Other(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::NotFound(r) | Self::Other(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

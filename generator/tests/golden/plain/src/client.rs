@@ -640,53 +640,49 @@ pub mod operations {
 /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
 /// body typed by the schema the description documents for that status.
 pub mod errors {
+    use ::clientgen_runtime as rt;
     /// Errors of [`Client::list_notes`](super::Client::list_notes) (`GET /notes`, operationId `listNotes`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
     #[derive(Debug)]
     #[non_exhaustive]
     pub enum ListNotesError {
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl ListNotesError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for ListNotesError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for ListNotesError {
+        fn from_response(response: rt::RawResponse) -> Self {
             Self::UnexpectedStatus(response)
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -703,35 +699,18 @@ pub mod errors {
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -767,69 +746,47 @@ pub mod errors {
     pub enum AddNoteError {
         /// `400`: Invalid note.
         BadRequest(
-            ::clientgen_runtime::ErrorResponse<
-                super::types::AddNoteBadRequestBody,
-                ::clientgen_runtime::NoHeaders,
-            >,
+            rt::ErrorResponse<super::types::AddNoteBadRequestBody, rt::NoHeaders>,
         ),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl AddNoteError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for AddNoteError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for AddNoteError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                400 => {
-                    match ::clientgen_runtime::decode_json::<
-                        super::types::AddNoteBadRequestBody,
-                    >(&response) {
-                        Ok(body) => {
-                            Self::BadRequest(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -844,44 +801,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::BadRequest(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::BadRequest(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }
@@ -921,63 +856,46 @@ pub mod errors {
     #[non_exhaustive]
     pub enum GetNoteTextError {
         /// `404`: No such note.
-        NotFound(::clientgen_runtime::ErrorResponse<(), ::clientgen_runtime::NoHeaders>),
-        /// A status this operation does not document; the body is kept as raw bytes (at most
-        /// 1 MiB, `truncated` says whether more was sent).
-        UnexpectedStatus(::clientgen_runtime::RawResponse),
+        NotFound(rt::ErrorResponse<(), rt::NoHeaders>),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
         /// A documented response whose body does not match its documented schema.
-        InvalidBody(::clientgen_runtime::InvalidBody),
+        InvalidBody(rt::InvalidBody),
         /// The request could not be sent, or no complete response came back.
-        Transport(::clientgen_runtime::TransportError),
+        Transport(rt::TransportError),
         /// A parameter could not be converted; nothing was sent.
         InvalidRequest(::std::string::String),
         /// The call's overall deadline passed.
-        DeadlineExceeded(::clientgen_runtime::DeadlineExceeded),
+        DeadlineExceeded(rt::DeadlineExceeded),
     }
     impl GetNoteTextError {
         /// The HTTP status of the response, when there was one.
         pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            ::clientgen_runtime::OperationError::status(self)
+            rt::OperationError::status(self)
         }
         /// How long the server asked to wait before retrying (`Retry-After`, or a documented
         /// body field).
         pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            ::clientgen_runtime::OperationError::retry_after(self)
+            rt::OperationError::retry_after(self)
         }
         /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
         pub fn is_retryable(&self) -> bool {
-            ::clientgen_runtime::OperationError::is_retryable(self)
+            rt::OperationError::is_retryable(self)
         }
     }
-    impl ::clientgen_runtime::OperationError for GetNoteTextError {
-        fn from_response(response: ::clientgen_runtime::RawResponse) -> Self {
+    impl rt::OperationError for GetNoteTextError {
+        fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
-                404 => {
-                    match Ok(()) {
-                        Ok(body) => {
-                            Self::NotFound(::clientgen_runtime::ErrorResponse {
-                                typed_headers: ::clientgen_runtime::NoHeaders,
-                                status: response.status,
-                                headers: response.headers,
-                                body,
-                            })
-                        }
-                        Err(invalid) => Self::InvalidBody(invalid),
-                    }
-                }
+                404 => rt::empty_error(response, Self::NotFound),
                 _ => Self::UnexpectedStatus(response),
             }
         }
-        fn from_failure(failure: ::clientgen_runtime::Failure) -> Self {
+        fn from_failure(failure: rt::Failure) -> Self {
             match failure {
-                ::clientgen_runtime::Failure::Transport(e) => Self::Transport(e),
-                ::clientgen_runtime::Failure::InvalidRequest(e) => {
-                    Self::InvalidRequest(e)
-                }
-                ::clientgen_runtime::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                ::clientgen_runtime::Failure::DeadlineExceeded(e) => {
-                    Self::DeadlineExceeded(e)
-                }
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
         fn status(&self) -> Option<::reqwest::StatusCode> {
@@ -992,44 +910,22 @@ pub mod errors {
         }
         fn retry_after(&self) -> Option<::std::time::Duration> {
             match self {
-                Self::NotFound(r) => {
-                    ::clientgen_runtime::retry_after_header(
-                        &r.headers,
-                        ::std::time::SystemTime::now(),
-                    )
-                }
+                Self::NotFound(r) => r.retry_after(),
                 Self::UnexpectedStatus(r) => {
                     r.retry_after(::std::time::SystemTime::now())
                 }
-                Self::InvalidBody(e) => {
-                    e.headers
-                        .as_ref()
-                        .and_then(|h| ::clientgen_runtime::retry_after_header(
-                            h,
-                            ::std::time::SystemTime::now(),
-                        ))
-                }
+                Self::InvalidBody(e) => e.retry_after(),
                 _ => None,
             }
         }
         fn is_retryable(&self) -> bool {
             match self {
                 Self::Transport(e) => e.is_retryable(),
-                Self::InvalidBody(e) => {
-                    e.status
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
-                }
                 Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
                 other => {
                     other
                         .status()
-                        .is_some_and(|s| ::clientgen_runtime::default_is_retryable(
-                            Some(s),
-                            None,
-                        ))
+                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
                 }
             }
         }

@@ -1,5 +1,9 @@
 //! Runs a command as a child process and reports its wall time, exit status and peak resident
 //! memory, read from `wait4`'s resource usage of that one child.
+//!
+//! Linux starts a child's peak at its parent's resident high-water mark (fork copies it and
+//! exec keeps it), so measure from a process that is still small: `bench-report` runs its
+//! memory section before anything large happens in process.
 
 use std::io;
 use std::process::{Command, Stdio};

@@ -251,11 +251,14 @@ fn run(options: &Options) -> Result<String, String> {
         report.line("");
     }
 
-    if options.wants("generation") {
-        generation_section(&mut report, options, &repo, &public);
-    }
+    // Memory first, while this process is small: Linux carries a parent's resident
+    // high-water mark into a child across fork and exec, so children spawned after the
+    // in-process generation runs would all report this process's peak.
     if options.wants("memory") {
         memory_section(&mut report, &cargo, &root, &public)?;
+    }
+    if options.wants("generation") {
+        generation_section(&mut report, options, &repo, &public);
     }
     if options.wants("build") {
         build_section(&mut report, options, &cargo, &root)?;

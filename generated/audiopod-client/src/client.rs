@@ -7834,8 +7834,7 @@ pub mod jobs {
     }
 }
 impl Client {
-    /** A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without
- submitting again.*/
+    /// A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without submitting again.
     pub fn extract_stems_job(
         &self,
         job_id: impl Into<String>,

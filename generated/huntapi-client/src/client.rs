@@ -3215,16 +3215,14 @@ pub mod jobs {
     }
 }
 impl Client {
-    /** A handle on a job `audioDownload` submitted earlier, from its stored id: waiting resumes without
- submitting again.*/
+    /// A handle on a job `audioDownload` submitted earlier, from its stored id: waiting resumes without submitting again.
     pub fn audio_download_job(
         &self,
         job_id: impl Into<String>,
     ) -> ::clientgen_runtime::JobHandle<'_, jobs::AudioDownloadJob> {
         ::clientgen_runtime::JobHandle::new(self, job_id)
     }
-    /** A handle on a job `videoDownload` submitted earlier, from its stored id: waiting resumes without
- submitting again.*/
+    /// A handle on a job `videoDownload` submitted earlier, from its stored id: waiting resumes without submitting again.
     pub fn video_download_job(
         &self,
         job_id: impl Into<String>,

@@ -154,7 +154,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
         });
         let resume = format_ident!("{}_job", cx.names(op).method);
         let resume_doc = format!(
-            " A handle on a job `{}` submitted earlier, from its stored id: waiting resumes without\n submitting again.",
+            " A handle on a job `{}` submitted earlier, from its stored id: waiting resumes without submitting again.",
             op.id
         );
         resumes.push(quote! {

@@ -170,9 +170,7 @@ fn regression_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fuzz/regressions")
         .join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut inputs: Vec<(PathBuf, Vec<u8>)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -183,6 +181,7 @@ fn regression_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect();
     inputs.sort();
+    assert!(!inputs.is_empty(), "no saved inputs in {}", dir.display());
     inputs
 }
 

@@ -172,7 +172,7 @@ pub fn emit_client(
     drop(cx);
 
     // Our builder items go into progenitor's `builder` module: they need its private fields.
-    let injected: Vec<syn::Item> = builder_items
+    let mut injected: Vec<syn::Item> = builder_items
         .into_iter()
         .filter(|t| !t.is_empty())
         .map(|t| syn::parse2::<syn::File>(t).map(|f| f.items))
@@ -187,7 +187,7 @@ pub fn emit_client(
             && module.ident == "builder"
             && let Some((_, content)) = &mut module.content
         {
-            content.extend(injected.iter().cloned());
+            content.append(&mut injected);
             has_builder = true;
         }
     }

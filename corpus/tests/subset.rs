@@ -190,6 +190,19 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
             ),
         ],
     ),
+    (
+        "type-names.yaml",
+        &[
+            (
+                "/components/schemas/Catalog/properties/json-schema",
+                "same Rust field name as `jsonSchema`: left out",
+            ),
+            (
+                "/components/schemas/Catalog/required",
+                "required `json_schema` is not a property",
+            ),
+        ],
+    ),
 ];
 
 fn fixtures_dir() -> &'static Path {

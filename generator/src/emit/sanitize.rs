@@ -12,12 +12,89 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
 use crate::load::SourceDoc;
 use crate::lower::is_json_media_type;
+
+/// The Rust field name typify gives a property, for telling collisions apart.
+fn field_name(property: &str) -> String {
+    property
+        .to_snake_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// typify names the inline item type of a component array `Name` as `NameItem`; when a
+/// component already has that name, the items get a title typify names them after instead.
+fn name_array_items_apart(name: &str, schema: &mut Value, names: &BTreeSet<String>) {
+    let item_name = format!("{}Item", name.to_upper_camel_case());
+    if !names.contains(&item_name) {
+        return;
+    }
+    let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if items.contains_key("$ref") || items.contains_key("title") {
+        return;
+    }
+    let mut title = format!("{item_name}Element");
+    while names.contains(&title) {
+        title.push('_');
+    }
+    items.insert("title".into(), Value::String(title));
+}
+
+/// Removes a schema's `title` where typify would name a type after it and that name is already
+/// a component's: bundlers copy component schemas inline, title included, and typify would
+/// then define the type twice. `keep_own` keeps the title of `node` itself (a component root
+/// may be titled with its own name).
+fn strip_colliding_titles(
+    node: &mut Value,
+    names: &BTreeSet<String>,
+    keep_own: bool,
+    depth: usize,
+) {
+    if depth > 128 {
+        return;
+    }
+    match node {
+        Value::Object(obj) => {
+            let is_schema = [
+                "type",
+                "properties",
+                "items",
+                "allOf",
+                "anyOf",
+                "oneOf",
+                "enum",
+            ]
+            .iter()
+            .any(|k| obj.contains_key(*k));
+            if !keep_own
+                && is_schema
+                && obj
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| names.contains(&t.to_upper_camel_case()))
+            {
+                obj.shift_remove("title");
+            }
+            for child in obj.values_mut() {
+                strip_colliding_titles(child, names, false, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                strip_colliding_titles(child, names, false, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
 
 const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -114,6 +191,29 @@ pub fn sanitize(
         for (path, item) in paths.iter_mut() {
             let at = pointer(["paths", path.as_str()]);
             s.schemas_in(&root, &schema_names, item, &at);
+        }
+    }
+    let camel_names: BTreeSet<String> = schema_names
+        .iter()
+        .map(|n| n.to_upper_camel_case())
+        .collect();
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            name_array_items_apart(name, schema, &camel_names);
+        }
+    }
+    if let Some(paths) = value.get_mut("paths") {
+        strip_colliding_titles(paths, &camel_names, false, 0);
+    }
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for schema in schemas.values_mut() {
+            strip_colliding_titles(schema, &camel_names, true, 0);
         }
     }
     // Components progenitor would only read through `$ref`s, which are inlined above.
@@ -649,6 +749,7 @@ impl Sanitizer<'_> {
         }
         self.enumeration(obj, at);
         self.default_value(obj, at);
+        self.colliding_properties(obj, at);
         for (flag, bound) in [
             ("exclusiveMinimum", "minimum"),
             ("exclusiveMaximum", "maximum"),
@@ -685,6 +786,76 @@ impl Sanitizer<'_> {
         }
         for (child, c_at) in children {
             self.schema(root, names, child, &c_at, depth + 1);
+        }
+    }
+
+    /// Two properties typify would make one Rust field of (`jsonSchema` and `json_schema`):
+    /// the later one is left out of the type, and an object that forbade unknown properties
+    /// then accepts (and ignores) it, so that a body carrying it still decodes.
+    fn colliding_properties(&mut self, obj: &mut Map<String, Value>, at: &str) {
+        let Some(Value::Object(props)) = obj.get("properties") else {
+            return;
+        };
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        // (property left out, the property whose field it would be)
+        let mut colliding: Vec<(String, String)> = Vec::new();
+        for name in props.keys() {
+            match fields.get(&field_name(name)) {
+                Some(first) => colliding.push((name.clone(), first.clone())),
+                None => {
+                    fields.insert(field_name(name), name.clone());
+                }
+            }
+        }
+        // typify gives a required name that is not a property a field of its own.
+        let mut unrequired: Vec<(String, String)> = Vec::new();
+        if let Some(Value::Array(required)) = obj.get("required") {
+            for name in required.iter().filter_map(Value::as_str) {
+                if !props.contains_key(name)
+                    && let Some(property) = fields.get(&field_name(name))
+                {
+                    unrequired.push((name.to_string(), property.clone()));
+                }
+            }
+        }
+        if colliding.is_empty() && unrequired.is_empty() {
+            return;
+        }
+        if let Some(Value::Object(props)) = obj.get_mut("properties") {
+            for (name, _) in &colliding {
+                props.shift_remove(name);
+            }
+        }
+        for (name, first) in &colliding {
+            self.warn(
+                "colliding property",
+                &format!("{at}/properties/{}", escape_pointer_token(name)),
+                format!(
+                    "property `{name}` has the same Rust field name as `{first}`: left out of \
+                     the type (accepted and ignored when received)"
+                ),
+            );
+        }
+        for (name, property) in &unrequired {
+            self.warn(
+                "colliding property",
+                &format!("{at}/required"),
+                format!(
+                    "required `{name}` is not a property, and its Rust field name is that of \
+                     property `{property}`: no longer required"
+                ),
+            );
+        }
+        if let Some(Value::Array(required)) = obj.get_mut("required") {
+            required.retain(|r| {
+                !colliding
+                    .iter()
+                    .chain(&unrequired)
+                    .any(|(name, _)| r.as_str() == Some(name))
+            });
+        }
+        if !colliding.is_empty() && obj.get("additionalProperties") == Some(&Value::Bool(false)) {
+            obj.remove("additionalProperties");
         }
     }
 

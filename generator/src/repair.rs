@@ -1,11 +1,16 @@
 //! Repair stage: between load and validate, rewrites the loaded document where a public
 //! description is loosely written but its meaning is clear, so that one sloppy operation does not
-//! cost the whole client. Every change is a warning naming the JSON pointer it was made at.
+//! cost the whole client. Every repair is a warning naming the JSON pointer it was made at.
 //!
 //! - a missing operationId is made from the method and path; a duplicate one (or one that
 //!   collides with another once turned into a Rust method name) gets a numeric suffix;
 //! - a path template variable with no `in: path` parameter gets a string parameter; a declared
-//!   path parameter that is not in the template is dropped; path parameters are made required.
+//!   path parameter that is not in the template is dropped; path parameters are made required;
+//! - an operationId starting with a digit gets an `op_` prefix.
+//!
+//! Normalizations of valid documents come first, without warnings: percent-encoded `$ref`
+//! fragments are decoded, `$ref`s into `#/paths` are replaced by copies of their targets, and
+//! carriage returns in descriptions become line feeds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,10 +28,143 @@ const METHODS: [&str; 8] = [
 pub fn repair(doc: &mut SourceDoc) -> Diagnostics {
     let mut ds = Diagnostics::new();
     let mut value = std::mem::take(&mut doc.value);
+    decode_ref_fragments(&mut value, 0);
+    inline_path_refs(&mut value);
+    normalize_line_ends(&mut value, 0);
     operation_ids(doc, &mut value, &mut ds);
     path_parameters(doc, &mut value, &mut ds);
     doc.value = value;
     ds
+}
+
+/// Percent-decodes the fragment of every local `$ref` (`#/paths/~1jobs~1%7Bid%7D` is the URI
+/// form of the JSON pointer `/paths/~1jobs~1{id}`, RFC 6901 section 6), so that every later
+/// stage resolves it as a plain pointer. Not a repair: the document is valid as written.
+fn decode_ref_fragments(node: &mut Value, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    match node {
+        Value::Object(obj) => {
+            if let Some(Value::String(reference)) = obj.get_mut("$ref")
+                && reference.starts_with('#')
+                && reference.contains('%')
+                && let Some(decoded) = percent_decode(reference)
+            {
+                *reference = decoded;
+            }
+            for child in obj.values_mut() {
+                decode_ref_fragments(child, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                decode_ref_fragments(child, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Turns `\r\n` and lone `\r` into `\n` in descriptive text (`description`, `summary`,
+/// `title`), which becomes doc comments: Rust rejects a bare carriage return in one.
+fn normalize_line_ends(node: &mut Value, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    match node {
+        Value::Object(obj) => {
+            for (key, child) in obj.iter_mut() {
+                if matches!(key.as_str(), "description" | "summary" | "title")
+                    && let Value::String(text) = child
+                    && text.contains('\r')
+                {
+                    *text = text.replace("\r\n", "\n").replace('\r', "\n");
+                } else {
+                    normalize_line_ends(child, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                normalize_line_ends(child, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces each `$ref` into `#/paths/...` (a response, parameter or body reused from another
+/// operation) with a copy of its target, since the later stages resolve references into
+/// `#/components` only. A reference that does not resolve, or a chain deeper than 16, is left
+/// for the validate stage to report. Not a repair either: such references are valid.
+fn inline_path_refs(value: &mut Value) {
+    fn has_path_ref(node: &Value, depth: usize) -> bool {
+        depth <= 256
+            && match node {
+                Value::Object(obj) => {
+                    obj.get("$ref")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| r.starts_with("#/paths/"))
+                        || obj.values().any(|v| has_path_ref(v, depth + 1))
+                }
+                Value::Array(items) => items.iter().any(|v| has_path_ref(v, depth + 1)),
+                _ => false,
+            }
+    }
+    fn target<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
+        let mut found = root.pointer(reference.strip_prefix('#')?)?;
+        for _ in 0..16 {
+            match found.get("$ref").and_then(Value::as_str) {
+                Some(next) if next.starts_with("#/paths/") => {
+                    found = root.pointer(next.strip_prefix('#')?)?;
+                }
+                _ => return Some(found),
+            }
+        }
+        None
+    }
+    fn walk(node: &mut Value, root: &Value, depth: usize) {
+        if depth > 256 {
+            return;
+        }
+        if let Some(reference) = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .filter(|r| r.starts_with("#/paths/"))
+            && let Some(found) = target(root, reference)
+        {
+            *node = found.clone();
+        }
+        match node {
+            Value::Object(obj) => obj.values_mut().for_each(|v| walk(v, root, depth + 1)),
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, root, depth + 1)),
+            _ => {}
+        }
+    }
+    if has_path_ref(value, 0) {
+        let root = value.clone();
+        walk(value, &root, 0);
+    }
+}
+
+/// `%XX` escapes decoded as UTF-8; `None` when an escape is malformed or the result is not
+/// UTF-8 (the reference is then left as written, and reported if it does not resolve).
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The name a method gets in Rust (progenitor's snake case), which must be unique.
@@ -58,6 +196,21 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
                 // Missing, empty or not a string: synthesized in the second pass.
                 op.remove("operationId");
                 continue;
+            };
+            let id = if id.starts_with(|c: char| c.is_ascii_digit()) {
+                let renamed = format!("op_{id}");
+                ds.push(doc.diagnostic(
+                    Severity::Warning,
+                    format!("{at}/operationId"),
+                    format!(
+                        "operationId `{id}` starts with a digit, which a Rust name cannot \
+                         (and progenitor names such operations its own way): using `{renamed}`"
+                    ),
+                ));
+                op.insert("operationId".into(), Value::String(renamed.clone()));
+                renamed
+            } else {
+                id
             };
             let key = method_key(&id);
             if taken.insert(key.clone()) {
@@ -305,5 +458,62 @@ mod tests {
         assert!(all.contains("`stray` does not appear in the path"), "{all}");
         assert!(all.contains("`{x}` has no `in: path` parameter"), "{all}");
         assert_eq!(ds.warnings().count(), 3);
+    }
+
+    #[test]
+    fn percent_encoded_ref_fragments_are_decoded() {
+        let mut value = serde_json::json!({
+            "a": {"$ref": "#/paths/~1jobs~1%7Bid%7D/get/responses/401"},
+            "b": [{"$ref": "#/components/schemas/Caf%C3%A9"}],
+            "c": {"$ref": "#/bad%zz"},
+            "d": {"$ref": "other.yaml#/x%20y"}
+        });
+        decode_ref_fragments(&mut value, 0);
+        assert_eq!(value["a"]["$ref"], "#/paths/~1jobs~1{id}/get/responses/401");
+        assert_eq!(value["b"][0]["$ref"], "#/components/schemas/Café");
+        assert_eq!(value["c"]["$ref"], "#/bad%zz");
+        assert_eq!(value["d"]["$ref"], "other.yaml#/x%20y");
+    }
+
+    #[test]
+    fn operation_ids_starting_with_a_digit_get_a_prefix() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths:\n  /a:\n    get: {{operationId: 5476abc, responses: {{'200': {{description: ok}}}}}}\n"
+        ));
+        assert_eq!(value["paths"]["/a"]["get"]["operationId"], "op_5476abc");
+        assert_eq!(ds.iter().count(), 1);
+        let d = ds.iter().next().unwrap();
+        assert_eq!(d.pointer, "/paths/~1a/get/operationId");
+        assert!(d.message.contains("starts with a digit"), "{d}");
+    }
+
+    #[test]
+    fn references_into_paths_are_inlined() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths:\n  /a/{{id}}:\n    get:\n      operationId: a\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      responses:\n        '401': {{description: denied, content: {{application/json: {{schema: {{type: object}}}}}}}}\n  /b:\n    get:\n      operationId: b\n      responses:\n        '401': {{$ref: '#/paths/~1a~1%7Bid%7D/get/responses/401'}}\n        '403': {{$ref: '#/paths/~1nowhere/get/responses/403'}}\n"
+        ));
+        assert!(ds.is_empty(), "{ds}");
+        assert_eq!(
+            value["paths"]["/b"]["get"]["responses"]["401"]["description"],
+            "denied"
+        );
+        // Left for the validate stage to report.
+        assert_eq!(
+            value["paths"]["/b"]["get"]["responses"]["403"]["$ref"],
+            "#/paths/~1nowhere/get/responses/403"
+        );
+    }
+
+    #[test]
+    fn carriage_returns_in_descriptions_become_line_feeds() {
+        let mut value = serde_json::json!({
+            "description": "a\r\nb\rc",
+            "properties": {"description": {"type": "string", "description": "x\ry"}},
+            "example": {"text": "keep\r"}
+        });
+        normalize_line_ends(&mut value, 0);
+        assert_eq!(value["description"], "a\nb\nc");
+        assert_eq!(value["properties"]["description"]["description"], "x\ny");
+        assert_eq!(value["example"]["text"], "keep\r");
     }
 }

@@ -174,6 +174,10 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "references.yaml",
+        &[("/paths/~1account/get/operationId", "starts with a digit")],
+    ),
+    (
         "schemas.yaml",
         &[
             (

@@ -28,24 +28,80 @@ fn field_name(property: &str) -> String {
         .collect()
 }
 
-/// typify names the inline item type of a component array `Name` as `NameItem`; when a
-/// component already has that name, the items get a title typify names them after instead.
-fn name_array_items_apart(name: &str, schema: &mut Value, names: &BTreeSet<String>) {
-    let item_name = format!("{}Item", name.to_upper_camel_case());
-    if !names.contains(&item_name) {
-        return;
-    }
-    let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) else {
-        return;
+/// typify names the inline type of a component's array items `NameItem` and of its property
+/// `p` (its own, or an `allOf` member's) `NameP`. When a component already has that name, the inline schema becomes a `$ref` to
+/// it if the two are the same schema (descriptions aside), and otherwise gets a title that
+/// typify names it after instead.
+fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
+    let by_camel: BTreeMap<String, &String> = schemas
+        .keys()
+        .map(|key| (key.to_upper_camel_case(), key))
+        .collect();
+    let without_docs = |schema: &Value| -> Value {
+        let mut schema = schema.clone();
+        if let Some(obj) = schema.as_object_mut() {
+            for key in ["description", "title", "example"] {
+                obj.shift_remove(key);
+            }
+        }
+        schema
     };
-    if items.contains_key("$ref") || items.contains_key("title") {
-        return;
+    // (component, JSON pointer of the inline schema inside it, the component it collides with,
+    // whether the two are the same schema)
+    let mut fixes: Vec<(String, String, String, bool)> = Vec::new();
+    for (key, schema) in schemas.iter() {
+        let base = key.to_upper_camel_case();
+        let mut children: Vec<(String, String, &Value)> = Vec::new();
+        if let Some(items) = schema.get("items") {
+            children.push(("/items".into(), format!("{base}Item"), items));
+        }
+        // Properties of the schema, and of its `allOf` members, which typify merges into it.
+        let mut holders: Vec<(String, &Value)> = vec![(String::new(), schema)];
+        if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
+            holders.extend(
+                members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, member)| (format!("/allOf/{i}"), member)),
+            );
+        }
+        for (prefix, holder) in holders {
+            if let Some(props) = holder.get("properties").and_then(Value::as_object) {
+                for (prop, child) in props {
+                    let at = format!("{prefix}/properties/{}", escape_pointer_token(prop));
+                    children.push((at, format!("{base}{}", prop.to_upper_camel_case()), child));
+                }
+            }
+        }
+        for (at, derived, child) in children {
+            let inline_object = child.as_object().is_some_and(|c| {
+                !c.contains_key("$ref")
+                    && !c.contains_key("title")
+                    && (c.contains_key("properties") || c.get("type") == Some(&json!("object")))
+            });
+            if !inline_object || !names.contains(&derived) {
+                continue;
+            }
+            if let Some(target) = by_camel.get(&derived).filter(|t| **t != key) {
+                let same = without_docs(child) == without_docs(&schemas[target.as_str()]);
+                fixes.push((key.clone(), at, (*target).clone(), same));
+            }
+        }
     }
-    let mut title = format!("{item_name}Element");
-    while names.contains(&title) {
-        title.push('_');
+    for (key, at, target, same) in fixes {
+        let Some(child) = schemas.get_mut(&key).and_then(|s| s.pointer_mut(&at)) else {
+            continue;
+        };
+        if same {
+            *child = json!({ "$ref": format!("#/components/schemas/{target}") });
+        } else if let Some(obj) = child.as_object_mut() {
+            let mut title = format!("{}Inline", target.to_upper_camel_case());
+            while names.contains(&title) {
+                title.push('_');
+            }
+            obj.insert("title".into(), Value::String(title));
+        }
     }
-    items.insert("title".into(), Value::String(title));
 }
 
 /// Removes a schema's `title` where typify would name a type after it and that name is already
@@ -201,9 +257,7 @@ pub fn sanitize(
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     {
-        for (name, schema) in schemas.iter_mut() {
-            name_array_items_apart(name, schema, &camel_names);
-        }
+        name_inline_types_apart(schemas, &camel_names);
     }
     if let Some(paths) = value.get_mut("paths") {
         strip_colliding_titles(paths, &camel_names, false, 0);

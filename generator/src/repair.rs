@@ -167,6 +167,24 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Methods the generated `Client` has besides one per operation: progenitor's `ClientHooks`
+/// (`pre`, `post`, `exec`) and `ClientInfo`, and clientgen's constructors. An operation named
+/// like one of them would shadow it (progenitor's own code calls `client.post(..)`).
+const RESERVED_METHODS: &[&str] = &[
+    "pre",
+    "post",
+    "exec",
+    "new",
+    "baseurl",
+    "client",
+    "inner",
+    "api_version",
+    "config",
+    "from_config",
+    "from_env",
+    "credential_from_env",
+];
+
 /// The name a method gets in Rust (progenitor's snake case), which must be unique.
 fn method_key(id: &str) -> String {
     crate::emit::progenitor_snake(id)
@@ -177,7 +195,7 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
         return;
     };
     // First pass: the ids given in the spec keep their names where they are unique.
-    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut taken: BTreeSet<String> = RESERVED_METHODS.iter().map(|m| m.to_string()).collect();
     let mut first_at: BTreeMap<String, String> = BTreeMap::new();
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
@@ -222,8 +240,11 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
                 Severity::Warning,
                 format!("{at}/operationId"),
                 format!(
-                    "operationId `{id}` collides with the one at {}: renamed to `{unique}`",
-                    first_at.get(&key).map_or("another operation", String::as_str)
+                    "operationId `{id}` collides with {}: renamed to `{unique}`",
+                    first_at.get(&key).map_or_else(
+                        || "a method the generated Client already has".to_string(),
+                        |at| format!("the one at {at}")
+                    )
                 ),
             ));
             op.insert("operationId".into(), Value::String(unique));
@@ -515,5 +536,20 @@ mod tests {
         assert_eq!(value["description"], "a\nb\nc");
         assert_eq!(value["properties"]["description"]["description"], "x\ny");
         assert_eq!(value["example"]["text"], "keep\r");
+    }
+
+    #[test]
+    fn operations_named_like_client_methods_are_renamed() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths:\n  /:\n    post: {{responses: {{'200': {{description: ok}}}}}}\n  /x:\n    get: {{operationId: exec, responses: {{'200': {{description: ok}}}}}}\n"
+        ));
+        assert_eq!(value["paths"]["/"]["post"]["operationId"], "post_2");
+        assert_eq!(value["paths"]["/x"]["get"]["operationId"], "exec_2");
+        assert!(
+            ds.iter().any(|d| d
+                .message
+                .contains("a method the generated Client already has")),
+            "{ds}"
+        );
     }
 }

@@ -4417,18 +4417,22 @@ let response = client.get_pricing()
                         ))?;
                     form = form.part("file", part);
                 }
-                let value = mode
-                    .ok_or_else(|| Error::InvalidRequest(
-                        "form field `mode` is required".to_string(),
-                    ))?;
-                let text = match ::serde_json::to_value(&value) {
-                    Ok(::serde_json::Value::String(s)) => s,
-                    Ok(other) => other.to_string(),
-                    Err(e) => {
-                        return Err(Error::InvalidRequest(format!("`{}`: {}", "mode", e)));
-                    }
-                };
-                form = form.text("mode", text);
+                {
+                    let value = mode
+                        .ok_or_else(|| Error::InvalidRequest(
+                            "form field `mode` is required".to_string(),
+                        ))?;
+                    let text = match ::serde_json::to_value(&value) {
+                        Ok(::serde_json::Value::String(s)) => s,
+                        Ok(other) => other.to_string(),
+                        Err(e) => {
+                            return Err(
+                                Error::InvalidRequest(format!("`{}`: {}", "mode", e)),
+                            );
+                        }
+                    };
+                    form = form.text("mode", text);
+                }
                 if let Some(value) = stem {
                     let text = match ::serde_json::to_value(&value) {
                         Ok(::serde_json::Value::String(s)) => s,

@@ -153,9 +153,12 @@ pub(crate) fn emit(
         };
         if f.required {
             let missing = format!("form field `{}` is required", f.name);
+            // A block, so that `value` does not shadow a form field named `value`.
             encode.push(quote! {
-                let value = #ident.ok_or_else(|| Error::InvalidRequest(#missing.to_string()))?;
-                #add
+                {
+                    let value = #ident.ok_or_else(|| Error::InvalidRequest(#missing.to_string()))?;
+                    #add
+                }
             });
         } else {
             encode.push(quote! {

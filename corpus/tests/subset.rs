@@ -195,6 +195,20 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "security.yaml",
+        &[
+            (
+                "/components/securitySchemes/oauth",
+                "is OAuth2: the generated constructor takes an access token",
+            ),
+            (
+                "/components/securitySchemes/oidc",
+                "is OpenID Connect: the generated constructor takes an access token",
+            ),
+            ("/components/securitySchemes/basic", "`http basic`"),
+        ],
+    ),
+    (
         "type-names.yaml",
         &[
             (
@@ -295,5 +309,26 @@ fn degraded_parameters_are_raw_strings_and_left_out_ones_are_gone() {
     assert!(
         !client.contains("pub fn stray<"),
         "stray path parameters are left out"
+    );
+}
+
+#[test]
+fn oauth2_and_openid_connect_schemes_get_access_token_constructors() {
+    let generated = generate("security.yaml").unwrap_or_else(|ds| panic!("{ds}"));
+    let client = &generated.files[Path::new("src/client.rs")];
+    for scheme in ["oauth", "oidc"] {
+        assert!(
+            client.contains(&format!("pub fn {scheme}_credential(")),
+            "{scheme}: no credential constructor"
+        );
+        assert!(
+            client.contains(&format!("Credential::bearer(\n            \"{scheme}\",")),
+            "{scheme}: not sent as a bearer token"
+        );
+    }
+    assert!(client.contains("an OAuth2 access token the caller obtains"));
+    assert!(
+        !client.contains("fn basic_credential("),
+        "http basic has no constructor"
     );
 }

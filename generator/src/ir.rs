@@ -56,7 +56,10 @@ pub enum Placement {
     Query(String),
     /// `http` with scheme `bearer`.
     Bearer,
-    /// Anything else (cookie keys, basic, OAuth2, OpenID Connect): not generated.
+    /// `oauth2` or `openIdConnect` (the kind, for docs): an access token the caller obtains,
+    /// sent as a bearer token (RFC 6750); the flows that obtain it are not generated.
+    AccessToken(String),
+    /// Anything else (cookie keys, `http basic`...): not generated.
     Unsupported(String),
 }
 

@@ -306,7 +306,7 @@ impl<'a> Lowering<'a> {
                     extensions,
                     ..
                 } => (
-                    Placement::Unsupported("oauth2".into()),
+                    Placement::AccessToken("OAuth2".into()),
                     description.clone(),
                     extensions,
                 ),
@@ -315,11 +315,21 @@ impl<'a> Lowering<'a> {
                     extensions,
                     ..
                 } => (
-                    Placement::Unsupported("openIdConnect".into()),
+                    Placement::AccessToken("OpenID Connect".into()),
                     description.clone(),
                     extensions,
                 ),
             };
+            if let Placement::AccessToken(kind) = &placement {
+                self.warn(
+                    &at,
+                    format!(
+                        "security scheme `{name}` is {kind}: the generated constructor takes an \
+                         access token and sends it as a bearer token; the flows that obtain one \
+                         are not generated"
+                    ),
+                );
+            }
             if let Placement::Unsupported(kind) = &placement {
                 self.warn(
                     &at,

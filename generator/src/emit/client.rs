@@ -69,6 +69,13 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
                 quote!(#rt::Credential::bearer(#name, #rt::Secret::new(key))),
                 "a bearer token in the `Authorization` header".to_string(),
             ),
+            Placement::AccessToken(kind) => (
+                quote!(#rt::Credential::bearer(#name, #rt::Secret::new(key))),
+                format!(
+                    "an {kind} access token the caller obtains, sent as a bearer token in the \
+                     `Authorization` header"
+                ),
+            ),
             Placement::Unsupported(_) => continue,
         };
         let credential_fn = format_ident!("{}_credential", safe_snake(name));

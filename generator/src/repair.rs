@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostics, Severity, pointer};
 use crate::load::SourceDoc;
@@ -28,76 +28,70 @@ const METHODS: [&str; 8] = [
 pub fn repair(doc: &mut SourceDoc) -> Diagnostics {
     let mut ds = Diagnostics::new();
     let mut value = std::mem::take(&mut doc.value);
-    decode_ref_fragments(&mut value, 0);
+    decode_ref_fragments(&mut value);
     inline_path_refs(&mut value);
-    normalize_line_ends(&mut value, 0);
+    normalize_line_ends(&mut value);
     operation_ids(doc, &mut value, &mut ds);
     path_parameters(doc, &mut value, &mut ds);
     doc.value = value;
     ds
 }
 
-/// Percent-decodes the fragment of every local `$ref` (`#/paths/~1jobs~1%7Bid%7D` is the URI
-/// form of the JSON pointer `/paths/~1jobs~1{id}`, RFC 6901 section 6), so that every later
-/// stage resolves it as a plain pointer. Not a repair: the document is valid as written.
-fn decode_ref_fragments(node: &mut Value, depth: usize) {
+/// Calls `f` on every object in `node`, parents before children, to a depth of 256.
+fn for_each_object(node: &mut Value, depth: usize, f: &mut impl FnMut(&mut Map<String, Value>)) {
     if depth > 256 {
         return;
     }
     match node {
         Value::Object(obj) => {
-            if let Some(Value::String(reference)) = obj.get_mut("$ref")
-                && reference.starts_with('#')
-                && reference.contains('%')
-                && let Some(decoded) = percent_decode(reference)
-            {
-                *reference = decoded;
-            }
+            f(obj);
             for child in obj.values_mut() {
-                decode_ref_fragments(child, depth + 1);
+                for_each_object(child, depth + 1, f);
             }
         }
         Value::Array(items) => {
             for child in items {
-                decode_ref_fragments(child, depth + 1);
+                for_each_object(child, depth + 1, f);
             }
         }
         _ => {}
     }
+}
+
+/// Percent-decodes the fragment of every local `$ref` (`#/paths/~1jobs~1%7Bid%7D` is the URI
+/// form of the JSON pointer `/paths/~1jobs~1{id}`, RFC 6901 section 6), so that every later
+/// stage resolves it as a plain pointer. Not a repair: the document is valid as written.
+fn decode_ref_fragments(value: &mut Value) {
+    for_each_object(value, 0, &mut |obj| {
+        if let Some(Value::String(reference)) = obj.get_mut("$ref")
+            && reference.starts_with('#')
+            && reference.contains('%')
+            && let Some(decoded) = percent_decode(reference)
+        {
+            *reference = decoded;
+        }
+    });
 }
 
 /// Turns `\r\n` and lone `\r` into `\n` in descriptive text (`description`, `summary`,
 /// `title`), which becomes doc comments: Rust rejects a bare carriage return in one.
-fn normalize_line_ends(node: &mut Value, depth: usize) {
-    if depth > 256 {
-        return;
-    }
-    match node {
-        Value::Object(obj) => {
-            for (key, child) in obj.iter_mut() {
-                if matches!(key.as_str(), "description" | "summary" | "title")
-                    && let Value::String(text) = child
-                    && text.contains('\r')
-                {
-                    *text = text.replace("\r\n", "\n").replace('\r', "\n");
-                } else {
-                    normalize_line_ends(child, depth + 1);
-                }
+fn normalize_line_ends(value: &mut Value) {
+    for_each_object(value, 0, &mut |obj| {
+        for key in ["description", "summary", "title"] {
+            if let Some(Value::String(text)) = obj.get_mut(key)
+                && text.contains('\r')
+            {
+                *text = text.replace("\r\n", "\n").replace('\r', "\n");
             }
         }
-        Value::Array(items) => {
-            for child in items {
-                normalize_line_ends(child, depth + 1);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// Replaces each `$ref` into `#/paths/...` (a response, parameter or body reused from another
 /// operation) with a copy of its target, since the later stages resolve references into
-/// `#/components` only. A reference that does not resolve, or a chain deeper than 16, is left
-/// for the validate stage to report. Not a repair either: such references are valid.
+/// `#/components` only. A reference that does not resolve, a chain deeper than 16, or one past
+/// the first 10,000 copies is left for the validate stage to report. Not a repair either: such
+/// references are valid.
 fn inline_path_refs(value: &mut Value) {
     fn has_path_ref(node: &Value, depth: usize) -> bool {
         depth <= 256
@@ -124,27 +118,34 @@ fn inline_path_refs(value: &mut Value) {
         }
         None
     }
-    fn walk(node: &mut Value, root: &Value, depth: usize) {
+    /// `budget` bounds the copies, so that references that fan out cannot blow the document up.
+    fn walk(node: &mut Value, root: &Value, depth: usize, budget: &mut usize) {
         if depth > 256 {
             return;
         }
-        if let Some(reference) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .filter(|r| r.starts_with("#/paths/"))
+        if *budget > 0
+            && let Some(reference) = node
+                .get("$ref")
+                .and_then(Value::as_str)
+                .filter(|r| r.starts_with("#/paths/"))
             && let Some(found) = target(root, reference)
         {
             *node = found.clone();
+            *budget -= 1;
         }
         match node {
-            Value::Object(obj) => obj.values_mut().for_each(|v| walk(v, root, depth + 1)),
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, root, depth + 1)),
+            Value::Object(obj) => obj
+                .values_mut()
+                .for_each(|v| walk(v, root, depth + 1, budget)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|v| walk(v, root, depth + 1, budget)),
             _ => {}
         }
     }
     if has_path_ref(value, 0) {
         let root = value.clone();
-        walk(value, &root, 0);
+        walk(value, &root, 0, &mut 10_000);
     }
 }
 
@@ -489,7 +490,7 @@ mod tests {
             "c": {"$ref": "#/bad%zz"},
             "d": {"$ref": "other.yaml#/x%20y"}
         });
-        decode_ref_fragments(&mut value, 0);
+        decode_ref_fragments(&mut value);
         assert_eq!(value["a"]["$ref"], "#/paths/~1jobs~1{id}/get/responses/401");
         assert_eq!(value["b"][0]["$ref"], "#/components/schemas/Café");
         assert_eq!(value["c"]["$ref"], "#/bad%zz");
@@ -532,7 +533,7 @@ mod tests {
             "properties": {"description": {"type": "string", "description": "x\ry"}},
             "example": {"text": "keep\r"}
         });
-        normalize_line_ends(&mut value, 0);
+        normalize_line_ends(&mut value);
         assert_eq!(value["description"], "a\nb\nc");
         assert_eq!(value["properties"]["description"]["description"], "x\ny");
         assert_eq!(value["example"]["text"], "keep\r");
@@ -551,5 +552,27 @@ mod tests {
                 .contains("a method the generated Client already has")),
             "{ds}"
         );
+    }
+
+    #[test]
+    fn cyclic_and_fanning_out_path_references_stay_bounded() {
+        // Two responses that name each other: neither resolves to content, both are left.
+        let mut cycle = serde_json::json!({"paths": {
+            "/a": {"get": {"responses": {"401": {"$ref": "#/paths/~1b/get/responses/401"}}}},
+            "/b": {"get": {"responses": {"401": {"$ref": "#/paths/~1a/get/responses/401"}}}}
+        }});
+        inline_path_refs(&mut cycle);
+        assert_eq!(
+            cycle["paths"]["/a"]["get"]["responses"]["401"]["$ref"],
+            "#/paths/~1b/get/responses/401"
+        );
+        // A node whose copy contains references to itself, twice: the copies stop at the budget.
+        let mut fan = serde_json::json!({"paths": {"/x": {"get": {"x-n": {
+            "l": {"$ref": "#/paths/~1x/get/x-n"},
+            "r": {"$ref": "#/paths/~1x/get/x-n"}
+        }}}}});
+        inline_path_refs(&mut fan);
+        let size = fan.to_string().len();
+        assert!(size < 50_000_000, "{size} bytes");
     }
 }

@@ -19,19 +19,16 @@ use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
 use crate::load::SourceDoc;
 use crate::lower::is_json_media_type;
 
-/// The Rust field name typify gives a property, for telling collisions apart.
-fn field_name(property: &str) -> String {
-    property
-        .to_snake_case()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
+/// The snake-case Rust name of a property or parameter (typify's fields, progenitor's
+/// setters), for telling collisions apart.
+fn rust_name(name: &str) -> String {
+    name.to_snake_case()
 }
 
 /// typify names the inline type of a component's array items `NameItem` and of its property
-/// `p` (its own, or an `allOf` member's) `NameP`. When a component already has that name, the inline schema becomes a `$ref` to
-/// it if the two are the same schema (descriptions aside), and otherwise gets a title that
-/// typify names it after instead.
+/// `p` (its own, or an `allOf` member's) `NameP`. When a component already has that name, the
+/// inline schema becomes a `$ref` to it if the two are the same schema (descriptions aside),
+/// and otherwise gets a title that typify names it after instead.
 fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
     let by_camel: BTreeMap<String, &String> = schemas
         .keys()
@@ -79,7 +76,7 @@ fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<St
                     && !c.contains_key("title")
                     && (c.contains_key("properties") || c.get("type") == Some(&json!("object")))
             });
-            if !inline_object || !names.contains(&derived) {
+            if !inline_object {
                 continue;
             }
             if let Some(target) = by_camel.get(&derived).filter(|t| **t != key) {
@@ -479,13 +476,13 @@ impl Sanitizer<'_> {
             if !matches!(location.as_str(), "path" | "query" | "header") {
                 continue;
             }
-            let rust_name = name.to_snake_case();
-            if name.is_empty() || !rust_names.insert(rust_name.clone()) {
+            let snake = rust_name(&name);
+            if name.is_empty() || !rust_names.insert(snake.clone()) {
                 self.warn(
                     "colliding parameter",
                     &p_at,
                     format!(
-                        "parameter `{name}` ({location}) has the same Rust name `{rust_name}` as \
+                        "parameter `{name}` ({location}) has the same Rust name `{snake}` as \
                          another parameter: left out"
                     ),
                 );
@@ -854,10 +851,10 @@ impl Sanitizer<'_> {
         // (property left out, the property whose field it would be)
         let mut colliding: Vec<(String, String)> = Vec::new();
         for name in props.keys() {
-            match fields.get(&field_name(name)) {
+            match fields.get(&rust_name(name)) {
                 Some(first) => colliding.push((name.clone(), first.clone())),
                 None => {
-                    fields.insert(field_name(name), name.clone());
+                    fields.insert(rust_name(name), name.clone());
                 }
             }
         }
@@ -866,7 +863,7 @@ impl Sanitizer<'_> {
         if let Some(Value::Array(required)) = obj.get("required") {
             for name in required.iter().filter_map(Value::as_str) {
                 if !props.contains_key(name)
-                    && let Some(property) = fields.get(&field_name(name))
+                    && let Some(property) = fields.get(&rust_name(name))
                 {
                     unrequired.push((name.to_string(), property.clone()));
                 }
@@ -909,7 +906,7 @@ impl Sanitizer<'_> {
             });
         }
         if !colliding.is_empty() && obj.get("additionalProperties") == Some(&Value::Bool(false)) {
-            obj.remove("additionalProperties");
+            obj.shift_remove("additionalProperties");
         }
     }
 

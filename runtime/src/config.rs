@@ -405,6 +405,7 @@ mod tests {
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader"],
+        errors: &[],
     };
     const OP_NO_AUTH: OperationMeta = OperationMeta {
         security: &[],

@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::operation::OperationMeta;
 use crate::retry::{default_is_retryable, parse_retry_after};
 
 /// The most bytes of an error response body that are read (1 MiB); the rest is discarded
@@ -266,6 +267,17 @@ impl<B, H> ErrorResponse<B, H> {
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after_header(&self.headers, SystemTime::now())
     }
+
+    /// This response as an [`ErrorView`]: its status and its `Retry-After` header. Generated
+    /// code adds the body's message field ([`ErrorView::with_message`]) and a documented
+    /// body field for the wait ([`ErrorView::or_retry_after`]).
+    pub fn view(&self) -> ErrorView<'_> {
+        ErrorView::Documented {
+            status: self.status,
+            retry_after: self.retry_after(),
+            message: None,
+        }
+    }
 }
 
 /// A body that could not be decoded as the documented type.
@@ -507,6 +519,10 @@ impl StdError for Failure {
 
 /// The error type of one operation, generated as an enum with a variant per documented error
 /// response plus variants for undocumented responses and [`Failure`]s.
+///
+/// A generated enum implements the three constructors-and-views below; everything else
+/// (status, wait, retryability, `Display`, `source`) is derived here from [`view`](Self::view),
+/// so that each operation's enum stays short.
 pub trait OperationError: StdError + Send + Sync + Sized + 'static {
     /// Builds the error from a response that did not match the success response: picks the
     /// variant by status and decodes the body. Also receives unexpected 2xx/3xx responses.
@@ -515,15 +531,141 @@ pub trait OperationError: StdError + Send + Sync + Sized + 'static {
     /// Builds the error from a failure without a response.
     fn from_failure(failure: Failure) -> Self;
 
+    /// The variant, seen through one type.
+    fn view(&self) -> ErrorView<'_>;
+
     /// The response status, if there was a response.
-    fn status(&self) -> Option<StatusCode>;
+    fn status(&self) -> Option<StatusCode> {
+        self.view().status()
+    }
 
     /// How long the server asked the client to wait (`Retry-After` header, else a documented
     /// body field), if it did.
-    fn retry_after(&self) -> Option<Duration>;
+    fn retry_after(&self) -> Option<Duration> {
+        self.view().retry_after()
+    }
 
     /// Whether the error is transient (see [`default_is_retryable`]).
-    fn is_retryable(&self) -> bool;
+    fn is_retryable(&self) -> bool {
+        self.view().is_retryable()
+    }
+}
+
+/// One variant of an operation error, seen through one type: what [`OperationError`]'s
+/// provided methods and the generated `Display` and `Error::source` read.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum ErrorView<'a> {
+    /// A documented error response, decoded.
+    Documented {
+        /// The status.
+        status: StatusCode,
+        /// The wait the response asks for (header, else a documented body field).
+        retry_after: Option<Duration>,
+        /// The body's message field, when the schema has one.
+        message: Option<&'a str>,
+    },
+    /// A status the operation does not document.
+    UnexpectedStatus(&'a RawResponse),
+    /// A documented response whose body does not match its schema.
+    InvalidBody(&'a InvalidBody),
+    /// No complete response.
+    Transport(&'a TransportError),
+    /// A parameter could not be converted; nothing was sent.
+    InvalidRequest(&'a str),
+    /// The call's deadline passed.
+    DeadlineExceeded(&'a DeadlineExceeded),
+}
+
+impl<'a> ErrorView<'a> {
+    /// Quotes `message` (the body's message field) in `Display`.
+    pub fn with_message(mut self, text: &'a str) -> Self {
+        if let ErrorView::Documented { message, .. } = &mut self {
+            *message = Some(text);
+        }
+        self
+    }
+
+    /// Uses `wait` (read from a documented body field) when the response had no `Retry-After`
+    /// header.
+    pub fn or_retry_after(mut self, wait: Option<Duration>) -> Self {
+        if let ErrorView::Documented { retry_after, .. } = &mut self {
+            *retry_after = retry_after.or(wait);
+        }
+        self
+    }
+
+    /// The response status, if there was a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ErrorView::Documented { status, .. } => Some(*status),
+            ErrorView::UnexpectedStatus(raw) => Some(raw.status),
+            ErrorView::InvalidBody(e) => e.status,
+            ErrorView::Transport(_)
+            | ErrorView::InvalidRequest(_)
+            | ErrorView::DeadlineExceeded(_) => None,
+        }
+    }
+
+    /// The wait the server asked for.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ErrorView::Documented { retry_after, .. } => *retry_after,
+            ErrorView::UnexpectedStatus(raw) => raw.retry_after(SystemTime::now()),
+            ErrorView::InvalidBody(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed later: connection errors, and 429, 502, 503 and 504
+    /// (also when the body of such a response does not decode: a 429 page from a proxy is
+    /// still worth retrying).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ErrorView::Transport(e) => e.is_retryable(),
+            ErrorView::InvalidRequest(_) | ErrorView::DeadlineExceeded(_) => false,
+            other => other
+                .status()
+                .is_some_and(|s| default_is_retryable(Some(s), None)),
+        }
+    }
+
+    /// The underlying error, for `Error::source`.
+    pub fn source(self) -> Option<&'a (dyn StdError + 'static)> {
+        match self {
+            ErrorView::InvalidBody(e) => Some(e),
+            ErrorView::Transport(e) => Some(e),
+            ErrorView::DeadlineExceeded(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Writes the error the way generated `Display` impls do: the operationId, the status, the
+    /// documented description of the status (from `operation`) and the body's message.
+    pub fn fmt(&self, operation: &OperationMeta, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = operation.operation_id;
+        match self {
+            ErrorView::Documented {
+                status, message, ..
+            } => {
+                write!(f, "{id}: HTTP {status}")?;
+                if let Some(description) = operation.error_description(*status) {
+                    write!(f, ": {description}")?;
+                }
+                match message {
+                    Some(message) => write!(f, ": {message}"),
+                    None => Ok(()),
+                }
+            }
+            ErrorView::UnexpectedStatus(raw) => {
+                write!(f, "{id}: undocumented HTTP status {}", raw.status)
+            }
+            ErrorView::InvalidBody(e) => write!(f, "{id}: {e}"),
+            ErrorView::Transport(e) => write!(f, "{id}: {e}"),
+            ErrorView::InvalidRequest(e) => write!(f, "{id}: invalid request: {e}"),
+            ErrorView::DeadlineExceeded(e) => write!(f, "{id}: {e}"),
+        }
+    }
 }
 
 /// An operation error without typed variants: the raw response or the failure.
@@ -568,6 +710,16 @@ impl OperationError for UntypedError {
 
     fn from_failure(failure: Failure) -> Self {
         UntypedError::Failure(failure)
+    }
+
+    fn view(&self) -> ErrorView<'_> {
+        match self {
+            UntypedError::Response(raw) => ErrorView::UnexpectedStatus(raw),
+            UntypedError::Failure(Failure::Transport(e)) => ErrorView::Transport(e),
+            UntypedError::Failure(Failure::InvalidRequest(e)) => ErrorView::InvalidRequest(e),
+            UntypedError::Failure(Failure::InvalidBody(e)) => ErrorView::InvalidBody(e),
+            UntypedError::Failure(Failure::DeadlineExceeded(e)) => ErrorView::DeadlineExceeded(e),
+        }
     }
 
     fn status(&self) -> Option<StatusCode> {
@@ -694,6 +846,60 @@ mod tests {
         assert_eq!(e.typed_headers, NoHeaders);
         let e = e.with_typed_headers(5u8);
         assert_eq!(e.typed_headers, 5);
+    }
+
+    struct Shown<'a>(ErrorView<'a>, &'a OperationMeta);
+
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.fmt(self.1, f)
+        }
+    }
+
+    #[test]
+    fn error_view_reads_status_wait_message_and_description() {
+        use crate::operation::ErrorDoc;
+        const OP: OperationMeta = OperationMeta {
+            operation_id: "getThing",
+            method: "GET",
+            path: "/things",
+            billable: false,
+            idempotent: true,
+            security: &[],
+            errors: &[ErrorDoc::code(429, "Slow down")],
+        };
+        let mut limited = raw(429, br#"{"message":"later","wait":4}"#);
+        let e: ErrorResponse<serde_json::Value> = ErrorResponse::from_raw(limited.clone()).unwrap();
+        let view = e
+            .view()
+            .with_message("later")
+            .or_retry_after(retry_after_from_body(&e.body, "/wait"));
+        assert_eq!(view.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert_eq!(view.retry_after(), Some(Duration::from_secs(4)));
+        assert!(view.is_retryable());
+        assert!(view.source().is_none());
+        assert_eq!(
+            Shown(view, &OP).to_string(),
+            "getThing: HTTP 429 Too Many Requests: Slow down: later"
+        );
+
+        // The header wins over the body field.
+        limited.headers.insert(RETRY_AFTER, "9".parse().unwrap());
+        let e: ErrorResponse<serde_json::Value> = ErrorResponse::from_raw(limited).unwrap();
+        let view = e.view().or_retry_after(Some(Duration::from_secs(4)));
+        assert_eq!(view.retry_after(), Some(Duration::from_secs(9)));
+
+        let other = raw(418, b"teapot");
+        let view = ErrorView::UnexpectedStatus(&other);
+        assert!(!view.is_retryable());
+        assert_eq!(
+            Shown(view, &OP).to_string(),
+            "getThing: undocumented HTTP status 418 I'm a teapot"
+        );
+        assert_eq!(
+            Shown(ErrorView::InvalidRequest("bad id"), &OP).to_string(),
+            "getThing: invalid request: bad id"
+        );
     }
 
     #[test]

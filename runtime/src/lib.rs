@@ -68,17 +68,17 @@ pub use auth::{Credential, Placement, env_secret};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use config::{ClientConfig, ConfigError, DEFAULT_USER_AGENT, MAX_REDIRECTS};
 pub use error::{
-    DeadlineExceeded, ErrorResponse, Failure, FromHeaders, InvalidBody, MAX_ERROR_BODY_BYTES,
-    NoHeaders, OperationError, RawResponse, TransportError, TransportErrorKind, UntypedError,
-    bytes_error, decode_json, empty_error, json_error, read_bounded, retry_after_from_body,
-    retry_after_header, text_error,
+    DeadlineExceeded, ErrorResponse, ErrorView, Failure, FromHeaders, InvalidBody,
+    MAX_ERROR_BODY_BYTES, NoHeaders, OperationError, RawResponse, TransportError,
+    TransportErrorKind, UntypedError, bytes_error, decode_json, empty_error, json_error,
+    read_bounded, retry_after_from_body, retry_after_header, text_error,
 };
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UpdateResult,
     WaitOptions, job_id_from,
 };
 pub use multipart::FilePart;
-pub use operation::{CallOptions, OperationMeta};
+pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};
 pub use retry::{
     FailureClass, RetryPolicy, classify_failure, classify_status, default_is_retryable,
     is_retryable_status, parse_retry_after,

@@ -20,9 +20,71 @@ pub struct OperationMeta {
     pub idempotent: bool,
     /// The security schemes any of which the operation accepts; empty means no authentication.
     pub security: &'static [&'static str],
+    /// The documented error responses, for error messages.
+    pub errors: &'static [ErrorDoc],
+}
+
+/// A documented error response: which statuses it covers, and its description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ErrorDoc {
+    /// The statuses.
+    pub status: StatusPattern,
+    /// The response's description, on one line.
+    pub description: &'static str,
+}
+
+impl ErrorDoc {
+    /// The response documented for exactly `code`.
+    pub const fn code(code: u16, description: &'static str) -> Self {
+        Self {
+            status: StatusPattern::Code(code),
+            description,
+        }
+    }
+
+    /// The response documented for a range such as `4XX` (`digit` 4).
+    pub const fn range(digit: u16, description: &'static str) -> Self {
+        Self {
+            status: StatusPattern::Range(digit),
+            description,
+        }
+    }
+
+    /// The `default` response.
+    pub const fn default_response(description: &'static str) -> Self {
+        Self {
+            status: StatusPattern::Default,
+            description,
+        }
+    }
+}
+
+/// The statuses a documented response covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusPattern {
+    /// One status code.
+    Code(u16),
+    /// `1XX` to `5XX`: the first digit.
+    Range(u16),
+    /// Every status no other response documents.
+    Default,
 }
 
 impl OperationMeta {
+    /// The description of the documented response that covers `status`, chosen as the
+    /// generated error enums choose their variant: an exact code, else a range, else `default`.
+    pub fn error_description(&self, status: reqwest::StatusCode) -> Option<&'static str> {
+        let code = status.as_u16();
+        let find = |wanted: fn(StatusPattern, u16) -> bool| {
+            self.errors.iter().find(|doc| wanted(doc.status, code))
+        };
+        find(|p, code| p == StatusPattern::Code(code))
+            .or_else(|| find(|p, code| p == StatusPattern::Range(code / 100)))
+            .or_else(|| find(|p, _| p == StatusPattern::Default))
+            .map(|doc| doc.description)
+            .filter(|description| !description.is_empty())
+    }
+
     /// Whether the runtime may re-send the request after an ambiguous failure (the request may
     /// have reached the server): the operation is idempotent and not billable.
     pub const fn safe_to_repeat(&self) -> bool {
@@ -91,7 +153,24 @@ mod tests {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[
+            ErrorDoc::range(4, "Client error"),
+            ErrorDoc::code(404, "No such thing"),
+            ErrorDoc::default_response("Anything else"),
+            ErrorDoc::code(410, ""),
+        ],
     };
+
+    #[test]
+    fn error_descriptions_follow_the_variant_order() {
+        let status = |code| reqwest::StatusCode::from_u16(code).unwrap();
+        assert_eq!(GET.error_description(status(404)), Some("No such thing"));
+        assert_eq!(GET.error_description(status(400)), Some("Client error"));
+        assert_eq!(GET.error_description(status(500)), Some("Anything else"));
+        assert_eq!(GET.error_description(status(410)), None, "empty is none");
+        let bare = OperationMeta { errors: &[], ..GET };
+        assert_eq!(bare.error_description(status(404)), None);
+    }
 
     #[test]
     fn safe_to_repeat() {

@@ -376,6 +376,7 @@ mod tests {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[],
     };
     const BILLABLE_POST: OperationMeta = OperationMeta {
         operation_id: "createJob",
@@ -384,6 +385,7 @@ mod tests {
         billable: true,
         idempotent: false,
         security: &[],
+        errors: &[],
     };
 
     #[test]

@@ -21,6 +21,7 @@ static NO_AUTH_OP: OperationMeta = OperationMeta {
     billable: false,
     idempotent: true,
     security: &[],
+    errors: &[],
 };
 
 static QUERY_OP: OperationMeta = OperationMeta {
@@ -30,6 +31,7 @@ static QUERY_OP: OperationMeta = OperationMeta {
     billable: false,
     idempotent: true,
     security: &["ApiKeyQuery"],
+    errors: &[],
 };
 
 fn header_config(base: &str) -> ClientConfig {

@@ -5155,6 +5155,17 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `POST /api/v1/api-wallet/estimate`
     pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5164,6 +5175,12 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/api-wallet/pricing`
     pub const GET_PRICING: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5173,6 +5190,12 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `POST /api/v1/api-wallet/topup/checkout`
     pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5182,6 +5205,21 @@ pub mod operations {
         billable: false,
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                400,
+                "Amount outside the $1 to $10,000 range (`invalid_amount`)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/api-wallet/usage`
     pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5191,6 +5229,17 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/auth/api-keys`
     pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5200,6 +5249,20 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `POST /api/v1/auth/api-keys`
     pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5209,6 +5272,20 @@ pub mod operations {
         billable: false,
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `DELETE /api/v1/auth/api-keys/{key_id}`
     pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5218,6 +5295,24 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                404,
+                "No key with this id belongs to the account",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /** `POST /api/v1/stem-extraction/api/extract`: billable, 0.1 usd_per_minute per call ($0.10 per minute of input audio for every standard mode (single,
 two, four, six, producer, studio, mastering), paid from the API
@@ -5229,6 +5324,24 @@ wallet; 402 when the balance is too low)*/
         billable: true,
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "The API wallet balance does not cover the job (`insufficient_api_balance`)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired. A mode above the account's plan is also rejected, with an undocumented status and body",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/stem-extraction/catalog`
     pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5238,6 +5351,20 @@ wallet; 402 when the balance is too low)*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /** `POST /api/v1/stem-extraction/extract/advanced`: billable, 0.1 usd_per_minute per call (Base rate $0.10 per minute of input audio, paid from the API wallet.
 Premium selections bill at a multiplier: lead/backing vocal and
@@ -5250,6 +5377,24 @@ from the catalog 2.0x ($0.20/min))*/
         billable: true,
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "The API wallet balance does not cover the job (`insufficient_api_balance`)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired. A catalog stem above the account's plan is also rejected, with an undocumented status and body",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/stem-extraction/jobs`
     pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5259,6 +5404,20 @@ from the catalog 2.0x ($0.20/min))*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `DELETE /api/v1/stem-extraction/jobs/{job_id}`
     pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5268,6 +5427,24 @@ from the catalog 2.0x ($0.20/min))*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                404,
+                "No such job, or it belongs to another account",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/stem-extraction/modes`
     pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5277,6 +5454,12 @@ from the catalog 2.0x ($0.20/min))*/
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/stem-extraction/packages/available`
     pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5286,6 +5469,20 @@ from the catalog 2.0x ($0.20/min))*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// `GET /api/v1/stem-extraction/status/{job_id}`
     pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -5295,6 +5492,24 @@ from the catalog 2.0x ($0.20/min))*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid or missing API key or token",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key was revoked or has expired",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                404,
+                "No such job, or it belongs to another account",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Too many requests (`rate_limit_exceeded`)",
+            ),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -5380,85 +5595,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetWalletBalanceError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "getWalletBalance: HTTP {}: Invalid API key (`unauthorized`)",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getWalletBalance: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getWalletBalance: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getWalletBalance: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getWalletBalance: {}", e),
-                Self::Transport(e) => write!(f, "getWalletBalance: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getWalletBalance: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getWalletBalance: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_WALLET_BALANCE, f)
         }
     }
     impl ::std::error::Error for GetWalletBalanceError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::estimate_cost`](super::Client::estimate_cost) (`POST /api/v1/api-wallet/estimate`, operationId `estimateCost`).
@@ -5510,68 +5667,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for EstimateCostError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "estimateCost: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "estimateCost: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "estimateCost: {}", e),
-                Self::Transport(e) => write!(f, "estimateCost: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "estimateCost: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "estimateCost: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::ESTIMATE_COST, f)
         }
     }
     impl ::std::error::Error for EstimateCostError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_pricing`](super::Client::get_pricing) (`GET /api/v1/api-wallet/pricing`, operationId `getPricing`).
@@ -5623,68 +5737,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetPricingError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getPricing: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getPricing: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getPricing: {}", e),
-                Self::Transport(e) => write!(f, "getPricing: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getPricing: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getPricing: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_PRICING, f)
         }
     }
     impl ::std::error::Error for GetPricingError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::create_topup_checkout`](super::Client::create_topup_checkout) (`POST /api/v1/api-wallet/topup/checkout`, operationId `createTopupCheckout`).
@@ -5745,97 +5816,29 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
                 | Self::Unauthorized(r)
                 | Self::Forbidden(r)
-                | Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for CreateTopupCheckoutError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(
-                        f,
-                        "createTopupCheckout: HTTP {}: Amount outside the $1 to $10,000 range (`invalid_amount`)",
-                        r.status
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "createTopupCheckout: HTTP {}: Invalid API key (`unauthorized`)",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "createTopupCheckout: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "createTopupCheckout: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "createTopupCheckout: undocumented HTTP status {}", r.status
-                    )
-                }
-                Self::InvalidBody(e) => write!(f, "createTopupCheckout: {}", e),
-                Self::Transport(e) => write!(f, "createTopupCheckout: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "createTopupCheckout: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "createTopupCheckout: {}", e),
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::CREATE_TOPUP_CHECKOUT, f)
         }
     }
     impl ::std::error::Error for CreateTopupCheckoutError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_wallet_usage`](super::Client::get_wallet_usage) (`GET /api/v1/api-wallet/usage`, operationId `getWalletUsage`).
@@ -5893,85 +5896,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetWalletUsageError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "getWalletUsage: HTTP {}: Invalid API key (`unauthorized`)", r
-                        .status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getWalletUsage: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getWalletUsage: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getWalletUsage: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getWalletUsage: {}", e),
-                Self::Transport(e) => write!(f, "getWalletUsage: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getWalletUsage: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getWalletUsage: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_WALLET_USAGE, f)
         }
     }
     impl ::std::error::Error for GetWalletUsageError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::list_api_keys`](super::Client::list_api_keys) (`GET /api/v1/auth/api-keys`, operationId `listApiKeys`).
@@ -6029,85 +5974,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListApiKeysError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "listApiKeys: HTTP {}: Invalid or missing API key or token", r
-                        .status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "listApiKeys: HTTP {}: The API key was revoked or has expired", r
-                        .status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "listApiKeys: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listApiKeys: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listApiKeys: {}", e),
-                Self::Transport(e) => write!(f, "listApiKeys: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "listApiKeys: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "listApiKeys: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_API_KEYS, f)
         }
     }
     impl ::std::error::Error for ListApiKeysError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::create_api_key`](super::Client::create_api_key) (`POST /api/v1/auth/api-keys`, operationId `createApiKey`).
@@ -6165,85 +6052,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for CreateApiKeyError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "createApiKey: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "createApiKey: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "createApiKey: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "createApiKey: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "createApiKey: {}", e),
-                Self::Transport(e) => write!(f, "createApiKey: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "createApiKey: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "createApiKey: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::CREATE_API_KEY, f)
         }
     }
     impl ::std::error::Error for CreateApiKeyError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::revoke_api_key`](super::Client::revoke_api_key) (`DELETE /api/v1/auth/api-keys/{key_id}`, operationId `revokeApiKey`).
@@ -6304,94 +6133,28 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
                 | Self::Forbidden(r)
                 | Self::NotFound(r)
-                | Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r)
-                | Self::Forbidden(r)
-                | Self::NotFound(r)
-                | Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for RevokeApiKeyError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "revokeApiKey: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "revokeApiKey: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::NotFound(r) => {
-                    write!(
-                        f,
-                        "revokeApiKey: HTTP {}: No key with this id belongs to the account",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "revokeApiKey: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "revokeApiKey: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "revokeApiKey: {}", e),
-                Self::Transport(e) => write!(f, "revokeApiKey: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "revokeApiKey: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "revokeApiKey: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::REVOKE_API_KEY, f)
         }
     }
     impl ::std::error::Error for RevokeApiKeyError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::extract_stems`](super::Client::extract_stems) (`POST /api/v1/stem-extraction/api/extract`, operationId `extractStems`).
@@ -6455,94 +6218,28 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::PaymentRequired(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::PaymentRequired(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ExtractStemsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "extractStems: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "extractStems: HTTP {}: The API wallet balance does not cover the job (`insufficient_api_balance`)",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "extractStems: HTTP {}: The API key was revoked or has expired. A mode above the account's plan is also rejected, with an undocumented status and body",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "extractStems: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "extractStems: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "extractStems: {}", e),
-                Self::Transport(e) => write!(f, "extractStems: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "extractStems: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "extractStems: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::EXTRACT_STEMS, f)
         }
     }
     impl ::std::error::Error for ExtractStemsError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_stem_catalog`](super::Client::get_stem_catalog) (`GET /api/v1/stem-extraction/catalog`, operationId `getStemCatalog`).
@@ -6600,86 +6297,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetStemCatalogError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "getStemCatalog: HTTP {}: Invalid or missing API key or token", r
-                        .status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getStemCatalog: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getStemCatalog: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getStemCatalog: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getStemCatalog: {}", e),
-                Self::Transport(e) => write!(f, "getStemCatalog: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getStemCatalog: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getStemCatalog: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_STEM_CATALOG, f)
         }
     }
     impl ::std::error::Error for GetStemCatalogError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::extract_stems_advanced`](super::Client::extract_stems_advanced) (`POST /api/v1/stem-extraction/extract/advanced`, operationId `extractStemsAdvanced`).
@@ -6744,97 +6382,29 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::PaymentRequired(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::PaymentRequired(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::PaymentRequired(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ExtractStemsAdvancedError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "extractStemsAdvanced: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "extractStemsAdvanced: HTTP {}: The API wallet balance does not cover the job (`insufficient_api_balance`)",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "extractStemsAdvanced: HTTP {}: The API key was revoked or has expired. A catalog stem above the account's plan is also rejected, with an undocumented status and body",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "extractStemsAdvanced: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "extractStemsAdvanced: undocumented HTTP status {}", r.status
-                    )
-                }
-                Self::InvalidBody(e) => write!(f, "extractStemsAdvanced: {}", e),
-                Self::Transport(e) => write!(f, "extractStemsAdvanced: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "extractStemsAdvanced: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "extractStemsAdvanced: {}", e),
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::EXTRACT_STEMS_ADVANCED, f)
         }
     }
     impl ::std::error::Error for ExtractStemsAdvancedError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::list_stem_jobs`](super::Client::list_stem_jobs) (`GET /api/v1/stem-extraction/jobs`, operationId `listStemJobs`).
@@ -6892,85 +6462,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListStemJobsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "listStemJobs: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "listStemJobs: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "listStemJobs: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listStemJobs: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listStemJobs: {}", e),
-                Self::Transport(e) => write!(f, "listStemJobs: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "listStemJobs: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "listStemJobs: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_STEM_JOBS, f)
         }
     }
     impl ::std::error::Error for ListStemJobsError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::delete_stem_job`](super::Client::delete_stem_job) (`DELETE /api/v1/stem-extraction/jobs/{job_id}`, operationId `deleteStemJob`).
@@ -7031,94 +6543,28 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
                 | Self::Forbidden(r)
                 | Self::NotFound(r)
-                | Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r)
-                | Self::Forbidden(r)
-                | Self::NotFound(r)
-                | Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for DeleteStemJobError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "deleteStemJob: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "deleteStemJob: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::NotFound(r) => {
-                    write!(
-                        f,
-                        "deleteStemJob: HTTP {}: No such job, or it belongs to another account",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "deleteStemJob: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "deleteStemJob: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "deleteStemJob: {}", e),
-                Self::Transport(e) => write!(f, "deleteStemJob: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "deleteStemJob: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "deleteStemJob: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::DELETE_STEM_JOB, f)
         }
     }
     impl ::std::error::Error for DeleteStemJobError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::list_stem_modes`](super::Client::list_stem_modes) (`GET /api/v1/stem-extraction/modes`, operationId `listStemModes`).
@@ -7170,68 +6616,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListStemModesError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "listStemModes: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listStemModes: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listStemModes: {}", e),
-                Self::Transport(e) => write!(f, "listStemModes: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "listStemModes: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "listStemModes: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_STEM_MODES, f)
         }
     }
     impl ::std::error::Error for ListStemModesError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::list_available_stem_packages`](super::Client::list_available_stem_packages) (`GET /api/v1/stem-extraction/packages/available`, operationId `listAvailableStemPackages`).
@@ -7289,91 +6692,28 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    Some(r.status)
+                    r.view()
                 }
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => {
-                    r.retry_after()
-                }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListAvailableStemPackagesError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "listAvailableStemPackages: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "listAvailableStemPackages: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "listAvailableStemPackages: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "listAvailableStemPackages: undocumented HTTP status {}", r
-                        .status
-                    )
-                }
-                Self::InvalidBody(e) => write!(f, "listAvailableStemPackages: {}", e),
-                Self::Transport(e) => write!(f, "listAvailableStemPackages: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "listAvailableStemPackages: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => {
-                    write!(f, "listAvailableStemPackages: {}", e)
-                }
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::LIST_AVAILABLE_STEM_PACKAGES, f)
         }
     }
     impl ::std::error::Error for ListAvailableStemPackagesError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_stem_job_status`](super::Client::get_stem_job_status) (`GET /api/v1/stem-extraction/status/{job_id}`, operationId `getStemJobStatus`).
@@ -7434,95 +6774,29 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
                 | Self::Forbidden(r)
                 | Self::NotFound(r)
-                | Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r)
-                | Self::Forbidden(r)
-                | Self::NotFound(r)
-                | Self::RateLimited(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::RateLimited(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetStemJobStatusError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "getStemJobStatus: HTTP {}: Invalid or missing API key or token",
-                        r.status
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getStemJobStatus: HTTP {}: The API key was revoked or has expired",
-                        r.status
-                    )
-                }
-                Self::NotFound(r) => {
-                    write!(
-                        f,
-                        "getStemJobStatus: HTTP {}: No such job, or it belongs to another account",
-                        r.status
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getStemJobStatus: HTTP {}: Too many requests (`rate_limit_exceeded`)",
-                        r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getStemJobStatus: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getStemJobStatus: {}", e),
-                Self::Transport(e) => write!(f, "getStemJobStatus: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getStemJobStatus: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getStemJobStatus: {}", e),
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::GET_STEM_JOB_STATUS, f)
         }
     }
     impl ::std::error::Error for GetStemJobStatusError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

@@ -3447,6 +3447,17 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key is valid but lacks the required permission",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit exceeded; retry after `retry_after` seconds",
+            ),
+        ],
     };
     /// `GET /api/notifications`
     pub const LIST_NOTIFICATIONS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -3456,6 +3467,17 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key is valid but lacks the required permission",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit exceeded; retry after `retry_after` seconds",
+            ),
+        ],
     };
     /// `POST /api/notifications`
     pub const CREATE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -3465,6 +3487,17 @@ pub mod operations {
         billable: false,
         idempotent: false,
         security: &["BearerAuth", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key is valid but lacks the required permission",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit exceeded; retry after `retry_after` seconds",
+            ),
+        ],
     };
     /// `DELETE /api/notifications/{id}`
     pub const DELETE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -3474,6 +3507,17 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key is valid but lacks the required permission",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit exceeded; retry after `retry_after` seconds",
+            ),
+        ],
     };
     /** `POST /api/v1/search`: billable, 1 search per call (Each call counts as one search against the plan's monthly search
 quota (`plan.limits.searches_per_month` in `getMe`))*/
@@ -3484,6 +3528,17 @@ quota (`plan.limits.searches_per_month` in `getMe`))*/
         billable: true,
         idempotent: false,
         security: &["BearerAuth", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "The API key is valid but lacks the required permission",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit exceeded; retry after `retry_after` seconds",
+            ),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -3558,84 +3613,34 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
+                Self::Unauthorized(r) | Self::Forbidden(r) => {
+                    r.view().with_message(&r.body.message)
+                }
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.message)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetMeError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "getMe: HTTP {}: Missing or invalid API key: {}", r.status, r
-                        .body.message
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getMe: HTTP {}: The API key is valid but lacks the required permission: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getMe: HTTP {}: Rate limit exceeded; retry after `retry_after` seconds: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getMe: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getMe: {}", e),
-                Self::Transport(e) => write!(f, "getMe: {}", e),
-                Self::InvalidRequest(e) => write!(f, "getMe: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "getMe: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_ME, f)
         }
     }
     impl ::std::error::Error for GetMeError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::list_notifications`](super::Client::list_notifications) (`GET /api/notifications`, operationId `listNotifications`).
@@ -3693,86 +3698,34 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
+                Self::Unauthorized(r) | Self::Forbidden(r) => {
+                    r.view().with_message(&r.body.message)
+                }
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.message)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListNotificationsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "listNotifications: HTTP {}: Missing or invalid API key: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "listNotifications: HTTP {}: The API key is valid but lacks the required permission: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "listNotifications: HTTP {}: Rate limit exceeded; retry after `retry_after` seconds: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listNotifications: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listNotifications: {}", e),
-                Self::Transport(e) => write!(f, "listNotifications: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "listNotifications: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "listNotifications: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_NOTIFICATIONS, f)
         }
     }
     impl ::std::error::Error for ListNotificationsError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::create_notification`](super::Client::create_notification) (`POST /api/notifications`, operationId `createNotification`).
@@ -3830,88 +3783,35 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
+                Self::Unauthorized(r) | Self::Forbidden(r) => {
+                    r.view().with_message(&r.body.message)
+                }
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.message)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for CreateNotificationError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "createNotification: HTTP {}: Missing or invalid API key: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "createNotification: HTTP {}: The API key is valid but lacks the required permission: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "createNotification: HTTP {}: Rate limit exceeded; retry after `retry_after` seconds: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "createNotification: undocumented HTTP status {}", r.status
-                    )
-                }
-                Self::InvalidBody(e) => write!(f, "createNotification: {}", e),
-                Self::Transport(e) => write!(f, "createNotification: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "createNotification: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "createNotification: {}", e),
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::CREATE_NOTIFICATION, f)
         }
     }
     impl ::std::error::Error for CreateNotificationError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::delete_notification`](super::Client::delete_notification) (`DELETE /api/notifications/{id}`, operationId `deleteNotification`).
@@ -3969,88 +3869,35 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
+                Self::Unauthorized(r) | Self::Forbidden(r) => {
+                    r.view().with_message(&r.body.message)
+                }
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.message)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for DeleteNotificationError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "deleteNotification: HTTP {}: Missing or invalid API key: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "deleteNotification: HTTP {}: The API key is valid but lacks the required permission: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "deleteNotification: HTTP {}: Rate limit exceeded; retry after `retry_after` seconds: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(
-                        f, "deleteNotification: undocumented HTTP status {}", r.status
-                    )
-                }
-                Self::InvalidBody(e) => write!(f, "deleteNotification: {}", e),
-                Self::Transport(e) => write!(f, "deleteNotification: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "deleteNotification: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "deleteNotification: {}", e),
-            }
+            rt::OperationError::view(self)
+                .fmt(&super::operations::DELETE_NOTIFICATION, f)
         }
     }
     impl ::std::error::Error for DeleteNotificationError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::search`](super::Client::search) (`POST /api/v1/search`, operationId `search`).
@@ -4108,84 +3955,34 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r) | Self::Forbidden(r) => r.retry_after(),
+                Self::Unauthorized(r) | Self::Forbidden(r) => {
+                    r.view().with_message(&r.body.message)
+                }
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.message)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for SearchError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f, "search: HTTP {}: Missing or invalid API key: {}", r.status, r
-                        .body.message
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "search: HTTP {}: The API key is valid but lacks the required permission: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "search: HTTP {}: Rate limit exceeded; retry after `retry_after` seconds: {}",
-                        r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "search: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "search: {}", e),
-                Self::Transport(e) => write!(f, "search: {}", e),
-                Self::InvalidRequest(e) => write!(f, "search: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "search: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::SEARCH, f)
         }
     }
     impl ::std::error::Error for SearchError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

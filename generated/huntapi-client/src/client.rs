@@ -2219,6 +2219,32 @@ not 202. Failed requests are not charged)*/
         billable: true,
         idempotent: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                400,
+                "Bad request, e.g. a malformed URL or an unsupported platform",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                500,
+                "Internal error; retry or contact support",
+            ),
+        ],
     };
     /// `GET /v1/jobs/{id}`
     pub const GET_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -2228,6 +2254,33 @@ not 202. Failed requests are not charged)*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(400, "Bad request"),
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                404,
+                "No job with this id (\"How it works\" page)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                500,
+                "Internal error; retry or contact support",
+            ),
+        ],
     };
     /// `GET /v1/usage`
     pub const GET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -2237,6 +2290,28 @@ not 202. Failed requests are not charged)*/
         billable: false,
         idempotent: true,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                500,
+                "Internal error; retry or contact support",
+            ),
+        ],
     };
     /** `POST /v1/video/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
 requests (status 200); the status-codes page bills 200 and 201 and
@@ -2248,6 +2323,32 @@ not 202. Failed requests are not charged)*/
         billable: true,
         idempotent: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(
+                400,
+                "Bad request, e.g. a malformed URL or an unsupported video platform",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            ::clientgen_runtime::ErrorDoc::code(
+                500,
+                "Internal error; retry or contact support",
+            ),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -2342,113 +2443,30 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
                 | Self::Unauthorized(r)
                 | Self::PaymentRequired(r)
                 | Self::Forbidden(r)
                 | Self::RateLimited(r)
-                | Self::InternalServerError(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for AudioDownloadError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Bad request, e.g. a malformed URL or an unsupported platform: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Payment required; settle outstanding invoices to continue: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Forbidden; verify your permissions (the legacy page says the account is deactivated): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    write!(
-                        f,
-                        "audioDownload: HTTP {}: Internal error; retry or contact support: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "audioDownload: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "audioDownload: {}", e),
-                Self::Transport(e) => write!(f, "audioDownload: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "audioDownload: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "audioDownload: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::AUDIO_DOWNLOAD, f)
         }
     }
     impl ::std::error::Error for AudioDownloadError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_job`](super::Client::get_job) (`GET /v1/jobs/{id}`, operationId `getJob`).
@@ -2530,7 +2548,7 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
                 | Self::Unauthorized(r)
@@ -2538,108 +2556,23 @@ pub mod errors {
                 | Self::Forbidden(r)
                 | Self::NotFound(r)
                 | Self::RateLimited(r)
-                | Self::InternalServerError(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::NotFound(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetJobError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(f, "getJob: HTTP {}: Bad request: {}", r.status, r.body.error)
-                }
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Payment required; settle outstanding invoices to continue: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Forbidden; verify your permissions (the legacy page says the account is deactivated): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::NotFound(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: No job with this id (\"How it works\" page): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    write!(
-                        f,
-                        "getJob: HTTP {}: Internal error; retry or contact support: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getJob: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getJob: {}", e),
-                Self::Transport(e) => write!(f, "getJob: {}", e),
-                Self::InvalidRequest(e) => write!(f, "getJob: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "getJob: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_JOB, f)
         }
     }
     impl ::std::error::Error for GetJobError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_usage`](super::Client::get_usage) (`GET /v1/usage`, operationId `getUsage`).
@@ -2713,102 +2646,29 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
                 | Self::PaymentRequired(r)
                 | Self::Forbidden(r)
                 | Self::RateLimited(r)
-                | Self::InternalServerError(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetUsageError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "getUsage: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "getUsage: HTTP {}: Payment required; settle outstanding invoices to continue: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "getUsage: HTTP {}: Forbidden; verify your permissions (the legacy page says the account is deactivated): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "getUsage: HTTP {}: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    write!(
-                        f,
-                        "getUsage: HTTP {}: Internal error; retry or contact support: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getUsage: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getUsage: {}", e),
-                Self::Transport(e) => write!(f, "getUsage: {}", e),
-                Self::InvalidRequest(e) => write!(f, "getUsage: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "getUsage: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_USAGE, f)
         }
     }
     impl ::std::error::Error for GetUsageError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::video_download`](super::Client::video_download) (`POST /v1/video/download`, operationId `videoDownload`).
@@ -2887,113 +2747,30 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
                 | Self::Unauthorized(r)
                 | Self::PaymentRequired(r)
                 | Self::Forbidden(r)
                 | Self::RateLimited(r)
-                | Self::InternalServerError(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for VideoDownloadError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Bad request, e.g. a malformed URL or an unsupported video platform: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Unauthorized(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::PaymentRequired(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Payment required; settle outstanding invoices to continue: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Forbidden; verify your permissions (the legacy page says the account is deactivated): {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    write!(
-                        f,
-                        "videoDownload: HTTP {}: Internal error; retry or contact support: {}",
-                        r.status, r.body.error
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "videoDownload: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "videoDownload: {}", e),
-                Self::Transport(e) => write!(f, "videoDownload: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "videoDownload: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "videoDownload: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::VIDEO_DOWNLOAD, f)
         }
     }
     impl ::std::error::Error for VideoDownloadError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

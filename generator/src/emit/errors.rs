@@ -62,11 +62,16 @@ fn status_label(status: StatusMatch) -> String {
 }
 
 /// Inside `mod errors`, the runtime crate is `rt` (short paths keep the enums readable).
+///
+/// Each enum implements only what differs per operation (picking the variant by status, and
+/// viewing a variant as an `rt::ErrorView`); status, wait, retryability, `Display` and `source`
+/// come from the runtime, which reads the descriptions from the operation's metadata.
 fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let rt = quote!(rt);
     let names = cx.names(op);
     let ident = &names.error;
     let method = &names.method;
+    let meta = &names.meta;
     let op_id = &op.id;
     let enum_doc = format!(
         " Errors of [`Client::{method}`](super::Client::{method}) (`{} {}`, operationId `{op_id}`).",
@@ -76,20 +81,12 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let mut header_structs = Vec::new();
     let mut variants = Vec::new();
     let mut arms = Vec::new();
-    // Variants with the same payload type share one arm (an or-pattern binds one type).
-    let mut status_groups: Vec<(String, Vec<syn::Ident>)> = Vec::new();
-    let mut retry_groups: Vec<(String, Option<String>, Vec<syn::Ident>)> = Vec::new();
-    let mut display_arms = Vec::new();
+    // Variants with the same payload (and the same way to read it) share one arm: an
+    // or-pattern binds one type.
+    let mut view_groups: Vec<(String, TokenStream, Vec<syn::Ident>)> = Vec::new();
     let mut has_default = false;
 
-    // Ranges and `default` come after exact codes so that the exact ones win the match.
-    let mut ordered: Vec<&ErrorResponse> = op.errors.iter().collect();
-    ordered.sort_by_key(|e| match e.status {
-        StatusMatch::Code(_) => 0,
-        StatusMatch::Range(_) => 1,
-        StatusMatch::Default => 2,
-    });
-    for e in ordered {
+    for e in ordered_errors(op) {
         let v = format_ident!("{}", e.variant);
         let body = body_type(cx, &e.body);
         let doc = doc_attrs(&[Some(&format!(
@@ -121,59 +118,23 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
             ErrorBody::Empty => quote!(#rt::empty_error(response, Self::#v)),
         };
         arms.push((pattern, decode));
-        let payload = quote!(#body, #headers_ty).to_string();
-        match status_groups.iter_mut().find(|(p, _)| *p == payload) {
-            Some((_, group)) => group.push(v.clone()),
-            None => status_groups.push((payload.clone(), vec![v.clone()])),
+        let mut view = quote!(r.view());
+        if let Some(field) = &e.message_field {
+            let field = format_ident!("{}", safe_snake(field));
+            view = quote!(#view.with_message(&r.body.#field));
         }
-        let pointer = e.retry_after_pointer.clone();
-        match retry_groups
-            .iter_mut()
-            .find(|(p, ptr, _)| *p == payload && *ptr == pointer)
-        {
+        if let Some(pointer) = &e.retry_after_pointer {
+            view = quote!(#view.or_retry_after(#rt::retry_after_from_body(&r.body, #pointer)));
+        }
+        let key = format!("{}|{}", quote!(#body, #headers_ty), view);
+        match view_groups.iter_mut().find(|(k, _, _)| *k == key) {
             Some((_, _, group)) => group.push(v.clone()),
-            None => retry_groups.push((payload, pointer, vec![v.clone()])),
+            None => view_groups.push((key, view, vec![v.clone()])),
         }
-        // One line: descriptions are often wrapped block scalars.
-        let description = e
-            .description
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let description = description.trim_end_matches('.').to_string();
-        let display = match &e.message_field {
-            Some(field) => {
-                let field = format_ident!("{}", safe_snake(field));
-                let fmt = format!("{}: HTTP {{}}: {}: {{}}", esc(op_id), esc(&description));
-                quote! {
-                    Self::#v(r) => write!(f, #fmt, r.status, r.body.#field),
-                }
-            }
-            None => {
-                let fmt = format!("{}: HTTP {{}}: {}", esc(op_id), esc(&description));
-                quote! {
-                    Self::#v(r) => write!(f, #fmt, r.status),
-                }
-            }
-        };
-        display_arms.push(display);
     }
-    let status_arms = status_groups
+    let view_arms = view_groups
         .iter()
-        .map(|(_, group)| quote!(#(Self::#group(r))|* => Some(r.status),));
-    let retry_arms = retry_groups
-        .iter()
-        .map(|(_, pointer, group)| match pointer {
-            Some(pointer) => quote! {
-                #(Self::#group(r))|* => r
-                    .retry_after()
-                    .or_else(|| #rt::retry_after_from_body(&r.body, #pointer)),
-            },
-            None => quote!(#(Self::#group(r))|* => r.retry_after(),),
-        });
-    let fmt_unexpected = format!("{}: undocumented HTTP status {{}}", esc(op_id));
-    let fmt_plain = format!("{}: {{}}", esc(op_id));
-    let fmt_invalid = format!("{}: invalid request: {{}}", esc(op_id));
+        .map(|(_, view, group)| quote!(#(Self::#group(r))|* => #view,));
     // Exact codes are matched before the ranges that contain them, on purpose.
     let overlap_allowed = if op
         .errors
@@ -257,66 +218,49 @@ fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 }
             }
 
-            fn status(&self) -> Option<::reqwest::StatusCode> {
+            fn view(&self) -> #rt::ErrorView<'_> {
                 match self {
-                    #(#status_arms)*
-                    Self::UnexpectedStatus(r) => Some(r.status),
-                    Self::InvalidBody(e) => e.status,
-                    Self::Transport(_) | Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => None,
-                }
-            }
-
-            fn retry_after(&self) -> Option<::std::time::Duration> {
-                match self {
-                    #(#retry_arms)*
-                    Self::UnexpectedStatus(r) => r.retry_after(::std::time::SystemTime::now()),
-                    Self::InvalidBody(e) => e.retry_after(),
-                    _ => None,
-                }
-            }
-
-            fn is_retryable(&self) -> bool {
-                match self {
-                    Self::Transport(e) => e.is_retryable(),
-                    Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                    // By status; a documented status whose body does not decode (`InvalidBody`)
-                    // is still that status: a 429 page from a proxy is worth retrying.
-                    other => other
-                        .status()
-                        .is_some_and(|s| #rt::default_is_retryable(Some(s), None)),
+                    #(#view_arms)*
+                    Self::UnexpectedStatus(r) => #rt::ErrorView::UnexpectedStatus(r),
+                    Self::InvalidBody(e) => #rt::ErrorView::InvalidBody(e),
+                    Self::Transport(e) => #rt::ErrorView::Transport(e),
+                    Self::InvalidRequest(e) => #rt::ErrorView::InvalidRequest(e),
+                    Self::DeadlineExceeded(e) => #rt::ErrorView::DeadlineExceeded(e),
                 }
             }
         }
 
         impl ::std::fmt::Display for #ident {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#display_arms)*
-                    Self::UnexpectedStatus(r) => write!(f, #fmt_unexpected, r.status),
-                    Self::InvalidBody(e) => write!(f, #fmt_plain, e),
-                    Self::Transport(e) => write!(f, #fmt_plain, e),
-                    Self::InvalidRequest(e) => write!(f, #fmt_invalid, e),
-                    Self::DeadlineExceeded(e) => write!(f, #fmt_plain, e),
-                }
+                #rt::OperationError::view(self).fmt(&super::operations::#meta, f)
             }
         }
 
         impl ::std::error::Error for #ident {
             fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    Self::InvalidBody(e) => Some(e),
-                    Self::Transport(e) => Some(e),
-                    Self::DeadlineExceeded(e) => Some(e),
-                    _ => None,
-                }
+                #rt::OperationError::view(self).source()
             }
         }
     }
 }
 
-/// Escapes braces so that spec text can sit inside a format string.
-fn esc(text: &str) -> String {
-    text.replace('{', "{{").replace('}', "}}")
+/// The documented error responses in match order: exact codes, then ranges, then `default`
+/// (so that an exact code wins over the range that contains it).
+pub(crate) fn ordered_errors(op: &Operation) -> Vec<&ErrorResponse> {
+    let mut ordered: Vec<&ErrorResponse> = op.errors.iter().collect();
+    ordered.sort_by_key(|e| match e.status {
+        StatusMatch::Code(_) => 0,
+        StatusMatch::Range(_) => 1,
+        StatusMatch::Default => 2,
+    });
+    ordered
+}
+
+/// A response description on one line, for error messages: whitespace collapsed, no final
+/// full stop.
+pub(crate) fn one_line_description(description: &str) -> String {
+    let joined = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined.trim_end_matches('.').to_string()
 }
 
 fn headers_struct(ident: &syn::Ident, op: &Operation, e: &ErrorResponse) -> TokenStream {

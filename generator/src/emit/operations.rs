@@ -31,6 +31,20 @@ pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
                     .unwrap_or_default()
             ));
         }
+        let errors = super::errors::ordered_errors(op).into_iter().map(|e| {
+            let description = super::errors::one_line_description(&e.description);
+            match e.status {
+                StatusMatch::Code(c) => {
+                    let c = Literal::u16_unsuffixed(c);
+                    quote!(#rt::ErrorDoc::code(#c, #description))
+                }
+                StatusMatch::Range(d) => {
+                    let d = Literal::u16_unsuffixed(d);
+                    quote!(#rt::ErrorDoc::range(#d, #description))
+                }
+                StatusMatch::Default => quote!(#rt::ErrorDoc::default_response(#description)),
+            }
+        });
         consts.push(quote! {
             #[doc = #doc]
             pub const #meta: #rt::OperationMeta = #rt::OperationMeta {
@@ -40,6 +54,7 @@ pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
                 billable: #billable,
                 idempotent: #idempotent,
                 security: &[#(#security),*],
+                errors: &[#(#errors),*],
             };
         });
         let info_id = &cx.names(op).info_id;

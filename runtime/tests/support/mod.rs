@@ -43,6 +43,7 @@ pub static GET_OP: OperationMeta = OperationMeta {
     billable: false,
     idempotent: true,
     security: &["ApiKeyHeader"],
+    errors: &[],
 };
 
 pub static BILLABLE_POST: OperationMeta = OperationMeta {
@@ -52,4 +53,5 @@ pub static BILLABLE_POST: OperationMeta = OperationMeta {
     billable: true,
     idempotent: false,
     security: &["ApiKeyHeader"],
+    errors: &[],
 };

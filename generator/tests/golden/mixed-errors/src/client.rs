@@ -1091,6 +1091,15 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKey"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(400, "The id is malformed"),
+            ::clientgen_runtime::ErrorDoc::code(403, "Not allowed to read this item"),
+            ::clientgen_runtime::ErrorDoc::code(404, "No such item"),
+            ::clientgen_runtime::ErrorDoc::code(429, "Too many requests"),
+            ::clientgen_runtime::ErrorDoc::code(500, "Server failure, as plain text"),
+            ::clientgen_runtime::ErrorDoc::code(503, "Down for maintenance, no body"),
+            ::clientgen_runtime::ErrorDoc::range(4, "Any other client error"),
+        ],
     };
     /// `PUT /items/{id}`
     pub const PUT_ITEM: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -1100,6 +1109,10 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKey"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(422, "The input does not validate"),
+            ::clientgen_runtime::ErrorDoc::default_response("Any other error"),
+        ],
     };
     /// `DELETE /items/{id}`
     pub const DELETE_ITEM: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -1109,6 +1122,11 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["ApiKey"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(404, "No such item, no body"),
+            ::clientgen_runtime::ErrorDoc::code(409, "The item is locked"),
+            ::clientgen_runtime::ErrorDoc::code(410, "Deleted before, as raw bytes"),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -1248,111 +1266,37 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::Forbidden(r) => Some(r.status),
-                Self::NotFound(r) => Some(r.status),
-                Self::RateLimited(r) => Some(r.status),
-                Self::InternalServerError(r) => Some(r.status),
-                Self::ServiceUnavailable(r) => Some(r.status),
-                Self::ClientError(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r) => r.retry_after(),
-                Self::Forbidden(r) => r.retry_after(),
-                Self::NotFound(r) => r.retry_after(),
+                Self::BadRequest(r) => r.view().with_message(&r.body.error),
+                Self::Forbidden(r) => r.view().with_message(&r.body.title),
+                Self::NotFound(r) => r.view(),
                 Self::RateLimited(r) => {
-                    r.retry_after()
-                        .or_else(|| rt::retry_after_from_body(&r.body, "/retry_after"))
+                    r.view()
+                        .with_message(&r.body.error)
+                        .or_retry_after(
+                            rt::retry_after_from_body(&r.body, "/retry_after"),
+                        )
                 }
-                Self::InternalServerError(r) => r.retry_after(),
-                Self::ServiceUnavailable(r) => r.retry_after(),
-                Self::ClientError(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::InternalServerError(r) => r.view(),
+                Self::ServiceUnavailable(r) => r.view(),
+                Self::ClientError(r) => r.view().with_message(&r.body.message),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetItemError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: The id is malformed: {}", r.status, r.body
-                        .error
-                    )
-                }
-                Self::Forbidden(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: Not allowed to read this item: {}", r
-                        .status, r.body.title
-                    )
-                }
-                Self::NotFound(r) => {
-                    write!(f, "getItem: HTTP {}: No such item", r.status)
-                }
-                Self::RateLimited(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: Too many requests: {}", r.status, r.body
-                        .error
-                    )
-                }
-                Self::InternalServerError(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: Server failure, as plain text", r.status
-                    )
-                }
-                Self::ServiceUnavailable(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: Down for maintenance, no body", r.status
-                    )
-                }
-                Self::ClientError(r) => {
-                    write!(
-                        f, "getItem: HTTP {}: Any other client error: {}", r.status, r
-                        .body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getItem: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getItem: {}", e),
-                Self::Transport(e) => write!(f, "getItem: {}", e),
-                Self::InvalidRequest(e) => write!(f, "getItem: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "getItem: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_ITEM, f)
         }
     }
     impl ::std::error::Error for GetItemError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::put_item`](super::Client::put_item) (`PUT /items/{id}`, operationId `putItem`).
@@ -1414,70 +1358,26 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::UnprocessableEntity(r) => Some(r.status),
-                Self::Other(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::UnprocessableEntity(r) => r.retry_after(),
-                Self::Other(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnprocessableEntity(r) => r.view(),
+                Self::Other(r) => r.view().with_message(&r.body.message),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for PutItemError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::UnprocessableEntity(r) => {
-                    write!(f, "putItem: HTTP {}: The input does not validate", r.status)
-                }
-                Self::Other(r) => {
-                    write!(
-                        f, "putItem: HTTP {}: Any other error: {}", r.status, r.body
-                        .message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "putItem: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "putItem: {}", e),
-                Self::Transport(e) => write!(f, "putItem: {}", e),
-                Self::InvalidRequest(e) => write!(f, "putItem: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "putItem: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::PUT_ITEM, f)
         }
     }
     impl ::std::error::Error for PutItemError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::delete_item`](super::Client::delete_item) (`DELETE /items/{id}`, operationId `deleteItem`).
@@ -1535,76 +1435,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::NotFound(r) => Some(r.status),
-                Self::Conflict(r) => Some(r.status),
-                Self::Gone(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::NotFound(r) => r.retry_after(),
-                Self::Conflict(r) => r.retry_after(),
-                Self::Gone(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::NotFound(r) => r.view(),
+                Self::Conflict(r) => r.view(),
+                Self::Gone(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for DeleteItemError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::NotFound(r) => {
-                    write!(f, "deleteItem: HTTP {}: No such item, no body", r.status)
-                }
-                Self::Conflict(r) => {
-                    write!(f, "deleteItem: HTTP {}: The item is locked", r.status)
-                }
-                Self::Gone(r) => {
-                    write!(
-                        f, "deleteItem: HTTP {}: Deleted before, as raw bytes", r.status
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "deleteItem: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "deleteItem: {}", e),
-                Self::Transport(e) => write!(f, "deleteItem: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "deleteItem: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "deleteItem: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::DELETE_ITEM, f)
         }
     }
     impl ::std::error::Error for DeleteItemError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

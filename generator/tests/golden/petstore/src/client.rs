@@ -888,6 +888,7 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["BearerAuth"],
+        errors: &[::clientgen_runtime::ErrorDoc::default_response("Unexpected error")],
     };
     /// `POST /pets`
     pub const CREATE_PET: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -897,6 +898,7 @@ pub mod operations {
         billable: false,
         idempotent: false,
         security: &["BearerAuth"],
+        errors: &[::clientgen_runtime::ErrorDoc::default_response("Unexpected error")],
     };
     /// `GET /pets/{petId}`
     pub const SHOW_PET_BY_ID: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -906,6 +908,10 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &["BearerAuth"],
+        errors: &[
+            ::clientgen_runtime::ErrorDoc::code(404, "No pet with this id"),
+            ::clientgen_runtime::ErrorDoc::default_response("Unexpected error"),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -969,65 +975,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Other(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Other(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::Other(r) => r.view().with_message(&r.body.message),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListPetsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Other(r) => {
-                    write!(
-                        f, "listPets: HTTP {}: Unexpected error: {}", r.status, r.body
-                        .message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listPets: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listPets: {}", e),
-                Self::Transport(e) => write!(f, "listPets: {}", e),
-                Self::InvalidRequest(e) => write!(f, "listPets: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "listPets: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_PETS, f)
         }
     }
     impl ::std::error::Error for ListPetsError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::create_pet`](super::Client::create_pet) (`POST /pets`, operationId `createPet`).
@@ -1076,65 +1042,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::Other(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::Other(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::Other(r) => r.view().with_message(&r.body.message),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for CreatePetError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Other(r) => {
-                    write!(
-                        f, "createPet: HTTP {}: Unexpected error: {}", r.status, r.body
-                        .message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "createPet: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "createPet: {}", e),
-                Self::Transport(e) => write!(f, "createPet: {}", e),
-                Self::InvalidRequest(e) => write!(f, "createPet: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "createPet: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::CREATE_PET, f)
         }
     }
     impl ::std::error::Error for CreatePetError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::show_pet_by_id`](super::Client::show_pet_by_id) (`GET /pets/{petId}`, operationId `showPetById`).
@@ -1188,73 +1114,27 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::NotFound(r) | Self::Other(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::NotFound(r) | Self::Other(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
+                Self::NotFound(r) | Self::Other(r) => {
+                    r.view().with_message(&r.body.message)
                 }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ShowPetByIdError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::NotFound(r) => {
-                    write!(
-                        f, "showPetById: HTTP {}: No pet with this id: {}", r.status, r
-                        .body.message
-                    )
-                }
-                Self::Other(r) => {
-                    write!(
-                        f, "showPetById: HTTP {}: Unexpected error: {}", r.status, r.body
-                        .message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "showPetById: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "showPetById: {}", e),
-                Self::Transport(e) => write!(f, "showPetById: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "showPetById: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "showPetById: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::SHOW_PET_BY_ID, f)
         }
     }
     impl ::std::error::Error for ShowPetByIdError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

@@ -606,6 +606,7 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[],
     };
     /// `POST /notes`
     pub const ADD_NOTE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -615,6 +616,7 @@ pub mod operations {
         billable: false,
         idempotent: false,
         security: &[],
+        errors: &[::clientgen_runtime::ErrorDoc::code(400, "Invalid note")],
     };
     /// `GET /notes/{id}/raw`
     pub const GET_NOTE_TEXT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
@@ -624,6 +626,7 @@ pub mod operations {
         billable: false,
         idempotent: true,
         security: &[],
+        errors: &[::clientgen_runtime::ErrorDoc::code(404, "No such note")],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(
@@ -685,57 +688,24 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for ListNotesError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "listNotes: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "listNotes: {}", e),
-                Self::Transport(e) => write!(f, "listNotes: {}", e),
-                Self::InvalidRequest(e) => write!(f, "listNotes: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "listNotes: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::LIST_NOTES, f)
         }
     }
     impl ::std::error::Error for ListNotesError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::add_note`](super::Client::add_note) (`POST /notes`, operationId `addNote`).
@@ -789,64 +759,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::BadRequest(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::BadRequest(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::BadRequest(r) => r.view().with_message(&r.body.message),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for AddNoteError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::BadRequest(r) => {
-                    write!(
-                        f, "addNote: HTTP {}: Invalid note: {}", r.status, r.body.message
-                    )
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "addNote: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "addNote: {}", e),
-                Self::Transport(e) => write!(f, "addNote: {}", e),
-                Self::InvalidRequest(e) => write!(f, "addNote: invalid request: {}", e),
-                Self::DeadlineExceeded(e) => write!(f, "addNote: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::ADD_NOTE, f)
         }
     }
     impl ::std::error::Error for AddNoteError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
     /// Errors of [`Client::get_note_text`](super::Client::get_note_text) (`GET /notes/{id}/raw`, operationId `getNoteText`).
@@ -898,64 +829,25 @@ pub mod errors {
                 rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
             }
         }
-        fn status(&self) -> Option<::reqwest::StatusCode> {
+        fn view(&self) -> rt::ErrorView<'_> {
             match self {
-                Self::NotFound(r) => Some(r.status),
-                Self::UnexpectedStatus(r) => Some(r.status),
-                Self::InvalidBody(e) => e.status,
-                Self::Transport(_)
-                | Self::InvalidRequest(_)
-                | Self::DeadlineExceeded(_) => None,
-            }
-        }
-        fn retry_after(&self) -> Option<::std::time::Duration> {
-            match self {
-                Self::NotFound(r) => r.retry_after(),
-                Self::UnexpectedStatus(r) => {
-                    r.retry_after(::std::time::SystemTime::now())
-                }
-                Self::InvalidBody(e) => e.retry_after(),
-                _ => None,
-            }
-        }
-        fn is_retryable(&self) -> bool {
-            match self {
-                Self::Transport(e) => e.is_retryable(),
-                Self::InvalidRequest(_) | Self::DeadlineExceeded(_) => false,
-                other => {
-                    other
-                        .status()
-                        .is_some_and(|s| rt::default_is_retryable(Some(s), None))
-                }
+                Self::NotFound(r) => r.view(),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
             }
         }
     }
     impl ::std::fmt::Display for GetNoteTextError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::NotFound(r) => {
-                    write!(f, "getNoteText: HTTP {}: No such note", r.status)
-                }
-                Self::UnexpectedStatus(r) => {
-                    write!(f, "getNoteText: undocumented HTTP status {}", r.status)
-                }
-                Self::InvalidBody(e) => write!(f, "getNoteText: {}", e),
-                Self::Transport(e) => write!(f, "getNoteText: {}", e),
-                Self::InvalidRequest(e) => {
-                    write!(f, "getNoteText: invalid request: {}", e)
-                }
-                Self::DeadlineExceeded(e) => write!(f, "getNoteText: {}", e),
-            }
+            rt::OperationError::view(self).fmt(&super::operations::GET_NOTE_TEXT, f)
         }
     }
     impl ::std::error::Error for GetNoteTextError {
         fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            match self {
-                Self::InvalidBody(e) => Some(e),
-                Self::Transport(e) => Some(e),
-                Self::DeadlineExceeded(e) => Some(e),
-                _ => None,
-            }
+            rt::OperationError::view(self).source()
         }
     }
 }

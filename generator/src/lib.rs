@@ -155,7 +155,7 @@ fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics>
         .retain(|op| !emitted.omitted.contains(&op.id));
     let body = format::format_file(&emitted.file);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
-    let source = format!("{header}\n{body}");
+    let source = format!("{header}\n{body}{}", emitted.tail);
     Ok((GeneratedModule { source, warnings }, api, emitted.names))
 }
 

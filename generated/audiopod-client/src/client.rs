@@ -5001,7 +5001,7 @@ let response = client.get_pricing()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// The base URL the description lists first in `servers`.
@@ -5144,11 +5144,77 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
         }
     }
 }
+/// Asynchronous jobs: what to poll, and which states end the wait.
+pub mod jobs {
+    /// Jobs submitted by `extractStems` and followed with `getStemJobStatus`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct ExtractStemsJob;
+    impl ::clientgen_runtime::JobKind for ExtractStemsJob {
+        type Client = super::Client;
+        type Status = super::types::StemJob;
+        type Error = super::errors::GetStemJobStatusError;
+        const SPEC: ::clientgen_runtime::JobSpec = ::clientgen_runtime::JobSpec {
+            pending: &["PENDING", "PROCESSING"],
+            succeeded: &["COMPLETED"],
+            failed: &["FAILED", "ERROR"],
+            state_pointer: "/status",
+            progress_pointer: None,
+            error_pointer: Some("/error_message"),
+            case_insensitive: true,
+        };
+        fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
+            &client.inner
+        }
+        fn poll<'a>(
+            client: &'a super::Client,
+            job_id: &'a str,
+        ) -> ::std::pin::Pin<
+            Box<
+                dyn ::std::future::Future<
+                    Output = Result<Self::Status, Self::Error>,
+                > + Send + 'a,
+            >,
+        > {
+            Box::pin(async move {
+                let id: i64 = match job_id.parse() {
+                    Ok(id) => id,
+                    Err(_) => {
+                        return Err(
+                            <super::errors::GetStemJobStatusError as ::clientgen_runtime::OperationError>::from_failure(
+                                ::clientgen_runtime::Failure::InvalidRequest(
+                                    format!(
+                                        "job id `{}` is not a valid `{}`", job_id, stringify!(i64)
+                                    ),
+                                ),
+                            ),
+                        );
+                    }
+                };
+                client
+                    .get_stem_job_status()
+                    .job_id(id)
+                    .send()
+                    .await
+                    .map(|response| response.into_inner())
+            })
+        }
+    }
+}
+impl Client {
+    /// A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without submitting again.
+    pub fn extract_stems_job(
+        &self,
+        job_id: impl Into<String>,
+    ) -> ::clientgen_runtime::JobHandle<'_, jobs::ExtractStemsJob> {
+        ::clientgen_runtime::JobHandle::new(self, job_id)
+    }
+}
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
+    use ::clientgen_runtime as rt;
     /// `GET /api/v1/api-wallet/balance`
-    pub const GET_WALLET_BALANCE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_WALLET_BALANCE: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getWalletBalance",
         method: "GET",
         path: "/api/v1/api-wallet/balance",
@@ -5156,19 +5222,13 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `POST /api/v1/api-wallet/estimate`
-    pub const ESTIMATE_COST: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const ESTIMATE_COST: rt::OperationMeta = rt::OperationMeta {
         operation_id: "estimateCost",
         method: "POST",
         path: "/api/v1/api-wallet/estimate",
@@ -5176,14 +5236,11 @@ pub mod operations {
         idempotent: true,
         security: &[],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/api-wallet/pricing`
-    pub const GET_PRICING: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_PRICING: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getPricing",
         method: "GET",
         path: "/api/v1/api-wallet/pricing",
@@ -5191,14 +5248,11 @@ pub mod operations {
         idempotent: true,
         security: &[],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `POST /api/v1/api-wallet/topup/checkout`
-    pub const CREATE_TOPUP_CHECKOUT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const CREATE_TOPUP_CHECKOUT: rt::OperationMeta = rt::OperationMeta {
         operation_id: "createTopupCheckout",
         method: "POST",
         path: "/api/v1/api-wallet/topup/checkout",
@@ -5206,23 +5260,17 @@ pub mod operations {
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 400,
                 "Amount outside the $1 to $10,000 range (`invalid_amount`)",
             ),
-            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/api-wallet/usage`
-    pub const GET_WALLET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_WALLET_USAGE: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getWalletUsage",
         method: "GET",
         path: "/api/v1/api-wallet/usage",
@@ -5230,19 +5278,13 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/auth/api-keys`
-    pub const LIST_API_KEYS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_API_KEYS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listApiKeys",
         method: "GET",
         path: "/api/v1/auth/api-keys",
@@ -5250,22 +5292,13 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `POST /api/v1/auth/api-keys`
-    pub const CREATE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const CREATE_API_KEY: rt::OperationMeta = rt::OperationMeta {
         operation_id: "createApiKey",
         method: "POST",
         path: "/api/v1/auth/api-keys",
@@ -5273,22 +5306,13 @@ pub mod operations {
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `DELETE /api/v1/auth/api-keys/{key_id}`
-    pub const REVOKE_API_KEY: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const REVOKE_API_KEY: rt::OperationMeta = rt::OperationMeta {
         operation_id: "revokeApiKey",
         method: "DELETE",
         path: "/api/v1/auth/api-keys/{key_id}",
@@ -5296,28 +5320,16 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                404,
-                "No key with this id belongs to the account",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(404, "No key with this id belongs to the account"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
-    /** `POST /api/v1/stem-extraction/api/extract`: billable, 0.1 usd_per_minute per call ($0.10 per minute of input audio for every standard mode (single,
-two, four, six, producer, studio, mastering), paid from the API
-wallet; 402 when the balance is too low)*/
-    pub const EXTRACT_STEMS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    /// `POST /api/v1/stem-extraction/api/extract`: billable, 0.1 usd_per_minute per call ($0.10 per minute of input audio for every standard mode (single,
+    /// two, four, six, producer, studio, mastering), paid from the API
+    /// wallet; 402 when the balance is too low)
+    pub const EXTRACT_STEMS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "extractStems",
         method: "POST",
         path: "/api/v1/stem-extraction/api/extract",
@@ -5325,26 +5337,20 @@ wallet; 402 when the balance is too low)*/
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(
                 402,
                 "The API wallet balance does not cover the job (`insufficient_api_balance`)",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 403,
                 "The API key was revoked or has expired. A mode above the account's plan is also rejected, with an undocumented status and body",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/stem-extraction/catalog`
-    pub const GET_STEM_CATALOG: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_STEM_CATALOG: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getStemCatalog",
         method: "GET",
         path: "/api/v1/stem-extraction/catalog",
@@ -5352,25 +5358,16 @@ wallet; 402 when the balance is too low)*/
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
-    /** `POST /api/v1/stem-extraction/extract/advanced`: billable, 0.1 usd_per_minute per call (Base rate $0.10 per minute of input audio, paid from the API wallet.
-Premium selections bill at a multiplier: lead/backing vocal and
-vocal gender splits 1.5x ($0.15/min), single-instrument isolation
-from the catalog 2.0x ($0.20/min))*/
-    pub const EXTRACT_STEMS_ADVANCED: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    /// `POST /api/v1/stem-extraction/extract/advanced`: billable, 0.1 usd_per_minute per call (Base rate $0.10 per minute of input audio, paid from the API wallet.
+    /// Premium selections bill at a multiplier: lead/backing vocal and
+    /// vocal gender splits 1.5x ($0.15/min), single-instrument isolation
+    /// from the catalog 2.0x ($0.20/min))
+    pub const EXTRACT_STEMS_ADVANCED: rt::OperationMeta = rt::OperationMeta {
         operation_id: "extractStemsAdvanced",
         method: "POST",
         path: "/api/v1/stem-extraction/extract/advanced",
@@ -5378,26 +5375,20 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(
                 402,
                 "The API wallet balance does not cover the job (`insufficient_api_balance`)",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 403,
                 "The API key was revoked or has expired. A catalog stem above the account's plan is also rejected, with an undocumented status and body",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/stem-extraction/jobs`
-    pub const LIST_STEM_JOBS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_STEM_JOBS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listStemJobs",
         method: "GET",
         path: "/api/v1/stem-extraction/jobs",
@@ -5405,22 +5396,13 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `DELETE /api/v1/stem-extraction/jobs/{job_id}`
-    pub const DELETE_STEM_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const DELETE_STEM_JOB: rt::OperationMeta = rt::OperationMeta {
         operation_id: "deleteStemJob",
         method: "DELETE",
         path: "/api/v1/stem-extraction/jobs/{job_id}",
@@ -5428,26 +5410,14 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                404,
-                "No such job, or it belongs to another account",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(404, "No such job, or it belongs to another account"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/stem-extraction/modes`
-    pub const LIST_STEM_MODES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_STEM_MODES: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listStemModes",
         method: "GET",
         path: "/api/v1/stem-extraction/modes",
@@ -5455,14 +5425,11 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: true,
         security: &[],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/stem-extraction/packages/available`
-    pub const LIST_AVAILABLE_STEM_PACKAGES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_AVAILABLE_STEM_PACKAGES: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listAvailableStemPackages",
         method: "GET",
         path: "/api/v1/stem-extraction/packages/available",
@@ -5470,22 +5437,13 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// `GET /api/v1/stem-extraction/status/{job_id}`
-    pub const GET_STEM_JOB_STATUS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_STEM_JOB_STATUS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getStemJobStatus",
         method: "GET",
         path: "/api/v1/stem-extraction/status/{job_id}",
@@ -5493,28 +5451,14 @@ from the catalog 2.0x ($0.20/min))*/
         idempotent: true,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid or missing API key or token",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "The API key was revoked or has expired",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                404,
-                "No such job, or it belongs to another account",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Too many requests (`rate_limit_exceeded`)",
-            ),
+            rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
+            rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
+            rt::ErrorDoc::code(404, "No such job, or it belongs to another account"),
+            rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
         ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "get_wallet_balance" => Some(&GET_WALLET_BALANCE),
             "estimate_cost" => Some(&ESTIMATE_COST),
@@ -6204,7 +6148,9 @@ pub mod errors {
         fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
                 403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
                 429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
@@ -6368,7 +6314,9 @@ pub mod errors {
         fn from_response(response: rt::RawResponse) -> Self {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
                 403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
                 429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
                 _ => Self::UnexpectedStatus(response),
@@ -6923,11 +6871,8 @@ impl From<errors::GetStemJobStatusError> for Error {
         Self::GetStemJobStatus(e)
     }
 }
-impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>>
-for Error {
-    fn from(
-        e: ::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>,
-    ) -> Self {
+impl From<::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>> for Error {
+    fn from(e: ::clientgen_runtime::JobError<errors::GetStemJobStatusError, types::StemJob>) -> Self {
         Self::GetStemJobStatusWait(e)
     }
 }
@@ -6939,184 +6884,49 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::GetWalletBalance(e) => e.status(),
-            Self::EstimateCost(e) => e.status(),
-            Self::GetPricing(e) => e.status(),
-            Self::CreateTopupCheckout(e) => e.status(),
-            Self::GetWalletUsage(e) => e.status(),
-            Self::ListApiKeys(e) => e.status(),
-            Self::CreateApiKey(e) => e.status(),
-            Self::RevokeApiKey(e) => e.status(),
-            Self::ExtractStems(e) => e.status(),
-            Self::GetStemCatalog(e) => e.status(),
-            Self::ExtractStemsAdvanced(e) => e.status(),
-            Self::ListStemJobs(e) => e.status(),
-            Self::DeleteStemJob(e) => e.status(),
-            Self::ListStemModes(e) => e.status(),
-            Self::ListAvailableStemPackages(e) => e.status(),
-            Self::GetStemJobStatus(e) => e.status(),
-            Self::GetStemJobStatusWait(_) => None,
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::GetWalletBalance(e) => e.retry_after(),
-            Self::EstimateCost(e) => e.retry_after(),
-            Self::GetPricing(e) => e.retry_after(),
-            Self::CreateTopupCheckout(e) => e.retry_after(),
-            Self::GetWalletUsage(e) => e.retry_after(),
-            Self::ListApiKeys(e) => e.retry_after(),
-            Self::CreateApiKey(e) => e.retry_after(),
-            Self::RevokeApiKey(e) => e.retry_after(),
-            Self::ExtractStems(e) => e.retry_after(),
-            Self::GetStemCatalog(e) => e.retry_after(),
-            Self::ExtractStemsAdvanced(e) => e.retry_after(),
-            Self::ListStemJobs(e) => e.retry_after(),
-            Self::DeleteStemJob(e) => e.retry_after(),
-            Self::ListStemModes(e) => e.retry_after(),
-            Self::ListAvailableStemPackages(e) => e.retry_after(),
-            Self::GetStemJobStatus(e) => e.retry_after(),
-            Self::GetStemJobStatusWait(_) => None,
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.retry_after())
     }
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
         match self {
-            Self::GetWalletBalance(e) => e.is_retryable(),
-            Self::EstimateCost(e) => e.is_retryable(),
-            Self::GetPricing(e) => e.is_retryable(),
-            Self::CreateTopupCheckout(e) => e.is_retryable(),
-            Self::GetWalletUsage(e) => e.is_retryable(),
-            Self::ListApiKeys(e) => e.is_retryable(),
-            Self::CreateApiKey(e) => e.is_retryable(),
-            Self::RevokeApiKey(e) => e.is_retryable(),
-            Self::ExtractStems(e) => e.is_retryable(),
-            Self::GetStemCatalog(e) => e.is_retryable(),
-            Self::ExtractStemsAdvanced(e) => e.is_retryable(),
-            Self::ListStemJobs(e) => e.is_retryable(),
-            Self::DeleteStemJob(e) => e.is_retryable(),
-            Self::ListStemModes(e) => e.is_retryable(),
-            Self::ListAvailableStemPackages(e) => e.is_retryable(),
-            Self::GetStemJobStatus(e) => e.is_retryable(),
-            Self::GetStemJobStatusWait(_) => false,
-            Self::Config(_) => false,
+            Self::GetWalletBalance(e) => (e, Some(e.view())),
+            Self::EstimateCost(e) => (e, Some(e.view())),
+            Self::GetPricing(e) => (e, Some(e.view())),
+            Self::CreateTopupCheckout(e) => (e, Some(e.view())),
+            Self::GetWalletUsage(e) => (e, Some(e.view())),
+            Self::ListApiKeys(e) => (e, Some(e.view())),
+            Self::CreateApiKey(e) => (e, Some(e.view())),
+            Self::RevokeApiKey(e) => (e, Some(e.view())),
+            Self::ExtractStems(e) => (e, Some(e.view())),
+            Self::GetStemCatalog(e) => (e, Some(e.view())),
+            Self::ExtractStemsAdvanced(e) => (e, Some(e.view())),
+            Self::ListStemJobs(e) => (e, Some(e.view())),
+            Self::DeleteStemJob(e) => (e, Some(e.view())),
+            Self::ListStemModes(e) => (e, Some(e.view())),
+            Self::ListAvailableStemPackages(e) => (e, Some(e.view())),
+            Self::GetStemJobStatus(e) => (e, Some(e.view())),
+            Self::GetStemJobStatusWait(e) => (e, None),
+            Self::Config(e) => (e, None),
         }
     }
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::GetWalletBalance(e) => ::std::fmt::Display::fmt(e, f),
-            Self::EstimateCost(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetPricing(e) => ::std::fmt::Display::fmt(e, f),
-            Self::CreateTopupCheckout(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetWalletUsage(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ListApiKeys(e) => ::std::fmt::Display::fmt(e, f),
-            Self::CreateApiKey(e) => ::std::fmt::Display::fmt(e, f),
-            Self::RevokeApiKey(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ExtractStems(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetStemCatalog(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ExtractStemsAdvanced(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ListStemJobs(e) => ::std::fmt::Display::fmt(e, f),
-            Self::DeleteStemJob(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ListStemModes(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ListAvailableStemPackages(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetStemJobStatus(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetStemJobStatusWait(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
+        ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::GetWalletBalance(e) => ::std::error::Error::source(e),
-            Self::EstimateCost(e) => ::std::error::Error::source(e),
-            Self::GetPricing(e) => ::std::error::Error::source(e),
-            Self::CreateTopupCheckout(e) => ::std::error::Error::source(e),
-            Self::GetWalletUsage(e) => ::std::error::Error::source(e),
-            Self::ListApiKeys(e) => ::std::error::Error::source(e),
-            Self::CreateApiKey(e) => ::std::error::Error::source(e),
-            Self::RevokeApiKey(e) => ::std::error::Error::source(e),
-            Self::ExtractStems(e) => ::std::error::Error::source(e),
-            Self::GetStemCatalog(e) => ::std::error::Error::source(e),
-            Self::ExtractStemsAdvanced(e) => ::std::error::Error::source(e),
-            Self::ListStemJobs(e) => ::std::error::Error::source(e),
-            Self::DeleteStemJob(e) => ::std::error::Error::source(e),
-            Self::ListStemModes(e) => ::std::error::Error::source(e),
-            Self::ListAvailableStemPackages(e) => ::std::error::Error::source(e),
-            Self::GetStemJobStatus(e) => ::std::error::Error::source(e),
-            Self::GetStemJobStatusWait(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
-        }
-    }
-}
-/// Asynchronous jobs: what to poll, and which states end the wait.
-pub mod jobs {
-    /// Jobs submitted by `extractStems` and followed with `getStemJobStatus`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct ExtractStemsJob;
-    impl ::clientgen_runtime::JobKind for ExtractStemsJob {
-        type Client = super::Client;
-        type Status = super::types::StemJob;
-        type Error = super::errors::GetStemJobStatusError;
-        const SPEC: ::clientgen_runtime::JobSpec = ::clientgen_runtime::JobSpec {
-            pending: &["PENDING", "PROCESSING"],
-            succeeded: &["COMPLETED"],
-            failed: &["FAILED", "ERROR"],
-            state_pointer: "/status",
-            progress_pointer: None,
-            error_pointer: Some("/error_message"),
-            case_insensitive: true,
-        };
-        fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
-            &client.inner
-        }
-        fn poll<'a>(
-            client: &'a super::Client,
-            job_id: &'a str,
-        ) -> ::std::pin::Pin<
-            Box<
-                dyn ::std::future::Future<
-                    Output = Result<Self::Status, Self::Error>,
-                > + Send + 'a,
-            >,
-        > {
-            Box::pin(async move {
-                let id: i64 = match job_id.parse() {
-                    Ok(id) => id,
-                    Err(_) => {
-                        return Err(
-                            <super::errors::GetStemJobStatusError as ::clientgen_runtime::OperationError>::from_failure(
-                                ::clientgen_runtime::Failure::InvalidRequest(
-                                    format!(
-                                        "job id `{}` is not a valid `{}`", job_id, stringify!(i64)
-                                    ),
-                                ),
-                            ),
-                        );
-                    }
-                };
-                client
-                    .get_stem_job_status()
-                    .job_id(id)
-                    .send()
-                    .await
-                    .map(|response| response.into_inner())
-            })
-        }
-    }
-}
-impl Client {
-    /// A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without submitting again.
-    pub fn extract_stems_job(
-        &self,
-        job_id: impl Into<String>,
-    ) -> ::clientgen_runtime::JobHandle<'_, jobs::ExtractStemsJob> {
-        ::clientgen_runtime::JobHandle::new(self, job_id)
+        self.inner().0.source()
     }
 }

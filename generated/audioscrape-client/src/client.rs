@@ -3330,7 +3330,7 @@ let response = client.delete_notification()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// The base URL the description lists first in `servers`.
@@ -3439,8 +3439,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
+    use ::clientgen_runtime as rt;
     /// `GET /api/me`
-    pub const GET_ME: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_ME: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getMe",
         method: "GET",
         path: "/api/me",
@@ -3448,19 +3449,19 @@ pub mod operations {
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Missing or invalid API key"),
+            rt::ErrorDoc::code(
                 403,
                 "The API key is valid but lacks the required permission",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 429,
                 "Rate limit exceeded; retry after `retry_after` seconds",
             ),
         ],
     };
     /// `GET /api/notifications`
-    pub const LIST_NOTIFICATIONS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_NOTIFICATIONS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listNotifications",
         method: "GET",
         path: "/api/notifications",
@@ -3468,19 +3469,19 @@ pub mod operations {
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Missing or invalid API key"),
+            rt::ErrorDoc::code(
                 403,
                 "The API key is valid but lacks the required permission",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 429,
                 "Rate limit exceeded; retry after `retry_after` seconds",
             ),
         ],
     };
     /// `POST /api/notifications`
-    pub const CREATE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const CREATE_NOTIFICATION: rt::OperationMeta = rt::OperationMeta {
         operation_id: "createNotification",
         method: "POST",
         path: "/api/notifications",
@@ -3488,19 +3489,19 @@ pub mod operations {
         idempotent: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Missing or invalid API key"),
+            rt::ErrorDoc::code(
                 403,
                 "The API key is valid but lacks the required permission",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 429,
                 "Rate limit exceeded; retry after `retry_after` seconds",
             ),
         ],
     };
     /// `DELETE /api/notifications/{id}`
-    pub const DELETE_NOTIFICATION: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const DELETE_NOTIFICATION: rt::OperationMeta = rt::OperationMeta {
         operation_id: "deleteNotification",
         method: "DELETE",
         path: "/api/notifications/{id}",
@@ -3508,20 +3509,20 @@ pub mod operations {
         idempotent: true,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Missing or invalid API key"),
+            rt::ErrorDoc::code(
                 403,
                 "The API key is valid but lacks the required permission",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 429,
                 "Rate limit exceeded; retry after `retry_after` seconds",
             ),
         ],
     };
-    /** `POST /api/v1/search`: billable, 1 search per call (Each call counts as one search against the plan's monthly search
-quota (`plan.limits.searches_per_month` in `getMe`))*/
-    pub const SEARCH: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    /// `POST /api/v1/search`: billable, 1 search per call (Each call counts as one search against the plan's monthly search
+    /// quota (`plan.limits.searches_per_month` in `getMe`))
+    pub const SEARCH: rt::OperationMeta = rt::OperationMeta {
         operation_id: "search",
         method: "POST",
         path: "/api/v1/search",
@@ -3529,21 +3530,19 @@ quota (`plan.limits.searches_per_month` in `getMe`))*/
         idempotent: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(401, "Missing or invalid API key"),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(401, "Missing or invalid API key"),
+            rt::ErrorDoc::code(
                 403,
                 "The API key is valid but lacks the required permission",
             ),
-            ::clientgen_runtime::ErrorDoc::code(
+            rt::ErrorDoc::code(
                 429,
                 "Rate limit exceeded; retry after `retry_after` seconds",
             ),
         ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "get_me" => Some(&GET_ME),
             "list_notifications" => Some(&LIST_NOTIFICATIONS),
@@ -3621,9 +3620,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.message)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
                 Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
@@ -3706,9 +3703,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.message)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
                 Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
@@ -3791,9 +3786,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.message)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
                 Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
@@ -3877,9 +3870,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.message)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
                 Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
@@ -3963,9 +3954,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.message)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
                 Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
@@ -4036,59 +4025,37 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::GetMe(e) => e.status(),
-            Self::ListNotifications(e) => e.status(),
-            Self::CreateNotification(e) => e.status(),
-            Self::DeleteNotification(e) => e.status(),
-            Self::Search(e) => e.status(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::GetMe(e) => e.retry_after(),
-            Self::ListNotifications(e) => e.retry_after(),
-            Self::CreateNotification(e) => e.retry_after(),
-            Self::DeleteNotification(e) => e.retry_after(),
-            Self::Search(e) => e.retry_after(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.retry_after())
     }
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
         match self {
-            Self::GetMe(e) => e.is_retryable(),
-            Self::ListNotifications(e) => e.is_retryable(),
-            Self::CreateNotification(e) => e.is_retryable(),
-            Self::DeleteNotification(e) => e.is_retryable(),
-            Self::Search(e) => e.is_retryable(),
-            Self::Config(_) => false,
+            Self::GetMe(e) => (e, Some(e.view())),
+            Self::ListNotifications(e) => (e, Some(e.view())),
+            Self::CreateNotification(e) => (e, Some(e.view())),
+            Self::DeleteNotification(e) => (e, Some(e.view())),
+            Self::Search(e) => (e, Some(e.view())),
+            Self::Config(e) => (e, None),
         }
     }
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::GetMe(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ListNotifications(e) => ::std::fmt::Display::fmt(e, f),
-            Self::CreateNotification(e) => ::std::fmt::Display::fmt(e, f),
-            Self::DeleteNotification(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Search(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
+        ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::GetMe(e) => ::std::error::Error::source(e),
-            Self::ListNotifications(e) => ::std::error::Error::source(e),
-            Self::CreateNotification(e) => ::std::error::Error::source(e),
-            Self::DeleteNotification(e) => ::std::error::Error::source(e),
-            Self::Search(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
-        }
+        self.inner().0.source()
     }
 }

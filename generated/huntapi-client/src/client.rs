@@ -2099,7 +2099,7 @@ let response = client.get_usage()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// The base URL the description lists first in `servers`.
@@ -2203,680 +2203,6 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
                 self.inner.prepare(request, op).map_err(|e| e.into_client_error())
             }
             None => Ok(()),
-        }
-    }
-}
-/// What the client knows about each operation: whether it is billable, whether it may be
-/// repeated, and which security schemes authenticate it.
-pub mod operations {
-    /** `POST /v1/audio/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-requests (status 200); the status-codes page bills 200 and 201 and
-not 202. Failed requests are not charged)*/
-    pub const AUDIO_DOWNLOAD: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "audioDownload",
-        method: "POST",
-        path: "/v1/audio/download",
-        billable: true,
-        idempotent: false,
-        security: &["ApiKeyHeader", "ApiKeyQuery"],
-        errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                400,
-                "Bad request, e.g. a malformed URL or an unsupported platform",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                402,
-                "Payment required; settle outstanding invoices to continue",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                500,
-                "Internal error; retry or contact support",
-            ),
-        ],
-    };
-    /// `GET /v1/jobs/{id}`
-    pub const GET_JOB: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getJob",
-        method: "GET",
-        path: "/v1/jobs/{id}",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "ApiKeyQuery"],
-        errors: &[
-            ::clientgen_runtime::ErrorDoc::code(400, "Bad request"),
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                402,
-                "Payment required; settle outstanding invoices to continue",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                404,
-                "No job with this id (\"How it works\" page)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                500,
-                "Internal error; retry or contact support",
-            ),
-        ],
-    };
-    /// `GET /v1/usage`
-    pub const GET_USAGE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "getUsage",
-        method: "GET",
-        path: "/v1/usage",
-        billable: false,
-        idempotent: true,
-        security: &["ApiKeyHeader", "ApiKeyQuery"],
-        errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                402,
-                "Payment required; settle outstanding invoices to continue",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                500,
-                "Internal error; retry or contact support",
-            ),
-        ],
-    };
-    /** `POST /v1/video/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-requests (status 200); the status-codes page bills 200 and 201 and
-not 202. Failed requests are not charged)*/
-    pub const VIDEO_DOWNLOAD: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
-        operation_id: "videoDownload",
-        method: "POST",
-        path: "/v1/video/download",
-        billable: true,
-        idempotent: false,
-        security: &["ApiKeyHeader", "ApiKeyQuery"],
-        errors: &[
-            ::clientgen_runtime::ErrorDoc::code(
-                400,
-                "Bad request, e.g. a malformed URL or an unsupported video platform",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                401,
-                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                402,
-                "Payment required; settle outstanding invoices to continue",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                403,
-                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                429,
-                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
-            ),
-            ::clientgen_runtime::ErrorDoc::code(
-                500,
-                "Internal error; retry or contact support",
-            ),
-        ],
-    };
-    /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
-        match operation_id {
-            "audio_download" => Some(&AUDIO_DOWNLOAD),
-            "get_job" => Some(&GET_JOB),
-            "get_usage" => Some(&GET_USAGE),
-            "video_download" => Some(&VIDEO_DOWNLOAD),
-            _ => None,
-        }
-    }
-}
-/// One error enum per operation: the variant is chosen by the HTTP status, and carries the
-/// body typed by the schema the description documents for that status.
-pub mod errors {
-    use ::clientgen_runtime as rt;
-    /// Errors of [`Client::audio_download`](super::Client::audio_download) (`POST /v1/audio/download`, operationId `audioDownload`).
-    ///
-    /// Documented statuses have a variant each; everything else lands in one of the last five.
-    #[derive(Debug)]
-    #[non_exhaustive]
-    pub enum AudioDownloadError {
-        /// `400`: Bad request, e.g. a malformed URL or an unsupported platform.
-        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `401`: Invalid, inactive or expired API key. The current status-codes page
-        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
-        /// status-code page and in the current jobs page's examples; the
-        /// current status-codes table uses 401 for this instead. No
-        /// `Retry-After` header or retry delay is documented.
-        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `500`: Internal error; retry or contact support.
-        InternalServerError(
-            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
-        ),
-        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
-        UnexpectedStatus(rt::RawResponse),
-        /// A documented response whose body does not match its documented schema.
-        InvalidBody(rt::InvalidBody),
-        /// The request could not be sent, or no complete response came back.
-        Transport(rt::TransportError),
-        /// A parameter could not be converted; nothing was sent.
-        InvalidRequest(::std::string::String),
-        /// The call's overall deadline passed.
-        DeadlineExceeded(rt::DeadlineExceeded),
-    }
-    impl AudioDownloadError {
-        /// The HTTP status of the response, when there was one.
-        pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            rt::OperationError::status(self)
-        }
-        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
-        /// body field).
-        pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            rt::OperationError::retry_after(self)
-        }
-        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
-        pub fn is_retryable(&self) -> bool {
-            rt::OperationError::is_retryable(self)
-        }
-    }
-    impl rt::OperationError for AudioDownloadError {
-        fn from_response(response: rt::RawResponse) -> Self {
-            match response.status.as_u16() {
-                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
-                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
-                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
-                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
-                500 => {
-                    rt::json_error(
-                        response,
-                        Self::InternalServerError,
-                        Self::InvalidBody,
-                    )
-                }
-                _ => Self::UnexpectedStatus(response),
-            }
-        }
-        fn from_failure(failure: rt::Failure) -> Self {
-            match failure {
-                rt::Failure::Transport(e) => Self::Transport(e),
-                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
-                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
-            }
-        }
-        fn view(&self) -> rt::ErrorView<'_> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
-                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
-                Self::Transport(e) => rt::ErrorView::Transport(e),
-                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
-                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
-            }
-        }
-    }
-    impl ::std::fmt::Display for AudioDownloadError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            rt::OperationError::view(self).fmt(&super::operations::AUDIO_DOWNLOAD, f)
-        }
-    }
-    impl ::std::error::Error for AudioDownloadError {
-        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            rt::OperationError::view(self).source()
-        }
-    }
-    /// Errors of [`Client::get_job`](super::Client::get_job) (`GET /v1/jobs/{id}`, operationId `getJob`).
-    ///
-    /// Documented statuses have a variant each; everything else lands in one of the last five.
-    #[derive(Debug)]
-    #[non_exhaustive]
-    pub enum GetJobError {
-        /// `400`: Bad request.
-        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `401`: Invalid, inactive or expired API key. The current status-codes page
-        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `404`: No job with this id ("How it works" page).
-        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
-        /// status-code page and in the current jobs page's examples; the
-        /// current status-codes table uses 401 for this instead. No
-        /// `Retry-After` header or retry delay is documented.
-        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `500`: Internal error; retry or contact support.
-        InternalServerError(
-            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
-        ),
-        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
-        UnexpectedStatus(rt::RawResponse),
-        /// A documented response whose body does not match its documented schema.
-        InvalidBody(rt::InvalidBody),
-        /// The request could not be sent, or no complete response came back.
-        Transport(rt::TransportError),
-        /// A parameter could not be converted; nothing was sent.
-        InvalidRequest(::std::string::String),
-        /// The call's overall deadline passed.
-        DeadlineExceeded(rt::DeadlineExceeded),
-    }
-    impl GetJobError {
-        /// The HTTP status of the response, when there was one.
-        pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            rt::OperationError::status(self)
-        }
-        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
-        /// body field).
-        pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            rt::OperationError::retry_after(self)
-        }
-        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
-        pub fn is_retryable(&self) -> bool {
-            rt::OperationError::is_retryable(self)
-        }
-    }
-    impl rt::OperationError for GetJobError {
-        fn from_response(response: rt::RawResponse) -> Self {
-            match response.status.as_u16() {
-                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
-                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
-                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
-                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
-                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
-                500 => {
-                    rt::json_error(
-                        response,
-                        Self::InternalServerError,
-                        Self::InvalidBody,
-                    )
-                }
-                _ => Self::UnexpectedStatus(response),
-            }
-        }
-        fn from_failure(failure: rt::Failure) -> Self {
-            match failure {
-                rt::Failure::Transport(e) => Self::Transport(e),
-                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
-                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
-            }
-        }
-        fn view(&self) -> rt::ErrorView<'_> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::NotFound(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
-                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
-                Self::Transport(e) => rt::ErrorView::Transport(e),
-                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
-                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
-            }
-        }
-    }
-    impl ::std::fmt::Display for GetJobError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            rt::OperationError::view(self).fmt(&super::operations::GET_JOB, f)
-        }
-    }
-    impl ::std::error::Error for GetJobError {
-        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            rt::OperationError::view(self).source()
-        }
-    }
-    /// Errors of [`Client::get_usage`](super::Client::get_usage) (`GET /v1/usage`, operationId `getUsage`).
-    ///
-    /// Documented statuses have a variant each; everything else lands in one of the last five.
-    #[derive(Debug)]
-    #[non_exhaustive]
-    pub enum GetUsageError {
-        /// `401`: Invalid, inactive or expired API key. The current status-codes page
-        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the
-        /// current status-codes table uses 401 for this instead).
-        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `500`: Internal error; retry or contact support.
-        InternalServerError(
-            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
-        ),
-        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
-        UnexpectedStatus(rt::RawResponse),
-        /// A documented response whose body does not match its documented schema.
-        InvalidBody(rt::InvalidBody),
-        /// The request could not be sent, or no complete response came back.
-        Transport(rt::TransportError),
-        /// A parameter could not be converted; nothing was sent.
-        InvalidRequest(::std::string::String),
-        /// The call's overall deadline passed.
-        DeadlineExceeded(rt::DeadlineExceeded),
-    }
-    impl GetUsageError {
-        /// The HTTP status of the response, when there was one.
-        pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            rt::OperationError::status(self)
-        }
-        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
-        /// body field).
-        pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            rt::OperationError::retry_after(self)
-        }
-        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
-        pub fn is_retryable(&self) -> bool {
-            rt::OperationError::is_retryable(self)
-        }
-    }
-    impl rt::OperationError for GetUsageError {
-        fn from_response(response: rt::RawResponse) -> Self {
-            match response.status.as_u16() {
-                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
-                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
-                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
-                500 => {
-                    rt::json_error(
-                        response,
-                        Self::InternalServerError,
-                        Self::InvalidBody,
-                    )
-                }
-                _ => Self::UnexpectedStatus(response),
-            }
-        }
-        fn from_failure(failure: rt::Failure) -> Self {
-            match failure {
-                rt::Failure::Transport(e) => Self::Transport(e),
-                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
-                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
-            }
-        }
-        fn view(&self) -> rt::ErrorView<'_> {
-            match self {
-                Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
-                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
-                Self::Transport(e) => rt::ErrorView::Transport(e),
-                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
-                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
-            }
-        }
-    }
-    impl ::std::fmt::Display for GetUsageError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            rt::OperationError::view(self).fmt(&super::operations::GET_USAGE, f)
-        }
-    }
-    impl ::std::error::Error for GetUsageError {
-        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            rt::OperationError::view(self).source()
-        }
-    }
-    /// Errors of [`Client::video_download`](super::Client::video_download) (`POST /v1/video/download`, operationId `videoDownload`).
-    ///
-    /// Documented statuses have a variant each; everything else lands in one of the last five.
-    #[derive(Debug)]
-    #[non_exhaustive]
-    pub enum VideoDownloadError {
-        /// `400`: Bad request, e.g. a malformed URL or an unsupported video platform.
-        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `401`: Invalid, inactive or expired API key. The current status-codes page
-        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
-        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `402`: Payment required; settle outstanding invoices to continue.
-        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
-        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
-        /// status-code page and in the current jobs page's examples; the
-        /// current status-codes table uses 401 for this instead. No
-        /// `Retry-After` header or retry delay is documented.
-        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
-        /// `500`: Internal error; retry or contact support.
-        InternalServerError(
-            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
-        ),
-        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
-        UnexpectedStatus(rt::RawResponse),
-        /// A documented response whose body does not match its documented schema.
-        InvalidBody(rt::InvalidBody),
-        /// The request could not be sent, or no complete response came back.
-        Transport(rt::TransportError),
-        /// A parameter could not be converted; nothing was sent.
-        InvalidRequest(::std::string::String),
-        /// The call's overall deadline passed.
-        DeadlineExceeded(rt::DeadlineExceeded),
-    }
-    impl VideoDownloadError {
-        /// The HTTP status of the response, when there was one.
-        pub fn status(&self) -> Option<::reqwest::StatusCode> {
-            rt::OperationError::status(self)
-        }
-        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
-        /// body field).
-        pub fn retry_after(&self) -> Option<::std::time::Duration> {
-            rt::OperationError::retry_after(self)
-        }
-        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
-        pub fn is_retryable(&self) -> bool {
-            rt::OperationError::is_retryable(self)
-        }
-    }
-    impl rt::OperationError for VideoDownloadError {
-        fn from_response(response: rt::RawResponse) -> Self {
-            match response.status.as_u16() {
-                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
-                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
-                402 => rt::json_error(response, Self::PaymentRequired, Self::InvalidBody),
-                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
-                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
-                500 => {
-                    rt::json_error(
-                        response,
-                        Self::InternalServerError,
-                        Self::InvalidBody,
-                    )
-                }
-                _ => Self::UnexpectedStatus(response),
-            }
-        }
-        fn from_failure(failure: rt::Failure) -> Self {
-            match failure {
-                rt::Failure::Transport(e) => Self::Transport(e),
-                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
-                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
-            }
-        }
-        fn view(&self) -> rt::ErrorView<'_> {
-            match self {
-                Self::BadRequest(r)
-                | Self::Unauthorized(r)
-                | Self::PaymentRequired(r)
-                | Self::Forbidden(r)
-                | Self::RateLimited(r)
-                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
-                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
-                Self::Transport(e) => rt::ErrorView::Transport(e),
-                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
-                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
-            }
-        }
-    }
-    impl ::std::fmt::Display for VideoDownloadError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            rt::OperationError::view(self).fmt(&super::operations::VIDEO_DOWNLOAD, f)
-        }
-    }
-    impl ::std::error::Error for VideoDownloadError {
-        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-            rt::OperationError::view(self).source()
-        }
-    }
-}
-/// Any error of this crate, for callers who just use `?`.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Error {
-    /// A failed `audioDownload` call.
-    AudioDownload(errors::AudioDownloadError),
-    /// A failed `getJob` call.
-    GetJob(errors::GetJobError),
-    /// A failed `getUsage` call.
-    GetUsage(errors::GetUsageError),
-    /// A failed `videoDownload` call.
-    VideoDownload(errors::VideoDownloadError),
-    /// Waiting for a job polled with `getJob` failed.
-    GetJobWait(::clientgen_runtime::JobError<errors::GetJobError, types::Job>),
-    /// The client could not be configured (missing key, invalid base URL).
-    Config(::clientgen_runtime::ConfigError),
-}
-impl From<errors::AudioDownloadError> for Error {
-    fn from(e: errors::AudioDownloadError) -> Self {
-        Self::AudioDownload(e)
-    }
-}
-impl From<errors::GetJobError> for Error {
-    fn from(e: errors::GetJobError) -> Self {
-        Self::GetJob(e)
-    }
-}
-impl From<errors::GetUsageError> for Error {
-    fn from(e: errors::GetUsageError) -> Self {
-        Self::GetUsage(e)
-    }
-}
-impl From<errors::VideoDownloadError> for Error {
-    fn from(e: errors::VideoDownloadError) -> Self {
-        Self::VideoDownload(e)
-    }
-}
-impl From<::clientgen_runtime::JobError<errors::GetJobError, types::Job>> for Error {
-    fn from(e: ::clientgen_runtime::JobError<errors::GetJobError, types::Job>) -> Self {
-        Self::GetJobWait(e)
-    }
-}
-impl From<::clientgen_runtime::ConfigError> for Error {
-    fn from(e: ::clientgen_runtime::ConfigError) -> Self {
-        Self::Config(e)
-    }
-}
-impl Error {
-    /// The HTTP status, when the error came from a response.
-    pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::AudioDownload(e) => e.status(),
-            Self::GetJob(e) => e.status(),
-            Self::GetUsage(e) => e.status(),
-            Self::VideoDownload(e) => e.status(),
-            Self::GetJobWait(_) => None,
-            Self::Config(_) => None,
-        }
-    }
-    /// How long the server asked to wait before retrying.
-    pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::AudioDownload(e) => e.retry_after(),
-            Self::GetJob(e) => e.retry_after(),
-            Self::GetUsage(e) => e.retry_after(),
-            Self::VideoDownload(e) => e.retry_after(),
-            Self::GetJobWait(_) => None,
-            Self::Config(_) => None,
-        }
-    }
-    /// Whether the same call may succeed later.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::AudioDownload(e) => e.is_retryable(),
-            Self::GetJob(e) => e.is_retryable(),
-            Self::GetUsage(e) => e.is_retryable(),
-            Self::VideoDownload(e) => e.is_retryable(),
-            Self::GetJobWait(_) => false,
-            Self::Config(_) => false,
-        }
-    }
-}
-impl ::std::fmt::Display for Error {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::AudioDownload(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetJob(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetUsage(e) => ::std::fmt::Display::fmt(e, f),
-            Self::VideoDownload(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetJobWait(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl ::std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::AudioDownload(e) => ::std::error::Error::source(e),
-            Self::GetJob(e) => ::std::error::Error::source(e),
-            Self::GetUsage(e) => ::std::error::Error::source(e),
-            Self::VideoDownload(e) => ::std::error::Error::source(e),
-            Self::GetJobWait(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
         }
     }
 }
@@ -3005,5 +2331,649 @@ impl Client {
         job_id: impl Into<String>,
     ) -> ::clientgen_runtime::JobHandle<'_, jobs::VideoDownloadJob> {
         ::clientgen_runtime::JobHandle::new(self, job_id)
+    }
+}
+/// What the client knows about each operation: whether it is billable, whether it may be
+/// repeated, and which security schemes authenticate it.
+pub mod operations {
+    use ::clientgen_runtime as rt;
+    /// `POST /v1/audio/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
+    /// requests (status 200); the status-codes page bills 200 and 201 and
+    /// not 202. Failed requests are not charged)
+    pub const AUDIO_DOWNLOAD: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "audioDownload",
+        method: "POST",
+        path: "/v1/audio/download",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            rt::ErrorDoc::code(
+                400,
+                "Bad request, e.g. a malformed URL or an unsupported platform",
+            ),
+            rt::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            rt::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            rt::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            rt::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+        ],
+    };
+    /// `GET /v1/jobs/{id}`
+    pub const GET_JOB: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "getJob",
+        method: "GET",
+        path: "/v1/jobs/{id}",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            rt::ErrorDoc::code(400, "Bad request"),
+            rt::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            rt::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            rt::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            rt::ErrorDoc::code(404, "No job with this id (\"How it works\" page)"),
+            rt::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+        ],
+    };
+    /// `GET /v1/usage`
+    pub const GET_USAGE: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "getUsage",
+        method: "GET",
+        path: "/v1/usage",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            rt::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            rt::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            rt::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            rt::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)",
+            ),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+        ],
+    };
+    /// `POST /v1/video/download`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
+    /// requests (status 200); the status-codes page bills 200 and 201 and
+    /// not 202. Failed requests are not charged)
+    pub const VIDEO_DOWNLOAD: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "videoDownload",
+        method: "POST",
+        path: "/v1/video/download",
+        billable: true,
+        idempotent: false,
+        security: &["ApiKeyHeader", "ApiKeyQuery"],
+        errors: &[
+            rt::ErrorDoc::code(
+                400,
+                "Bad request, e.g. a malformed URL or an unsupported video platform",
+            ),
+            rt::ErrorDoc::code(
+                401,
+                "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)",
+            ),
+            rt::ErrorDoc::code(
+                402,
+                "Payment required; settle outstanding invoices to continue",
+            ),
+            rt::ErrorDoc::code(
+                403,
+                "Forbidden; verify your permissions (the legacy page says the account is deactivated)",
+            ),
+            rt::ErrorDoc::code(
+                429,
+                "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented",
+            ),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+        ],
+    };
+    /// The operation with this id (the operationId in snake case, as requests report it).
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
+        match operation_id {
+            "audio_download" => Some(&AUDIO_DOWNLOAD),
+            "get_job" => Some(&GET_JOB),
+            "get_usage" => Some(&GET_USAGE),
+            "video_download" => Some(&VIDEO_DOWNLOAD),
+            _ => None,
+        }
+    }
+}
+/// One error enum per operation: the variant is chosen by the HTTP status, and carries the
+/// body typed by the schema the description documents for that status.
+pub mod errors {
+    use ::clientgen_runtime as rt;
+    /// Errors of [`Client::audio_download`](super::Client::audio_download) (`POST /v1/audio/download`, operationId `audioDownload`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum AudioDownloadError {
+        /// `400`: Bad request, e.g. a malformed URL or an unsupported platform.
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page
+        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `402`: Payment required; settle outstanding invoices to continue.
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
+        /// status-code page and in the current jobs page's examples; the
+        /// current status-codes table uses 401 for this instead. No
+        /// `Retry-After` header or retry delay is documented.
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `500`: Internal error; retry or contact support.
+        InternalServerError(
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
+        ),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl AudioDownloadError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for AudioDownloadError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
+                500 => {
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
+                }
+                _ => Self::UnexpectedStatus(response),
+            }
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for AudioDownloadError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::AUDIO_DOWNLOAD, f)
+        }
+    }
+    impl ::std::error::Error for AudioDownloadError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
+    /// Errors of [`Client::get_job`](super::Client::get_job) (`GET /v1/jobs/{id}`, operationId `getJob`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetJobError {
+        /// `400`: Bad request.
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page
+        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `402`: Payment required; settle outstanding invoices to continue.
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `404`: No job with this id ("How it works" page).
+        NotFound(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
+        /// status-code page and in the current jobs page's examples; the
+        /// current status-codes table uses 401 for this instead. No
+        /// `Retry-After` header or retry delay is documented.
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `500`: Internal error; retry or contact support.
+        InternalServerError(
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
+        ),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl GetJobError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for GetJobError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                404 => rt::json_error(response, Self::NotFound, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
+                500 => {
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
+                }
+                _ => Self::UnexpectedStatus(response),
+            }
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for GetJobError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::GET_JOB, f)
+        }
+    }
+    impl ::std::error::Error for GetJobError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
+    /// Errors of [`Client::get_usage`](super::Client::get_usage) (`GET /v1/usage`, operationId `getUsage`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetUsageError {
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page
+        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `402`: Payment required; settle outstanding invoices to continue.
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the
+        /// current status-codes table uses 401 for this instead).
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `500`: Internal error; retry or contact support.
+        InternalServerError(
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
+        ),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl GetUsageError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for GetUsageError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            match response.status.as_u16() {
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
+                500 => {
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
+                }
+                _ => Self::UnexpectedStatus(response),
+            }
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for GetUsageError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::GET_USAGE, f)
+        }
+    }
+    impl ::std::error::Error for GetUsageError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
+    /// Errors of [`Client::video_download`](super::Client::video_download) (`POST /v1/video/download`, operationId `videoDownload`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum VideoDownloadError {
+        /// `400`: Bad request, e.g. a malformed URL or an unsupported video platform.
+        BadRequest(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page
+        /// also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429).
+        Unauthorized(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `402`: Payment required; settle outstanding invoices to continue.
+        PaymentRequired(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated).
+        Forbidden(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy
+        /// status-code page and in the current jobs page's examples; the
+        /// current status-codes table uses 401 for this instead. No
+        /// `Retry-After` header or retry delay is documented.
+        RateLimited(rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>),
+        /// `500`: Internal error; retry or contact support.
+        InternalServerError(
+            rt::ErrorResponse<super::types::ErrorResponse, rt::NoHeaders>,
+        ),
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl VideoDownloadError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for VideoDownloadError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest, Self::InvalidBody),
+                401 => rt::json_error(response, Self::Unauthorized, Self::InvalidBody),
+                402 => {
+                    rt::json_error(response, Self::PaymentRequired, Self::InvalidBody)
+                }
+                403 => rt::json_error(response, Self::Forbidden, Self::InvalidBody),
+                429 => rt::json_error(response, Self::RateLimited, Self::InvalidBody),
+                500 => {
+                    rt::json_error(
+                        response,
+                        Self::InternalServerError,
+                        Self::InvalidBody,
+                    )
+                }
+                _ => Self::UnexpectedStatus(response),
+            }
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for VideoDownloadError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::VIDEO_DOWNLOAD, f)
+        }
+    }
+    impl ::std::error::Error for VideoDownloadError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
+}
+/// Any error of this crate, for callers who just use `?`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A failed `audioDownload` call.
+    AudioDownload(errors::AudioDownloadError),
+    /// A failed `getJob` call.
+    GetJob(errors::GetJobError),
+    /// A failed `getUsage` call.
+    GetUsage(errors::GetUsageError),
+    /// A failed `videoDownload` call.
+    VideoDownload(errors::VideoDownloadError),
+    /// Waiting for a job polled with `getJob` failed.
+    GetJobWait(::clientgen_runtime::JobError<errors::GetJobError, types::Job>),
+    /// The client could not be configured (missing key, invalid base URL).
+    Config(::clientgen_runtime::ConfigError),
+}
+impl From<errors::AudioDownloadError> for Error {
+    fn from(e: errors::AudioDownloadError) -> Self {
+        Self::AudioDownload(e)
+    }
+}
+impl From<errors::GetJobError> for Error {
+    fn from(e: errors::GetJobError) -> Self {
+        Self::GetJob(e)
+    }
+}
+impl From<errors::GetUsageError> for Error {
+    fn from(e: errors::GetUsageError) -> Self {
+        Self::GetUsage(e)
+    }
+}
+impl From<errors::VideoDownloadError> for Error {
+    fn from(e: errors::VideoDownloadError) -> Self {
+        Self::VideoDownload(e)
+    }
+}
+impl From<::clientgen_runtime::JobError<errors::GetJobError, types::Job>> for Error {
+    fn from(e: ::clientgen_runtime::JobError<errors::GetJobError, types::Job>) -> Self {
+        Self::GetJobWait(e)
+    }
+}
+impl From<::clientgen_runtime::ConfigError> for Error {
+    fn from(e: ::clientgen_runtime::ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+impl Error {
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<::reqwest::StatusCode> {
+        self.inner().1.and_then(|view| view.status())
+    }
+    /// How long the server asked to wait before retrying.
+    pub fn retry_after(&self) -> Option<::std::time::Duration> {
+        self.inner().1.and_then(|view| view.retry_after())
+    }
+    /// Whether the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
+        match self {
+            Self::AudioDownload(e) => (e, Some(e.view())),
+            Self::GetJob(e) => (e, Some(e.view())),
+            Self::GetUsage(e) => (e, Some(e.view())),
+            Self::VideoDownload(e) => (e, Some(e.view())),
+            Self::GetJobWait(e) => (e, None),
+            Self::Config(e) => (e, None),
+        }
+    }
+}
+impl ::std::fmt::Display for Error {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(self.inner().0, f)
+    }
+}
+impl ::std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        self.inner().0.source()
     }
 }

@@ -1,55 +1,43 @@
-//! Emits one error enum per operation (variant chosen by status) and the crate-level `Error`.
+//! Emits one error enum per operation (variant chosen by status) and the crate-level `Error`,
+//! as pre-formatted source (see [`super::text`]).
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
-
-use super::{Context, doc_attrs, safe_snake, type_path};
+use super::text::{Source, string_literal};
+use super::{Context, safe_snake};
 use crate::ir::{ErrorBody, ErrorResponse, Operation, ScalarKind, StatusMatch};
 
 /// `pub mod errors { ... }`.
-pub(crate) fn errors_module(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
-    let enums = cx.api.operations.iter().map(|op| operation_error(cx, op));
-    quote! {
-        /// One error enum per operation: the variant is chosen by the HTTP status, and carries the
-        /// body typed by the schema the description documents for that status.
-        pub mod errors {
-            use #rt as rt;
-
-            #(#enums)*
-        }
+pub(crate) fn errors_module(cx: &Context<'_>, out: &mut Source) {
+    out.doc(
+        "One error enum per operation: the variant is chosen by the HTTP status, and carries the\n\
+         body typed by the schema the description documents for that status.",
+    );
+    out.open("pub mod errors {");
+    out.line(&format!("use ::{} as rt;", cx.runtime));
+    for op in &cx.api.operations {
+        operation_error(cx, op, out);
     }
+    out.close("}");
 }
 
-fn body_type(cx: &Context<'_>, body: &ErrorBody) -> TokenStream {
+fn body_type(body: &ErrorBody) -> String {
     match body {
-        ErrorBody::Empty => quote!(()),
-        ErrorBody::Json(name) => type_path(&quote!(super), name),
-        ErrorBody::JsonValue => quote!(::serde_json::Value),
-        ErrorBody::Text => quote!(::std::string::String),
-        ErrorBody::Bytes => {
-            let _ = cx;
-            quote!(::bytes::Bytes)
-        }
+        ErrorBody::Empty => "()".into(),
+        ErrorBody::Json(name) => format!("super::types::{name}"),
+        ErrorBody::JsonValue => "::serde_json::Value".into(),
+        ErrorBody::Text => "::std::string::String".into(),
+        ErrorBody::Bytes => "::bytes::Bytes".into(),
     }
 }
 
-fn headers_ident(cx: &Context<'_>, op: &Operation, e: &ErrorResponse) -> syn::Ident {
-    format_ident!("{}{}Headers", cx.names(op).builder, e.variant)
+fn headers_ident(cx: &Context<'_>, op: &Operation, e: &ErrorResponse) -> String {
+    format!("{}{}Headers", cx.names(op).builder, e.variant)
 }
 
-fn status_pattern(status: StatusMatch) -> TokenStream {
+fn status_pattern(status: StatusMatch) -> String {
     match status {
-        StatusMatch::Code(c) => {
-            let c = Literal::u16_unsuffixed(c);
-            quote!(#c)
-        }
-        StatusMatch::Range(d) => {
-            let lo = Literal::u16_unsuffixed(d * 100);
-            let hi = Literal::u16_unsuffixed(d * 100 + 99);
-            quote!(#lo..=#hi)
-        }
-        StatusMatch::Default => quote!(_),
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(d) => format!("{}..={}", d * 100, d * 100 + 99),
+        StatusMatch::Default => "_".into(),
     }
 }
 
@@ -66,182 +54,215 @@ fn status_label(status: StatusMatch) -> String {
 /// Each enum implements only what differs per operation (picking the variant by status, and
 /// viewing a variant as an `rt::ErrorView`); status, wait, retryability, `Display` and `source`
 /// come from the runtime, which reads the descriptions from the operation's metadata.
-fn operation_error(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let rt = quote!(rt);
+fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     let names = cx.names(op);
     let ident = &names.error;
     let method = &names.method;
-    let meta = &names.meta;
     let op_id = &op.id;
-    let enum_doc = format!(
-        " Errors of [`Client::{method}`](super::Client::{method}) (`{} {}`, operationId `{op_id}`).",
+    let errors = ordered_errors(op);
+
+    for e in &errors {
+        if !e.headers.is_empty() {
+            headers_struct(&headers_ident(cx, op, e), op, e, out);
+        }
+    }
+
+    out.doc(&format!(
+        "Errors of [`Client::{method}`](super::Client::{method}) (`{} {}`, operationId `{op_id}`).\n\n\
+         Documented statuses have a variant each; everything else lands in one of the last five.",
         op.method, op.path
-    );
-
-    let mut header_structs = Vec::new();
-    let mut variants = Vec::new();
-    let mut arms = Vec::new();
-    // Variants with the same payload (and the same way to read it) share one arm: an
+    ));
+    out.line("#[derive(Debug)]");
+    out.line("#[non_exhaustive]");
+    out.open(&format!("pub enum {ident} {{"));
+    // Variants with the same payload (and the same way to read it) share one view arm: an
     // or-pattern binds one type.
-    let mut view_groups: Vec<(String, TokenStream, Vec<syn::Ident>)> = Vec::new();
-    let mut has_default = false;
-
-    for e in ordered_errors(op) {
-        let v = format_ident!("{}", e.variant);
-        let body = body_type(cx, &e.body);
-        let doc = doc_attrs(&[Some(&format!(
+    let mut view_groups: Vec<(String, String, Vec<String>)> = Vec::new();
+    for e in &errors {
+        let v = &e.variant;
+        let headers_ty = if e.headers.is_empty() {
+            "rt::NoHeaders".to_string()
+        } else {
+            headers_ident(cx, op, e)
+        };
+        let payload = format!("rt::ErrorResponse<{}, {headers_ty}>", body_type(&e.body));
+        out.doc(&format!(
             "{}: {}",
             status_label(e.status),
             e.description.trim()
-        ))]);
-        let headers_ty = if e.headers.is_empty() {
-            quote!(#rt::NoHeaders)
+        ));
+        let variant = format!("{v}({payload}),");
+        if out.fits(&variant, 0) {
+            out.line(&variant);
         } else {
-            let h = headers_ident(cx, op, e);
-            header_structs.push(headers_struct(&h, op, e));
-            quote!(#h)
-        };
-        variants.push(quote! {
-            #doc
-            #v(#rt::ErrorResponse<#body, #headers_ty>),
-        });
-        let pattern = status_pattern(e.status);
-        if e.status == StatusMatch::Default {
-            has_default = true;
+            out.open(&format!("{v}("));
+            out.line(&format!("{payload},"));
+            out.close("),");
         }
-        let decode = match &e.body {
-            ErrorBody::Json(_) | ErrorBody::JsonValue => {
-                quote!(#rt::json_error(response, Self::#v, Self::InvalidBody))
-            }
-            ErrorBody::Text => quote!(#rt::text_error(response, Self::#v)),
-            ErrorBody::Bytes => quote!(#rt::bytes_error(response, Self::#v)),
-            ErrorBody::Empty => quote!(#rt::empty_error(response, Self::#v)),
-        };
-        arms.push((pattern, decode));
-        let mut view = quote!(r.view());
+        let mut view = "r.view()".to_string();
         if let Some(field) = &e.message_field {
-            let field = format_ident!("{}", safe_snake(field));
-            view = quote!(#view.with_message(&r.body.#field));
+            view.push_str(&format!(".with_message(&r.body.{})", safe_snake(field)));
         }
         if let Some(pointer) = &e.retry_after_pointer {
-            view = quote!(#view.or_retry_after(#rt::retry_after_from_body(&r.body, #pointer)));
+            view.push_str(&format!(
+                ".or_retry_after(rt::retry_after_from_body(&r.body, {}))",
+                string_literal(pointer)
+            ));
         }
-        let key = format!("{}|{}", quote!(#body, #headers_ty), view);
-        match view_groups.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, _, group)) => group.push(v.clone()),
-            None => view_groups.push((key, view, vec![v.clone()])),
+        let pattern = format!("Self::{v}(r)");
+        match view_groups
+            .iter_mut()
+            .find(|(p, w, _)| *p == payload && *w == view)
+        {
+            Some((_, _, group)) => group.push(pattern),
+            None => view_groups.push((payload, view, vec![pattern])),
         }
     }
-    let view_arms = view_groups
-        .iter()
-        .map(|(_, view, group)| quote!(#(Self::#group(r))|* => #view,));
+    for (doc, variant) in [
+        (
+            "A status this operation does not document; the body is kept raw (at most 1 MiB).",
+            "UnexpectedStatus(rt::RawResponse),",
+        ),
+        (
+            "A documented response whose body does not match its documented schema.",
+            "InvalidBody(rt::InvalidBody),",
+        ),
+        (
+            "The request could not be sent, or no complete response came back.",
+            "Transport(rt::TransportError),",
+        ),
+        (
+            "A parameter could not be converted; nothing was sent.",
+            "InvalidRequest(::std::string::String),",
+        ),
+        (
+            "The call's overall deadline passed.",
+            "DeadlineExceeded(rt::DeadlineExceeded),",
+        ),
+    ] {
+        out.doc(doc);
+        out.line(variant);
+    }
+    out.close("}");
+
+    out.open(&format!("impl {ident} {{"));
+    out.doc("The HTTP status of the response, when there was one.");
+    out.open("pub fn status(&self) -> Option<::reqwest::StatusCode> {");
+    out.line("rt::OperationError::status(self)");
+    out.close("}");
+    out.doc(
+        "How long the server asked to wait before retrying (`Retry-After`, or a documented\n\
+         body field).",
+    );
+    out.open("pub fn retry_after(&self) -> Option<::std::time::Duration> {");
+    out.line("rt::OperationError::retry_after(self)");
+    out.close("}");
+    out.doc("Whether the same call may succeed later (429, 502, 503, 504, connection errors).");
+    out.open("pub fn is_retryable(&self) -> bool {");
+    out.line("rt::OperationError::is_retryable(self)");
+    out.close("}");
+    out.close("}");
+
+    out.open(&format!("impl rt::OperationError for {ident} {{"));
     // Exact codes are matched before the ranges that contain them, on purpose.
-    let overlap_allowed = if op
-        .errors
+    if errors
         .iter()
         .any(|e| matches!(e.status, StatusMatch::Range(_)))
     {
-        quote!(#[allow(clippy::match_overlapping_arm)])
-    } else {
-        quote!()
-    };
-    if !has_default {
-        arms.push((quote!(_), quote!(Self::UnexpectedStatus(response))));
+        out.line("#[allow(clippy::match_overlapping_arm)]");
+    }
+    out.open("fn from_response(response: rt::RawResponse) -> Self {");
+    let mut arms: Vec<(String, String, Vec<String>)> = errors
+        .iter()
+        .map(|e| {
+            let v = format!("Self::{}", e.variant);
+            let (function, mut args) = match &e.body {
+                ErrorBody::Json(_) | ErrorBody::JsonValue => ("rt::json_error", vec![v]),
+                ErrorBody::Text => ("rt::text_error", vec![v]),
+                ErrorBody::Bytes => ("rt::bytes_error", vec![v]),
+                ErrorBody::Empty => ("rt::empty_error", vec![v]),
+            };
+            if function == "rt::json_error" {
+                args.push("Self::InvalidBody".into());
+            }
+            args.insert(0, "response".into());
+            (status_pattern(e.status), function.to_string(), args)
+        })
+        .collect();
+    if !errors.iter().any(|e| e.status == StatusMatch::Default) {
+        arms.push((
+            "_".into(),
+            "Self::UnexpectedStatus".into(),
+            vec!["response".into()],
+        ));
     }
     // One arm is the catch-all (only `default`, or no error documented): no `match` needed.
-    let from_response = match arms.as_slice() {
-        [(_, only)] => only.clone(),
-        _ => {
-            let arms = arms
-                .iter()
-                .map(|(pattern, body)| quote!(#pattern => #body,));
-            quote! {
-                match response.status.as_u16() {
-                    #(#arms)*
-                }
+    if let [(_, function, args)] = arms.as_slice() {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        out.call(function, &args, "");
+    } else {
+        out.open("match response.status.as_u16() {");
+        for (pattern, function, args) in &arms {
+            let one_line = format!("{pattern} => {function}({}),", args.join(", "));
+            if out.fits(&one_line, 0) {
+                out.line(&one_line);
+            } else {
+                out.open(&format!("{pattern} => {{"));
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                out.call(function, &args, "");
+                out.close("}");
             }
         }
-    };
-
-    quote! {
-        #(#header_structs)*
-
-        #[doc = #enum_doc]
-        ///
-        /// Documented statuses have a variant each; everything else lands in one of the last five.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum #ident {
-            #(#variants)*
-            /// A status this operation does not document; the body is kept raw (at most 1 MiB).
-            UnexpectedStatus(#rt::RawResponse),
-            /// A documented response whose body does not match its documented schema.
-            InvalidBody(#rt::InvalidBody),
-            /// The request could not be sent, or no complete response came back.
-            Transport(#rt::TransportError),
-            /// A parameter could not be converted; nothing was sent.
-            InvalidRequest(::std::string::String),
-            /// The call's overall deadline passed.
-            DeadlineExceeded(#rt::DeadlineExceeded),
-        }
-
-        impl #ident {
-            /// The HTTP status of the response, when there was one.
-            pub fn status(&self) -> Option<::reqwest::StatusCode> {
-                #rt::OperationError::status(self)
-            }
-
-            /// How long the server asked to wait before retrying (`Retry-After`, or a documented
-            /// body field).
-            pub fn retry_after(&self) -> Option<::std::time::Duration> {
-                #rt::OperationError::retry_after(self)
-            }
-
-            /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
-            pub fn is_retryable(&self) -> bool {
-                #rt::OperationError::is_retryable(self)
-            }
-        }
-
-        impl #rt::OperationError for #ident {
-            #overlap_allowed
-            fn from_response(response: #rt::RawResponse) -> Self {
-                #from_response
-            }
-
-            fn from_failure(failure: #rt::Failure) -> Self {
-                match failure {
-                    #rt::Failure::Transport(e) => Self::Transport(e),
-                    #rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
-                    #rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
-                    #rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
-                }
-            }
-
-            fn view(&self) -> #rt::ErrorView<'_> {
-                match self {
-                    #(#view_arms)*
-                    Self::UnexpectedStatus(r) => #rt::ErrorView::UnexpectedStatus(r),
-                    Self::InvalidBody(e) => #rt::ErrorView::InvalidBody(e),
-                    Self::Transport(e) => #rt::ErrorView::Transport(e),
-                    Self::InvalidRequest(e) => #rt::ErrorView::InvalidRequest(e),
-                    Self::DeadlineExceeded(e) => #rt::ErrorView::DeadlineExceeded(e),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                #rt::OperationError::view(self).fmt(&super::operations::#meta, f)
-            }
-        }
-
-        impl ::std::error::Error for #ident {
-            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                #rt::OperationError::view(self).source()
-            }
-        }
+        out.close("}");
     }
+    out.close("}");
+    out.open("fn from_failure(failure: rt::Failure) -> Self {");
+    out.open("match failure {");
+    for v in [
+        "Transport",
+        "InvalidRequest",
+        "InvalidBody",
+        "DeadlineExceeded",
+    ] {
+        out.line(&format!("rt::Failure::{v}(e) => Self::{v}(e),"));
+    }
+    out.close("}");
+    out.close("}");
+    out.open("fn view(&self) -> rt::ErrorView<'_> {");
+    out.open("match self {");
+    for (_, view, patterns) in &view_groups {
+        out.arm(patterns, view);
+    }
+    for v in [
+        "UnexpectedStatus(r)",
+        "InvalidBody(e)",
+        "Transport(e)",
+        "InvalidRequest(e)",
+        "DeadlineExceeded(e)",
+    ] {
+        let binding = &v[v.len() - 2..v.len() - 1];
+        let variant = &v[..v.len() - 3];
+        out.line(&format!(
+            "Self::{v} => rt::ErrorView::{variant}({binding}),"
+        ));
+    }
+    out.close("}");
+    out.close("}");
+    out.close("}");
+
+    out.open(&format!("impl ::std::fmt::Display for {ident} {{"));
+    out.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
+    out.chain(&format!(
+        "rt::OperationError::view(self).fmt(&super::operations::{}, f)",
+        names.meta
+    ));
+    out.close("}");
+    out.close("}");
+    out.open(&format!("impl ::std::error::Error for {ident} {{"));
+    out.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
+    out.line("rt::OperationError::view(self).source()");
+    out.close("}");
+    out.close("}");
 }
 
 /// The documented error responses in match order: exact codes, then ranges, then `default`
@@ -263,164 +284,193 @@ pub(crate) fn one_line_description(description: &str) -> String {
     joined.trim_end_matches('.').to_string()
 }
 
-fn headers_struct(ident: &syn::Ident, op: &Operation, e: &ErrorResponse) -> TokenStream {
-    let rt = quote!(rt);
-    let doc = format!(
-        " Headers declared for the {} response of `{}`.",
+fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Source) {
+    out.doc(&format!(
+        "Headers declared for the {} response of `{}`.\n\n\
+         A header that is absent or does not parse is `None`.",
         status_label(e.status),
         op.id
-    );
-    let mut fields = Vec::new();
+    ));
+    out.line("#[derive(Debug, Clone, Default, PartialEq)]");
+    out.open(&format!("pub struct {ident} {{"));
     let mut inits = Vec::new();
     for h in &e.headers {
-        let field = format_ident!("{}", safe_snake(&h.name));
+        let field = safe_snake(&h.name);
         let name = h.name.to_ascii_lowercase();
-        let field_doc = doc_attrs(&[Some(&format!("`{}`", h.name)), h.description.as_deref()]);
+        let mut doc = format!("`{}`", h.name);
+        if let Some(description) = h.description.as_deref().map(str::trim)
+            && !description.is_empty()
+        {
+            doc.push_str("\n\n");
+            doc.push_str(description);
+        }
+        out.doc(&doc);
+        let text = format!(
+            "headers.get({}).and_then(|v| v.to_str().ok()).map(str::trim)",
+            string_literal(&name)
+        );
         let (ty, parse) = if name == "retry-after" {
             (
-                quote!(::std::time::Duration),
-                quote!(#rt::retry_after_header(headers, ::std::time::SystemTime::now())),
+                "::std::time::Duration",
+                "rt::retry_after_header(headers, ::std::time::SystemTime::now())".to_string(),
             )
         } else {
-            let text = quote!(headers.get(#name).and_then(|v| v.to_str().ok()).map(str::trim));
             match h.kind {
-                ScalarKind::Integer => (quote!(i64), quote!(#text.and_then(|v| v.parse().ok()))),
-                ScalarKind::Number => (quote!(f64), quote!(#text.and_then(|v| v.parse().ok()))),
-                ScalarKind::Boolean => (quote!(bool), quote!(#text.and_then(|v| v.parse().ok()))),
+                ScalarKind::Integer => ("i64", format!("{text}.and_then(|v| v.parse().ok())")),
+                ScalarKind::Number => ("f64", format!("{text}.and_then(|v| v.parse().ok())")),
+                ScalarKind::Boolean => ("bool", format!("{text}.and_then(|v| v.parse().ok())")),
                 _ => (
-                    quote!(::std::string::String),
-                    quote!(#text.map(str::to_string)),
+                    "::std::string::String",
+                    format!("{text}.map(str::to_string)"),
                 ),
             }
         };
-        fields.push(quote! {
-            #field_doc
-            pub #field: Option<#ty>,
-        });
-        inits.push(quote!(#field: #parse,));
+        out.line(&format!("pub {field}: Option<{ty}>,"));
+        inits.push((field, parse));
     }
-    quote! {
-        #[doc = #doc]
-        ///
-        /// A header that is absent or does not parse is `None`.
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct #ident {
-            #(#fields)*
+    out.close("}");
+    out.open(&format!("impl rt::FromHeaders for {ident} {{"));
+    out.open("fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {");
+    out.open("Self {");
+    for (field, parse) in inits {
+        if out.fits(&format!("{field}: {parse},"), 0) {
+            out.line(&format!("{field}: {parse},"));
+        } else if let Some(args) = parse
+            .strip_prefix("rt::retry_after_header(")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            let args: Vec<&str> = args.split(", ").collect();
+            out.call(&format!("{field}: rt::retry_after_header"), &args, ",");
+        } else {
+            let links = parse.replacen("headers.", "headers\n.", 1);
+            let (receiver, chain) = links.split_once('\n').unwrap_or((&links, ""));
+            out.line(&format!("{field}: {receiver}"));
+            out.continuation(&split_links(chain), ",");
         }
+    }
+    out.close("}");
+    out.close("}");
+    out.close("}");
+}
 
-        impl #rt::FromHeaders for #ident {
-            fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {
-                Self { #(#inits)* }
-            }
+/// `.a().b(x.c())` into `[".a()", ".b(x.c())"]`.
+fn split_links(chain: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut depth = 0usize;
+    for c in chain.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => links.push(String::new()),
+            _ => {}
+        }
+        if let Some(last) = links.last_mut() {
+            last.push(c);
         }
     }
+    links
 }
 
 /// The crate-level `Error` every operation error converts into.
-pub(crate) fn crate_error(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
-    let mut variants = Vec::new();
-    let mut froms = Vec::new();
-    let mut arms_display = Vec::new();
-    let mut arms_status = Vec::new();
-    let mut arms_retry = Vec::new();
-    let mut arms_retryable = Vec::new();
-    let mut arms_source = Vec::new();
+pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
+    let rt = format!("::{}", cx.runtime);
+    // (variant, payload type, doc, whether it is an operation's error)
+    let mut variants: Vec<(String, String, String, bool)> = Vec::new();
     for op in &cx.api.operations {
         let names = cx.names(op);
-        let v = &names.builder;
-        let e = &names.error;
-        let doc = format!(" A failed `{}` call.", op.id);
-        variants.push(quote!(#[doc = #doc] #v(errors::#e),));
-        froms.push(quote! {
-            impl From<errors::#e> for Error {
-                fn from(e: errors::#e) -> Self {
-                    Self::#v(e)
-                }
-            }
-        });
-        arms_display.push(quote!(Self::#v(e) => ::std::fmt::Display::fmt(e, f),));
-        arms_status.push(quote!(Self::#v(e) => e.status(),));
-        arms_retry.push(quote!(Self::#v(e) => e.retry_after(),));
-        arms_retryable.push(quote!(Self::#v(e) => e.is_retryable(),));
-        arms_source.push(quote!(Self::#v(e) => ::std::error::Error::source(e),));
+        variants.push((
+            names.builder.to_string(),
+            format!("errors::{}", names.error),
+            format!("A failed `{}` call.", op.id),
+            true,
+        ));
     }
     for (status_op, variant, error_ty) in super::jobs::job_error_types(cx) {
-        let doc = format!(" Waiting for a job polled with `{status_op}` failed.");
-        variants.push(quote!(#[doc = #doc] #variant(#error_ty),));
-        froms.push(quote! {
-            impl From<#error_ty> for Error {
-                fn from(e: #error_ty) -> Self {
-                    Self::#variant(e)
-                }
-            }
-        });
-        arms_display.push(quote!(Self::#variant(e) => ::std::fmt::Display::fmt(e, f),));
-        arms_status.push(quote!(Self::#variant(_) => None,));
-        arms_retry.push(quote!(Self::#variant(_) => None,));
-        arms_retryable.push(quote!(Self::#variant(_) => false,));
-        arms_source.push(quote!(Self::#variant(e) => ::std::error::Error::source(e),));
+        variants.push((
+            variant.to_string(),
+            super::text::type_text(&error_ty),
+            format!("Waiting for a job polled with `{status_op}` failed."),
+            false,
+        ));
     }
-    quote! {
-        /// Any error of this crate, for callers who just use `?`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum Error {
-            #(#variants)*
-            /// The client could not be configured (missing key, invalid base URL).
-            Config(#rt::ConfigError),
-        }
+    variants.push((
+        "Config".into(),
+        format!("{rt}::ConfigError"),
+        "The client could not be configured (missing key, invalid base URL).".into(),
+        false,
+    ));
 
-        #(#froms)*
-
-        impl From<#rt::ConfigError> for Error {
-            fn from(e: #rt::ConfigError) -> Self {
-                Self::Config(e)
-            }
-        }
-
-        impl Error {
-            /// The HTTP status, when the error came from a response.
-            pub fn status(&self) -> Option<::reqwest::StatusCode> {
-                match self {
-                    #(#arms_status)*
-                    Self::Config(_) => None,
-                }
-            }
-
-            /// How long the server asked to wait before retrying.
-            pub fn retry_after(&self) -> Option<::std::time::Duration> {
-                match self {
-                    #(#arms_retry)*
-                    Self::Config(_) => None,
-                }
-            }
-
-            /// Whether the same call may succeed later.
-            pub fn is_retryable(&self) -> bool {
-                match self {
-                    #(#arms_retryable)*
-                    Self::Config(_) => false,
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for Error {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#arms_display)*
-                    Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-                }
-            }
-        }
-
-        impl ::std::error::Error for Error {
-            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    #(#arms_source)*
-                    Self::Config(e) => ::std::error::Error::source(e),
-                }
-            }
+    out.doc("Any error of this crate, for callers who just use `?`.");
+    out.line("#[derive(Debug)]");
+    out.line("#[non_exhaustive]");
+    out.open("pub enum Error {");
+    for (variant, ty, doc, _) in &variants {
+        out.doc(doc);
+        let line = format!("{variant}({ty}),");
+        if out.fits(&line, 0) {
+            out.line(&line);
+        } else {
+            out.open(&format!("{variant}("));
+            out.line(&format!("{ty},"));
+            out.close("),");
         }
     }
+    out.close("}");
+    for (variant, ty, _, _) in &variants {
+        out.open(&format!("impl From<{ty}> for Error {{"));
+        out.open(&format!("fn from(e: {ty}) -> Self {{"));
+        out.line(&format!("Self::{variant}(e)"));
+        out.close("}");
+        out.close("}");
+    }
+    out.open("impl Error {");
+    for (doc, signature, body) in [
+        (
+            "The HTTP status, when the error came from a response.",
+            "pub fn status(&self) -> Option<::reqwest::StatusCode> {",
+            "self.inner().1.and_then(|view| view.status())",
+        ),
+        (
+            "How long the server asked to wait before retrying.",
+            "pub fn retry_after(&self) -> Option<::std::time::Duration> {",
+            "self.inner().1.and_then(|view| view.retry_after())",
+        ),
+        (
+            "Whether the same call may succeed later.",
+            "pub fn is_retryable(&self) -> bool {",
+            "self.inner().1.is_some_and(|view| view.is_retryable())",
+        ),
+    ] {
+        out.doc(doc);
+        out.open(signature);
+        out.line(body);
+        out.close("}");
+    }
+    out.doc("The error inside, and how it reads if it is an operation's error.");
+    out.line("fn inner(");
+    out.continuation(&["&self,".to_string()], "");
+    out.open(&format!(
+        ") -> (&(dyn ::std::error::Error + 'static), Option<{rt}::ErrorView<'_>>) {{"
+    ));
+    out.open("match self {");
+    for (variant, _, _, is_operation) in &variants {
+        if *is_operation {
+            out.line(&format!("Self::{variant}(e) => (e, Some(e.view())),"));
+        } else {
+            out.line(&format!("Self::{variant}(e) => (e, None),"));
+        }
+    }
+    out.close("}");
+    out.close("}");
+    out.close("}");
+    out.open("impl ::std::fmt::Display for Error {");
+    out.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
+    out.line("::std::fmt::Display::fmt(self.inner().0, f)");
+    out.close("}");
+    out.close("}");
+    out.open("impl ::std::error::Error for Error {");
+    out.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
+    out.line("self.inner().0.source()");
+    out.close("}");
+    out.close("}");
 }

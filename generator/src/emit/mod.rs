@@ -13,6 +13,7 @@ mod operations;
 pub(crate) mod package;
 pub mod progenitor;
 pub mod sanitize;
+mod text;
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,8 @@ pub(crate) struct Context<'a> {
     pub progenitor: &'a ProgenitorOutput,
     /// `::clientgen_runtime`.
     pub rt: TokenStream,
+    /// `clientgen_runtime`, for the items written as text.
+    pub runtime: String,
     /// Per operationId: the builder and client method names (progenitor's or ours).
     pub names: BTreeMap<String, OpNames>,
 }
@@ -55,9 +58,13 @@ impl Context<'_> {
 
 /// The client module's syntax tree, and per operationId its `Client` method and error enum names.
 pub struct EmittedClient {
-    /// Everything in `src/client.rs`, as a tree: progenitor's items are moved in as parsed, not
-    /// printed to tokens and parsed again (that round trip was a third of the generation time).
+    /// Everything in `src/client.rs` but the per-operation items, as a tree: progenitor's items
+    /// are moved in as parsed, not printed to tokens and parsed again (that round trip was a
+    /// third of the generation time).
     pub file: syn::File,
+    /// The per-operation items (operation metadata, error enums, the crate-level `Error`),
+    /// already formatted: they follow the formatted `file`.
+    pub tail: String,
     /// operationId -> (method, error enum).
     pub names: BTreeMap<String, (String, String)>,
     /// Fallbacks taken to get progenitor through the spec.
@@ -142,6 +149,7 @@ pub fn emit_client(
         api,
         progenitor: &output,
         rt: quote!(::#runtime_ident),
+        runtime: runtime_crate.to_string(),
         names,
     };
     let mut builder_items: Vec<TokenStream> = Vec::new();
@@ -157,10 +165,12 @@ pub fn emit_client(
             builder_items.push(jobs::submit(&cx, op));
         }
     }
-    let operations_mod = operations::operations_module(&cx);
     let hooks = operations::hooks(&cx);
-    let errors_mod = errors::errors_module(&cx);
-    let crate_error = errors::crate_error(&cx);
+    let mut tail = text::Source::new(0);
+    operations::operations_module(&cx, &mut tail);
+    errors::errors_module(&cx, &mut tail);
+    errors::crate_error(&cx, &mut tail);
+    let tail = tail.finish();
     let constructors = client::constructors(&cx);
     let jobs_mod = jobs::jobs_module(&cx);
     let rt = cx.rt.clone();
@@ -213,15 +223,12 @@ pub fn emit_client(
         pub use raw::{builder, types, ByteStream, Client, ResponseValue};
         pub use #rt::{
             CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-            JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+            JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
         };
 
         #constructors
         #client_methods
         #hooks
-        #operations_mod
-        #errors_mod
-        #crate_error
         #jobs_mod
     };
     let mut file: syn::File = syn::parse2(tokens)
@@ -236,6 +243,7 @@ pub fn emit_client(
     }
     Ok(EmittedClient {
         file,
+        tail,
         names,
         warnings,
         omitted,
@@ -327,10 +335,4 @@ pub(crate) fn reroot_types(ty: &syn::Type, prefix: TokenStream) -> syn::Type {
     let prefix: syn::Path = syn::parse2(prefix).unwrap_or_else(|_| syn::parse_quote!(super));
     Reroot(prefix).visit_type_mut(&mut ty);
     ty
-}
-
-/// `types::Name` as tokens under `prefix`.
-pub(crate) fn type_path(prefix: &TokenStream, name: &str) -> TokenStream {
-    let ident = syn::Ident::new(name, Span::call_site());
-    quote!(#prefix::types::#ident)
 }

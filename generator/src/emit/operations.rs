@@ -3,23 +3,24 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use super::text::{Source, string_literal};
 use super::{Context, reroot_types};
 use crate::ir::{Operation, StatusMatch, SuccessBody};
 
-/// `pub mod operations { pub const X: OperationMeta = ...; }`.
-pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
-    let mut consts = Vec::new();
+/// `pub mod operations { pub const X: OperationMeta = ...; }`, as pre-formatted source.
+pub(crate) fn operations_module(cx: &Context<'_>, out: &mut Source) {
+    out.doc(
+        "What the client knows about each operation: whether it is billable, whether it may be\n\
+         repeated, and which security schemes authenticate it.",
+    );
+    out.open("pub mod operations {");
+    out.line(&format!("use ::{} as rt;", cx.runtime));
     let mut arms = Vec::new();
     for op in &cx.api.operations {
         let meta = &cx.names(op).meta;
-        let id = &op.id;
-        let method = &op.method;
-        let path = &op.path;
         let billable = op.billable();
         let idempotent = op.idempotent && !billable;
-        let security = &op.security;
-        let mut doc = format!(" `{method} {path}`");
+        let mut doc = format!("`{} {}`", op.method, op.path);
         if let Some(cost) = &op.cost {
             doc.push_str(&format!(
                 ": billable, {} {} per call{}",
@@ -31,50 +32,63 @@ pub(crate) fn operations_module(cx: &Context<'_>) -> TokenStream {
                     .unwrap_or_default()
             ));
         }
-        let errors = super::errors::ordered_errors(op).into_iter().map(|e| {
-            let description = super::errors::one_line_description(&e.description);
-            match e.status {
-                StatusMatch::Code(c) => {
-                    let c = Literal::u16_unsuffixed(c);
-                    quote!(#rt::ErrorDoc::code(#c, #description))
-                }
-                StatusMatch::Range(d) => {
-                    let d = Literal::u16_unsuffixed(d);
-                    quote!(#rt::ErrorDoc::range(#d, #description))
-                }
-                StatusMatch::Default => quote!(#rt::ErrorDoc::default_response(#description)),
+        out.doc(&doc);
+        out.open(&format!(
+            "pub const {meta}: rt::OperationMeta = rt::OperationMeta {{"
+        ));
+        out.line(&format!("operation_id: {},", string_literal(&op.id)));
+        out.line(&format!("method: {},", string_literal(&op.method)));
+        out.line(&format!("path: {},", string_literal(&op.path)));
+        out.line(&format!("billable: {billable},"));
+        out.line(&format!("idempotent: {idempotent},"));
+        let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
+        let security = format!("security: &[{}],", security.join(", "));
+        if out.fits(&security, 0) {
+            out.line(&security);
+        } else {
+            out.open("security: &[");
+            for scheme in &op.security {
+                out.line(&format!("{},", string_literal(scheme)));
             }
-        });
-        consts.push(quote! {
-            #[doc = #doc]
-            pub const #meta: #rt::OperationMeta = #rt::OperationMeta {
-                operation_id: #id,
-                method: #method,
-                path: #path,
-                billable: #billable,
-                idempotent: #idempotent,
-                security: &[#(#security),*],
-                errors: &[#(#errors),*],
-            };
-        });
-        let info_id = &cx.names(op).info_id;
-        arms.push(quote!(#info_id => Some(&#meta),));
-    }
-    quote! {
-        /// What the client knows about each operation: whether it is billable, whether it may be
-        /// repeated, and which security schemes authenticate it.
-        pub mod operations {
-            #(#consts)*
-
-            /// The operation with this id (the operationId in snake case, as requests report it).
-            pub fn by_id(operation_id: &str) -> Option<&'static #rt::OperationMeta> {
-                match operation_id {
-                    #(#arms)*
-                    _ => None,
-                }
-            }
+            out.close("],");
         }
+        let errors = super::errors::ordered_errors(op);
+        if errors.is_empty() {
+            out.line("errors: &[],");
+        } else {
+            out.open("errors: &[");
+            for e in errors {
+                let description =
+                    string_literal(&super::errors::one_line_description(&e.description));
+                let (function, status) = match e.status {
+                    StatusMatch::Code(c) => ("rt::ErrorDoc::code", c.to_string()),
+                    StatusMatch::Range(d) => ("rt::ErrorDoc::range", d.to_string()),
+                    StatusMatch::Default => ("rt::ErrorDoc::default_response", String::new()),
+                };
+                let args: Vec<&str> = [status.as_str(), description.as_str()]
+                    .into_iter()
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                out.call(function, &args, ",");
+            }
+            out.close("],");
+        }
+        out.close("};");
+        arms.push(format!(
+            "{} => Some(&{meta}),",
+            string_literal(&cx.names(op).info_id)
+        ));
     }
+    out.doc("The operation with this id (the operationId in snake case, as requests report it).");
+    out.open("pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {");
+    out.open("match operation_id {");
+    for arm in &arms {
+        out.line(arm);
+    }
+    out.line("_ => None,");
+    out.close("}");
+    out.close("}");
+    out.close("}");
 }
 
 /// The progenitor hook that adds the credential and the per-attempt timeout to every request.

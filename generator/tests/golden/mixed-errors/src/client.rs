@@ -997,7 +997,7 @@ let response = client.delete_item()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// The base URL the description lists first in `servers`.
@@ -1083,8 +1083,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
+    use ::clientgen_runtime as rt;
     /// `GET /items/{id}`
-    pub const GET_ITEM: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_ITEM: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getItem",
         method: "GET",
         path: "/items/{id}",
@@ -1092,17 +1093,17 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKey"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(400, "The id is malformed"),
-            ::clientgen_runtime::ErrorDoc::code(403, "Not allowed to read this item"),
-            ::clientgen_runtime::ErrorDoc::code(404, "No such item"),
-            ::clientgen_runtime::ErrorDoc::code(429, "Too many requests"),
-            ::clientgen_runtime::ErrorDoc::code(500, "Server failure, as plain text"),
-            ::clientgen_runtime::ErrorDoc::code(503, "Down for maintenance, no body"),
-            ::clientgen_runtime::ErrorDoc::range(4, "Any other client error"),
+            rt::ErrorDoc::code(400, "The id is malformed"),
+            rt::ErrorDoc::code(403, "Not allowed to read this item"),
+            rt::ErrorDoc::code(404, "No such item"),
+            rt::ErrorDoc::code(429, "Too many requests"),
+            rt::ErrorDoc::code(500, "Server failure, as plain text"),
+            rt::ErrorDoc::code(503, "Down for maintenance, no body"),
+            rt::ErrorDoc::range(4, "Any other client error"),
         ],
     };
     /// `PUT /items/{id}`
-    pub const PUT_ITEM: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const PUT_ITEM: rt::OperationMeta = rt::OperationMeta {
         operation_id: "putItem",
         method: "PUT",
         path: "/items/{id}",
@@ -1110,12 +1111,12 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKey"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(422, "The input does not validate"),
-            ::clientgen_runtime::ErrorDoc::default_response("Any other error"),
+            rt::ErrorDoc::code(422, "The input does not validate"),
+            rt::ErrorDoc::default_response("Any other error"),
         ],
     };
     /// `DELETE /items/{id}`
-    pub const DELETE_ITEM: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const DELETE_ITEM: rt::OperationMeta = rt::OperationMeta {
         operation_id: "deleteItem",
         method: "DELETE",
         path: "/items/{id}",
@@ -1123,15 +1124,13 @@ pub mod operations {
         idempotent: true,
         security: &["ApiKey"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(404, "No such item, no body"),
-            ::clientgen_runtime::ErrorDoc::code(409, "The item is locked"),
-            ::clientgen_runtime::ErrorDoc::code(410, "Deleted before, as raw bytes"),
+            rt::ErrorDoc::code(404, "No such item, no body"),
+            rt::ErrorDoc::code(409, "The item is locked"),
+            rt::ErrorDoc::code(410, "Deleted before, as raw bytes"),
         ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "get_item" => Some(&GET_ITEM),
             "put_item" => Some(&PUT_ITEM),
@@ -1205,10 +1204,7 @@ pub mod errors {
         NotFound(rt::ErrorResponse<super::types::ValidationError, rt::NoHeaders>),
         /// `429`: Too many requests.
         RateLimited(
-            rt::ErrorResponse<
-                super::types::GetItemRateLimitedBody,
-                GetItemRateLimitedHeaders,
-            >,
+            rt::ErrorResponse<super::types::GetItemRateLimitedBody, GetItemRateLimitedHeaders>,
         ),
         /// `500`: Server failure, as plain text.
         InternalServerError(rt::ErrorResponse<::std::string::String, rt::NoHeaders>),
@@ -1274,9 +1270,7 @@ pub mod errors {
                 Self::RateLimited(r) => {
                     r.view()
                         .with_message(&r.body.error)
-                        .or_retry_after(
-                            rt::retry_after_from_body(&r.body, "/retry_after"),
-                        )
+                        .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
                 }
                 Self::InternalServerError(r) => r.view(),
                 Self::ServiceUnavailable(r) => r.view(),
@@ -1495,49 +1489,35 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::GetItem(e) => e.status(),
-            Self::PutItem(e) => e.status(),
-            Self::DeleteItem(e) => e.status(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::GetItem(e) => e.retry_after(),
-            Self::PutItem(e) => e.retry_after(),
-            Self::DeleteItem(e) => e.retry_after(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.retry_after())
     }
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
         match self {
-            Self::GetItem(e) => e.is_retryable(),
-            Self::PutItem(e) => e.is_retryable(),
-            Self::DeleteItem(e) => e.is_retryable(),
-            Self::Config(_) => false,
+            Self::GetItem(e) => (e, Some(e.view())),
+            Self::PutItem(e) => (e, Some(e.view())),
+            Self::DeleteItem(e) => (e, Some(e.view())),
+            Self::Config(e) => (e, None),
         }
     }
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::GetItem(e) => ::std::fmt::Display::fmt(e, f),
-            Self::PutItem(e) => ::std::fmt::Display::fmt(e, f),
-            Self::DeleteItem(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
+        ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::GetItem(e) => ::std::error::Error::source(e),
-            Self::PutItem(e) => ::std::error::Error::source(e),
-            Self::DeleteItem(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
-        }
+        self.inner().0.source()
     }
 }

@@ -806,7 +806,7 @@ let response = client.show_pet_by_id()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// The base URL the description lists first in `servers`.
@@ -880,28 +880,33 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
+    use ::clientgen_runtime as rt;
     /// `GET /pets`
-    pub const LIST_PETS: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_PETS: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listPets",
         method: "GET",
         path: "/pets",
         billable: false,
         idempotent: true,
         security: &["BearerAuth"],
-        errors: &[::clientgen_runtime::ErrorDoc::default_response("Unexpected error")],
+        errors: &[
+            rt::ErrorDoc::default_response("Unexpected error"),
+        ],
     };
     /// `POST /pets`
-    pub const CREATE_PET: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const CREATE_PET: rt::OperationMeta = rt::OperationMeta {
         operation_id: "createPet",
         method: "POST",
         path: "/pets",
         billable: false,
         idempotent: false,
         security: &["BearerAuth"],
-        errors: &[::clientgen_runtime::ErrorDoc::default_response("Unexpected error")],
+        errors: &[
+            rt::ErrorDoc::default_response("Unexpected error"),
+        ],
     };
     /// `GET /pets/{petId}`
-    pub const SHOW_PET_BY_ID: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const SHOW_PET_BY_ID: rt::OperationMeta = rt::OperationMeta {
         operation_id: "showPetById",
         method: "GET",
         path: "/pets/{petId}",
@@ -909,14 +914,12 @@ pub mod operations {
         idempotent: true,
         security: &["BearerAuth"],
         errors: &[
-            ::clientgen_runtime::ErrorDoc::code(404, "No pet with this id"),
-            ::clientgen_runtime::ErrorDoc::default_response("Unexpected error"),
+            rt::ErrorDoc::code(404, "No pet with this id"),
+            rt::ErrorDoc::default_response("Unexpected error"),
         ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "list_pets" => Some(&LIST_PETS),
             "create_pet" => Some(&CREATE_PET),
@@ -1174,49 +1177,35 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::ListPets(e) => e.status(),
-            Self::CreatePet(e) => e.status(),
-            Self::ShowPetById(e) => e.status(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::ListPets(e) => e.retry_after(),
-            Self::CreatePet(e) => e.retry_after(),
-            Self::ShowPetById(e) => e.retry_after(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.retry_after())
     }
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
         match self {
-            Self::ListPets(e) => e.is_retryable(),
-            Self::CreatePet(e) => e.is_retryable(),
-            Self::ShowPetById(e) => e.is_retryable(),
-            Self::Config(_) => false,
+            Self::ListPets(e) => (e, Some(e.view())),
+            Self::CreatePet(e) => (e, Some(e.view())),
+            Self::ShowPetById(e) => (e, Some(e.view())),
+            Self::Config(e) => (e, None),
         }
     }
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::ListPets(e) => ::std::fmt::Display::fmt(e, f),
-            Self::CreatePet(e) => ::std::fmt::Display::fmt(e, f),
-            Self::ShowPetById(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
+        ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::ListPets(e) => ::std::error::Error::source(e),
-            Self::CreatePet(e) => ::std::error::Error::source(e),
-            Self::ShowPetById(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
-        }
+        self.inner().0.source()
     }
 }

@@ -551,7 +551,7 @@ let response = client.get_note_text()
 pub use raw::{builder, types, ByteStream, Client, ResponseValue};
 pub use ::clientgen_runtime::{
     CallOptions, ClientConfig, ConfigError, Credential, FilePart, JobError, JobHandle,
-    JobPhase, JobUpdate, RetryPolicy, WaitOptions,
+    JobPhase, JobUpdate, OperationError, RetryPolicy, WaitOptions,
 };
 impl Client {
     /// Builds a client from a configuration: base URL, credential, retry policy, timeouts.
@@ -598,8 +598,9 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
 pub mod operations {
+    use ::clientgen_runtime as rt;
     /// `GET /notes`
-    pub const LIST_NOTES: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const LIST_NOTES: rt::OperationMeta = rt::OperationMeta {
         operation_id: "listNotes",
         method: "GET",
         path: "/notes",
@@ -609,29 +610,31 @@ pub mod operations {
         errors: &[],
     };
     /// `POST /notes`
-    pub const ADD_NOTE: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const ADD_NOTE: rt::OperationMeta = rt::OperationMeta {
         operation_id: "addNote",
         method: "POST",
         path: "/notes",
         billable: false,
         idempotent: false,
         security: &[],
-        errors: &[::clientgen_runtime::ErrorDoc::code(400, "Invalid note")],
+        errors: &[
+            rt::ErrorDoc::code(400, "Invalid note"),
+        ],
     };
     /// `GET /notes/{id}/raw`
-    pub const GET_NOTE_TEXT: ::clientgen_runtime::OperationMeta = ::clientgen_runtime::OperationMeta {
+    pub const GET_NOTE_TEXT: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getNoteText",
         method: "GET",
         path: "/notes/{id}/raw",
         billable: false,
         idempotent: true,
         security: &[],
-        errors: &[::clientgen_runtime::ErrorDoc::code(404, "No such note")],
+        errors: &[
+            rt::ErrorDoc::code(404, "No such note"),
+        ],
     };
     /// The operation with this id (the operationId in snake case, as requests report it).
-    pub fn by_id(
-        operation_id: &str,
-    ) -> Option<&'static ::clientgen_runtime::OperationMeta> {
+    pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "list_notes" => Some(&LIST_NOTES),
             "add_note" => Some(&ADD_NOTE),
@@ -887,49 +890,35 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        match self {
-            Self::ListNotes(e) => e.status(),
-            Self::AddNote(e) => e.status(),
-            Self::GetNoteText(e) => e.status(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        match self {
-            Self::ListNotes(e) => e.retry_after(),
-            Self::AddNote(e) => e.retry_after(),
-            Self::GetNoteText(e) => e.retry_after(),
-            Self::Config(_) => None,
-        }
+        self.inner().1.and_then(|view| view.retry_after())
     }
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
+        self.inner().1.is_some_and(|view| view.is_retryable())
+    }
+    /// The error inside, and how it reads if it is an operation's error.
+    fn inner(
+        &self,
+    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
         match self {
-            Self::ListNotes(e) => e.is_retryable(),
-            Self::AddNote(e) => e.is_retryable(),
-            Self::GetNoteText(e) => e.is_retryable(),
-            Self::Config(_) => false,
+            Self::ListNotes(e) => (e, Some(e.view())),
+            Self::AddNote(e) => (e, Some(e.view())),
+            Self::GetNoteText(e) => (e, Some(e.view())),
+            Self::Config(e) => (e, None),
         }
     }
 }
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::ListNotes(e) => ::std::fmt::Display::fmt(e, f),
-            Self::AddNote(e) => ::std::fmt::Display::fmt(e, f),
-            Self::GetNoteText(e) => ::std::fmt::Display::fmt(e, f),
-            Self::Config(e) => ::std::fmt::Display::fmt(e, f),
-        }
+        ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Self::ListNotes(e) => ::std::error::Error::source(e),
-            Self::AddNote(e) => ::std::error::Error::source(e),
-            Self::GetNoteText(e) => ::std::error::Error::source(e),
-            Self::Config(e) => ::std::error::Error::source(e),
-        }
+        self.inner().0.source()
     }
 }

@@ -3266,7 +3266,7 @@ let response = client.get_pricing()
 [`Client::list_api_keys`]: super::Client::list_api_keys*/
         #[derive(Debug, Clone)]
         pub struct ListApiKeys<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> ListApiKeys<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3307,7 +3307,7 @@ let response = client.get_pricing()
 [`Client::create_api_key`]: super::Client::create_api_key*/
         #[derive(Debug, Clone)]
         pub struct CreateApiKey<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::CreateApiKeyRequest, String>,
         }
         impl<'a> CreateApiKey<'a> {
@@ -3386,7 +3386,7 @@ let response = client.get_pricing()
 [`Client::revoke_api_key`]: super::Client::revoke_api_key*/
         #[derive(Debug, Clone)]
         pub struct RevokeApiKey<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             key_id: Result<::std::string::String, String>,
         }
         impl<'a> RevokeApiKey<'a> {
@@ -3447,7 +3447,7 @@ let response = client.get_pricing()
 [`Client::get_stem_job_status`]: super::Client::get_stem_job_status*/
         #[derive(Debug, Clone)]
         pub struct GetStemJobStatus<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             job_id: Result<i64, String>,
         }
         impl<'a> GetStemJobStatus<'a> {
@@ -3505,7 +3505,7 @@ let response = client.get_pricing()
 [`Client::list_stem_jobs`]: super::Client::list_stem_jobs*/
         #[derive(Debug, Clone)]
         pub struct ListStemJobs<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             limit: Result<Option<::std::num::NonZeroU64>, String>,
             skip: Result<Option<u64>, String>,
         }
@@ -3579,7 +3579,7 @@ let response = client.get_pricing()
 [`Client::delete_stem_job`]: super::Client::delete_stem_job*/
         #[derive(Debug, Clone)]
         pub struct DeleteStemJob<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             job_id: Result<i64, String>,
         }
         impl<'a> DeleteStemJob<'a> {
@@ -3637,7 +3637,7 @@ let response = client.get_pricing()
 [`Client::list_stem_modes`]: super::Client::list_stem_modes*/
         #[derive(Debug, Clone)]
         pub struct ListStemModes<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> ListStemModes<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3678,7 +3678,7 @@ let response = client.get_pricing()
 [`Client::get_stem_catalog`]: super::Client::get_stem_catalog*/
         #[derive(Debug, Clone)]
         pub struct GetStemCatalog<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> GetStemCatalog<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3719,7 +3719,7 @@ let response = client.get_pricing()
 [`Client::list_available_stem_packages`]: super::Client::list_available_stem_packages*/
         #[derive(Debug, Clone)]
         pub struct ListAvailableStemPackages<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> ListAvailableStemPackages<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3762,7 +3762,7 @@ let response = client.get_pricing()
 [`Client::get_wallet_balance`]: super::Client::get_wallet_balance*/
         #[derive(Debug, Clone)]
         pub struct GetWalletBalance<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> GetWalletBalance<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3803,7 +3803,7 @@ let response = client.get_pricing()
 [`Client::create_topup_checkout`]: super::Client::create_topup_checkout*/
         #[derive(Debug, Clone)]
         pub struct CreateTopupCheckout<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::TopupCheckoutRequest, String>,
         }
         impl<'a> CreateTopupCheckout<'a> {
@@ -3883,7 +3883,7 @@ let response = client.get_pricing()
 [`Client::estimate_cost`]: super::Client::estimate_cost*/
         #[derive(Debug, Clone)]
         pub struct EstimateCost<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::CostEstimateRequest, String>,
         }
         impl<'a> EstimateCost<'a> {
@@ -3961,7 +3961,7 @@ let response = client.get_pricing()
 [`Client::get_wallet_usage`]: super::Client::get_wallet_usage*/
         #[derive(Debug, Clone)]
         pub struct GetWalletUsage<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             limit: Result<Option<::std::num::NonZeroU64>, String>,
             page: Result<Option<::std::num::NonZeroU64>, String>,
         }
@@ -4038,7 +4038,7 @@ let response = client.get_pricing()
 [`Client::get_pricing`]: super::Client::get_pricing*/
         #[derive(Debug, Clone)]
         pub struct GetPricing<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> GetPricing<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -4074,272 +4074,10 @@ let response = client.get_pricing()
                 }
             }
         }
-        impl<'a> GetWalletBalance<'a> {
-            /** Sends `GET /api/v1/api-wallet/balance` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::WalletBalance>,
-                super::super::errors::GetWalletBalanceError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::WalletBalance>,
-                super::super::errors::GetWalletBalanceError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_WALLET_BALANCE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> EstimateCost<'a> {
-            /** Sends `POST /api/v1/api-wallet/estimate` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::CostEstimate>,
-                super::super::errors::EstimateCostError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::CostEstimate>,
-                super::super::errors::EstimateCostError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::ESTIMATE_COST,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> GetPricing<'a> {
-            /** Sends `GET /api/v1/api-wallet/pricing` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pricing>,
-                super::super::errors::GetPricingError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pricing>,
-                super::super::errors::GetPricingError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_PRICING,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> CreateTopupCheckout<'a> {
-            /** Sends `POST /api/v1/api-wallet/topup/checkout` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::TopupCheckout>,
-                super::super::errors::CreateTopupCheckoutError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::TopupCheckout>,
-                super::super::errors::CreateTopupCheckoutError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_TOPUP_CHECKOUT,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> GetWalletUsage<'a> {
-            /** Sends `GET /api/v1/api-wallet/usage` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::WalletUsage>,
-                super::super::errors::GetWalletUsageError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::WalletUsage>,
-                super::super::errors::GetWalletUsageError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_WALLET_USAGE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ListApiKeys<'a> {
-            /** Sends `GET /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::ApiKeyList>,
-                super::super::errors::ListApiKeysError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::ApiKeyList>,
-                super::super::errors::ListApiKeysError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_API_KEYS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> CreateApiKey<'a> {
-            /** Sends `POST /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::ApiKeyCreated>,
-                super::super::errors::CreateApiKeyError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::ApiKeyCreated>,
-                super::super::errors::CreateApiKeyError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_API_KEY,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> RevokeApiKey<'a> {
-            /** Sends `DELETE /api/v1/auth/api-keys/{key_id}` with the client's retry policy and deadline; errors are typed by status.
- The value is `None` for `204`, documented without a body.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::RevokedApiKey>>,
-                super::super::errors::RevokeApiKeyError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::RevokedApiKey>>,
-                super::super::errors::RevokeApiKeyError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::REVOKE_API_KEY,
-                        options,
-                        || {
-                            let attempt = self.clone();
-                            async move {
-                                match attempt.send_raw().await {
-                                    Ok(value) => {
-                                        let status = value.status();
-                                        let headers = value.headers().clone();
-                                        Ok(
-                                            ResponseValue::new(
-                                                Some(value.into_inner()),
-                                                status,
-                                                headers,
-                                            ),
-                                        )
-                                    }
-                                    Err(
-                                        ::progenitor_client::Error::UnexpectedResponse(response),
-                                    ) if matches!(response.status().as_u16(), 204) => {
-                                        Ok(
-                                            ResponseValue::new(
-                                                None,
-                                                response.status(),
-                                                response.headers().clone(),
-                                            ),
-                                        )
-                                    }
-                                    Err(error) => Err(error),
-                                }
-                            }
-                        },
-                    )
-                    .await
-            }
-        }
         /// Builder for [`Client::extract_stems`](super::Client::extract_stems).
         #[derive(Debug, Clone)]
         pub struct ExtractStems<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             url: Option<::std::string::String>,
             file: Option<::clientgen_runtime::FilePart>,
             mode: Option<types::StemMode>,
@@ -4472,36 +4210,6 @@ let response = client.get_pricing()
             }
         }
         impl<'a> ExtractStems<'a> {
-            /** Sends `POST /api/v1/stem-extraction/api/extract` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJob>,
-                super::super::errors::ExtractStemsError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJob>,
-                super::super::errors::ExtractStemsError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::EXTRACT_STEMS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ExtractStems<'a> {
             /// Submits the job (`POST /api/v1/stem-extraction/api/extract`) and returns a handle to wait for it; the id is read from `/id`.
             pub async fn submit(
                 self,
@@ -4544,39 +4252,10 @@ let response = client.get_pricing()
                 }
             }
         }
-        impl<'a> GetStemCatalog<'a> {
-            /** Sends `GET /api/v1/stem-extraction/catalog` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemCatalog>,
-                super::super::errors::GetStemCatalogError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemCatalog>,
-                super::super::errors::GetStemCatalogError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_STEM_CATALOG,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
         /// Builder for [`Client::extract_stems_advanced`](super::Client::extract_stems_advanced).
         #[derive(Debug, Clone)]
         pub struct ExtractStemsAdvanced<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             url: Option<::std::string::String>,
             file: Option<::clientgen_runtime::FilePart>,
             single_stem: Option<::std::string::String>,
@@ -4785,211 +4464,6 @@ let response = client.get_pricing()
                 } else {
                     Err(Error::UnexpectedResponse(response))
                 }
-            }
-        }
-        impl<'a> ExtractStemsAdvanced<'a> {
-            /** Sends `POST /api/v1/stem-extraction/extract/advanced` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::AdvancedStemJob>,
-                super::super::errors::ExtractStemsAdvancedError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::AdvancedStemJob>,
-                super::super::errors::ExtractStemsAdvancedError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::EXTRACT_STEMS_ADVANCED,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ListStemJobs<'a> {
-            /** Sends `GET /api/v1/stem-extraction/jobs` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJobList>,
-                super::super::errors::ListStemJobsError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJobList>,
-                super::super::errors::ListStemJobsError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_STEM_JOBS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> DeleteStemJob<'a> {
-            /** Sends `DELETE /api/v1/stem-extraction/jobs/{job_id}` with the client's retry policy and deadline; errors are typed by status.
- The value is `None` for `204`, documented without a body.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::DeletedStemJob>>,
-                super::super::errors::DeleteStemJobError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::DeletedStemJob>>,
-                super::super::errors::DeleteStemJobError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::DELETE_STEM_JOB,
-                        options,
-                        || {
-                            let attempt = self.clone();
-                            async move {
-                                match attempt.send_raw().await {
-                                    Ok(value) => {
-                                        let status = value.status();
-                                        let headers = value.headers().clone();
-                                        Ok(
-                                            ResponseValue::new(
-                                                Some(value.into_inner()),
-                                                status,
-                                                headers,
-                                            ),
-                                        )
-                                    }
-                                    Err(
-                                        ::progenitor_client::Error::UnexpectedResponse(response),
-                                    ) if matches!(response.status().as_u16(), 204) => {
-                                        Ok(
-                                            ResponseValue::new(
-                                                None,
-                                                response.status(),
-                                                response.headers().clone(),
-                                            ),
-                                        )
-                                    }
-                                    Err(error) => Err(error),
-                                }
-                            }
-                        },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ListStemModes<'a> {
-            /** Sends `GET /api/v1/stem-extraction/modes` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemModeList>,
-                super::super::errors::ListStemModesError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemModeList>,
-                super::super::errors::ListStemModesError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_STEM_MODES,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ListAvailableStemPackages<'a> {
-            /** Sends `GET /api/v1/stem-extraction/packages/available` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemPackages>,
-                super::super::errors::ListAvailableStemPackagesError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemPackages>,
-                super::super::errors::ListAvailableStemPackagesError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_AVAILABLE_STEM_PACKAGES,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> GetStemJobStatus<'a> {
-            /** Sends `GET /api/v1/stem-extraction/status/{job_id}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJob>,
-                super::super::errors::GetStemJobStatusError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::StemJob>,
-                super::super::errors::GetStemJobStatusError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_STEM_JOB_STATUS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
     }
@@ -5207,6 +4681,351 @@ impl Client {
         job_id: impl Into<String>,
     ) -> ::clientgen_runtime::JobHandle<'_, jobs::ExtractStemsJob> {
         ::clientgen_runtime::JobHandle::new(self, job_id)
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::GetWalletBalance<'a> {
+        /// Sends `GET /api/v1/api-wallet/balance` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::WalletBalance>, errors::GetWalletBalanceError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::WalletBalance>, errors::GetWalletBalanceError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::GET_WALLET_BALANCE,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::EstimateCost<'a> {
+        /// Sends `POST /api/v1/api-wallet/estimate` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::CostEstimate>, errors::EstimateCostError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::CostEstimate>, errors::EstimateCostError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::ESTIMATE_COST, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::GetPricing<'a> {
+        /// Sends `GET /api/v1/api-wallet/pricing` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Pricing>, errors::GetPricingError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Pricing>, errors::GetPricingError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_PRICING, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::CreateTopupCheckout<'a> {
+        /// Sends `POST /api/v1/api-wallet/topup/checkout` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::TopupCheckout>, errors::CreateTopupCheckoutError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::TopupCheckout>, errors::CreateTopupCheckoutError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::CREATE_TOPUP_CHECKOUT,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::GetWalletUsage<'a> {
+        /// Sends `GET /api/v1/api-wallet/usage` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::WalletUsage>, errors::GetWalletUsageError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::WalletUsage>, errors::GetWalletUsageError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_WALLET_USAGE, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::ListApiKeys<'a> {
+        /// Sends `GET /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::ApiKeyList>, errors::ListApiKeysError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::ApiKeyList>, errors::ListApiKeysError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::LIST_API_KEYS, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::CreateApiKey<'a> {
+        /// Sends `POST /api/v1/auth/api-keys` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::ApiKeyCreated>, errors::CreateApiKeyError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::ApiKeyCreated>, errors::CreateApiKeyError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::CREATE_API_KEY, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::RevokeApiKey<'a> {
+        /// Sends `DELETE /api/v1/auth/api-keys/{key_id}` with the client's retry policy and deadline; errors are typed by status.
+        /// The value is `None` for `204`, documented without a body.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::RevokedApiKey>>, errors::RevokeApiKeyError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::RevokedApiKey>>, errors::RevokeApiKeyError> {
+            let attempt = || {
+                let attempt = self.clone();
+                async move {
+                    match attempt.send_raw().await {
+                        Ok(value) => {
+                            let status = value.status();
+                            let headers = value.headers().clone();
+                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
+                        }
+                        Err(::progenitor_client::Error::UnexpectedResponse(response))
+                            if matches!(response.status().as_u16(), 204) =>
+                        {
+                            let headers = response.headers().clone();
+                            Ok(ResponseValue::new(None, response.status(), headers))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+            };
+            rt::send(&self.client.inner, &operations::REVOKE_API_KEY, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::ExtractStems<'a> {
+        /// Sends `POST /api/v1/stem-extraction/api/extract` with the client's retry policy and deadline; errors are typed by status.
+        /// This operation is billable: after a failure that may have reached the server it is not
+        /// re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemJob>, errors::ExtractStemsError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemJob>, errors::ExtractStemsError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::EXTRACT_STEMS, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::GetStemCatalog<'a> {
+        /// Sends `GET /api/v1/stem-extraction/catalog` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemCatalog>, errors::GetStemCatalogError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemCatalog>, errors::GetStemCatalogError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_STEM_CATALOG, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::ExtractStemsAdvanced<'a> {
+        /// Sends `POST /api/v1/stem-extraction/extract/advanced` with the client's retry policy and deadline; errors are typed by status.
+        /// This operation is billable: after a failure that may have reached the server it is not
+        /// re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::AdvancedStemJob>, errors::ExtractStemsAdvancedError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::AdvancedStemJob>, errors::ExtractStemsAdvancedError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::EXTRACT_STEMS_ADVANCED,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::ListStemJobs<'a> {
+        /// Sends `GET /api/v1/stem-extraction/jobs` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemJobList>, errors::ListStemJobsError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemJobList>, errors::ListStemJobsError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::LIST_STEM_JOBS, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::DeleteStemJob<'a> {
+        /// Sends `DELETE /api/v1/stem-extraction/jobs/{job_id}` with the client's retry policy and deadline; errors are typed by status.
+        /// The value is `None` for `204`, documented without a body.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::DeletedStemJob>>, errors::DeleteStemJobError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::DeletedStemJob>>, errors::DeleteStemJobError> {
+            let attempt = || {
+                let attempt = self.clone();
+                async move {
+                    match attempt.send_raw().await {
+                        Ok(value) => {
+                            let status = value.status();
+                            let headers = value.headers().clone();
+                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
+                        }
+                        Err(::progenitor_client::Error::UnexpectedResponse(response))
+                            if matches!(response.status().as_u16(), 204) =>
+                        {
+                            let headers = response.headers().clone();
+                            Ok(ResponseValue::new(None, response.status(), headers))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+            };
+            rt::send(&self.client.inner, &operations::DELETE_STEM_JOB, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::ListStemModes<'a> {
+        /// Sends `GET /api/v1/stem-extraction/modes` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemModeList>, errors::ListStemModesError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemModeList>, errors::ListStemModesError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::LIST_STEM_MODES, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::ListAvailableStemPackages<'a> {
+        /// Sends `GET /api/v1/stem-extraction/packages/available` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemPackages>, errors::ListAvailableStemPackagesError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemPackages>, errors::ListAvailableStemPackagesError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::LIST_AVAILABLE_STEM_PACKAGES,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::GetStemJobStatus<'a> {
+        /// Sends `GET /api/v1/stem-extraction/status/{job_id}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::StemJob>, errors::GetStemJobStatusError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::StemJob>, errors::GetStemJobStatusError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::GET_STEM_JOB_STATUS,
+                options,
+                attempt,
+            )
+            .await
+        }
     }
 }
 /// What the client knows about each operation: whether it is billable, whether it may be

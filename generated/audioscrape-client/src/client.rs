@@ -2895,7 +2895,7 @@ let response = client.delete_notification()
 [`Client::search`]: super::Client::search*/
         #[derive(Debug, Clone)]
         pub struct Search<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::SearchRequest, String>,
         }
         impl<'a> Search<'a> {
@@ -2970,7 +2970,7 @@ let response = client.delete_notification()
 [`Client::get_me`]: super::Client::get_me*/
         #[derive(Debug, Clone)]
         pub struct GetMe<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> GetMe<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3011,7 +3011,7 @@ let response = client.delete_notification()
 [`Client::list_notifications`]: super::Client::list_notifications*/
         #[derive(Debug, Clone)]
         pub struct ListNotifications<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> ListNotifications<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -3052,7 +3052,7 @@ let response = client.delete_notification()
 [`Client::create_notification`]: super::Client::create_notification*/
         #[derive(Debug, Clone)]
         pub struct CreateNotification<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::CreateNotificationRequest, String>,
         }
         impl<'a> CreateNotification<'a> {
@@ -3132,7 +3132,7 @@ let response = client.delete_notification()
 [`Client::delete_notification`]: super::Client::delete_notification*/
         #[derive(Debug, Clone)]
         pub struct DeleteNotification<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<i64, String>,
         }
         impl<'a> DeleteNotification<'a> {
@@ -3173,152 +3173,6 @@ let response = client.delete_notification()
                     204u16 => Ok(ResponseValue::empty(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
-            }
-        }
-        impl<'a> GetMe<'a> {
-            /** Sends `GET /api/me` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Me>,
-                super::super::errors::GetMeError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Me>,
-                super::super::errors::GetMeError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_ME,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ListNotifications<'a> {
-            /** Sends `GET /api/notifications` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::NotificationList>,
-                super::super::errors::ListNotificationsError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::NotificationList>,
-                super::super::errors::ListNotificationsError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_NOTIFICATIONS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> CreateNotification<'a> {
-            /** Sends `POST /api/notifications` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Notification>,
-                super::super::errors::CreateNotificationError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Notification>,
-                super::super::errors::CreateNotificationError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_NOTIFICATION,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> DeleteNotification<'a> {
-            /** Sends `DELETE /api/notifications/{id}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<()>,
-                super::super::errors::DeleteNotificationError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<()>,
-                super::super::errors::DeleteNotificationError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::DELETE_NOTIFICATION,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> Search<'a> {
-            /** Sends `POST /api/v1/search` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::SearchResponse>,
-                super::super::errors::SearchError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::SearchResponse>,
-                super::super::errors::SearchError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::SEARCH,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
     }
@@ -3433,6 +3287,112 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
                 self.inner.prepare(request, op).map_err(|e| e.into_client_error())
             }
             None => Ok(()),
+        }
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::GetMe<'a> {
+        /// Sends `GET /api/me` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Me>, errors::GetMeError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Me>, errors::GetMeError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_ME, options, attempt).await
+        }
+    }
+    impl<'a> builder::ListNotifications<'a> {
+        /// Sends `GET /api/notifications` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::NotificationList>, errors::ListNotificationsError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::NotificationList>, errors::ListNotificationsError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::LIST_NOTIFICATIONS,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::CreateNotification<'a> {
+        /// Sends `POST /api/notifications` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Notification>, errors::CreateNotificationError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Notification>, errors::CreateNotificationError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::CREATE_NOTIFICATION,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::DeleteNotification<'a> {
+        /// Sends `DELETE /api/notifications/{id}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<()>, errors::DeleteNotificationError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<()>, errors::DeleteNotificationError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(
+                &self.client.inner,
+                &operations::DELETE_NOTIFICATION,
+                options,
+                attempt,
+            )
+            .await
+        }
+    }
+    impl<'a> builder::Search<'a> {
+        /// Sends `POST /api/v1/search` with the client's retry policy and deadline; errors are typed by status.
+        /// This operation is billable: after a failure that may have reached the server it is not
+        /// re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::SearchResponse>, errors::SearchError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::SearchResponse>, errors::SearchError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::SEARCH, options, attempt).await
         }
     }
 }

@@ -1357,7 +1357,7 @@ let response = client.get_usage()
 [`Client::audio_download`]: super::Client::audio_download*/
         #[derive(Debug, Clone)]
         pub struct AudioDownload<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             audio_format: Result<Option<types::AudioDownloadAudioFormat>, String>,
             audio_quality: Result<Option<types::AudioDownloadAudioQuality>, String>,
             download_type: Result<Option<types::AudioDownloadDownloadType>, String>,
@@ -1574,7 +1574,7 @@ let response = client.get_usage()
 [`Client::video_download`]: super::Client::video_download*/
         #[derive(Debug, Clone)]
         pub struct VideoDownload<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             download_type: Result<Option<types::VideoDownloadDownloadType>, String>,
             fields: Result<Option<::std::string::String>, String>,
             max_duration: Result<Option<f64>, String>,
@@ -1791,7 +1791,7 @@ let response = client.get_usage()
 [`Client::get_job`]: super::Client::get_job*/
         #[derive(Debug, Clone)]
         pub struct GetJob<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<::uuid::Uuid, String>,
         }
         impl<'a> GetJob<'a> {
@@ -1850,7 +1850,7 @@ let response = client.get_usage()
 [`Client::get_usage`]: super::Client::get_usage*/
         #[derive(Debug, Clone)]
         pub struct GetUsage<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
         }
         impl<'a> GetUsage<'a> {
             pub fn new(client: &'a super::Client) -> Self {
@@ -1884,36 +1884,6 @@ let response = client.get_usage()
                     200u16 => ResponseValue::from_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
-            }
-        }
-        impl<'a> AudioDownload<'a> {
-            /** Sends `POST /v1/audio/download` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::JobCreated>,
-                super::super::errors::AudioDownloadError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::JobCreated>,
-                super::super::errors::AudioDownloadError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::AUDIO_DOWNLOAD,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
         impl<'a> AudioDownload<'a> {
@@ -1957,94 +1927,6 @@ let response = client.get_usage()
                         )
                     }
                 }
-            }
-        }
-        impl<'a> GetJob<'a> {
-            /** Sends `GET /v1/jobs/{id}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Job>,
-                super::super::errors::GetJobError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Job>,
-                super::super::errors::GetJobError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_JOB,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> GetUsage<'a> {
-            /** Sends `GET /v1/usage` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Usage>,
-                super::super::errors::GetUsageError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Usage>,
-                super::super::errors::GetUsageError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_USAGE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> VideoDownload<'a> {
-            /** Sends `POST /v1/video/download` with the client's retry policy and deadline; errors are typed by status.
- This operation is billable: after a failure that may have reached the server it is not
- re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::JobCreated>,
-                super::super::errors::VideoDownloadError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::JobCreated>,
-                super::super::errors::VideoDownloadError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::VIDEO_DOWNLOAD,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
         impl<'a> VideoDownload<'a> {
@@ -2331,6 +2213,82 @@ impl Client {
         job_id: impl Into<String>,
     ) -> ::clientgen_runtime::JobHandle<'_, jobs::VideoDownloadJob> {
         ::clientgen_runtime::JobHandle::new(self, job_id)
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::AudioDownload<'a> {
+        /// Sends `POST /v1/audio/download` with the client's retry policy and deadline; errors are typed by status.
+        /// This operation is billable: after a failure that may have reached the server it is not
+        /// re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::JobCreated>, errors::AudioDownloadError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::JobCreated>, errors::AudioDownloadError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::AUDIO_DOWNLOAD, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::GetJob<'a> {
+        /// Sends `GET /v1/jobs/{id}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Job>, errors::GetJobError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Job>, errors::GetJobError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_JOB, options, attempt).await
+        }
+    }
+    impl<'a> builder::GetUsage<'a> {
+        /// Sends `GET /v1/usage` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Usage>, errors::GetUsageError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Usage>, errors::GetUsageError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_USAGE, options, attempt).await
+        }
+    }
+    impl<'a> builder::VideoDownload<'a> {
+        /// Sends `POST /v1/video/download` with the client's retry policy and deadline; errors are typed by status.
+        /// This operation is billable: after a failure that may have reached the server it is not
+        /// re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::JobCreated>, errors::VideoDownloadError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::JobCreated>, errors::VideoDownloadError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::VIDEO_DOWNLOAD, options, attempt)
+            .await
+        }
     }
 }
 /// What the client knows about each operation: whether it is billable, whether it may be

@@ -160,13 +160,13 @@ pub fn emit_client(
             builder_items.push(builder);
             client_methods.push(method);
         }
-        builder_items.push(operations::typed_send(&cx, op));
         if op.job.is_some() {
             builder_items.push(jobs::submit(&cx, op));
         }
     }
     let hooks = operations::hooks(&cx);
     let mut tail = text::Source::new(0);
+    operations::typed_send_module(&cx, &mut tail);
     operations::operations_module(&cx, &mut tail);
     errors::errors_module(&cx, &mut tail);
     errors::crate_error(&cx, &mut tail);

@@ -206,7 +206,7 @@ pub(crate) fn emit(
         #body_doc
         #[derive(Debug, Clone)]
         pub struct #builder<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             #(#fields)*
         }
 

@@ -3,8 +3,8 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use super::Context;
 use super::text::{Source, string_literal};
-use super::{Context, reroot_types};
 use crate::ir::{Operation, StatusMatch, SuccessBody};
 
 /// `pub mod operations { pub const X: OperationMeta = ...; }`, as pre-formatted source.
@@ -155,22 +155,33 @@ pub(crate) fn success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
     }
 }
 
-/// `send` and `send_with` on the operation's builder (inside `raw::builder`).
-pub(crate) fn typed_send(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let rt = &cx.rt;
+/// `mod typed_send`: `send` and `send_with` on every operation's builder, as pre-formatted
+/// source. The builders live in progenitor's `builder` module; their `client` field is
+/// crate-visible (see `progenitor::rewrite`), so these impls can sit outside it.
+pub(crate) fn typed_send_module(cx: &Context<'_>, out: &mut Source) {
+    out.doc("`send` and `send_with` on each request builder: the typed calls, with retries.");
+    out.open("mod typed_send {");
+    out.line(&format!("use ::{} as rt;", cx.runtime));
+    out.line("#[allow(unused_imports)]");
+    out.line("use super::{builder, errors, operations, types, ByteStream, ResponseValue};");
+    for op in &cx.api.operations {
+        typed_send(cx, op, out);
+    }
+    out.close("}");
+}
+
+/// `send` and `send_with` on one operation's builder.
+fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     let names = cx.names(op);
     let builder = &names.builder;
     let error = &names.error;
     let meta = &names.meta;
-    let success = public_success_type(cx, op);
-    let billing = if op.billable() {
-        " This operation is billable: after a failure that may have reached the server it is not\n re-sent unless `CallOptions::with_allow_billable_retries(true)` says so."
-    } else {
-        ""
-    };
-    let empty_note = if op.empty_successes.is_empty() {
-        String::new()
-    } else {
+    let success = super::text::type_text(&public_success_type(cx, op));
+    let mut doc = format!(
+        "Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.",
+        op.method, op.path
+    );
+    if !op.empty_successes.is_empty() {
         let statuses: Vec<String> = op
             .empty_successes
             .iter()
@@ -180,60 +191,91 @@ pub(crate) fn typed_send(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 StatusMatch::Default => "`default`".to_string(),
             })
             .collect();
-        format!(
-            " The value is `None` for {}, documented without a body.\n",
+        doc.push_str(&format!(
+            "\nThe value is `None` for {}, documented without a body.",
             statuses.join(", ")
-        )
-    };
-    let doc = format!(
-        " Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.\n{empty_note}{billing}",
-        op.method, op.path
+        ));
+    }
+    if op.billable() {
+        doc.push_str(
+            "\nThis operation is billable: after a failure that may have reached the server it is \
+             not\nre-sent unless `CallOptions::with_allow_billable_retries(true)` says so.",
+        );
+    }
+    let result = format!("::std::result::Result<ResponseValue<{success}>, errors::{error}>");
+    out.open(&format!("impl<'a> builder::{builder}<'a> {{"));
+    out.doc(&doc);
+    signature(out, "pub async fn send", &["self"], &result);
+    out.line("self.send_with(&rt::CallOptions::default()).await");
+    out.close("}");
+    out.doc("Like `send`, with per-call options (deadline, retry policy, billable retries).");
+    signature(
+        out,
+        "pub async fn send_with",
+        &["self", "options: &rt::CallOptions"],
+        &result,
     );
-    let _ = reroot_types;
-    let attempt = if op.empty_successes.is_empty() {
-        quote!(|| { self.clone().send_raw() })
+    if op.empty_successes.is_empty() {
+        out.line("let attempt = || self.clone().send_raw();");
     } else {
         // A documented bodiless 2xx is a success without a value, not an unexpected status.
-        let empty = empty_success_pattern(op);
-        quote! {
-            || {
-                let attempt = self.clone();
-                async move {
-                    match attempt.send_raw().await {
-                        Ok(value) => {
-                            let status = value.status();
-                            let headers = value.headers().clone();
-                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
-                        }
-                        Err(::progenitor_client::Error::UnexpectedResponse(response))
-                            if matches!(response.status().as_u16(), #empty) =>
-                        {
-                            Ok(ResponseValue::new(None, response.status(), response.headers().clone()))
-                        }
-                        Err(error) => Err(error),
-                    }
-                }
-            }
-        }
-    };
-    quote! {
-        impl<'a> #builder<'a> {
-            #[doc = #doc]
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<ResponseValue<#success>, super::super::errors::#error> {
-                self.send_with(&#rt::CallOptions::default()).await
-            }
+        let empty = op
+            .empty_successes
+            .iter()
+            .map(|status| match status {
+                StatusMatch::Code(code) => code.to_string(),
+                StatusMatch::Range(digit) => format!("{}..={}", digit * 100, digit * 100 + 99),
+                StatusMatch::Default => "_".into(),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        out.open("let attempt = || {");
+        out.line("let attempt = self.clone();");
+        out.open("async move {");
+        out.open("match attempt.send_raw().await {");
+        out.open("Ok(value) => {");
+        out.line("let status = value.status();");
+        out.line("let headers = value.headers().clone();");
+        out.line("Ok(ResponseValue::new(Some(value.into_inner()), status, headers))");
+        out.close("}");
+        out.line("Err(::progenitor_client::Error::UnexpectedResponse(response))");
+        out.continuation(
+            &[format!(
+                "if matches!(response.status().as_u16(), {empty}) =>"
+            )],
+            "",
+        );
+        out.open("{");
+        out.line("let headers = response.headers().clone();");
+        out.line("Ok(ResponseValue::new(None, response.status(), headers))");
+        out.close("}");
+        out.line("Err(error) => Err(error),");
+        out.close("}");
+        out.close("}");
+        out.close("};");
+    }
+    let meta = format!("&operations::{meta}");
+    let args = ["&self.client.inner", meta.as_str(), "options", "attempt"];
+    let one_line = format!("rt::send({}).await", args.join(", "));
+    if out.fits(&one_line, 0) {
+        out.line(&one_line);
+    } else {
+        out.call("rt::send", &args, "");
+        out.line(".await");
+    }
+    out.close("}");
+    out.close("}");
+}
 
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &#rt::CallOptions,
-            ) -> ::std::result::Result<ResponseValue<#success>, super::super::errors::#error> {
-                let config = &self.client.inner;
-                #rt::send(config, &super::super::operations::#meta, options, #attempt)
-                .await
-            }
-        }
+/// `head(params) -> ret {` on one line if it fits, else one parameter per line; opens the body.
+fn signature(out: &mut Source, head: &str, params: &[&str], ret: &str) {
+    let line = format!("{head}({}) -> {ret} {{", params.join(", "));
+    if out.fits(&line, 0) {
+        out.open(&line);
+    } else {
+        out.line(&format!("{head}("));
+        let params: Vec<String> = params.iter().map(|p| format!("{p},")).collect();
+        out.continuation(&params, "");
+        out.open(&format!(") -> {ret} {{"));
     }
 }

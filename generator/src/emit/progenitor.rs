@@ -302,6 +302,15 @@ pub(crate) fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
             continue;
         };
         for inner in content.iter_mut() {
+            // The typed `send` sits outside the module and reads the builder's client.
+            if let syn::Item::Struct(builder) = inner {
+                for field in builder.fields.iter_mut() {
+                    if field.ident.as_ref().is_some_and(|i| i == "client") {
+                        field.vis = syn::parse_quote!(pub(crate));
+                    }
+                }
+                continue;
+            }
             let syn::Item::Impl(imp) = inner else {
                 continue;
             };

@@ -676,7 +676,7 @@ let response = client.delete_item()
 [`Client::get_item`]: super::Client::get_item*/
         #[derive(Debug, Clone)]
         pub struct GetItem<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<::std::string::String, String>,
         }
         impl<'a> GetItem<'a> {
@@ -736,7 +736,7 @@ let response = client.delete_item()
 [`Client::put_item`]: super::Client::put_item*/
         #[derive(Debug, Clone)]
         pub struct PutItem<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<::std::string::String, String>,
             body: Result<types::builder::ItemInput, String>,
         }
@@ -826,7 +826,7 @@ let response = client.delete_item()
 [`Client::delete_item`]: super::Client::delete_item*/
         #[derive(Debug, Clone)]
         pub struct DeleteItem<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<::std::string::String, String>,
         }
         impl<'a> DeleteItem<'a> {
@@ -869,123 +869,6 @@ let response = client.delete_item()
                     204u16 => Ok(ResponseValue::empty(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
-            }
-        }
-        impl<'a> GetItem<'a> {
-            /** Sends `GET /items/{id}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Item>,
-                super::super::errors::GetItemError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Item>,
-                super::super::errors::GetItemError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_ITEM,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> PutItem<'a> {
-            /** Sends `PUT /items/{id}` with the client's retry policy and deadline; errors are typed by status.
- The value is `None` for `204`, documented without a body.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::Item>>,
-                super::super::errors::PutItemError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::option::Option<types::Item>>,
-                super::super::errors::PutItemError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::PUT_ITEM,
-                        options,
-                        || {
-                            let attempt = self.clone();
-                            async move {
-                                match attempt.send_raw().await {
-                                    Ok(value) => {
-                                        let status = value.status();
-                                        let headers = value.headers().clone();
-                                        Ok(
-                                            ResponseValue::new(
-                                                Some(value.into_inner()),
-                                                status,
-                                                headers,
-                                            ),
-                                        )
-                                    }
-                                    Err(
-                                        ::progenitor_client::Error::UnexpectedResponse(response),
-                                    ) if matches!(response.status().as_u16(), 204) => {
-                                        Ok(
-                                            ResponseValue::new(
-                                                None,
-                                                response.status(),
-                                                response.headers().clone(),
-                                            ),
-                                        )
-                                    }
-                                    Err(error) => Err(error),
-                                }
-                            }
-                        },
-                    )
-                    .await
-            }
-        }
-        impl<'a> DeleteItem<'a> {
-            /** Sends `DELETE /items/{id}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<()>,
-                super::super::errors::DeleteItemError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<()>,
-                super::super::errors::DeleteItemError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::DELETE_ITEM,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
     }
@@ -1077,6 +960,80 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
                 self.inner.prepare(request, op).map_err(|e| e.into_client_error())
             }
             None => Ok(()),
+        }
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::GetItem<'a> {
+        /// Sends `GET /items/{id}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::GetItemError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::GetItemError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_ITEM, options, attempt).await
+        }
+    }
+    impl<'a> builder::PutItem<'a> {
+        /// Sends `PUT /items/{id}` with the client's retry policy and deadline; errors are typed by status.
+        /// The value is `None` for `204`, documented without a body.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::Item>>, errors::PutItemError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::Item>>, errors::PutItemError> {
+            let attempt = || {
+                let attempt = self.clone();
+                async move {
+                    match attempt.send_raw().await {
+                        Ok(value) => {
+                            let status = value.status();
+                            let headers = value.headers().clone();
+                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
+                        }
+                        Err(::progenitor_client::Error::UnexpectedResponse(response))
+                            if matches!(response.status().as_u16(), 204) =>
+                        {
+                            let headers = response.headers().clone();
+                            Ok(ResponseValue::new(None, response.status(), headers))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+            };
+            rt::send(&self.client.inner, &operations::PUT_ITEM, options, attempt).await
+        }
+    }
+    impl<'a> builder::DeleteItem<'a> {
+        /// Sends `DELETE /items/{id}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<()>, errors::DeleteItemError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<()>, errors::DeleteItemError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::DELETE_ITEM, options, attempt)
+            .await
         }
     }
 }

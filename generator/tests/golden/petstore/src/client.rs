@@ -532,7 +532,7 @@ let response = client.show_pet_by_id()
 [`Client::list_pets`]: super::Client::list_pets*/
         #[derive(Debug, Clone)]
         pub struct ListPets<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             limit: Result<Option<i32>, String>,
         }
         impl<'a> ListPets<'a> {
@@ -589,7 +589,7 @@ let response = client.show_pet_by_id()
 [`Client::create_pet`]: super::Client::create_pet*/
         #[derive(Debug, Clone)]
         pub struct CreatePet<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::NewPet, String>,
         }
         impl<'a> CreatePet<'a> {
@@ -658,7 +658,7 @@ let response = client.show_pet_by_id()
 [`Client::show_pet_by_id`]: super::Client::show_pet_by_id*/
         #[derive(Debug, Clone)]
         pub struct ShowPetById<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             pet_id: Result<i64, String>,
         }
         impl<'a> ShowPetById<'a> {
@@ -708,93 +708,6 @@ let response = client.show_pet_by_id()
                     200u16 => ResponseValue::from_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
-            }
-        }
-        impl<'a> ListPets<'a> {
-            /** Sends `GET /pets` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pets>,
-                super::super::errors::ListPetsError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pets>,
-                super::super::errors::ListPetsError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_PETS,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> CreatePet<'a> {
-            /** Sends `POST /pets` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pet>,
-                super::super::errors::CreatePetError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pet>,
-                super::super::errors::CreatePetError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::CREATE_PET,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> ShowPetById<'a> {
-            /** Sends `GET /pets/{petId}` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pet>,
-                super::super::errors::ShowPetByIdError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Pet>,
-                super::super::errors::ShowPetByIdError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::SHOW_PET_BY_ID,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
     }
@@ -874,6 +787,61 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
                 self.inner.prepare(request, op).map_err(|e| e.into_client_error())
             }
             None => Ok(()),
+        }
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::ListPets<'a> {
+        /// Sends `GET /pets` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Pets>, errors::ListPetsError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Pets>, errors::ListPetsError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::LIST_PETS, options, attempt).await
+        }
+    }
+    impl<'a> builder::CreatePet<'a> {
+        /// Sends `POST /pets` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Pet>, errors::CreatePetError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Pet>, errors::CreatePetError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::CREATE_PET, options, attempt).await
+        }
+    }
+    impl<'a> builder::ShowPetById<'a> {
+        /// Sends `GET /pets/{petId}` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Pet>, errors::ShowPetByIdError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Pet>, errors::ShowPetByIdError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::SHOW_PET_BY_ID, options, attempt)
+            .await
         }
     }
 }

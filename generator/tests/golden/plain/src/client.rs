@@ -284,7 +284,7 @@ let response = client.get_note_text()
 [`Client::list_notes`]: super::Client::list_notes*/
         #[derive(Debug, Clone)]
         pub struct ListNotes<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             tag: Result<Option<::std::string::String>, String>,
         }
         impl<'a> ListNotes<'a> {
@@ -344,7 +344,7 @@ let response = client.get_note_text()
 [`Client::add_note`]: super::Client::add_note*/
         #[derive(Debug, Clone)]
         pub struct AddNote<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             body: Result<types::builder::Note, String>,
         }
         impl<'a> AddNote<'a> {
@@ -411,7 +411,7 @@ let response = client.get_note_text()
 [`Client::get_note_text`]: super::Client::get_note_text*/
         #[derive(Debug, Clone)]
         pub struct GetNoteText<'a> {
-            client: &'a super::Client,
+            pub(crate) client: &'a super::Client,
             id: Result<i64, String>,
         }
         impl<'a> GetNoteText<'a> {
@@ -453,93 +453,6 @@ let response = client.get_note_text()
                     200u16 => Ok(ResponseValue::stream(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
-            }
-        }
-        impl<'a> ListNotes<'a> {
-            /** Sends `GET /notes` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::vec::Vec<types::Note>>,
-                super::super::errors::ListNotesError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<::std::vec::Vec<types::Note>>,
-                super::super::errors::ListNotesError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::LIST_NOTES,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> AddNote<'a> {
-            /** Sends `POST /notes` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Note>,
-                super::super::errors::AddNoteError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<types::Note>,
-                super::super::errors::AddNoteError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::ADD_NOTE,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
-            }
-        }
-        impl<'a> GetNoteText<'a> {
-            /** Sends `GET /notes/{id}/raw` with the client's retry policy and deadline; errors are typed by status.
-*/
-            pub async fn send(
-                self,
-            ) -> ::std::result::Result<
-                ResponseValue<ByteStream>,
-                super::super::errors::GetNoteTextError,
-            > {
-                self.send_with(&::clientgen_runtime::CallOptions::default()).await
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> ::std::result::Result<
-                ResponseValue<ByteStream>,
-                super::super::errors::GetNoteTextError,
-            > {
-                let config = &self.client.inner;
-                ::clientgen_runtime::send(
-                        config,
-                        &super::super::operations::GET_NOTE_TEXT,
-                        options,
-                        || { self.clone().send_raw() },
-                    )
-                    .await
             }
         }
     }
@@ -592,6 +505,61 @@ impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Cli
                 self.inner.prepare(request, op).map_err(|e| e.into_client_error())
             }
             None => Ok(()),
+        }
+    }
+}
+/// `send` and `send_with` on each request builder: the typed calls, with retries.
+mod typed_send {
+    use ::clientgen_runtime as rt;
+    #[allow(unused_imports)]
+    use super::{builder, errors, operations, types, ByteStream, ResponseValue};
+    impl<'a> builder::ListNotes<'a> {
+        /// Sends `GET /notes` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::vec::Vec<types::Note>>, errors::ListNotesError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::vec::Vec<types::Note>>, errors::ListNotesError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::LIST_NOTES, options, attempt).await
+        }
+    }
+    impl<'a> builder::AddNote<'a> {
+        /// Sends `POST /notes` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Note>, errors::AddNoteError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Note>, errors::AddNoteError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::ADD_NOTE, options, attempt).await
+        }
+    }
+    impl<'a> builder::GetNoteText<'a> {
+        /// Sends `GET /notes/{id}/raw` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<ByteStream>, errors::GetNoteTextError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<ByteStream>, errors::GetNoteTextError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_NOTE_TEXT, options, attempt)
+            .await
         }
     }
 }

@@ -87,7 +87,7 @@ fn settings(runtime_crate: &syn::Ident) -> progenitor_impl::GenerationSettings {
 
 /// One progenitor run over `spec`: its tokens, or why it failed (refusal or panic).
 fn try_generate(spec: &Value, runtime_crate: &syn::Ident) -> Result<TokenStream, String> {
-    let parsed: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
+    let parsed = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(spec)
         .map_err(|e| format!("the reduced spec does not parse: {e}"))?;
     let settings = settings(runtime_crate);
     match quiet_catch(move || {
@@ -150,10 +150,12 @@ pub(crate) fn run(
         syn::parse2(tokens).map_err(|e| fail(format!("progenitor output does not parse: {e}")))?;
     let mut output = rewrite(file).map_err(fail)?;
     set_content_types(&mut output, content_types);
-    for item in &mut output.items {
-        MethodsWithoutShorthand.visit_item_mut(item);
-    }
+    // Requests are built in the builders' `send_raw` only; the types need no visit.
+    for_each_send_raw(&mut output, |_, block| {
+        MethodsWithoutShorthand.visit_block_mut(block)
+    });
     clonable_raw_bodies(&mut output);
+    crate::drop_in_background(spec);
     Ok((output, warnings, omitted))
 }
 
@@ -402,10 +404,23 @@ fn clonable_raw_bodies(output: &mut ProgenitorOutput) {
         }
     }
     fn mentions_body(fields: &syn::Fields) -> bool {
-        fields.iter().any(|f| {
-            let ty = &f.ty;
-            quote!(#ty).to_string().contains("reqwest :: Body")
-        })
+        struct Finds(bool);
+        impl<'ast> syn::visit::Visit<'ast> for Finds {
+            fn visit_type_path(&mut self, ty: &'ast syn::TypePath) {
+                let mut segments = ty.path.segments.iter().rev();
+                if segments.next().is_some_and(|s| s.ident == "Body")
+                    && segments.next().is_some_and(|s| s.ident == "reqwest")
+                {
+                    self.0 = true;
+                }
+                syn::visit::visit_type_path(self, ty);
+            }
+        }
+        let mut finds = Finds(false);
+        for field in fields {
+            syn::visit::Visit::visit_type(&mut finds, &field.ty);
+        }
+        finds.0
     }
     for item in &mut output.items {
         let syn::Item::Mod(module) = item else {
@@ -506,6 +521,15 @@ fn set_content_types(output: &mut ProgenitorOutput, content_types: &BTreeMap<Str
             }
         }
     }
+    for_each_send_raw(output, |builder, block| {
+        if let Some(ct) = by_builder.get(builder) {
+            SetContentType(ct).visit_block_mut(block);
+        }
+    });
+}
+
+/// Calls `f` with the name and body of each builder's `send_raw` (progenitor's one attempt).
+fn for_each_send_raw(output: &mut ProgenitorOutput, mut f: impl FnMut(&str, &mut syn::Block)) {
     for item in &mut output.items {
         let syn::Item::Mod(module) = item else {
             continue;
@@ -526,14 +550,11 @@ fn set_content_types(output: &mut ProgenitorOutput, content_types: &BTreeMap<Str
             let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
                 continue;
             };
-            let Some(ct) = by_builder.get(&name) else {
-                continue;
-            };
-            for f in imp.items.iter_mut() {
-                if let syn::ImplItem::Fn(f) = f
-                    && f.sig.ident == "send_raw"
+            for item in imp.items.iter_mut() {
+                if let syn::ImplItem::Fn(function) = item
+                    && function.sig.ident == "send_raw"
                 {
-                    SetContentType(ct).visit_block_mut(&mut f.block);
+                    f(&name, &mut function.block);
                 }
             }
         }

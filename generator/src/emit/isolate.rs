@@ -150,10 +150,18 @@ pub(crate) fn run(
         syn::parse2(tokens).map_err(|e| fail(format!("progenitor output does not parse: {e}")))?;
     let mut output = rewrite(file).map_err(fail)?;
     set_content_types(&mut output, content_types);
-    // Requests are built in the builders' `send_raw` only; the types need no visit.
-    for_each_send_raw(&mut output, |_, block| {
-        MethodsWithoutShorthand.visit_block_mut(block)
-    });
+    // Only the `send_raw` of OPTIONS and TRACE operations needs the visit.
+    let without_shorthand: Vec<String> = operation_ids(&spec, &["options", "trace"])
+        .filter_map(|id| output.ops.get(&super::progenitor_snake(id)))
+        .map(|op| op.builder.to_string())
+        .collect();
+    if !without_shorthand.is_empty() {
+        for_each_send_raw(&mut output, |builder, block| {
+            if without_shorthand.iter().any(|b| b == builder) {
+                MethodsWithoutShorthand.visit_block_mut(block);
+            }
+        });
+    }
     clonable_raw_bodies(&mut output);
     crate::drop_in_background(spec);
     Ok((output, warnings, omitted))
@@ -526,6 +534,17 @@ fn set_content_types(output: &mut ProgenitorOutput, content_types: &BTreeMap<Str
             SetContentType(ct).visit_block_mut(block);
         }
     });
+}
+
+/// The operationIds of the operations with one of `methods` (lower case) in `spec`.
+fn operation_ids<'a>(spec: &'a Value, methods: &'a [&str]) -> impl Iterator<Item = &'a str> {
+    spec.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(move |item| methods.iter().filter_map(|m| item.get(*m)))
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
 }
 
 /// Calls `f` with the name and body of each builder's `send_raw` (progenitor's one attempt).

@@ -379,11 +379,20 @@ fn drop_api_version_header(block: &mut syn::Block) {
     if block.stmts.len() == before {
         return;
     }
-    let still_appended = block.stmts.iter().any(|stmt| {
-        let text = stmt.to_token_stream().to_string();
-        text.contains("header_map . append") || text.contains("header_map . insert")
-    });
-    if still_appended {
+    struct AppendsToHeaderMap(bool);
+    impl<'ast> syn::visit::Visit<'ast> for AppendsToHeaderMap {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if (call.method == "append" || call.method == "insert")
+                && matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.is_ident("header_map"))
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut appends = AppendsToHeaderMap(false);
+    syn::visit::Visit::visit_block(&mut appends, block);
+    if appends.0 {
         return;
     }
     for stmt in &mut block.stmts {

@@ -37,8 +37,10 @@
 //! Each operation's error type is a generated enum implementing [`OperationError`]: one
 //! variant per documented error response (carrying an [`ErrorResponse`]), plus the raw
 //! response ([`RawResponse`], body read up to [`MAX_ERROR_BODY_BYTES`]) and [`Failure`]s
-//! without a response. [`UntypedError`] is a ready-made implementation without typed
-//! variants.
+//! without a response. A generated enum implements only the choice of variant and
+//! [`OperationError::view`]; the status, the wait, retryability, `Display` (with the
+//! descriptions from [`OperationMeta::errors`]) and `source` are read through [`ErrorView`].
+//! [`UntypedError`] is a ready-made implementation without typed variants.
 //!
 //! # Jobs
 //!

@@ -153,7 +153,7 @@ fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics>
     warnings.extend(emitted.warnings);
     api.operations
         .retain(|op| !emitted.omitted.contains(&op.id));
-    // The spec in its three forms is not needed any more.
+    // The loaded document and the openapiv3 model are not needed any more.
     drop_in_background((doc, spec));
     let body = format::format_file(&emitted.file);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);

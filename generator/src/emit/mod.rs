@@ -1,8 +1,9 @@
-//! Emit stage: the IR (plus progenitor's output) into the token stream of a client module.
+//! Emit stage: the IR (plus progenitor's output) into a client module: a syntax tree for
+//! progenitor's items and the once-per-crate ones, formatted text for the per-operation ones.
 //!
 //! One submodule per layer of the generated crate: progenitor's types and requests, the
 //! per-operation error enums, the typed `send` and operation metadata, constructors and auth,
-//! jobs, and multipart requests.
+//! jobs, and multipart requests; `text` writes the per-operation items.
 
 mod client;
 mod errors;
@@ -62,8 +63,8 @@ pub struct EmittedClient {
     /// are moved in as parsed, not printed to tokens and parsed again (that round trip was a
     /// third of the generation time).
     pub file: syn::File,
-    /// The per-operation items (operation metadata, error enums, the crate-level `Error`),
-    /// already formatted: they follow the formatted `file`.
+    /// The per-operation items (typed `send`, operation metadata, error enums, the crate-level
+    /// `Error`), already formatted: they follow the formatted `file`.
     pub tail: String,
     /// operationId -> (method, error enum).
     pub names: BTreeMap<String, (String, String)>,

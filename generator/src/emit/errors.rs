@@ -33,7 +33,8 @@ fn headers_ident(cx: &Context<'_>, op: &Operation, e: &ErrorResponse) -> String 
     format!("{}{}Headers", cx.names(op).builder, e.variant)
 }
 
-fn status_pattern(status: StatusMatch) -> String {
+/// The `match` pattern (on a `u16` status) of a documented status.
+pub(crate) fn status_pattern(status: StatusMatch) -> String {
     match status {
         StatusMatch::Code(c) => c.to_string(),
         StatusMatch::Range(d) => format!("{}..={}", d * 100, d * 100 + 99),
@@ -233,17 +234,15 @@ fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     for (_, view, patterns) in &view_groups {
         out.arm(patterns, view);
     }
-    for v in [
-        "UnexpectedStatus(r)",
-        "InvalidBody(e)",
-        "Transport(e)",
-        "InvalidRequest(e)",
-        "DeadlineExceeded(e)",
+    for (variant, binding) in [
+        ("UnexpectedStatus", "r"),
+        ("InvalidBody", "e"),
+        ("Transport", "e"),
+        ("InvalidRequest", "e"),
+        ("DeadlineExceeded", "e"),
     ] {
-        let binding = &v[v.len() - 2..v.len() - 1];
-        let variant = &v[..v.len() - 3];
         out.line(&format!(
-            "Self::{v} => rt::ErrorView::{variant}({binding}),"
+            "Self::{variant}({binding}) => rt::ErrorView::{variant}({binding}),"
         ));
     }
     out.close("}");
@@ -309,21 +308,23 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
             "headers.get({}).and_then(|v| v.to_str().ok()).map(str::trim)",
             string_literal(&name)
         );
+        // `None` parse: the `Retry-After` header, read by the runtime.
         let (ty, parse) = if name == "retry-after" {
-            (
-                "::std::time::Duration",
-                "rt::retry_after_header(headers, ::std::time::SystemTime::now())".to_string(),
-            )
+            ("::std::time::Duration", None)
         } else {
-            match h.kind {
-                ScalarKind::Integer => ("i64", format!("{text}.and_then(|v| v.parse().ok())")),
-                ScalarKind::Number => ("f64", format!("{text}.and_then(|v| v.parse().ok())")),
-                ScalarKind::Boolean => ("bool", format!("{text}.and_then(|v| v.parse().ok())")),
-                _ => (
-                    "::std::string::String",
-                    format!("{text}.map(str::to_string)"),
-                ),
-            }
+            let parse = match h.kind {
+                ScalarKind::Integer | ScalarKind::Number | ScalarKind::Boolean => {
+                    format!("{text}.and_then(|v| v.parse().ok())")
+                }
+                _ => format!("{text}.map(str::to_string)"),
+            };
+            let ty = match h.kind {
+                ScalarKind::Integer => "i64",
+                ScalarKind::Number => "f64",
+                ScalarKind::Boolean => "bool",
+                _ => "::std::string::String",
+            };
+            (ty, Some(parse))
         };
         out.line(&format!("pub {field}: Option<{ty}>,"));
         inits.push((field, parse));
@@ -333,42 +334,18 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
     out.open("fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {");
     out.open("Self {");
     for (field, parse) in inits {
-        if out.fits(&format!("{field}: {parse},"), 0) {
-            out.line(&format!("{field}: {parse},"));
-        } else if let Some(args) = parse
-            .strip_prefix("rt::retry_after_header(")
-            .and_then(|rest| rest.strip_suffix(')'))
-        {
-            let args: Vec<&str> = args.split(", ").collect();
-            out.call(&format!("{field}: rt::retry_after_header"), &args, ",");
-        } else {
-            let links = parse.replacen("headers.", "headers\n.", 1);
-            let (receiver, chain) = links.split_once('\n').unwrap_or((&links, ""));
-            out.line(&format!("{field}: {receiver}"));
-            out.continuation(&split_links(chain), ",");
+        match parse {
+            Some(parse) => out.chain(&format!("{field}: {parse},")),
+            None => out.call(
+                &format!("{field}: rt::retry_after_header"),
+                &["headers", "::std::time::SystemTime::now()"],
+                ",",
+            ),
         }
     }
     out.close("}");
     out.close("}");
     out.close("}");
-}
-
-/// `.a().b(x.c())` into `[".a()", ".b(x.c())"]`.
-fn split_links(chain: &str) -> Vec<String> {
-    let mut links = Vec::new();
-    let mut depth = 0usize;
-    for c in chain.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => links.push(String::new()),
-            _ => {}
-        }
-        if let Some(last) = links.last_mut() {
-            last.push(c);
-        }
-    }
-    links
 }
 
 /// The crate-level `Error` every operation error converts into.

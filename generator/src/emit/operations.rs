@@ -222,11 +222,7 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         let empty = op
             .empty_successes
             .iter()
-            .map(|status| match status {
-                StatusMatch::Code(code) => code.to_string(),
-                StatusMatch::Range(digit) => format!("{}..={}", digit * 100, digit * 100 + 99),
-                StatusMatch::Default => "_".into(),
-            })
+            .map(|status| super::errors::status_pattern(*status))
             .collect::<Vec<_>>()
             .join(" | ");
         out.open("let attempt = || {");

@@ -1,5 +1,5 @@
-//! Pre-formatted source for the items emitted once per operation (error enums, operation
-//! metadata, the crate-level `Error`), laid out the way prettyplease prints them.
+//! Pre-formatted source for the items emitted once per operation (typed `send`, operation
+//! metadata, error enums, the crate-level `Error`), laid out the way prettyplease prints them.
 //!
 //! These items are most of what we add to progenitor's output (tens of megabytes for the
 //! largest descriptions), and their shape is fixed: going through tokens, a syntax tree and

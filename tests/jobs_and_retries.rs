@@ -968,6 +968,31 @@ async fn per_attempt_timeout_on_a_hanging_server_is_retried_for_get_only() {
 }
 
 #[tokio::test]
+async fn call_deadline_cancels_an_attempt_before_its_own_timeout() {
+    // The attempt timeout (5 s) would end this attempt after the call's deadline (300 ms):
+    // the deadline cancels it, and the error says so rather than reporting a transport timeout.
+    let server = hangs_once(Duration::from_secs(5), r#"{"plan":"pro"}"#).await;
+    let clock = Arc::new(ManualClock::new());
+    let client = huntapi_client::Client::from_config(test_config(&server.url(), clock.clone()))
+        .expect("client");
+    let options = CallOptions::default().with_call_timeout(Some(Duration::from_millis(300)));
+    let error = client
+        .get_usage()
+        .send_with(&options)
+        .await
+        .expect_err("the deadline passes during the first attempt");
+    match &error {
+        GetUsageError::DeadlineExceeded(deadline) => {
+            assert_eq!(deadline.operation_id, "getUsage");
+            assert_eq!(deadline.attempts, 1);
+        }
+        other => panic!("expected the call deadline, got {other:?}"),
+    }
+    assert_eq!(server.count(), 1);
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
 async fn status_poll_that_times_out_is_retried_within_wait() {
     // The first status poll hangs past the attempt timeout; the GET is retried and the job
     // still completes.

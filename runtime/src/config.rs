@@ -199,7 +199,7 @@ impl ClientConfig {
         *request.timeout_mut() = Some(self.attempt_timeout);
         if let Some(credential) = &self.credential {
             let wanted = op.security.iter().any(|s| *s == credential.scheme());
-            if wanted && request.url().origin() == self.base.origin() {
+            if wanted && same_origin(request.url(), &self.base) {
                 credential.apply(request);
             }
         }
@@ -208,7 +208,7 @@ impl ClientConfig {
 
     /// Whether `url` has the same origin (scheme, host, port) as the base URL.
     pub fn is_same_origin(&self, url: &Url) -> bool {
-        url.origin() == self.base.origin()
+        same_origin(url, &self.base)
     }
 
     /// Checks that `url`, below the base URL's path, still has one segment per segment of the
@@ -218,12 +218,11 @@ impl ClientConfig {
         let Some(rest) = url.path().strip_prefix(base_path) else {
             return Ok(());
         };
-        let sent: Vec<&str> = rest.split('/').collect();
-        let template: Vec<&str> = op.path.split('/').collect();
-        let same_shape = sent.len() == template.len()
-            && sent
-                .iter()
-                .zip(&template)
+        let same_count = rest.split('/').count() == op.path.split('/').count();
+        let same_shape = same_count
+            && rest
+                .split('/')
+                .zip(op.path.split('/'))
                 .all(|(segment, pattern)| !(segment.is_empty() && pattern.contains('{')));
         if same_shape {
             Ok(())
@@ -236,17 +235,27 @@ impl ClientConfig {
     }
 }
 
+/// Whether `a` and `b` have the same origin, as [`Url::origin`] defines it (scheme, host and
+/// port, the port defaulted by scheme; URLs of other schemes than the hierarchical web ones have
+/// an opaque origin, equal to nothing), without building the two `Origin` values.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    matches!(a.scheme(), "http" | "https" | "ws" | "wss" | "ftp")
+        && a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 fn same_origin_redirect_policy() -> redirect::Policy {
     redirect::Policy::custom(|attempt| {
         // `previous` holds the first URL and every URL already redirected to.
         if attempt.previous().len() > MAX_REDIRECTS {
             return attempt.error(format!("too many redirects (more than {MAX_REDIRECTS})"));
         }
-        let same_origin = attempt
+        let stays = attempt
             .previous()
             .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if same_origin {
+            .is_some_and(|first| same_origin(first, attempt.url()));
+        if stays {
             attempt.follow()
         } else {
             attempt.stop()
@@ -426,6 +435,31 @@ mod tests {
 
     fn request(url: &str) -> reqwest::Request {
         reqwest::Request::new(reqwest::Method::GET, Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn same_origin_agrees_with_url_origin() {
+        let urls = [
+            "https://api.example.com/v1/",
+            "https://api.example.com:443/other",
+            "https://API.example.com/v1/",
+            "https://api.example.com:8443/v1/",
+            "http://api.example.com/v1/",
+            "http://api.example.com:443/v1/",
+            "https://example.com/v1/",
+            "https://[::1]/v1/",
+            "https://127.0.0.1/v1/",
+            "wss://api.example.com/",
+            "ftp://api.example.com/",
+            "file:///tmp/x",
+            "data:text/plain,x",
+        ];
+        for a in urls {
+            for b in urls {
+                let (a, b) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
+                assert_eq!(same_origin(&a, &b), a.origin() == b.origin(), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,11 @@ use crate::error::{
 use crate::operation::{CallOptions, OperationMeta};
 use crate::retry::{FailureClass, classify_failure, classify_status};
 
+/// How much later than the request's own timeout an attempt may end (the time to build the
+/// request before reqwest arms that timeout); an attempt with more time than this left before
+/// the deadline needs no deadline timer.
+pub const ATTEMPT_TIMER_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs an operation: calls `attempt` (progenitor's `send_raw`) and retries according to the
 /// failure's [`FailureClass`], the retry policy and the call deadline.
 ///
@@ -29,7 +34,9 @@ use crate::retry::{FailureClass, classify_failure, classify_status};
 ///   the last error is returned.
 /// * The deadline (the per-call override, else the client's call timeout) is measured with
 ///   the client's [`Clock`](crate::Clock); an attempt still running at the deadline is
-///   cancelled and the call fails with [`Failure::DeadlineExceeded`].
+///   cancelled and the call fails with [`Failure::DeadlineExceeded`]. The deadline timer is
+///   armed only for an attempt that could outlast it: one whose per-attempt timeout (plus
+///   [`ATTEMPT_TIMER_SLACK`]) ends before the deadline is left to that timeout.
 pub async fn send<T, E, F, Fut>(
     config: &ClientConfig,
     op: &'static OperationMeta,
@@ -46,6 +53,7 @@ where
     let call_timeout = options.call_timeout().unwrap_or(config.call_timeout());
     let start = clock.now();
     let deadline = call_timeout.and_then(|timeout| start.checked_add(timeout));
+    let attempt_bound = config.attempt_timeout().saturating_add(ATTEMPT_TIMER_SLACK);
     let mut attempts: u32 = 0;
 
     loop {
@@ -56,23 +64,24 @@ where
                 Err(error) => Err(outcome::<E>(error).await),
             }
         };
-        let result = match deadline {
+        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(clock.now()));
+        let result = match remaining {
+            // The attempt's own timeout (armed by `ClientConfig::prepare`) ends it before the
+            // deadline: a second timer would cost every call and never fire.
             None => one.await,
-            Some(deadline) => {
-                let remaining = deadline.saturating_duration_since(clock.now());
-                match tokio::time::timeout(remaining, one).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        return Err(E::from_failure(Failure::DeadlineExceeded(
-                            DeadlineExceeded {
-                                operation_id: op.operation_id,
-                                elapsed: clock.now().saturating_duration_since(start),
-                                attempts,
-                            },
-                        )));
-                    }
+            Some(remaining) if remaining > attempt_bound => one.await,
+            Some(remaining) => match tokio::time::timeout(remaining, one).await {
+                Ok(result) => result,
+                Err(_) => {
+                    return Err(E::from_failure(Failure::DeadlineExceeded(
+                        DeadlineExceeded {
+                            operation_id: op.operation_id,
+                            elapsed: clock.now().saturating_duration_since(start),
+                            attempts,
+                        },
+                    )));
                 }
-            }
+            },
         };
         let failed = match result {
             Ok(value) => return Ok(value),

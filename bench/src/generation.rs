@@ -157,7 +157,13 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
     stages.emit = start.elapsed();
 
     let start = Instant::now();
-    let source = clientgen::format::format_file(&emitted.file) + &emitted.tail;
+    let source = clientgen::format::assemble(
+        "",
+        &emitted.file,
+        clientgen::emit::RAW_ITEMS_PLACEHOLDER,
+        &emitted.raw,
+        &emitted.tail,
+    )?;
     stages.format = start.elapsed();
     std::hint::black_box(source);
     Ok(stages)

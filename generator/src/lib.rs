@@ -154,10 +154,27 @@ fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics>
     api.operations
         .retain(|op| !emitted.omitted.contains(&op.id));
     // The loaded document and the openapiv3 model are not needed any more.
+    let file = doc.file.clone();
     drop_in_background((doc, spec));
-    let body = format::format_file(&emitted.file);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
-    let source = format!("{header}\n{body}{}", emitted.tail);
+    let source = format::assemble(
+        &header,
+        &emitted.file,
+        emit::RAW_ITEMS_PLACEHOLDER,
+        &emitted.raw,
+        &emitted.tail,
+    )
+    .map_err(|e| {
+        let mut internal = Diagnostics::new();
+        internal.push(Diagnostic {
+            severity: Severity::Error,
+            file,
+            pointer: String::new(),
+            location: None,
+            message: format!("internal: {e}"),
+        });
+        with_warnings(&warnings, internal)
+    })?;
     Ok((GeneratedModule { source, warnings }, api, emitted.names))
 }
 

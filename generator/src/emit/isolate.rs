@@ -15,9 +15,9 @@ use std::sync::Once;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::{Value, json};
-use syn::visit_mut::VisitMut;
 
-use super::progenitor::{ProgenitorOutput, rewrite};
+use super::progenitor::{ProgenitorOutput, Rewriter};
+use super::stream;
 use crate::diagnostic::{Diagnostics, Severity, pointer};
 use crate::load::SourceDoc;
 
@@ -146,25 +146,21 @@ pub(crate) fn run(
         ds.push(doc.diagnostic(Severity::Error, "", format!("internal: {message}")));
         ds
     };
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| fail(format!("progenitor output does not parse: {e}")))?;
-    let mut output = rewrite(file).map_err(fail)?;
-    set_content_types(&mut output, content_types);
-    // Only the `send_raw` of OPTIONS and TRACE operations needs the visit.
-    let without_shorthand: Vec<String> = operation_ids(&spec, &["options", "trace"])
-        .filter_map(|id| output.ops.get(&super::progenitor_snake(id)))
-        .map(|op| op.builder.to_string())
+    let snake = |id: &str| super::progenitor_snake(id);
+    let content_types = content_types
+        .iter()
+        .map(|(id, content_type)| (snake(id), content_type.clone()))
         .collect();
-    if !without_shorthand.is_empty() {
-        for_each_send_raw(&mut output, |builder, block| {
-            if without_shorthand.iter().any(|b| b == builder) {
-                MethodsWithoutShorthand.visit_block_mut(block);
-            }
-        });
-    }
-    clonable_raw_bodies(&mut output);
+    let without_shorthand = operation_ids(&spec, &["options", "trace"])
+        .map(snake)
+        .collect();
     crate::drop_in_background(spec);
-    Ok((output, warnings, omitted))
+    let mut rewriter = Rewriter::new(content_types, without_shorthand);
+    // Inside `mod raw`: one module deep.
+    let raw = stream::format_items(tokens, 1, &mut |path, item| rewriter.item(path, item))
+        .map_err(fail)?;
+    let ops = rewriter.finish().map_err(fail)?;
+    Ok((ProgenitorOutput { raw, ops }, warnings, omitted))
 }
 
 /// Finds and degrades the failing component schemas, then the failing operations.
@@ -391,151 +387,6 @@ fn degrade_operation(op: &mut Value) {
     }
 }
 
-/// progenitor keeps a raw request body as a `reqwest::Body`, which is not `Clone`, so its builder
-/// is not either; the typed `send` clones the builder for each attempt. Such builders keep the
-/// body as `bytes::Bytes` instead (every `reqwest::Body` source it accepts converts to it).
-fn clonable_raw_bodies(output: &mut ProgenitorOutput) {
-    struct BodyToBytes;
-    impl VisitMut for BodyToBytes {
-        fn visit_type_path_mut(&mut self, ty: &mut syn::TypePath) {
-            let names: Vec<String> = ty
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if ty.qself.is_none() && names == ["reqwest", "Body"] {
-                *ty = syn::parse_quote!(::bytes::Bytes);
-                return;
-            }
-            syn::visit_mut::visit_type_path_mut(self, ty);
-        }
-    }
-    fn mentions_body(fields: &syn::Fields) -> bool {
-        struct Finds(bool);
-        impl<'ast> syn::visit::Visit<'ast> for Finds {
-            fn visit_type_path(&mut self, ty: &'ast syn::TypePath) {
-                let mut segments = ty.path.segments.iter().rev();
-                if segments.next().is_some_and(|s| s.ident == "Body")
-                    && segments.next().is_some_and(|s| s.ident == "reqwest")
-                {
-                    self.0 = true;
-                }
-                syn::visit::visit_type_path(self, ty);
-            }
-        }
-        let mut finds = Finds(false);
-        for field in fields {
-            syn::visit::Visit::visit_type(&mut finds, &field.ty);
-        }
-        finds.0
-    }
-    for item in &mut output.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "builder" {
-            continue;
-        }
-        let Some((_, content)) = &mut module.content else {
-            continue;
-        };
-        let mut raw: Vec<String> = Vec::new();
-        for inner in content.iter_mut() {
-            if let syn::Item::Struct(st) = inner
-                && mentions_body(&st.fields)
-            {
-                raw.push(st.ident.to_string());
-                BodyToBytes.visit_item_struct_mut(st);
-                for attr in st.attrs.iter_mut() {
-                    if attr.path().is_ident("derive") {
-                        *attr = syn::parse_quote!(#[derive(Debug, Clone)]);
-                    }
-                }
-            }
-        }
-        for inner in content.iter_mut() {
-            if let syn::Item::Impl(imp) = inner
-                && let syn::Type::Path(ty) = imp.self_ty.as_ref()
-                && ty
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| raw.contains(&s.ident.to_string()))
-            {
-                BodyToBytes.visit_item_impl_mut(imp);
-            }
-        }
-    }
-}
-
-/// reqwest has no `options`/`trace` shorthand: such requests are built with `request(Method, url)`.
-struct MethodsWithoutShorthand;
-
-impl VisitMut for MethodsWithoutShorthand {
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        syn::visit_mut::visit_expr_method_call_mut(self, call);
-        let method = match call.method.to_string().as_str() {
-            "options" => quote!(OPTIONS),
-            "trace" => quote!(TRACE),
-            _ => return,
-        };
-        let is_http_client = matches!(
-            call.receiver.as_ref(),
-            syn::Expr::Field(f) if matches!(&f.member, syn::Member::Named(n) if n == "client")
-        );
-        if !is_http_client || call.args.len() != 1 {
-            return;
-        }
-        let url = &call.args[0];
-        call.method = syn::Ident::new("request", call.method.span());
-        call.args = syn::parse_quote!(::reqwest::Method::#method, #url);
-    }
-}
-
-/// Puts back the media type a request must declare where progenitor was given another one: the
-/// literal `application/octet-stream` of a raw body is replaced, and a JSON body gets the header
-/// before `.json(..)` (which keeps a `Content-Type` already set).
-fn set_content_types(output: &mut ProgenitorOutput, content_types: &BTreeMap<String, String>) {
-    if content_types.is_empty() {
-        return;
-    }
-    let by_builder: BTreeMap<String, String> = content_types
-        .iter()
-        .filter_map(|(id, ct)| {
-            let op = output.ops.get(&super::progenitor_snake(id))?;
-            Some((op.builder.to_string(), ct.clone()))
-        })
-        .collect();
-    struct SetContentType<'a>(&'a str);
-    impl VisitMut for SetContentType<'_> {
-        fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
-            if lit.value() == "application/octet-stream" {
-                *lit = syn::LitStr::new(self.0, lit.span());
-            }
-        }
-        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-            syn::visit_mut::visit_expr_method_call_mut(self, call);
-            if call.method == "json" {
-                let receiver = &call.receiver;
-                let ct = self.0;
-                let with_header: syn::Expr = syn::parse_quote! {
-                    #receiver.header(
-                        ::reqwest::header::CONTENT_TYPE,
-                        ::reqwest::header::HeaderValue::from_static(#ct),
-                    )
-                };
-                *call.receiver = with_header;
-            }
-        }
-    }
-    for_each_send_raw(output, |builder, block| {
-        if let Some(ct) = by_builder.get(builder) {
-            SetContentType(ct).visit_block_mut(block);
-        }
-    });
-}
-
 /// The operationIds of the operations with one of `methods` (lower case) in `spec`.
 fn operation_ids<'a>(spec: &'a Value, methods: &'a [&str]) -> impl Iterator<Item = &'a str> {
     spec.get("paths")
@@ -545,39 +396,6 @@ fn operation_ids<'a>(spec: &'a Value, methods: &'a [&str]) -> impl Iterator<Item
         .filter_map(Value::as_object)
         .flat_map(move |item| methods.iter().filter_map(|m| item.get(*m)))
         .filter_map(|op| op.get("operationId").and_then(Value::as_str))
-}
-
-/// Calls `f` with the name and body of each builder's `send_raw` (progenitor's one attempt).
-fn for_each_send_raw(output: &mut ProgenitorOutput, mut f: impl FnMut(&str, &mut syn::Block)) {
-    for item in &mut output.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "builder" {
-            continue;
-        }
-        let Some((_, content)) = &mut module.content else {
-            continue;
-        };
-        for inner in content.iter_mut() {
-            let syn::Item::Impl(imp) = inner else {
-                continue;
-            };
-            let syn::Type::Path(ty) = imp.self_ty.as_ref() else {
-                continue;
-            };
-            let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
-                continue;
-            };
-            for item in imp.items.iter_mut() {
-                if let syn::ImplItem::Fn(function) = item
-                    && function.sig.ident == "send_raw"
-                {
-                    f(&name, &mut function.block);
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! Emit stage: the IR (plus progenitor's output) into a client module: a syntax tree for
-//! progenitor's items and the once-per-crate ones, formatted text for the per-operation ones.
+//! Emit stage: the IR (plus progenitor's output) into a client module: a syntax tree for the
+//! once-per-crate items, progenitor's items formatted one at a time, and formatted text for the
+//! per-operation ones.
 //!
 //! One submodule per layer of the generated crate: progenitor's types and requests, the
 //! per-operation error enums, the typed `send` and operation metadata, constructors and auth,
-//! jobs, and multipart requests; `text` writes the per-operation items.
+//! jobs, and multipart requests; `stream` formats progenitor's output item by item and `text`
+//! writes the per-operation items.
 
 mod client;
 mod errors;
@@ -14,6 +16,7 @@ mod operations;
 pub(crate) mod package;
 pub mod progenitor;
 pub mod sanitize;
+mod stream;
 mod text;
 
 use std::collections::BTreeMap;
@@ -57,12 +60,19 @@ impl Context<'_> {
     }
 }
 
-/// The client module's syntax tree, and per operationId its `Client` method and error enum names.
+/// The item in `file`'s `mod raw` whose line [`format::assemble`](crate::format::assemble)
+/// replaces with progenitor's formatted items.
+pub const RAW_ITEMS_PLACEHOLDER: &str = "struct ClientgenRawItems;";
+
+/// The client module in three parts, and per operationId its `Client` method and error enum
+/// names.
 pub struct EmittedClient {
-    /// Everything in `src/client.rs` but the per-operation items, as a tree: progenitor's items
-    /// are moved in as parsed, not printed to tokens and parsed again (that round trip was a
-    /// third of the generation time).
+    /// The once-per-crate items (constructors, hooks, jobs, re-exports) as a tree, with
+    /// [`RAW_ITEMS_PLACEHOLDER`] as the only item of `mod raw`.
     pub file: syn::File,
+    /// progenitor's items, rewritten and formatted one at a time as the content of `mod raw`
+    /// (with our builder items at the end of its `builder` module).
+    pub raw: String,
     /// The per-operation items (typed `send`, operation metadata, error enums, the crate-level
     /// `Error`), already formatted: they follow the formatted `file`.
     pub tail: String,
@@ -183,7 +193,7 @@ pub fn emit_client(
     drop(cx);
 
     // Our builder items go into progenitor's `builder` module: they need its private fields.
-    let mut injected: Vec<syn::Item> = builder_items
+    let injected: Vec<syn::Item> = builder_items
         .into_iter()
         .filter(|t| !t.is_empty())
         .map(|t| syn::parse2::<syn::File>(t).map(|f| f.items))
@@ -192,19 +202,15 @@ pub fn emit_client(
         .into_iter()
         .flatten()
         .collect();
-    let mut has_builder = false;
-    for item in &mut output.items {
-        if let syn::Item::Mod(module) = item
-            && module.ident == "builder"
-            && let Some((_, content)) = &mut module.content
-        {
-            content.append(&mut injected);
-            has_builder = true;
-        }
-    }
-    if !has_builder {
+    let mut raw = std::mem::take(&mut output.raw);
+    let Some(&builder_end) = raw.module_ends.get("builder") else {
         return Err(internal(doc, "progenitor emitted no builder module".into()));
-    }
+    };
+    let injected: String = injected
+        .into_iter()
+        .map(|item| stream::format_item(item, 2))
+        .collect();
+    raw.text.insert_str(builder_end, &injected);
     let client_methods = if client_methods.is_empty() {
         quote!()
     } else {
@@ -215,11 +221,16 @@ pub fn emit_client(
         }
     };
 
-    // Our layers are parsed on their own; progenitor's items then go into `mod raw` as they are.
+    // progenitor's items, already formatted, take the placeholder's line in `mod raw`.
+    let placeholder: TokenStream = RAW_ITEMS_PLACEHOLDER
+        .parse()
+        .map_err(|e| internal(doc, format!("placeholder: {e}")))?;
     let tokens = quote! {
         /// progenitor's output: the request types and one-attempt request code.
         #[allow(clippy::all, unused_imports, dead_code, missing_docs)]
-        mod raw {}
+        mod raw {
+            #placeholder
+        }
 
         pub use raw::{builder, types, ByteStream, Client, ResponseValue};
         pub use #rt::{
@@ -232,18 +243,11 @@ pub fn emit_client(
         #hooks
         #jobs_mod
     };
-    let mut file: syn::File = syn::parse2(tokens)
+    let file: syn::File = syn::parse2(tokens)
         .map_err(|e| internal(doc, format!("the generated code does not parse: {e}")))?;
-    match file.items.first_mut() {
-        Some(syn::Item::Mod(raw)) if raw.ident == "raw" => {
-            if let Some((_, content)) = &mut raw.content {
-                *content = std::mem::take(&mut output.items);
-            }
-        }
-        _ => return Err(internal(doc, "the `raw` module is missing".into())),
-    }
     Ok(EmittedClient {
         file,
+        raw: raw.text,
         tail,
         names,
         warnings,

@@ -6,14 +6,13 @@
 //! per body, and no multipart operations (the generator emits those itself). Its output is then
 //! rewritten: each builder's `send` becomes `send_raw`, the one attempt our typed `send` wraps.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use serde_json::{Map, Value};
 use syn::visit_mut::VisitMut;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use super::stream::Formatted;
 use crate::ir::{Api, Operation, RequestBody, StatusMatch};
 use crate::load::SourceDoc;
 use crate::lower::is_json_media_type;
@@ -31,11 +30,11 @@ pub struct ProgenitorOp {
     pub setters: BTreeMap<String, syn::Type>,
 }
 
-/// progenitor's output, parsed, with the per-operation facts extracted.
+/// progenitor's output, rewritten and formatted, with the per-operation facts extracted.
 pub struct ProgenitorOutput {
-    /// The items of the generated file (with `send` renamed to `send_raw`).
-    pub items: Vec<syn::Item>,
-    /// Per operationId.
+    /// Its items (with `send` renamed to `send_raw`), formatted as the content of `mod raw`.
+    pub raw: Formatted,
+    /// Per progenitor operation id ([`super::progenitor_snake`] of the operationId).
     pub ops: BTreeMap<String, ProgenitorOp>,
 }
 
@@ -214,149 +213,258 @@ fn rename_refs(value: &mut Value, api: &Api) {
     }
 }
 
-/// Runs progenitor on the reduced spec and extracts what the other emitters need.
-pub fn run_progenitor(
-    doc: &SourceDoc,
-    input: Value,
-    runtime_crate: &syn::Ident,
-) -> Result<ProgenitorOutput, Diagnostics> {
-    let fail = |message: String| {
-        let mut ds = Diagnostics::new();
-        ds.push(Diagnostic {
-            severity: Severity::Error,
-            file: doc.file.clone(),
-            pointer: String::new(),
-            location: None,
-            message,
-        });
-        ds
-    };
-    let spec: openapiv3::OpenAPI = serde_json::from_value(input)
-        .map_err(|e| fail(format!("internal: the reduced spec does not parse: {e}")))?;
-    let mut settings = progenitor_impl::GenerationSettings::new();
-    settings
-        .with_interface(progenitor_impl::InterfaceStyle::Builder)
-        .with_tag(progenitor_impl::TagStyle::Merged)
-        .with_hooks(progenitor_impl::HooksMode::Expected)
-        .with_inner_type(quote!(::#runtime_crate::ClientConfig));
-    let tokens: TokenStream = match std::panic::catch_unwind(move || {
-        let mut generator = progenitor_impl::Generator::new(&settings);
-        generator.generate_tokens(&spec)
-    }) {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(e)) => return Err(fail(format!("progenitor cannot generate this spec: {e}"))),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            return Err(fail(format!(
-                "progenitor failed on this spec (caught panic: {what}); please report it \
-                 with the spec attached"
-            )));
-        }
-    };
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| fail(format!("internal: progenitor output does not parse: {e}")))?;
-    rewrite(file).map_err(fail)
+/// Rewrites progenitor's items one at a time as [`super::stream`] hands them over, and gathers
+/// what the other emitters need to know about each operation:
+///
+/// * its constructors are dropped (the generated crate's own replace them: auth, redirects);
+/// * each builder's `send` becomes the crate-visible `send_raw` (the one attempt our typed `send`
+///   wraps), without the `api-version` header, and its `client` field becomes crate-visible;
+/// * a request declares the media type the spec names where progenitor was given another one;
+/// * OPTIONS and TRACE requests are built with `request(Method, url)` (reqwest has no shorthand);
+/// * a raw request body is kept as `bytes::Bytes`, so that the builder can be cloned per attempt.
+pub(crate) struct Rewriter {
+    /// The media type to declare, by progenitor's operation id.
+    content_types: BTreeMap<String, String>,
+    /// progenitor's ids of the OPTIONS and TRACE operations.
+    without_shorthand: BTreeSet<String>,
+    /// The `Client` method returning each builder.
+    methods: BTreeMap<String, syn::Ident>,
+    /// Builders whose raw body became `bytes::Bytes`.
+    raw_bodies: BTreeSet<String>,
+    /// Per progenitor operation id: the builder, its success type and setters.
+    sends: Vec<(String, String, syn::Type, BTreeMap<String, syn::Type>)>,
 }
 
-/// Renames `send` to `send_raw`, drops progenitor's constructors, and indexes the operations.
-pub(crate) fn rewrite(mut file: syn::File) -> Result<ProgenitorOutput, String> {
-    let mut methods: BTreeMap<String, syn::Ident> = BTreeMap::new();
-    let mut items = Vec::new();
-    for item in file.items.drain(..) {
-        if let syn::Item::Impl(imp) = &item
-            && imp.trait_.is_none()
-            && is_type(&imp.self_ty, "Client")
-        {
-            let is_constructors = imp
-                .items
-                .iter()
-                .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"));
-            if is_constructors {
-                // The generated crate's own constructors replace these (auth, redirects).
-                continue;
-            }
-            for i in &imp.items {
-                if let syn::ImplItem::Fn(f) = i
-                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
-                    && let Some(builder) = last_segment(ty)
-                {
-                    methods.insert(builder, f.sig.ident.clone());
-                }
-            }
+impl Rewriter {
+    /// A rewriter; both maps are keyed by progenitor's operation ids
+    /// ([`super::progenitor_snake`]).
+    pub(crate) fn new(
+        content_types: BTreeMap<String, String>,
+        without_shorthand: BTreeSet<String>,
+    ) -> Self {
+        Self {
+            content_types,
+            without_shorthand,
+            methods: BTreeMap::new(),
+            raw_bodies: BTreeSet::new(),
+            sends: Vec::new(),
         }
-        items.push(item);
     }
-    let mut ops = BTreeMap::new();
-    for item in &mut items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "builder" {
-            continue;
-        }
-        let Some((_, content)) = &mut module.content else {
-            continue;
-        };
-        for inner in content.iter_mut() {
-            // The typed `send` sits outside the module and reads the builder's client.
-            if let syn::Item::Struct(builder) = inner {
-                for field in builder.fields.iter_mut() {
-                    if field.ident.as_ref().is_some_and(|i| i == "client") {
-                        field.vis = syn::parse_quote!(pub(crate));
-                    }
-                }
-                continue;
+
+    /// Rewrites one item found in module `path` (empty at the top level); whether it is kept.
+    pub(crate) fn item(&mut self, path: &[String], item: &mut syn::Item) -> Result<bool, String> {
+        match (path, item) {
+            ([], syn::Item::Impl(imp))
+                if imp.trait_.is_none() && is_type(&imp.self_ty, "Client") =>
+            {
+                Ok(self.client_impl(imp))
             }
-            let syn::Item::Impl(imp) = inner else {
-                continue;
-            };
-            let Some(builder) = last_segment(&imp.self_ty) else {
-                continue;
-            };
-            let setters: BTreeMap<String, syn::Type> = imp
-                .items
-                .iter()
-                .filter_map(|i| match i {
-                    syn::ImplItem::Fn(f) => Some((f.sig.ident.to_string(), setter_target(&f.sig)?)),
-                    _ => None,
-                })
-                .collect();
-            for f in imp.items.iter_mut() {
-                let syn::ImplItem::Fn(f) = f else { continue };
-                if f.sig.ident != "send" {
-                    continue;
+            ([module], syn::Item::Struct(builder)) if module == "builder" => {
+                self.builder_struct(builder);
+                Ok(true)
+            }
+            ([module], syn::Item::Impl(imp)) if module == "builder" => {
+                self.builder_impl(imp)?;
+                Ok(true)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// Notes the builder each method returns; false for the constructors.
+    fn client_impl(&mut self, imp: &syn::ItemImpl) -> bool {
+        let is_constructors = imp
+            .items
+            .iter()
+            .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client"));
+        if is_constructors {
+            return false;
+        }
+        for i in &imp.items {
+            if let syn::ImplItem::Fn(f) = i
+                && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                && let Some(builder) = last_segment(ty)
+            {
+                self.methods.insert(builder, f.sig.ident.clone());
+            }
+        }
+        true
+    }
+
+    fn builder_struct(&mut self, builder: &mut syn::ItemStruct) {
+        // The typed `send` sits outside the module and reads the builder's client.
+        for field in builder.fields.iter_mut() {
+            if field.ident.as_ref().is_some_and(|i| i == "client") {
+                field.vis = syn::parse_quote!(pub(crate));
+            }
+        }
+        if mentions_reqwest_body(&builder.fields) {
+            self.raw_bodies.insert(builder.ident.to_string());
+            BodyToBytes.visit_item_struct_mut(builder);
+            for attr in builder.attrs.iter_mut() {
+                if attr.path().is_ident("derive") {
+                    *attr = syn::parse_quote!(#[derive(Debug, Clone)]);
                 }
-                f.sig.ident = syn::Ident::new("send_raw", f.sig.ident.span());
-                f.vis = syn::parse_quote!(pub(crate));
-                drop_api_version_header(&mut f.block);
-                let success_type = success_type(&f.sig.output)
-                    .ok_or_else(|| format!("internal: unexpected `send` signature on {builder}"))?;
-                let mut finder = OperationIdFinder(None);
-                finder.visit_block_mut(&mut f.block);
-                let op_id = finder
-                    .0
-                    .ok_or_else(|| format!("internal: no OperationInfo in {builder}::send"))?;
-                let method = methods
-                    .get(&builder)
-                    .cloned()
-                    .ok_or_else(|| format!("internal: no Client method returns {builder}"))?;
-                ops.insert(
-                    op_id,
-                    ProgenitorOp {
-                        builder: syn::Ident::new(&builder, proc_macro2::Span::call_site()),
-                        method,
-                        success_type,
-                        setters: setters.clone(),
-                    },
-                );
             }
         }
     }
-    Ok(ProgenitorOutput { items, ops })
+
+    fn builder_impl(&mut self, imp: &mut syn::ItemImpl) -> Result<(), String> {
+        let Some(builder) = last_segment(&imp.self_ty) else {
+            return Ok(());
+        };
+        // progenitor writes each builder's struct before its impl.
+        if self.raw_bodies.contains(&builder) {
+            BodyToBytes.visit_item_impl_mut(imp);
+        }
+        let setters: BTreeMap<String, syn::Type> = imp
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::ImplItem::Fn(f) => Some((f.sig.ident.to_string(), setter_target(&f.sig)?)),
+                _ => None,
+            })
+            .collect();
+        for f in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            f.sig.ident = syn::Ident::new("send_raw", f.sig.ident.span());
+            f.vis = syn::parse_quote!(pub(crate));
+            drop_api_version_header(&mut f.block);
+            let success_type = success_type(&f.sig.output)
+                .ok_or_else(|| format!("unexpected `send` signature on {builder}"))?;
+            let mut finder = OperationIdFinder(None);
+            finder.visit_block_mut(&mut f.block);
+            let op_id = finder
+                .0
+                .ok_or_else(|| format!("no OperationInfo in {builder}::send"))?;
+            if let Some(content_type) = self.content_types.get(&op_id) {
+                SetContentType(content_type).visit_block_mut(&mut f.block);
+            }
+            if self.without_shorthand.contains(&op_id) {
+                MethodsWithoutShorthand.visit_block_mut(&mut f.block);
+            }
+            self.sends
+                .push((op_id, builder.clone(), success_type, setters.clone()));
+        }
+        Ok(())
+    }
+
+    /// The operations found, by progenitor's operation id.
+    pub(crate) fn finish(self) -> Result<BTreeMap<String, ProgenitorOp>, String> {
+        let mut ops = BTreeMap::new();
+        for (op_id, builder, success_type, setters) in self.sends {
+            let method = self
+                .methods
+                .get(&builder)
+                .cloned()
+                .ok_or_else(|| format!("no Client method returns {builder}"))?;
+            ops.insert(
+                op_id,
+                ProgenitorOp {
+                    builder: syn::Ident::new(&builder, proc_macro2::Span::call_site()),
+                    method,
+                    success_type,
+                    setters,
+                },
+            );
+        }
+        Ok(ops)
+    }
+}
+
+/// `reqwest::Body` -> `::bytes::Bytes`: progenitor keeps a raw request body as a `reqwest::Body`,
+/// which is not `Clone`, so its builder is not either; every source it accepts converts to
+/// `Bytes`.
+struct BodyToBytes;
+
+impl VisitMut for BodyToBytes {
+    fn visit_type_path_mut(&mut self, ty: &mut syn::TypePath) {
+        let names: Vec<String> = ty
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if ty.qself.is_none() && names == ["reqwest", "Body"] {
+            *ty = syn::parse_quote!(::bytes::Bytes);
+            return;
+        }
+        syn::visit_mut::visit_type_path_mut(self, ty);
+    }
+}
+
+fn mentions_reqwest_body(fields: &syn::Fields) -> bool {
+    struct Finds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finds {
+        fn visit_type_path(&mut self, ty: &'ast syn::TypePath) {
+            let mut segments = ty.path.segments.iter().rev();
+            if segments.next().is_some_and(|s| s.ident == "Body")
+                && segments.next().is_some_and(|s| s.ident == "reqwest")
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_type_path(self, ty);
+        }
+    }
+    let mut finds = Finds(false);
+    for field in fields {
+        syn::visit::Visit::visit_type(&mut finds, &field.ty);
+    }
+    finds.0
+}
+
+/// reqwest has no `options`/`trace` shorthand: such requests are built with `request(Method, url)`.
+struct MethodsWithoutShorthand;
+
+impl VisitMut for MethodsWithoutShorthand {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        let method = match call.method.to_string().as_str() {
+            "options" => quote!(OPTIONS),
+            "trace" => quote!(TRACE),
+            _ => return,
+        };
+        let is_http_client = matches!(
+            call.receiver.as_ref(),
+            syn::Expr::Field(f) if matches!(&f.member, syn::Member::Named(n) if n == "client")
+        );
+        if !is_http_client || call.args.len() != 1 {
+            return;
+        }
+        let url = &call.args[0];
+        call.method = syn::Ident::new("request", call.method.span());
+        call.args = syn::parse_quote!(::reqwest::Method::#method, #url);
+    }
+}
+
+/// Puts back the media type a request must declare where progenitor was given another one: the
+/// literal `application/octet-stream` of a raw body is replaced, and a JSON body gets the header
+/// before `.json(..)` (which keeps a `Content-Type` already set).
+struct SetContentType<'a>(&'a str);
+
+impl VisitMut for SetContentType<'_> {
+    fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
+        if lit.value() == "application/octet-stream" {
+            *lit = syn::LitStr::new(self.0, lit.span());
+        }
+    }
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        if call.method == "json" {
+            let receiver = &call.receiver;
+            let ct = self.0;
+            let with_header: syn::Expr = syn::parse_quote! {
+                #receiver.header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static(#ct),
+                )
+            };
+            *call.receiver = with_header;
+        }
+    }
 }
 
 /// Removes the `api-version` header progenitor adds to every request (the spec document's own

@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use clientgen::{Diagnostics, RuntimeDependency, Settings};
 
+/// A large description is tens of millions of small allocations, freed in no particular order:
+/// glibc's allocator then spends most of its time searching its fragmented free lists (over
+/// 60% of the time of formatting Microsoft Graph beta). mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "clientgen",

@@ -153,7 +153,8 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
     stages.check_and_lower = start.elapsed();
 
     let start = Instant::now();
-    let emitted = clientgen::emit::emit_client(&doc, &api, "clientgen_runtime").map_err(fail)?;
+    let emitted =
+        clientgen::emit::emit_client(&mut doc, &api, "clientgen_runtime").map_err(fail)?;
     stages.emit = start.elapsed();
 
     let start = Instant::now();

@@ -146,16 +146,18 @@ fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics>
     let warnings = warnings.propagate()?;
     let (mut api, lower_warnings) =
         lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
+    // The openapiv3 model is not needed past lowering; at scale it is hundreds of megabytes.
+    drop_in_background(spec);
     let mut warnings = warnings;
     warnings.extend(lower_warnings);
-    let emitted = emit::emit_client(&doc, &api, "clientgen_runtime")
+    let emitted = emit::emit_client(&mut doc, &api, "clientgen_runtime")
         .map_err(|e| with_warnings(&warnings, e))?;
     warnings.extend(emitted.warnings);
     api.operations
         .retain(|op| !emitted.omitted.contains(&op.id));
-    // The loaded document and the openapiv3 model are not needed any more.
+    // The loaded document is not needed any more.
     let file = doc.file.clone();
-    drop_in_background((doc, spec));
+    drop_in_background(doc);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let source = format::assemble(
         &header,

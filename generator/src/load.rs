@@ -18,7 +18,7 @@ pub struct SourceDoc {
     /// The document as JSON.
     pub value: Value,
     text: String,
-    positions: OnceCell<HashMap<String, Location>>,
+    positions: OnceCell<HashMap<PointerKey, Location>>,
 }
 
 impl SourceDoc {
@@ -29,7 +29,7 @@ impl SourceDoc {
             .get_or_init(|| index_positions(&self.text).unwrap_or_default());
         let mut current = pointer;
         loop {
-            if let Some(loc) = positions.get(current) {
+            if let Some(loc) = positions.get(&PointerKey::of(current)) {
                 return Some(*loc);
             }
             match current.rfind('/') {
@@ -234,7 +234,28 @@ fn looks_like_json(text: &str) -> bool {
 }
 
 /// Builds the line index of every node of a YAML or JSON text (JSON is YAML 1.2).
-fn index_positions(text: &str) -> Option<HashMap<String, Location>> {
+/// A JSON pointer's 128-bit hash (two independent 64-bit hashes): the position index of a large
+/// description holds millions of pointers, whose text would be most of its size (about 0.8 GB
+/// for Microsoft Graph beta).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PointerKey(u64, u64);
+
+impl PointerKey {
+    fn of(pointer: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut sip = std::hash::DefaultHasher::new();
+        pointer.hash(&mut sip);
+        // FNV-1a, a different function, so that one collision is not also the other's.
+        let fnv = pointer
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+        Self(sip.finish(), fnv)
+    }
+}
+
+fn index_positions(text: &str) -> Option<HashMap<PointerKey, Location>> {
     let mut builder = ValueBuilder::new(true);
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, false).ok()?;
@@ -262,7 +283,7 @@ struct ValueBuilder {
     root: Option<Value>,
     anchors: HashMap<usize, Value>,
     record_positions: bool,
-    positions: HashMap<String, Location>,
+    positions: HashMap<PointerKey, Location>,
     error: Option<(String, Marker, String)>,
     documents: usize,
 }
@@ -375,10 +396,12 @@ impl ValueBuilder {
     fn record(&mut self, mark: Marker) {
         if self.record_positions {
             let pointer = self.current_pointer();
-            self.positions.entry(pointer).or_insert(Location {
-                line: mark.line(),
-                column: mark.col() + 1,
-            });
+            self.positions
+                .entry(PointerKey::of(&pointer))
+                .or_insert(Location {
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                });
         }
     }
 }

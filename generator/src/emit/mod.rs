@@ -85,14 +85,20 @@ pub struct EmittedClient {
 }
 
 /// Emits the client module (everything in `src/client.rs`).
+///
+/// The document's `value` is taken (and freed) once progenitor's input is built from it: at
+/// scale it is hundreds of megabytes that progenitor's run needs more. The document still
+/// locates diagnostics.
 pub fn emit_client(
-    doc: &SourceDoc,
+    doc: &mut SourceDoc,
     api: &Api,
     runtime_crate: &str,
 ) -> Result<EmittedClient, Diagnostics> {
     let runtime_ident = syn::Ident::new(runtime_crate, Span::call_site());
     let mut input = progenitor::progenitor_input(doc, api);
     let sanitized = sanitize::sanitize(doc, &mut input, &api.type_names);
+    crate::drop_in_background(std::mem::take(&mut doc.value));
+    let doc: &SourceDoc = doc;
     let original_keys: BTreeMap<String, String> = api
         .type_names
         .iter()

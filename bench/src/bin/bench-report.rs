@@ -24,6 +24,11 @@ use clientgen_bench::rss::{self, format_bytes};
 use clientgen_bench::specs::{self, SpecInput};
 use clientgen_bench::stats::{self, format_secs, median, median_secs, ratio};
 
+/// The allocator the `clientgen` binary ships with, so that clientgen (in process) and
+/// progenitor alone (in process, and in a child of this binary) are measured on the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 usage: bench-report [--quick] [--runs N] [--only SECTIONS] [--specs NAMES] [--out FILE]
 
@@ -240,8 +245,12 @@ fn run(options: &Options) -> Result<String, String> {
     let mut repo = specs::repo_specs(&root).map_err(|e| e.to_string())?;
     repo.retain(wanted);
     let cache = specs::cache_dir(&root);
-    let (mut public, missing) = specs::public_specs(&cache);
-    public.retain(wanted);
+    let (public, missing) = specs::public_specs_named(&cache, |name| {
+        options
+            .specs
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    });
     if !missing.is_empty() {
         report.line(format!(
             "Missing public descriptions ({}): run `bash bench/fetch-specs.sh` to fetch them into {}.",

@@ -23,9 +23,10 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get("$ref") {
                 let ref_at = format!("{at}/$ref");
+                // The repair stage has percent-decoded the fragment: decoding it again would
+                // turn an escaped `%` (`%25`) into the start of another escape.
                 if let Some(local) = reference.strip_prefix('#') {
-                    let decoded = percent_decode(local);
-                    if doc.value.pointer(&decoded).is_none() {
+                    if doc.value.pointer(local).is_none() {
                         ds.push(doc.diagnostic(
                             Severity::Error,
                             ref_at,
@@ -62,27 +63,6 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
         }
         _ => {}
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn template_params(path: &str) -> Vec<String> {
@@ -294,9 +274,19 @@ mod tests {
     fn template_params_are_found() {
         assert_eq!(template_params("/a/{b}/c/{d}"), vec!["b", "d"]);
         assert!(template_params("/a").is_empty());
-        assert_eq!(
-            percent_decode("/components/schemas/a%20b"),
-            "/components/schemas/a b"
+    }
+
+    #[test]
+    fn percent_encoded_refs_are_decoded_once() {
+        // `a%2520b` is the URI form of the key `a%20b`; decoding twice would look for `a b`
+        // and report the reference as broken.
+        let text = format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: x\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/a%2520b'}}\ncomponents:\n  schemas:\n    a%20b: {{type: string}}\n"
         );
+        let mut doc = parse_text("v.yaml", &text).unwrap();
+        crate::repair::repair(&mut doc);
+        let spec = to_openapi(&doc).unwrap();
+        let ds = validate(&doc, &spec);
+        assert!(!ds.to_string().contains("does not resolve"), "{ds}");
     }
 }

@@ -36,7 +36,9 @@ pub const ATTEMPT_TIMER_SLACK: std::time::Duration = std::time::Duration::from_s
 ///   the client's [`Clock`](crate::Clock); an attempt still running at the deadline is
 ///   cancelled and the call fails with [`Failure::DeadlineExceeded`]. The deadline timer is
 ///   armed only for an attempt that could outlast it: one whose per-attempt timeout (plus
-///   [`ATTEMPT_TIMER_SLACK`]) ends before the deadline is left to that timeout.
+///   [`ATTEMPT_TIMER_SLACK`]) ends before the deadline is left to that timeout. This relies on
+///   `attempt` sending a request prepared by [`ClientConfig::prepare`], which sets that timeout
+///   (the generated `send_raw`s do, through the client's pre-request hook).
 pub async fn send<T, E, F, Fut>(
     config: &ClientConfig,
     op: &'static OperationMeta,

@@ -218,19 +218,36 @@ impl ClientConfig {
         let Some(rest) = url.path().strip_prefix(base_path) else {
             return Ok(());
         };
-        let same_count = rest.split('/').count() == op.path.split('/').count();
-        let same_shape = same_count
-            && rest
-                .split('/')
-                .zip(op.path.split('/'))
-                .all(|(segment, pattern)| !(segment.is_empty() && pattern.contains('{')));
-        if same_shape {
+        if same_path_shape(rest.as_bytes(), op.path.as_bytes()) {
             Ok(())
         } else {
             Err(ConfigError::InvalidPathParameter {
                 operation_id: op.operation_id,
                 template: op.path,
             })
+        }
+    }
+}
+
+/// Whether `path` has as many `/`-separated segments as `template`, none of them empty where the
+/// template's segment holds a parameter. One pass over both, without iterator state (this runs
+/// on every request).
+fn same_path_shape(mut path: &[u8], mut template: &[u8]) -> bool {
+    loop {
+        let path_end = path.iter().position(|&b| b == b'/');
+        let template_end = template.iter().position(|&b| b == b'/');
+        let segment = &path[..path_end.unwrap_or(path.len())];
+        let pattern = &template[..template_end.unwrap_or(template.len())];
+        if segment.is_empty() && pattern.contains(&b'{') {
+            return false;
+        }
+        match (path_end, template_end) {
+            (Some(p), Some(t)) => {
+                path = &path[p + 1..];
+                template = &template[t + 1..];
+            }
+            (None, None) => return true,
+            _ => return false,
         }
     }
 }
@@ -396,8 +413,10 @@ impl std::error::Error for ConfigError {
 }
 
 impl ConfigError {
-    /// Converts this error into the error type of progenitor's hooks
-    /// (`progenitor_client::Error::Custom`), for a generated `pre` hook.
+    /// Converts this error into the error type of progenitor's requests
+    /// (`progenitor_client::Error::Custom`), for a generated attempt that [`prepare`] refused.
+    ///
+    /// [`prepare`]: ClientConfig::prepare
     pub fn into_client_error<E>(self) -> progenitor_client::Error<E> {
         progenitor_client::Error::Custom(self.to_string())
     }
@@ -564,6 +583,41 @@ mod tests {
                 "{bad}: {err:?}"
             );
             assert!(req.headers().get("x-api-key").is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_shape_agrees_with_a_segment_by_segment_comparison() {
+        fn by_segments(path: &str, template: &str) -> bool {
+            path.split('/').count() == template.split('/').count()
+                && path
+                    .split('/')
+                    .zip(template.split('/'))
+                    .all(|(segment, pattern)| !(segment.is_empty() && pattern.contains('{')))
+        }
+        let paths = [
+            "", "/", "//", "/a", "/a/", "/a/b", "/a//b", "/keys/", "/keys/x", "/{", "/x/y/z",
+        ];
+        let templates = [
+            "",
+            "/",
+            "/a",
+            "/{id}",
+            "/a/{id}",
+            "/keys/{key_id}",
+            "/{a}/{b}",
+            "/a/b/c",
+            "/x{y}/z",
+            "/{a}//{b}",
+        ];
+        for path in paths {
+            for template in templates {
+                assert_eq!(
+                    same_path_shape(path.as_bytes(), template.as_bytes()),
+                    by_segments(path, template),
+                    "{path:?} against {template:?}"
+                );
+            }
         }
     }
 

@@ -9,9 +9,10 @@
 //! Each generated operation has a `const` [`OperationMeta`] (is it billable? idempotent? which
 //! security schemes?). Its typed `send` calls [`send()`] with the client's [`ClientConfig`], the
 //! caller's [`CallOptions`] and a closure that performs one attempt (progenitor's `send_raw`).
-//! Before each attempt progenitor's `pre` hook calls [`ClientConfig::prepare`], which sets the
-//! per-attempt timeout and adds the credential, but only for operations that require its
-//! scheme and only for requests to the configured origin. The HTTP client from
+//! Each attempt calls [`ClientConfig::prepare`] with its operation's metadata before it is
+//! sent, which sets the per-attempt timeout and adds the credential, but only for operations
+//! that require its scheme and only for requests to the configured origin. A success is decoded
+//! by the functions in [`response`]. The HTTP client from
 //! [`ClientConfig::build_http_client`] stops at any redirect to another origin, so the key is
 //! only ever sent to the configured base URL.
 //!
@@ -62,6 +63,7 @@ pub mod error;
 pub mod job;
 pub mod multipart;
 pub mod operation;
+pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod send;

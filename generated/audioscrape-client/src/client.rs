@@ -2940,7 +2940,6 @@ let response = client.delete_notification()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/v1/search", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2950,17 +2949,21 @@ let response = client.delete_notification()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "search",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::SEARCH)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2982,7 +2985,6 @@ let response = client.delete_notification()
             ) -> Result<ResponseValue<types::Me>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/me", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2991,17 +2993,21 @@ let response = client.delete_notification()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "get_me",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_ME)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3023,7 +3029,6 @@ let response = client.delete_notification()
             ) -> Result<ResponseValue<types::NotificationList>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/api/notifications", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3032,17 +3037,21 @@ let response = client.delete_notification()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "list_notifications",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::LIST_NOTIFICATIONS)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3101,7 +3110,6 @@ let response = client.delete_notification()
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/notifications", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -3111,18 +3119,25 @@ let response = client.delete_notification()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "create_notification",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(
+                        &mut request,
+                        &super::super::operations::CREATE_NOTIFICATION,
+                    )
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                    201u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
+                    201u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3159,18 +3174,25 @@ let response = client.delete_notification()
                     "{}/api/notifications/{}", client.baseurl, encode_path(& id
                     .to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
-                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let mut request = client.client.delete(url).build()?;
                 let info = OperationInfo {
                     operation_id: "delete_notification",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(
+                        &mut request,
+                        &super::super::operations::DELETE_NOTIFICATION,
+                    )
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    204u16 => Ok(ResponseValue::empty(response)),
+                    204u16 => Ok(::clientgen_runtime::response::empty(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -3276,20 +3298,7 @@ impl Client {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }
 }
-impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-        match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
-            None => Ok(()),
-        }
-    }
-}
+impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// `send` and `send_with` on each request builder: the typed calls, with retries.
 mod typed_send {
     use ::clientgen_runtime as rt;

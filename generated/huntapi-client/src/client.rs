@@ -1508,7 +1508,6 @@ let response = client.get_usage()
                     .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/audio/download", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1552,19 +1551,23 @@ let response = client.get_usage()
                     .query(
                         &progenitor_client::QueryParam::new("webhook_url", &webhook_url),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "audio_download",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::AUDIO_DOWNLOAD)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                    201u16 => ResponseValue::from_response(response).await,
-                    202u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
+                    201u16 => ::clientgen_runtime::response::json(response).await,
+                    202u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1725,7 +1728,6 @@ let response = client.get_usage()
                     .map_err(Error::InvalidRequest)?;
                 let webhook_url = webhook_url.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/v1/video/download", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1769,19 +1771,23 @@ let response = client.get_usage()
                     .query(
                         &progenitor_client::QueryParam::new("webhook_url", &webhook_url),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "video_download",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::VIDEO_DOWNLOAD)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                    201u16 => ResponseValue::from_response(response).await,
-                    202u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
+                    201u16 => ::clientgen_runtime::response::json(response).await,
+                    202u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1821,7 +1827,6 @@ let response = client.get_usage()
                 let url = format!(
                     "{}/v1/jobs/{}", client.baseurl, encode_path(& id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1830,17 +1835,21 @@ let response = client.get_usage()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "get_job",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_JOB)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1862,7 +1871,6 @@ let response = client.get_usage()
             ) -> Result<ResponseValue<types::Usage>, Error<()>> {
                 let Self { client } = self;
                 let url = format!("{}/v1/usage", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1871,17 +1879,21 @@ let response = client.get_usage()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "get_usage",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_USAGE)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2074,20 +2086,7 @@ impl Client {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }
 }
-impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-        match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
-            None => Ok(()),
-        }
-    }
-}
+impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// Asynchronous jobs: what to poll, and which states end the wait.
 pub mod jobs {
     /// Jobs submitted by `audioDownload` and followed with `getJob`.

@@ -155,7 +155,7 @@ pub(crate) fn run(
         .map(snake)
         .collect();
     crate::drop_in_background(spec);
-    let mut rewriter = Rewriter::new(content_types, without_shorthand);
+    let mut rewriter = Rewriter::new(content_types, without_shorthand, runtime_crate.clone());
     // Inside `mod raw`: one module deep.
     let raw = stream::format_items(tokens, 1, &mut |path, item| rewriter.item(path, item))
         .map_err(fail)?;

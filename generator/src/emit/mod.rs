@@ -157,7 +157,7 @@ pub fn emit_client(
                 builder,
                 method,
                 error: format_ident!("{pascal}Error"),
-                meta: format_ident!("{}", pascal.to_snake_case().to_uppercase()),
+                meta: meta_const(&pascal),
             },
         );
     }
@@ -269,6 +269,12 @@ fn internal(doc: &SourceDoc, message: String) -> Diagnostics {
         format!("internal: {message}"),
     ));
     ds
+}
+
+/// The name of an operation's `OperationMeta` constant in the `operations` module, from its
+/// builder's name (`GetUsage` -> `GET_USAGE`).
+pub(crate) fn meta_const(builder: &str) -> syn::Ident {
+    format_ident!("{}", builder.to_snake_case().to_uppercase())
 }
 
 /// The snake-case name progenitor (through typify's `sanitize`) makes of an operationId.

@@ -18,6 +18,7 @@ pub(crate) fn emit(
     let builder = &names.builder;
     let method = &names.method;
     let op_id = &names.info_id;
+    let meta = &names.meta;
     let success = super::operations::success_type(cx, op);
 
     let mut fields = Vec::new();
@@ -178,9 +179,9 @@ pub(crate) fn emit(
         quote!(&&!matches!(response.status().as_u16(), #empty))
     };
     let decode = match &op.success {
-        SuccessBody::Empty => quote!(Ok(ResponseValue::empty(response))),
-        SuccessBody::Stream => quote!(Ok(ResponseValue::stream(response))),
-        _ => quote!(ResponseValue::from_response(response).await),
+        SuccessBody::Empty => quote!(Ok(#rt::response::empty(response))),
+        SuccessBody::Stream => quote!(Ok(#rt::response::stream(response))),
+        _ => quote!(#rt::response::json(response).await),
     };
     let client_doc = doc_attrs(&[
         op.summary.as_deref(),
@@ -235,7 +236,9 @@ pub(crate) fn emit(
                 #query
                 let mut request = request.build()?;
                 let info = OperationInfo { operation_id: #op_id };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client.inner.prepare(&mut request, &super::super::operations::#meta) {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;

@@ -1,4 +1,4 @@
-//! Emits the operation metadata, the auth/timeout hook, and each builder's typed `send`.
+//! Emits the operation metadata, progenitor's hooks, and each builder's typed `send`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -91,22 +91,12 @@ pub(crate) fn operations_module(cx: &Context<'_>, out: &mut Source) {
     out.close("}");
 }
 
-/// The progenitor hook that adds the credential and the per-attempt timeout to every request.
+/// progenitor's hooks, left at their defaults: each attempt calls `ClientConfig::prepare` (the
+/// credential and the per-attempt timeout) directly with its operation's metadata.
 pub(crate) fn hooks(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     quote! {
-        impl ::progenitor_client::ClientHooks<#rt::ClientConfig> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut ::reqwest::Request,
-                info: &::progenitor_client::OperationInfo,
-            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-                match operations::by_id(info.operation_id) {
-                    Some(op) => self.inner.prepare(request, op).map_err(|e| e.into_client_error()),
-                    None => Ok(()),
-                }
-            }
-        }
+        impl ::progenitor_client::ClientHooks<#rt::ClientConfig> for Client {}
     }
 }
 

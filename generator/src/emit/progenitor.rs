@@ -233,6 +233,8 @@ pub(crate) struct Rewriter {
     raw_bodies: BTreeSet<String>,
     /// Per progenitor operation id: the builder, its success type and setters.
     sends: Vec<(String, String, syn::Type, BTreeMap<String, syn::Type>)>,
+    /// The runtime crate, whose `response` functions decode successes.
+    runtime: syn::Ident,
 }
 
 impl Rewriter {
@@ -241,6 +243,7 @@ impl Rewriter {
     pub(crate) fn new(
         content_types: BTreeMap<String, String>,
         without_shorthand: BTreeSet<String>,
+        runtime: syn::Ident,
     ) -> Self {
         Self {
             content_types,
@@ -248,6 +251,7 @@ impl Rewriter {
             methods: BTreeMap::new(),
             raw_bodies: BTreeSet::new(),
             sends: Vec::new(),
+            runtime,
         }
     }
 
@@ -340,6 +344,18 @@ impl Rewriter {
             let op_id = finder
                 .0
                 .ok_or_else(|| format!("no OperationInfo in {builder}::send"))?;
+            let mut prepare = DirectPrepare {
+                meta: super::meta_const(&builder),
+                replaced: 0,
+            };
+            prepare.visit_block_mut(&mut f.block);
+            if prepare.replaced != 1 {
+                return Err(format!(
+                    "expected one `client.pre(..)` hook call in {builder}::send, found {}",
+                    prepare.replaced
+                ));
+            }
+            RuntimeDecoding(&self.runtime).visit_block_mut(&mut f.block);
             if let Some(content_type) = self.content_types.get(&op_id) {
                 SetContentType(content_type).visit_block_mut(&mut f.block);
             }
@@ -468,8 +484,8 @@ impl VisitMut for SetContentType<'_> {
 }
 
 /// Removes the `api-version` header progenitor adds to every request (the spec document's own
-/// version, which the API never asked for and a server may misread), and the `mut` on the
-/// header map when nothing else is added to it.
+/// version, which the API never asked for and a server may misread), and the header map itself
+/// when nothing else is added to it.
 fn drop_api_version_header(block: &mut syn::Block) {
     fn is_api_version_append(stmt: &syn::Stmt) -> bool {
         let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
@@ -503,14 +519,27 @@ fn drop_api_version_header(block: &mut syn::Block) {
     if appends.0 {
         return;
     }
-    for stmt in &mut block.stmts {
-        if let syn::Stmt::Local(local) = stmt
-            && let syn::Pat::Ident(binding) = &mut local.pat
-            && binding.ident == "header_map"
-        {
-            binding.mutability = None;
+    // Nothing else goes into the map: drop it, and the `.headers(header_map)` that merged it
+    // into the request (an allocation and a merge on every request).
+    struct MergesHeaderMap;
+    impl VisitMut for MergesHeaderMap {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            if let syn::Expr::MethodCall(call) = expr
+                && call.method == "headers"
+                && call.args.len() == 1
+                && matches!(&call.args[0], syn::Expr::Path(p) if p.path.is_ident("header_map"))
+            {
+                *expr = (*call.receiver).clone();
+            }
         }
     }
+    let mut merges = MergesHeaderMap;
+    merges.visit_block_mut(block);
+    block.stmts.retain(|stmt| {
+        !matches!(stmt, syn::Stmt::Local(local)
+            if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "header_map"))
+    });
 }
 
 fn is_type(ty: &syn::Type, name: &str) -> bool {
@@ -571,6 +600,78 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
     None
 }
 
+/// `ResponseValue::{from_response, empty, stream}(response)` -> the runtime's
+/// `response::{json, empty, stream}`, which move the headers into the value instead of
+/// copying them.
+struct RuntimeDecoding<'a>(&'a syn::Ident);
+
+impl VisitMut for RuntimeDecoding<'_> {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        let syn::Expr::Path(func) = call.func.as_ref() else {
+            return;
+        };
+        let mut segments = func.path.segments.iter().map(|s| s.ident.to_string());
+        let (Some(ty), Some(name), None) = (segments.next(), segments.next(), segments.next())
+        else {
+            return;
+        };
+        let function = match (ty.as_str(), name.as_str()) {
+            ("ResponseValue", "from_response") => quote!(json),
+            ("ResponseValue", "empty") => quote!(empty),
+            ("ResponseValue", "stream") => quote!(stream),
+            _ => return,
+        };
+        if func.qself.is_some() || func.path.leading_colon.is_some() || call.args.len() != 1 {
+            return;
+        }
+        let runtime = self.0;
+        *call.func = syn::parse_quote!(::#runtime::response::#function);
+    }
+}
+
+/// `client.pre(&mut request, &info).await?` -> a direct `ClientConfig::prepare` with the
+/// operation's metadata constant: the hook only knows the operation id, and looking the metadata
+/// up by id on every request costs a string comparison per operation of the API.
+struct DirectPrepare {
+    meta: syn::Ident,
+    replaced: usize,
+}
+
+impl DirectPrepare {
+    /// The request argument of a `client.pre(request, info).await?` expression.
+    fn hook_request(expr: &syn::Expr) -> Option<&syn::Expr> {
+        let syn::Expr::Try(tried) = expr else {
+            return None;
+        };
+        let syn::Expr::Await(awaited) = tried.expr.as_ref() else {
+            return None;
+        };
+        let syn::Expr::MethodCall(call) = awaited.base.as_ref() else {
+            return None;
+        };
+        let on_client =
+            matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.is_ident("client"));
+        (call.method == "pre" && on_client && call.args.len() == 2).then(|| &call.args[0])
+    }
+}
+
+impl VisitMut for DirectPrepare {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let Some(request) = Self::hook_request(expr) {
+            let meta = &self.meta;
+            *expr = syn::parse_quote! {
+                if let Err(e) = client.inner.prepare(#request, &super::super::operations::#meta) {
+                    return Err(e.into_client_error());
+                }
+            };
+            self.replaced += 1;
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
 struct OperationIdFinder(Option<String>);
 
 impl VisitMut for OperationIdFinder {
@@ -587,5 +688,50 @@ impl VisitMut for OperationIdFinder {
             }
         }
         syn::visit_mut::visit_expr_struct_mut(self, node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(block: syn::Block) -> String {
+        let mut block = block;
+        drop_api_version_header(&mut block);
+        prettyplease::unparse(&syn::parse_quote!(fn f() #block))
+    }
+
+    #[test]
+    fn an_otherwise_empty_header_map_is_dropped_with_its_merge() {
+        let out = rewritten(syn::parse_quote!({
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static("1.0"),
+            );
+            let request = client.client.get(url).headers(header_map).build()?;
+        }));
+        assert!(!out.contains("header_map"), "{out}");
+        assert!(!out.contains("api-version"), "{out}");
+        assert!(out.contains("client.client.get(url).build()?"), "{out}");
+    }
+
+    #[test]
+    fn a_header_map_with_other_headers_keeps_them() {
+        let out = rewritten(syn::parse_quote!({
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static("1.0"),
+            );
+            if let Some(v) = &trace_id {
+                header_map.append("x-trace-id", v.to_string().try_into()?);
+            }
+            let request = client.client.get(url).headers(header_map).build()?;
+        }));
+        assert!(!out.contains("api-version"), "{out}");
+        assert!(out.contains("let mut header_map"), "{out}");
+        assert!(out.contains("header_map.append(\"x-trace-id\""), "{out}");
+        assert!(out.contains(".headers(header_map)"), "{out}");
     }
 }

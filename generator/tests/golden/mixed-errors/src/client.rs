@@ -707,7 +707,6 @@ let response = client.delete_item()
                 let url = format!(
                     "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -716,17 +715,21 @@ let response = client.delete_item()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "get_item",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -796,7 +799,6 @@ let response = client.delete_item()
                 let url = format!(
                     "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -806,17 +808,21 @@ let response = client.delete_item()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "put_item",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::PUT_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -855,18 +861,22 @@ let response = client.delete_item()
                 let url = format!(
                     "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
-                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let mut request = client.client.delete(url).build()?;
                 let info = OperationInfo {
                     operation_id: "delete_item",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::DELETE_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    204u16 => Ok(ResponseValue::empty(response)),
+                    204u16 => Ok(::clientgen_runtime::response::empty(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -949,20 +959,7 @@ impl Client {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }
 }
-impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-        match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
-            None => Ok(()),
-        }
-    }
-}
+impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// `send` and `send_with` on each request builder: the typed calls, with retries.
 mod typed_send {
     use ::clientgen_runtime as rt;

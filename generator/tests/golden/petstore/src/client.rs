@@ -559,7 +559,6 @@ let response = client.show_pet_by_id()
                 let Self { client, limit } = self;
                 let limit = limit.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/pets", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -569,17 +568,21 @@ let response = client.show_pet_by_id()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .query(&progenitor_client::QueryParam::new("limit", &limit))
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "list_pets",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::LIST_PETS)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -628,7 +631,6 @@ let response = client.show_pet_by_id()
                     .and_then(|v| types::NewPet::try_from(v).map_err(|e| e.to_string()))
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/pets", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -638,17 +640,21 @@ let response = client.show_pet_by_id()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "create_pet",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::CREATE_PET)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    201u16 => ResponseValue::from_response(response).await,
+                    201u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -686,7 +692,6 @@ let response = client.show_pet_by_id()
                 let url = format!(
                     "{}/pets/{}", client.baseurl, encode_path(& pet_id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -695,17 +700,21 @@ let response = client.show_pet_by_id()
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "show_pet_by_id",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::SHOW_PET_BY_ID)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -776,20 +785,7 @@ impl Client {
         )
     }
 }
-impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-        match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
-            None => Ok(()),
-        }
-    }
-}
+impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// `send` and `send_with` on each request builder: the typed calls, with retries.
 mod typed_send {
     use ::clientgen_runtime as rt;

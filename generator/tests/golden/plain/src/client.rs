@@ -314,7 +314,6 @@ let response = client.get_note_text()
                 let Self { client, tag } = self;
                 let tag = tag.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/notes", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -324,17 +323,21 @@ let response = client.get_note_text()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .query(&progenitor_client::QueryParam::new("tag", &tag))
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "list_notes",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::LIST_NOTES)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
+                    200u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -381,7 +384,6 @@ let response = client.get_note_text()
                     .and_then(|v| types::Note::try_from(v).map_err(|e| e.to_string()))
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/notes", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -391,17 +393,21 @@ let response = client.get_note_text()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 let info = OperationInfo {
                     operation_id: "add_note",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::ADD_NOTE)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    201u16 => ResponseValue::from_response(response).await,
+                    201u16 => ::clientgen_runtime::response::json(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -439,18 +445,22 @@ let response = client.get_note_text()
                 let url = format!(
                     "{}/notes/{}/raw", client.baseurl, encode_path(& id.to_string()),
                 );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #[allow(unused_mut)]
-                let mut request = client.client.get(url).headers(header_map).build()?;
+                let mut request = client.client.get(url).build()?;
                 let info = OperationInfo {
                     operation_id: "get_note_text",
                 };
-                client.pre(&mut request, &info).await?;
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_NOTE_TEXT)
+                {
+                    return Err(e.into_client_error());
+                }
                 let result = client.exec(request, &info).await;
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200u16 => Ok(ResponseValue::stream(response)),
+                    200u16 => Ok(::clientgen_runtime::response::stream(response)),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -494,20 +504,7 @@ impl Client {
         &self.inner
     }
 }
-impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-        match operations::by_id(info.operation_id) {
-            Some(op) => {
-                self.inner.prepare(request, op).map_err(|e| e.into_client_error())
-            }
-            None => Ok(()),
-        }
-    }
-}
+impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// `send` and `send_with` on each request builder: the typed calls, with retries.
 mod typed_send {
     use ::clientgen_runtime as rt;

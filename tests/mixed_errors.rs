@@ -462,3 +462,29 @@ async fn operation_errors_convert_into_the_crate_error() {
     ));
     assert!(invalid.source().is_some(), "the decode error is the source");
 }
+
+#[tokio::test]
+async fn parameters_whose_rust_names_collide_are_each_sent_under_their_own_name() {
+    let server = TestServer::start(vec![
+        Reply::json(200, r#"[{"id":"x","name":"Old"}]"#).into(),
+    ])
+    .await;
+    let response = client(&server.url())
+        .get_item_history()
+        .id("x")
+        .id_query("y")
+        .page_size(10)
+        .page_size_query(20)
+        .x_trace("trace-1")
+        .x_trace_query("q")
+        .send()
+        .await
+        .expect("200 is a success");
+    assert_eq!(response.into_inner().len(), 1);
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].target,
+        "/items/x/history?id=y&pageSize=10&page_size=20&x_trace=q"
+    );
+    assert_eq!(requests[0].header("x-trace"), Some("trace-1"));
+}

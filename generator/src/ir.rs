@@ -122,6 +122,10 @@ pub struct Cost {
 pub struct Parameter {
     /// Name in the spec.
     pub name: String,
+    /// The snake-case name of its setter, unique within the operation (see
+    /// [`crate::lower::parameter_rust_names`]); `None` if it has none (cookies, empty or
+    /// colliding path names).
+    pub rust_name: Option<String>,
     /// `path`, `query`, `header` or `cookie`.
     pub location: String,
     /// Whether it is required.

@@ -395,7 +395,8 @@ impl<'a> Lowering<'a> {
                 "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
             ),
         };
-        let parameters = self.parameters(path_params, &op.parameters, at);
+        let parameters =
+            self.parameters(path_params, &op.parameters, op.request_body.is_some(), at);
         let body = self.request_body(op, &id, type_names, at);
         let errors = self.errors(op, &id, type_names, at);
         let success = match body {
@@ -494,6 +495,7 @@ impl<'a> Lowering<'a> {
         &mut self,
         path_params: &[ReferenceOr<OaParameter>],
         op_params: &[ReferenceOr<OaParameter>],
+        has_body: bool,
         at: &str,
     ) -> Vec<Parameter> {
         let mut out: Vec<Parameter> = Vec::new();
@@ -530,6 +532,7 @@ impl<'a> Lowering<'a> {
             };
             let lowered = Parameter {
                 name: data.name.clone(),
+                rust_name: None,
                 location: location.to_string(),
                 required: data.required,
                 kind,
@@ -538,6 +541,14 @@ impl<'a> Lowering<'a> {
             // An operation parameter overrides a path-level one of the same name and location.
             out.retain(|p| !(p.name == lowered.name && p.location == lowered.location));
             out.push(lowered);
+        }
+        let named: Vec<(&str, &str)> = out
+            .iter()
+            .map(|p| (p.name.as_str(), p.location.as_str()))
+            .collect();
+        let rust_names = parameter_rust_names(&named, has_body);
+        for (p, rust_name) in out.iter_mut().zip(rust_names) {
+            p.rust_name = rust_name;
         }
         out
     }
@@ -1157,6 +1168,58 @@ impl<'a> Lowering<'a> {
     }
 }
 
+/// The snake-case setter name of each of an operation's parameters, given as (name, location)
+/// in the order the operation lists them (path-item parameters first, overrides applied).
+///
+/// Path parameters claim their names first (the URL cannot be built without them), then the
+/// others in order; `body` is taken when there is a request body. A query or header parameter
+/// whose name is taken gets `{name}_{location}` (then `_2`, `_3`...), so that every parameter
+/// stays settable; the request still carries its own name. Cookie parameters, empty names and
+/// a path parameter whose name another path parameter took get `None`.
+pub(crate) fn parameter_rust_names(
+    params: &[(&str, &str)],
+    has_body: bool,
+) -> Vec<Option<String>> {
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    if has_body {
+        taken.insert("body".into());
+    }
+    let mut names = vec![None; params.len()];
+    let path_first = params
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, location))| *location == "path")
+        .chain(
+            params
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, location))| *location != "path"),
+        );
+    for (i, (name, location)) in path_first {
+        if name.is_empty() || !matches!(*location, "path" | "query" | "header") {
+            continue;
+        }
+        let snake = name.to_snake_case();
+        let unique = if !taken.contains(&snake) {
+            snake
+        } else if *location == "path" {
+            continue;
+        } else {
+            let base = format!("{snake}_{location}");
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while taken.contains(&candidate) {
+                candidate = format!("{base}_{n}");
+                n += 1;
+            }
+            candidate
+        };
+        taken.insert(unique.clone());
+        names[i] = Some(unique);
+    }
+    names
+}
+
 /// True for `application/json` and `+json` media types.
 pub fn is_json_media_type(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
@@ -1203,6 +1266,40 @@ mod tests {
             "get_v1_jobs_id"
         );
         assert_eq!(synthesize_operation_id("POST", "/"), "post");
+    }
+
+    #[test]
+    fn every_query_and_header_parameter_gets_a_unique_rust_name() {
+        let names = parameter_rust_names(
+            &[
+                ("id", "query"),
+                ("id", "path"),
+                ("Id", "header"),
+                ("id_query", "query"),
+                ("body", "query"),
+                ("session", "cookie"),
+                ("", "query"),
+                ("ID", "path"),
+            ],
+            true,
+        );
+        let names: Vec<Option<&str>> = names.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            names,
+            vec![
+                // The path parameter claims `id` although listed later.
+                Some("id_query"),
+                Some("id"),
+                Some("id_header"),
+                Some("id_query_query"),
+                // `body` is the request body's setter.
+                Some("body_query"),
+                None,
+                None,
+                // A second path parameter named `id` cannot be renamed: the URL names it.
+                None,
+            ]
+        );
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub(crate) fn run(
     mut spec: Value,
     runtime_crate: &syn::Ident,
     content_types: &BTreeMap<String, String>,
+    renamed_params: &BTreeMap<String, Vec<(String, String)>>,
     original_keys: &BTreeMap<String, String>,
 ) -> Result<(ProgenitorOutput, Diagnostics, Vec<String>), Diagnostics> {
     let mut warnings = Diagnostics::new();
@@ -155,7 +156,16 @@ pub(crate) fn run(
         .map(snake)
         .collect();
     crate::drop_in_background(spec);
-    let mut rewriter = Rewriter::new(content_types, without_shorthand, runtime_crate.clone());
+    let renamed_params = renamed_params
+        .iter()
+        .map(|(id, renamed)| (snake(id), renamed.clone()))
+        .collect();
+    let mut rewriter = Rewriter::new(
+        content_types,
+        without_shorthand,
+        renamed_params,
+        runtime_crate.clone(),
+    );
     // Inside `mod raw`: one module deep.
     let raw = stream::format_items(tokens, 1, &mut |path, item| rewriter.item(path, item))
         .map_err(fail)?;

@@ -109,6 +109,7 @@ pub fn emit_client(
         input,
         &runtime_ident,
         &sanitized.content_types,
+        &sanitized.renamed_params,
         &original_keys,
     )?;
     let mut warnings = sanitized.warnings;

@@ -47,7 +47,10 @@ pub(crate) fn emit(
         if p.location != "path" && p.location != "query" {
             continue;
         }
-        let ident = format_ident!("{}", safe_snake(&p.name));
+        let Some(rust_name) = &p.rust_name else {
+            continue;
+        };
+        let ident = format_ident!("{}", safe_snake(rust_name));
         let name = &p.name;
         let doc = format!(" Sets the `{}` {} parameter.", p.name, p.location);
         fields.push(quote!(#ident: Option<::std::string::String>,));

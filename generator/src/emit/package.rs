@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use heck::ToPascalCase;
+use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::Value;
 
 use super::{progenitor_snake, safe_snake};
@@ -289,12 +289,21 @@ impl SubmitExample {
             if !matches!(p.location.as_str(), "path" | "query" | "header") {
                 continue;
             }
-            // progenitor names its setters like typify does; our multipart builders use
-            // `safe_snake`, and take any `ToString` for parameters.
-            let setter = if ours {
-                safe_snake(&p.name)
+            let Some(rust_name) = &p.rust_name else {
+                continue;
+            };
+            // progenitor names its setters like typify does, after the name it was given (the
+            // parameter's own, or the unique one when its Rust name collided); our multipart
+            // builders use `safe_snake`, and take any `ToString` for parameters.
+            let given = if *rust_name == p.name.to_snake_case() {
+                &p.name
             } else {
-                progenitor_snake(&p.name)
+                rust_name
+            };
+            let setter = if ours {
+                safe_snake(rust_name)
+            } else {
+                progenitor_snake(given)
             };
             let value = p.example.as_ref().and_then(|v| scalar_literal(p.kind, v));
             example.push(&setter, value);

@@ -227,6 +227,9 @@ pub(crate) struct Rewriter {
     content_types: BTreeMap<String, String>,
     /// progenitor's ids of the OPTIONS and TRACE operations.
     without_shorthand: BTreeSet<String>,
+    /// (the unique name progenitor was given, the parameter's own name), by progenitor's
+    /// operation id.
+    renamed_params: BTreeMap<String, Vec<(String, String)>>,
     /// The `Client` method returning each builder.
     methods: BTreeMap<String, syn::Ident>,
     /// Builders whose raw body became `bytes::Bytes`.
@@ -238,16 +241,18 @@ pub(crate) struct Rewriter {
 }
 
 impl Rewriter {
-    /// A rewriter; both maps are keyed by progenitor's operation ids
+    /// A rewriter; the maps and the set are keyed by progenitor's operation ids
     /// ([`super::progenitor_snake`]).
     pub(crate) fn new(
         content_types: BTreeMap<String, String>,
         without_shorthand: BTreeSet<String>,
+        renamed_params: BTreeMap<String, Vec<(String, String)>>,
         runtime: syn::Ident,
     ) -> Self {
         Self {
             content_types,
             without_shorthand,
+            renamed_params,
             methods: BTreeMap::new(),
             raw_bodies: BTreeSet::new(),
             sends: Vec::new(),
@@ -358,6 +363,19 @@ impl Rewriter {
             RuntimeDecoding(&self.runtime).visit_block_mut(&mut f.block);
             if let Some(content_type) = self.content_types.get(&op_id) {
                 SetContentType(content_type).visit_block_mut(&mut f.block);
+            }
+            if let Some(renamed) = self.renamed_params.get(&op_id) {
+                let mut restore = RestoreParamNames {
+                    renamed,
+                    restored: vec![false; renamed.len()],
+                };
+                restore.visit_block_mut(&mut f.block);
+                if let Some(i) = restore.restored.iter().position(|done| !done) {
+                    return Err(format!(
+                        "parameter `{}` of {builder}::send is not sent under its name",
+                        renamed[i].1
+                    ));
+                }
             }
             if self.without_shorthand.contains(&op_id) {
                 MethodsWithoutShorthand.visit_block_mut(&mut f.block);
@@ -598,6 +616,54 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
         }
     }
     None
+}
+
+/// Gives query and header parameters that progenitor was handed under a unique name (their
+/// Rust name collided with another's) their own name back where the request is built:
+/// `QueryParam::new("id_query", ..)` -> `QueryParam::new("id", ..)`, and the same for
+/// `header_map.append(..)`.
+struct RestoreParamNames<'a> {
+    renamed: &'a [(String, String)],
+    restored: Vec<bool>,
+}
+
+impl RestoreParamNames<'_> {
+    fn restore(&mut self, arg: Option<&mut syn::Expr>) {
+        let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        })) = arg
+        else {
+            return;
+        };
+        let value = lit.value();
+        if let Some(i) = self.renamed.iter().position(|(unique, _)| *unique == value) {
+            *lit = syn::LitStr::new(&self.renamed[i].1, lit.span());
+            self.restored[i] = true;
+        }
+    }
+}
+
+impl VisitMut for RestoreParamNames<'_> {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        let is_query_param = matches!(call.func.as_ref(), syn::Expr::Path(p)
+            if p.path.segments.len() >= 2
+                && p.path.segments[p.path.segments.len() - 2].ident == "QueryParam"
+                && p.path.segments[p.path.segments.len() - 1].ident == "new");
+        if is_query_param {
+            self.restore(call.args.first_mut());
+        }
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        let on_header_map = matches!(call.receiver.as_ref(),
+            syn::Expr::Path(p) if p.path.is_ident("header_map"));
+        if on_header_map && (call.method == "append" || call.method == "insert") {
+            self.restore(call.args.first_mut());
+        }
+    }
 }
 
 /// `ResponseValue::{from_response, empty, stream}(response)` -> the runtime's

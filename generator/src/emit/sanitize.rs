@@ -5,8 +5,9 @@
 //!   `serde_json::Value`; a type progenitor does not know (`text/xml`, `*/*`, `+json`...) is sent
 //!   as raw bytes (or as JSON for `+json`) with its own `Content-Type`;
 //! - parameters: `$ref`s are inlined; cookie parameters are left out; exotic styles, `content`
-//!   parameters and non-scalar path or header values become raw strings; parameters whose Rust
-//!   names collide are left out;
+//!   parameters and non-scalar path or header values become raw strings; a query or header
+//!   parameter whose Rust name another one took is given a unique name (put back in the request
+//!   by `progenitor::Rewriter`), a colliding path parameter is left out;
 //! - schemas: duplicate or nameless enum values, defaults that do not fit their type, bounds
 //!   flags without a bound and `$ref`s to anything but a component schema are repaired.
 
@@ -17,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
 use crate::load::SourceDoc;
-use crate::lower::is_json_media_type;
+use crate::lower::{is_json_media_type, parameter_rust_names};
 
 /// The snake-case Rust name of a property or parameter (typify's fields, progenitor's
 /// setters), for telling collisions apart.
@@ -164,6 +165,9 @@ pub struct Sanitized {
     /// operationId -> the media type the request must declare, where progenitor is given
     /// another one (raw bytes sent as `application/octet-stream`, `+json` sent as JSON).
     pub content_types: BTreeMap<String, String>,
+    /// operationId -> (the unique name progenitor was given, the parameter's own name) for each
+    /// parameter whose Rust name another one took.
+    pub renamed_params: BTreeMap<String, Vec<(String, String)>>,
 }
 
 struct Sanitizer<'a> {
@@ -173,6 +177,7 @@ struct Sanitizer<'a> {
     warnings: Diagnostics,
     per_kind: BTreeMap<&'static str, usize>,
     content_types: BTreeMap<String, String>,
+    renamed_params: BTreeMap<String, Vec<(String, String)>>,
 }
 
 /// Sanitizes the reduced spec `value` in place. `type_names` maps original component keys to the
@@ -192,6 +197,7 @@ pub fn sanitize(
         warnings: Diagnostics::new(),
         per_kind: BTreeMap::new(),
         content_types: BTreeMap::new(),
+        renamed_params: BTreeMap::new(),
     };
     let root = value.clone();
     if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
@@ -289,6 +295,7 @@ pub fn sanitize(
     Sanitized {
         warnings,
         content_types: s.content_types,
+        renamed_params: s.renamed_params,
     }
 }
 
@@ -358,7 +365,7 @@ impl Sanitizer<'_> {
             .unwrap_or("")
             .to_string();
         let has_body = op.contains_key("requestBody");
-        self.parameters(root, op, item_params, has_body, at);
+        self.parameters(root, op, &op_id, item_params, has_body, at);
         if let Some(body) = op.get_mut("requestBody") {
             if let Some(resolved) = resolve(root, body).cloned() {
                 *body = resolved;
@@ -418,6 +425,7 @@ impl Sanitizer<'_> {
         &mut self,
         root: &Value,
         op: &mut Map<String, Value>,
+        op_id: &str,
         item_params: &[Value],
         has_body: bool,
         at: &str,
@@ -441,14 +449,23 @@ impl Sanitizer<'_> {
                 merged.push((resolved, p_at));
             }
         }
-        // Path parameters claim their Rust names first: the URL cannot be built without them.
-        merged.sort_by_key(|(p, _)| p.get("in").and_then(Value::as_str) != Some("path"));
-        let mut rust_names: BTreeSet<String> = BTreeSet::new();
-        if has_body {
-            rust_names.insert("body".into());
-        }
+        let named: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|(p, _)| {
+                let field = |key| p.get(key).and_then(Value::as_str).unwrap_or("");
+                (field("name"), field("in"))
+            })
+            .collect();
+        let rust_names = parameter_rust_names(&named, has_body);
+        // Path parameters first, as progenitor lists its setters.
+        let mut merged: Vec<(Value, String, Option<String>)> = merged
+            .into_iter()
+            .zip(rust_names)
+            .map(|((param, p_at), rust_name)| (param, p_at, rust_name))
+            .collect();
+        merged.sort_by_key(|(p, _, _)| p.get("in").and_then(Value::as_str) != Some("path"));
         let mut kept = Vec::new();
-        for (mut param, p_at) in merged {
+        for (mut param, p_at, unique_name) in merged {
             let Some(obj) = param.as_object_mut() else {
                 continue;
             };
@@ -477,7 +494,7 @@ impl Sanitizer<'_> {
                 continue;
             }
             let snake = rust_name(&name);
-            if name.is_empty() || !rust_names.insert(snake.clone()) {
+            let Some(unique_name) = unique_name else {
                 self.warn(
                     "colliding parameter",
                     &p_at,
@@ -487,6 +504,23 @@ impl Sanitizer<'_> {
                     ),
                 );
                 continue;
+            };
+            if unique_name != snake {
+                // progenitor names the setter after the parameter: it gets the unique name, and
+                // the request is given the parameter's own name back (`Rewriter`).
+                self.warn(
+                    "colliding parameter",
+                    &p_at,
+                    format!(
+                        "parameter `{name}` ({location}) has the same Rust name `{snake}` as \
+                         another parameter: its setter is `{unique_name}`"
+                    ),
+                );
+                obj.insert("name".into(), Value::String(unique_name.clone()));
+                self.renamed_params
+                    .entry(op_id.to_string())
+                    .or_default()
+                    .push((unique_name, name.clone()));
             }
             if obj.remove("content").is_some() {
                 obj.insert("schema".into(), string_schema());
@@ -1086,7 +1120,7 @@ mod tests {
     }
 
     #[test]
-    fn exotic_parameters_become_raw_strings_or_are_left_out() {
+    fn exotic_parameters_become_raw_strings_are_renamed_or_are_left_out() {
         let (value, s) = run(&op(
             "      parameters:\n        - {name: id, in: path, required: true, schema: {type: array, items: {type: string}}}\n        - {name: filter, in: query, style: deepObject, schema: {type: object}}\n        - {name: session, in: cookie, schema: {type: string}}\n        - {name: q, in: query, content: {application/json: {schema: {type: object}}}}\n        - {name: Filter, in: query, schema: {type: string}}\n",
         ));
@@ -1094,17 +1128,22 @@ mod tests {
             .as_array()
             .unwrap();
         let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, vec!["id", "filter", "q"]);
-        for p in params {
+        assert_eq!(names, vec!["id", "filter", "q", "filter_query"]);
+        for p in &params[..3] {
             assert_eq!(p["schema"], json!({"type": "string"}), "{p}");
         }
+        assert_eq!(
+            s.renamed_params["op"],
+            vec![("filter_query".to_string(), "Filter".to_string())]
+        );
         let all = s.warnings.to_string();
         for needle in [
             "/post/parameters/0: path parameter `id` is not a plain string",
             "/post/parameters/1: parameter `filter` has style `deepObject`",
             "/post/parameters/2: cookie parameter `session`",
             "/post/parameters/3: parameter `q` is described by `content`",
-            "/post/parameters/4: parameter `Filter` (query) has the same Rust name",
+            "/post/parameters/4: parameter `Filter` (query) has the same Rust name `filter` as \
+             another parameter: its setter is `filter_query`",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }

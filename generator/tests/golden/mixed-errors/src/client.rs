@@ -590,7 +590,8 @@ mod raw {
 
 A test API whose error responses differ in shape from one status to the next,
 with ranges, a `default`, text and empty error bodies, and a success that is
-either 200 with a body or 204 without one.
+either 200 with a body or 204 without one; one operation has parameters whose
+Rust names collide.
 
 
 Version: 1.0.0*/
@@ -660,6 +661,35 @@ let response = client.delete_item()
 ```*/
         pub fn delete_item(&self) -> builder::DeleteItem<'_> {
             builder::DeleteItem::new(self)
+        }
+        /**Read an item's history
+
+Its parameters' names collide once made Rust names: each still gets a setter, and
+the request carries the names the API documents.
+
+
+Sends a `GET` request to `/items/{id}/history`
+
+Arguments:
+- `id`
+- `id_query`: Another item to compare with.
+- `page_size`
+- `page_size_query`: The older spelling, still accepted.
+- `x_trace_query`
+- `x_trace`
+```ignore
+let response = client.get_item_history()
+    .id(id)
+    .id_query(id_query)
+    .page_size(page_size)
+    .page_size_query(page_size_query)
+    .x_trace_query(x_trace_query)
+    .x_trace(x_trace)
+    .send()
+    .await;
+```*/
+        pub fn get_item_history(&self) -> builder::GetItemHistory<'_> {
+            builder::GetItemHistory::new(self)
         }
     }
     /// Types for composing operation parameters.
@@ -881,6 +911,169 @@ let response = client.delete_item()
                 }
             }
         }
+        /**Builder for [`Client::get_item_history`]
+
+[`Client::get_item_history`]: super::Client::get_item_history*/
+        #[derive(Debug, Clone)]
+        pub struct GetItemHistory<'a> {
+            pub(crate) client: &'a super::Client,
+            id: Result<::std::string::String, String>,
+            id_query: Result<Option<::std::string::String>, String>,
+            page_size: Result<Option<i64>, String>,
+            page_size_query: Result<Option<i64>, String>,
+            x_trace_query: Result<Option<::std::string::String>, String>,
+            x_trace: Result<Option<::std::string::String>, String>,
+        }
+        impl<'a> GetItemHistory<'a> {
+            pub fn new(client: &'a super::Client) -> Self {
+                Self {
+                    client: client,
+                    id: Err("id was not initialized".to_string()),
+                    id_query: Ok(None),
+                    page_size: Ok(None),
+                    page_size_query: Ok(None),
+                    x_trace_query: Ok(None),
+                    x_trace: Ok(None),
+                }
+            }
+            pub fn id<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<::std::string::String>,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for id failed"
+                            .to_string()
+                    });
+                self
+            }
+            pub fn id_query<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<::std::string::String>,
+            {
+                self.id_query = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for id_query failed"
+                            .to_string()
+                    });
+                self
+            }
+            pub fn page_size<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<i64>,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+                self
+            }
+            pub fn page_size_query<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<i64>,
+            {
+                self.page_size_query = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `i64` for page_size_query failed".to_string()
+                    });
+                self
+            }
+            pub fn x_trace_query<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<::std::string::String>,
+            {
+                self.x_trace_query = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for x_trace_query failed"
+                            .to_string()
+                    });
+                self
+            }
+            pub fn x_trace<V>(mut self, value: V) -> Self
+            where
+                V: std::convert::TryInto<::std::string::String>,
+            {
+                self.x_trace = value
+                    .try_into()
+                    .map(Some)
+                    .map_err(|_| {
+                        "conversion to `:: std :: string :: String` for x_trace failed"
+                            .to_string()
+                    });
+                self
+            }
+            ///Sends a `GET` request to `/items/{id}/history`
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<::std::vec::Vec<types::Item>>, Error<()>> {
+                let Self {
+                    client,
+                    id,
+                    id_query,
+                    page_size,
+                    page_size_query,
+                    x_trace_query,
+                    x_trace,
+                } = self;
+                let id = id.map_err(Error::InvalidRequest)?;
+                let id_query = id_query.map_err(Error::InvalidRequest)?;
+                let page_size = page_size.map_err(Error::InvalidRequest)?;
+                let page_size_query = page_size_query.map_err(Error::InvalidRequest)?;
+                let x_trace_query = x_trace_query.map_err(Error::InvalidRequest)?;
+                let x_trace = x_trace.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/items/{}/history", client.baseurl, encode_path(& id.to_string()),
+                );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                if let Some(value) = x_trace {
+                    header_map.append("X-Trace", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("id", &id_query))
+                    .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "page_size",
+                            &page_size_query,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("x_trace", &x_trace_query),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "get_item_history",
+                };
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::GET_ITEM_HISTORY)
+                {
+                    return Err(e.into_client_error());
+                }
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200u16 => ::clientgen_runtime::response::json(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+        }
     }
     /// Items consumers will typically use such as the Client.
     pub mod prelude {
@@ -1033,6 +1226,23 @@ mod typed_send {
             .await
         }
     }
+    impl<'a> builder::GetItemHistory<'a> {
+        /// Sends `GET /items/{id}/history` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::vec::Vec<types::Item>>, errors::GetItemHistoryError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::vec::Vec<types::Item>>, errors::GetItemHistoryError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::GET_ITEM_HISTORY, options, attempt)
+            .await
+        }
+    }
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, and which security schemes authenticate it.
@@ -1083,12 +1293,23 @@ pub mod operations {
             rt::ErrorDoc::code(410, "Deleted before, as raw bytes"),
         ],
     };
+    /// `GET /items/{id}/history`
+    pub const GET_ITEM_HISTORY: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "getItemHistory",
+        method: "GET",
+        path: "/items/{id}/history",
+        billable: false,
+        idempotent: true,
+        security: &["ApiKey"],
+        errors: &[],
+    };
     /// The operation with this id (the operationId in snake case, as requests report it).
     pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {
         match operation_id {
             "get_item" => Some(&GET_ITEM),
             "put_item" => Some(&PUT_ITEM),
             "delete_item" => Some(&DELETE_ITEM),
+            "get_item_history" => Some(&GET_ITEM_HISTORY),
             _ => None,
         }
     }
@@ -1406,6 +1627,70 @@ pub mod errors {
             rt::OperationError::view(self).source()
         }
     }
+    /// Errors of [`Client::get_item_history`](super::Client::get_item_history) (`GET /items/{id}/history`, operationId `getItemHistory`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetItemHistoryError {
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl GetItemHistoryError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for GetItemHistoryError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            Self::UnexpectedStatus(response)
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for GetItemHistoryError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::GET_ITEM_HISTORY, f)
+        }
+    }
+    impl ::std::error::Error for GetItemHistoryError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
 }
 /// Any error of this crate, for callers who just use `?`.
 #[derive(Debug)]
@@ -1417,6 +1702,8 @@ pub enum Error {
     PutItem(errors::PutItemError),
     /// A failed `deleteItem` call.
     DeleteItem(errors::DeleteItemError),
+    /// A failed `getItemHistory` call.
+    GetItemHistory(errors::GetItemHistoryError),
     /// The client could not be configured (missing key, invalid base URL).
     Config(::clientgen_runtime::ConfigError),
 }
@@ -1433,6 +1720,11 @@ impl From<errors::PutItemError> for Error {
 impl From<errors::DeleteItemError> for Error {
     fn from(e: errors::DeleteItemError) -> Self {
         Self::DeleteItem(e)
+    }
+}
+impl From<errors::GetItemHistoryError> for Error {
+    fn from(e: errors::GetItemHistoryError) -> Self {
+        Self::GetItemHistory(e)
     }
 }
 impl From<::clientgen_runtime::ConfigError> for Error {
@@ -1461,6 +1753,7 @@ impl Error {
             Self::GetItem(e) => (e, Some(e.view())),
             Self::PutItem(e) => (e, Some(e.view())),
             Self::DeleteItem(e) => (e, Some(e.view())),
+            Self::GetItemHistory(e) => (e, Some(e.view())),
             Self::Config(e) => (e, None),
         }
     }

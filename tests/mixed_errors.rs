@@ -340,6 +340,52 @@ async fn put_returns_the_item_on_200_and_none_on_204() {
     assert_eq!(requests[0].body, br#"{"name":"New"}"#);
 }
 
+#[tokio::test]
+async fn put_sends_a_body_in_another_documented_media_type_and_resends_it_on_retry() {
+    use mixed_errors_client::media_types;
+
+    let server = TestServer::start(vec![
+        Reply::status(503).into(),
+        Reply::json(200, r#"{"id":"x","name":"Xml"}"#).into(),
+        Reply::status(204).into(),
+    ])
+    .await;
+    let retry = RetryPolicy::default()
+        .with_max_attempts(2)
+        .with_jitter(false);
+    let client = client_with(&server.url(), retry, Arc::new(ManualClock::new()));
+    let xml = "<ItemInput><name>Xml</name></ItemInput>";
+
+    let replaced = client
+        .put_item()
+        .id("x")
+        .send_body(media_types::PutItem::ApplicationXml, xml)
+        .await
+        .expect("the 503 is retried, then 200");
+    assert_eq!(
+        replaced.into_inner().map(|item| item.name),
+        Some("Xml".into())
+    );
+    let unchanged = client
+        .put_item()
+        .id("x")
+        .send_body(media_types::PutItem::TextPlain, "Plain")
+        .await
+        .expect("204 is a success");
+    assert!(unchanged.into_inner().is_none());
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for request in &requests[..2] {
+        assert_eq!(request.target, "/items/x");
+        assert_eq!(request.header("content-type"), Some("application/xml"));
+        assert_eq!(request.body, xml.as_bytes());
+        assert_eq!(request.header("x-api-key"), Some(KEY));
+    }
+    assert_eq!(requests[2].header("content-type"), Some("text/plain"));
+    assert_eq!(requests[2].body, b"Plain");
+}
+
 async fn put_item_error(reply: Reply) -> PutItemError {
     let server = TestServer::start(vec![Action::Respond(reply)]).await;
     client(&server.url())

@@ -13,7 +13,7 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
         &[
             (
                 "/paths/~1both/post/requestBody/content",
-                "sends `application/json` (not `application/xml`)",
+                "sent as `application/json`; `application/xml` as raw bytes with `send_body`",
             ),
             (
                 "/paths/~1xml/put/requestBody/content/text~1xml",
@@ -165,11 +165,13 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
             ),
             (
                 "/paths/~1items~1{ids}~1{owner}/get/parameters/5",
-                "`Where` (query) has the same Rust name `where`",
+                "`Where` (query) has the same Rust name `where` as another parameter: its setter \
+                 is `where_query`",
             ),
             (
                 "/paths/~1orders~1{order_id}/get/parameters/0",
-                "`order_id` (query) has the same Rust name",
+                "`order_id` (query) has the same Rust name `order_id` as another parameter: its \
+                 setter is `order_id_query`",
             ),
         ],
     ),

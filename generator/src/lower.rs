@@ -1176,10 +1176,7 @@ impl<'a> Lowering<'a> {
 /// whose name is taken gets `{name}_{location}` (then `_2`, `_3`...), so that every parameter
 /// stays settable; the request still carries its own name. Cookie parameters, empty names and
 /// a path parameter whose name another path parameter took get `None`.
-pub(crate) fn parameter_rust_names(
-    params: &[(&str, &str)],
-    has_body: bool,
-) -> Vec<Option<String>> {
+pub(crate) fn parameter_rust_names(params: &[(&str, &str)], has_body: bool) -> Vec<Option<String>> {
     let mut taken: BTreeSet<String> = BTreeSet::new();
     if has_body {
         taken.insert("body".into());

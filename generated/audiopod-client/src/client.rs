@@ -4882,9 +4882,9 @@ mod typed_send {
             options: &rt::CallOptions,
         ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::RevokedApiKey>>, errors::RevokeApiKeyError> {
             let attempt = || {
-                let attempt = self.clone();
+                let attempt = self.clone().send_raw();
                 async move {
-                    match attempt.send_raw().await {
+                    match attempt.await {
                         Ok(value) => {
                             let status = value.status();
                             let headers = value.headers().clone();
@@ -4995,9 +4995,9 @@ mod typed_send {
             options: &rt::CallOptions,
         ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::DeletedStemJob>>, errors::DeleteStemJobError> {
             let attempt = || {
-                let attempt = self.clone();
+                let attempt = self.clone().send_raw();
                 async move {
-                    match attempt.send_raw().await {
+                    match attempt.await {
                         Ok(value) => {
                             let status = value.status();
                             let headers = value.headers().clone();

@@ -108,6 +108,7 @@ pub(crate) fn run(
     runtime_crate: &syn::Ident,
     content_types: &BTreeMap<String, String>,
     renamed_params: &BTreeMap<String, Vec<(String, String)>>,
+    other_media_types: &BTreeMap<String, Vec<String>>,
     original_keys: &BTreeMap<String, String>,
 ) -> Result<(ProgenitorOutput, Diagnostics, Vec<String>), Diagnostics> {
     let mut warnings = Diagnostics::new();
@@ -160,10 +161,15 @@ pub(crate) fn run(
         .iter()
         .map(|(id, renamed)| (snake(id), renamed.clone()))
         .collect();
+    let other_media_types = other_media_types
+        .iter()
+        .map(|(id, types)| (snake(id), types.clone()))
+        .collect();
     let mut rewriter = Rewriter::new(
         content_types,
         without_shorthand,
         renamed_params,
+        other_media_types,
         runtime_crate.clone(),
     );
     // Inside `mod raw`: one module deep.

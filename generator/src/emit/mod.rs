@@ -110,6 +110,7 @@ pub fn emit_client(
         &runtime_ident,
         &sanitized.content_types,
         &sanitized.renamed_params,
+        &sanitized.other_media_types,
         &original_keys,
     )?;
     let mut warnings = sanitized.warnings;
@@ -184,6 +185,7 @@ pub fn emit_client(
     }
     let hooks = operations::hooks(&cx);
     let mut tail = text::Source::new(0);
+    operations::media_types_module(&cx, &mut tail);
     operations::typed_send_module(&cx, &mut tail);
     operations::operations_module(&cx, &mut tail);
     errors::errors_module(&cx, &mut tail);

@@ -1,5 +1,6 @@
 //! Emits the operation metadata, progenitor's hooks, and each builder's typed `send`.
 
+use heck::ToPascalCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -205,8 +206,54 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         &["self", "options: &rt::CallOptions"],
         &result,
     );
+    attempt_and_send(out, op, &meta.to_string(), "send_raw()");
+    out.close("}");
+    let other_media_types = cx
+        .progenitor
+        .ops
+        .get(&names.info_id)
+        .map(|p| p.other_media_types.as_slice())
+        .unwrap_or_default();
+    if !other_media_types.is_empty() {
+        let listed: Vec<String> = other_media_types.iter().map(|m| format!("`{m}`")).collect();
+        out.doc(&format!(
+            "Like `send`, with the body in another media type the description documents ({}):\n\
+             `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed\n\
+             body, if set, is not sent.",
+            listed.join(", ")
+        ));
+        let media = format!("media_type: super::media_types::{builder}");
+        let params = ["self", media.as_str(), "body: impl Into<::bytes::Bytes>"];
+        signature(out, "pub async fn send_body", &params, &result);
+        out.line("self.send_body_with(media_type, body, &rt::CallOptions::default())");
+        out.line(".await");
+        out.close("}");
+        out.doc("Like `send_body`, with per-call options.");
+        let params = [
+            "self",
+            media.as_str(),
+            "body: impl Into<::bytes::Bytes>",
+            "options: &rt::CallOptions",
+        ];
+        signature(out, "pub async fn send_body_with", &params, &result);
+        out.line("let content_type = media_type.as_str();");
+        out.line("let body: ::bytes::Bytes = body.into();");
+        attempt_and_send(
+            out,
+            op,
+            &meta.to_string(),
+            "send_raw_with_body(content_type, body.clone())",
+        );
+        out.close("}");
+    }
+    out.close("}");
+}
+
+/// `let attempt = ..;` (one attempt through the builder's `raw_call`, with bodiless
+/// successes as `None` where the operation documents them) and the `rt::send` that runs it.
+fn attempt_and_send(out: &mut Source, op: &Operation, meta: &str, raw_call: &str) {
     if op.empty_successes.is_empty() {
-        out.line("let attempt = || self.clone().send_raw();");
+        out.line(&format!("let attempt = || self.clone().{raw_call};"));
     } else {
         // A documented bodiless 2xx is a success without a value, not an unexpected status.
         let empty = op
@@ -216,9 +263,9 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             .collect::<Vec<_>>()
             .join(" | ");
         out.open("let attempt = || {");
-        out.line("let attempt = self.clone();");
+        out.line(&format!("let attempt = self.clone().{raw_call};"));
         out.open("async move {");
-        out.open("match attempt.send_raw().await {");
+        out.open("match attempt.await {");
         out.open("Ok(value) => {");
         out.line("let status = value.status();");
         out.line("let headers = value.headers().clone();");
@@ -249,8 +296,78 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         out.call("rt::send", &args, "");
         out.line(".await");
     }
+}
+
+/// `pub mod media_types`: per operation with other request media types than its typed body's,
+/// an enum of them for the builder's `send_body` (nothing when no operation has any).
+pub(crate) fn media_types_module(cx: &Context<'_>, out: &mut Source) {
+    let with_others: Vec<(&Operation, &[String])> = cx
+        .api
+        .operations
+        .iter()
+        .filter_map(|op| {
+            let p = cx.progenitor.ops.get(&cx.names(op).info_id)?;
+            (!p.other_media_types.is_empty()).then_some((op, p.other_media_types.as_slice()))
+        })
+        .collect();
+    if with_others.is_empty() {
+        return;
+    }
+    out.doc(
+        "The request media types an operation documents besides the one its typed body is sent\n\
+         as: pass one to the builder's `send_body`, with the body encoded.",
+    );
+    out.open("pub mod media_types {");
+    for (op, types) in with_others {
+        let names = cx.names(op);
+        out.doc(&format!(
+            "Other request media types of [`Client::{}`](super::Client::{}).",
+            names.method, names.method
+        ));
+        out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]");
+        out.open(&format!("pub enum {} {{", names.builder));
+        let variants = media_type_variants(types);
+        for (variant, media_type) in variants.iter().zip(types) {
+            out.doc(&format!("`{media_type}`"));
+            out.line(&format!("{variant},"));
+        }
+        out.close("}");
+        out.open(&format!("impl {} {{", names.builder));
+        out.doc("The media type, as sent in `Content-Type`.");
+        out.open("pub fn as_str(&self) -> &'static str {");
+        out.open("match self {");
+        for (variant, media_type) in variants.iter().zip(types) {
+            out.line(&format!(
+                "Self::{variant} => {},",
+                string_literal(media_type)
+            ));
+        }
+        out.close("}");
+        out.close("}");
+        out.close("}");
+    }
     out.close("}");
-    out.close("}");
+}
+
+/// A distinct variant name per media type: `application/xml` -> `ApplicationXml`.
+fn media_type_variants(types: &[String]) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    types
+        .iter()
+        .map(|media_type| {
+            let mut base = media_type.to_pascal_case();
+            if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                base.insert_str(0, "Media");
+            }
+            let mut name = base.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
 }
 
 /// `head(params) -> ret {` on one line if it fits, else one parameter per line; opens the body.

@@ -28,6 +28,9 @@ pub struct ProgenitorOp {
     pub success_type: syn::Type,
     /// Each setter's target type (`V: TryInto<T>`), by setter name.
     pub setters: BTreeMap<String, syn::Type>,
+    /// The other request media types the description documents, which the builder's
+    /// `send_raw_with_body` sends as raw bytes (empty: it has none).
+    pub other_media_types: Vec<String>,
 }
 
 /// progenitor's output, rewritten and formatted, with the per-operation facts extracted.
@@ -234,10 +237,23 @@ pub(crate) struct Rewriter {
     methods: BTreeMap<String, syn::Ident>,
     /// Builders whose raw body became `bytes::Bytes`.
     raw_bodies: BTreeSet<String>,
-    /// Per progenitor operation id: the builder, its success type and setters.
-    sends: Vec<(String, String, syn::Type, BTreeMap<String, syn::Type>)>,
+    /// The other request media types to make sendable as raw bytes, by progenitor's operation
+    /// id.
+    other_media_types: BTreeMap<String, Vec<String>>,
+    /// The `send`s found, in order.
+    sends: Vec<FoundSend>,
     /// The runtime crate, whose `response` functions decode successes.
     runtime: syn::Ident,
+}
+
+/// One builder's `send`, as the rewriter found it.
+struct FoundSend {
+    /// progenitor's operation id.
+    op_id: String,
+    builder: String,
+    success_type: syn::Type,
+    setters: BTreeMap<String, syn::Type>,
+    other_media_types: Vec<String>,
 }
 
 impl Rewriter {
@@ -247,12 +263,14 @@ impl Rewriter {
         content_types: BTreeMap<String, String>,
         without_shorthand: BTreeSet<String>,
         renamed_params: BTreeMap<String, Vec<(String, String)>>,
+        other_media_types: BTreeMap<String, Vec<String>>,
         runtime: syn::Ident,
     ) -> Self {
         Self {
             content_types,
             without_shorthand,
             renamed_params,
+            other_media_types,
             methods: BTreeMap::new(),
             raw_bodies: BTreeSet::new(),
             sends: Vec::new(),
@@ -334,6 +352,7 @@ impl Rewriter {
                 _ => None,
             })
             .collect();
+        let mut added = Vec::new();
         for f in imp.items.iter_mut() {
             let syn::ImplItem::Fn(f) = f else { continue };
             if f.sig.ident != "send" {
@@ -380,16 +399,38 @@ impl Rewriter {
             if self.without_shorthand.contains(&op_id) {
                 MethodsWithoutShorthand.visit_block_mut(&mut f.block);
             }
-            self.sends
-                .push((op_id, builder.clone(), success_type, setters.clone()));
+            let other_media_types = match self.other_media_types.get(&op_id) {
+                Some(types) => {
+                    added.push(syn::ImplItem::Fn(
+                        with_raw_body(f).map_err(|e| format!("{builder}::send: {e}"))?,
+                    ));
+                    types.clone()
+                }
+                None => Vec::new(),
+            };
+            self.sends.push(FoundSend {
+                op_id,
+                builder: builder.clone(),
+                success_type,
+                setters: setters.clone(),
+                other_media_types,
+            });
         }
+        imp.items.extend(added);
         Ok(())
     }
 
     /// The operations found, by progenitor's operation id.
     pub(crate) fn finish(self) -> Result<BTreeMap<String, ProgenitorOp>, String> {
         let mut ops = BTreeMap::new();
-        for (op_id, builder, success_type, setters) in self.sends {
+        for FoundSend {
+            op_id,
+            builder,
+            success_type,
+            setters,
+            other_media_types,
+        } in self.sends
+        {
             let method = self
                 .methods
                 .get(&builder)
@@ -402,6 +443,7 @@ impl Rewriter {
                     method,
                     success_type,
                     setters,
+                    other_media_types,
                 },
             );
         }
@@ -616,6 +658,106 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
         }
     }
     None
+}
+
+/// `send_raw_with_body(self, content_type, raw_body)`: a copy of `send_raw` that sends
+/// `raw_body` with that `Content-Type` instead of the typed body (left unread), for the other
+/// media types an operation documents. Everything else (parameters, credential, decoding) is
+/// the same code.
+fn with_raw_body(send_raw: &syn::ImplItemFn) -> Result<syn::ImplItemFn, String> {
+    let mut f = send_raw.clone();
+    f.sig.ident = syn::Ident::new("send_raw_with_body", f.sig.ident.span());
+    f.sig
+        .inputs
+        .push(syn::parse_quote!(content_type: &'static str));
+    f.sig
+        .inputs
+        .push(syn::parse_quote!(raw_body: ::bytes::Bytes));
+
+    // `let Self { client, body, .. } = self;` -> `body: _`; the typed body's conversion goes.
+    let mut destructured = false;
+    for stmt in &mut f.block.stmts {
+        if let syn::Stmt::Local(local) = stmt
+            && let syn::Pat::Struct(pattern) = &mut local.pat
+        {
+            for field in pattern.fields.iter_mut() {
+                if matches!(&field.member, syn::Member::Named(n) if n == "body") {
+                    field.colon_token = Some(Default::default());
+                    *field.pat = syn::parse_quote!(_);
+                    destructured = true;
+                }
+            }
+        }
+    }
+    let before = f.block.stmts.len();
+    f.block.stmts.retain(|stmt| {
+        !matches!(stmt, syn::Stmt::Local(local)
+            if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "body"))
+    });
+    let mut setter = DropBodySetter(0);
+    setter.visit_block_mut(&mut f.block);
+    if !destructured || f.block.stmts.len() + 1 != before || setter.0 != 1 {
+        return Err("no typed request body to replace".into());
+    }
+
+    // After the request is built: the raw body and its media type.
+    let built = f
+        .block
+        .stmts
+        .iter()
+        .position(|stmt| {
+            matches!(stmt, syn::Stmt::Local(local)
+                if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "request"))
+        })
+        .ok_or("no request is built")?;
+    let set_body: Vec<syn::Stmt> = syn::parse_quote! {
+        *request.body_mut() = Some(raw_body.into());
+        request.headers_mut().insert(
+            ::reqwest::header::CONTENT_TYPE,
+            ::reqwest::header::HeaderValue::from_static(content_type),
+        );
+    };
+    f.block.stmts.splice(built + 1..built + 1, set_body);
+    Ok(f)
+}
+
+/// Removes the call that puts the typed body into the request (`.json(&body)`,
+/// `.form_urlencoded(&body)?`, `.body(body)`), counting them.
+struct DropBodySetter(usize);
+
+impl DropBodySetter {
+    fn is_body_setter(expr: &syn::Expr) -> Option<&syn::Expr> {
+        let syn::Expr::MethodCall(call) = expr else {
+            return None;
+        };
+        let on_body = |arg: &syn::Expr| match arg {
+            syn::Expr::Reference(r) => {
+                matches!(r.expr.as_ref(), syn::Expr::Path(p) if p.path.is_ident("body"))
+            }
+            syn::Expr::Path(p) => p.path.is_ident("body"),
+            _ => false,
+        };
+        let setter = matches!(
+            call.method.to_string().as_str(),
+            "json" | "form_urlencoded" | "body"
+        );
+        (setter && call.args.len() == 1 && on_body(&call.args[0])).then_some(&*call.receiver)
+    }
+}
+
+impl VisitMut for DropBodySetter {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        let receiver = match &*expr {
+            syn::Expr::Try(tried) => Self::is_body_setter(&tried.expr),
+            other => Self::is_body_setter(other),
+        }
+        .cloned();
+        if let Some(receiver) = receiver {
+            *expr = receiver;
+            self.0 += 1;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
 }
 
 /// Gives query and header parameters that progenitor was handed under a unique name (their

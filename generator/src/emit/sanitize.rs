@@ -168,6 +168,9 @@ pub struct Sanitized {
     /// operationId -> (the unique name progenitor was given, the parameter's own name) for each
     /// parameter whose Rust name another one took.
     pub renamed_params: BTreeMap<String, Vec<(String, String)>>,
+    /// operationId -> the other request media types the description documents, sendable as
+    /// raw bytes (the typed body goes as the one progenitor was given).
+    pub other_media_types: BTreeMap<String, Vec<String>>,
 }
 
 struct Sanitizer<'a> {
@@ -178,6 +181,7 @@ struct Sanitizer<'a> {
     per_kind: BTreeMap<&'static str, usize>,
     content_types: BTreeMap<String, String>,
     renamed_params: BTreeMap<String, Vec<(String, String)>>,
+    other_media_types: BTreeMap<String, Vec<String>>,
 }
 
 /// Sanitizes the reduced spec `value` in place. `type_names` maps original component keys to the
@@ -198,6 +202,7 @@ pub fn sanitize(
         per_kind: BTreeMap::new(),
         content_types: BTreeMap::new(),
         renamed_params: BTreeMap::new(),
+        other_media_types: BTreeMap::new(),
     };
     let root = value.clone();
     if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
@@ -296,6 +301,7 @@ pub fn sanitize(
         warnings,
         content_types: s.content_types,
         renamed_params: s.renamed_params,
+        other_media_types: s.other_media_types,
     }
 }
 
@@ -616,18 +622,32 @@ impl Sanitizer<'_> {
             .into_iter()
             .collect();
         if !others.is_empty() {
-            self.warn(
-                "several media types",
-                &format!("{at}/content"),
-                format!(
-                    "several request media types: the generated method sends `{chosen}` (not {})",
-                    others
-                        .iter()
-                        .map(|o| format!("`{o}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
+            // A multipart body needs a boundary in its Content-Type: not one the caller can
+            // pass as a documented media type.
+            let (reachable, unreachable): (Vec<String>, Vec<String>) =
+                others.into_iter().partition(|m| {
+                    sendable_media_type(m) && !m.to_ascii_lowercase().starts_with("multipart/")
+                });
+            let list = |types: &[String]| {
+                types
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut message =
+                format!("several request media types: the typed body is sent as `{chosen}`");
+            if !reachable.is_empty() {
+                message.push_str(&format!(
+                    "; {} as raw bytes with `send_body`",
+                    list(&reachable)
+                ));
+                self.other_media_types.insert(op_id.to_string(), reachable);
+            }
+            if !unreachable.is_empty() {
+                message.push_str(&format!("; not {}", list(&unreachable)));
+            }
+            self.warn("several media types", &format!("{at}/content"), message);
         }
         let mut media = content.remove(&chosen).unwrap_or_else(|| json!({}));
         content.clear();
@@ -1071,16 +1091,21 @@ mod tests {
     }
 
     #[test]
-    fn several_request_media_types_prefer_json() {
+    fn several_request_media_types_prefer_json_and_keep_the_others_sendable() {
         let (value, s) = run(&op(
-            "      requestBody:\n        content:\n          application/xml: {schema: {type: object}}\n          application/json: {schema: {type: object}}\n",
+            "      requestBody:\n        content:\n          application/xml: {schema: {type: object}}\n          application/json: {schema: {type: object}}\n          multipart/mixed: {schema: {type: object}}\n          '*/*': {schema: {type: object}}\n",
         ));
         let content = &value["paths"]["/x/{id}"]["post"]["requestBody"]["content"];
         assert_eq!(content.as_object().unwrap().len(), 1);
         assert!(content.get("application/json").is_some());
+        assert_eq!(s.other_media_types["op"], vec!["application/xml"]);
         let d = s.warnings.iter().next().unwrap();
         assert_eq!(d.pointer, "/paths/~1x~1{id}/post/requestBody/content");
-        assert!(d.message.contains("sends `application/json`"), "{d}");
+        assert_eq!(
+            d.message,
+            "several request media types: the typed body is sent as `application/json`; \
+             `application/xml` as raw bytes with `send_body`; not `*/*`, `multipart/mixed`"
+        );
     }
 
     #[test]

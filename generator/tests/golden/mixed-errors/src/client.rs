@@ -590,8 +590,8 @@ mod raw {
 
 A test API whose error responses differ in shape from one status to the next,
 with ranges, a `default`, text and empty error bodies, and a success that is
-either 200 with a body or 204 without one; one operation has parameters whose
-Rust names collide.
+either 200 with a body or 204 without one; one operation takes its body in three
+media types, and one has parameters whose Rust names collide.
 
 
 Version: 1.0.0*/
@@ -839,6 +839,50 @@ let response = client.get_item_history()
                     )
                     .json(&body)
                     .build()?;
+                let info = OperationInfo {
+                    operation_id: "put_item",
+                };
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::PUT_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200u16 => ::clientgen_runtime::response::json(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            ///Sends a `PUT` request to `/items/{id}`
+            pub(crate) async fn send_raw_with_body(
+                self,
+                content_type: &'static str,
+                raw_body: ::bytes::Bytes,
+            ) -> Result<ResponseValue<types::Item>, Error<()>> {
+                let Self { client, id, body: _ } = self;
+                let id = id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                *request.body_mut() = Some(raw_body.into());
+                request
+                    .headers_mut()
+                    .insert(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static(content_type),
+                    );
                 let info = OperationInfo {
                     operation_id: "put_item",
                 };
@@ -1153,6 +1197,27 @@ impl Client {
     }
 }
 impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
+/// The request media types an operation documents besides the one its typed body is sent
+/// as: pass one to the builder's `send_body`, with the body encoded.
+pub mod media_types {
+    /// Other request media types of [`Client::put_item`](super::Client::put_item).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PutItem {
+        /// `application/xml`
+        ApplicationXml,
+        /// `text/plain`
+        TextPlain,
+    }
+    impl PutItem {
+        /// The media type, as sent in `Content-Type`.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::ApplicationXml => "application/xml",
+                Self::TextPlain => "text/plain",
+            }
+        }
+    }
+}
 /// `send` and `send_with` on each request builder: the typed calls, with retries.
 mod typed_send {
     use ::clientgen_runtime as rt;
@@ -1188,9 +1253,50 @@ mod typed_send {
             options: &rt::CallOptions,
         ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::Item>>, errors::PutItemError> {
             let attempt = || {
-                let attempt = self.clone();
+                let attempt = self.clone().send_raw();
                 async move {
-                    match attempt.send_raw().await {
+                    match attempt.await {
+                        Ok(value) => {
+                            let status = value.status();
+                            let headers = value.headers().clone();
+                            Ok(ResponseValue::new(Some(value.into_inner()), status, headers))
+                        }
+                        Err(::progenitor_client::Error::UnexpectedResponse(response))
+                            if matches!(response.status().as_u16(), 204) =>
+                        {
+                            let headers = response.headers().clone();
+                            Ok(ResponseValue::new(None, response.status(), headers))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+            };
+            rt::send(&self.client.inner, &operations::PUT_ITEM, options, attempt).await
+        }
+        /// Like `send`, with the body in another media type the description documents (`application/xml`, `text/plain`):
+        /// `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed
+        /// body, if set, is not sent.
+        pub async fn send_body(
+            self,
+            media_type: super::media_types::PutItem,
+            body: impl Into<::bytes::Bytes>,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::Item>>, errors::PutItemError> {
+            self.send_body_with(media_type, body, &rt::CallOptions::default())
+            .await
+        }
+        /// Like `send_body`, with per-call options.
+        pub async fn send_body_with(
+            self,
+            media_type: super::media_types::PutItem,
+            body: impl Into<::bytes::Bytes>,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<::std::option::Option<types::Item>>, errors::PutItemError> {
+            let content_type = media_type.as_str();
+            let body: ::bytes::Bytes = body.into();
+            let attempt = || {
+                let attempt = self.clone().send_raw_with_body(content_type, body.clone());
+                async move {
+                    match attempt.await {
                         Ok(value) => {
                             let status = value.status();
                             let headers = value.headers().clone();

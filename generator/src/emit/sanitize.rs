@@ -154,6 +154,18 @@ const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// Schema keywords that describe a value without constraining it.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "example",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+    "nullable",
+];
+
 /// Individual warnings kept per kind of fallback; the rest are counted in one summary warning.
 const WARNINGS_PER_KIND: usize = 25;
 
@@ -862,6 +874,17 @@ impl Sanitizer<'_> {
             if obj.contains_key(flag) && !obj.contains_key(bound) {
                 obj.remove(flag);
             }
+        }
+        // `additionalProperties` that only annotates (`{}`, `{description: ..}`) allows any
+        // value, as `true` does. typify merges such a schema into each property of an `allOf`
+        // sibling and names the merged type like a component that may exist (zuora.com), while
+        // `true` merges into nothing.
+        if let Some(Value::Object(extra)) = obj.get("additionalProperties")
+            && extra
+                .keys()
+                .all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-"))
+        {
+            obj.insert("additionalProperties".into(), Value::Bool(true));
         }
         // Subschemas.
         let mut children: Vec<(&mut Value, String)> = Vec::new();

@@ -386,6 +386,31 @@ async fn put_sends_a_body_in_another_documented_media_type_and_resends_it_on_ret
     assert_eq!(requests[2].body, b"Plain");
 }
 
+#[tokio::test]
+async fn a_multipart_operation_also_sends_its_other_documented_media_type() {
+    use mixed_errors_client::media_types;
+
+    let server = TestServer::start(vec![
+        Reply::json(200, r#"{"id":"x","name":"With file"}"#).into(),
+    ])
+    .await;
+    let json = r#"{"url":"https://files.example.test/a.pdf"}"#;
+    let item = client(&server.url())
+        .attach_to_item()
+        .id("x")
+        .send_body(media_types::AttachToItem::ApplicationJson, json)
+        .await
+        .expect("200 is a success")
+        .into_inner();
+    assert_eq!(item.name, "With file");
+    let requests = server.requests();
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].target, "/items/x/attachment");
+    assert_eq!(requests[0].header("content-type"), Some("application/json"));
+    assert_eq!(requests[0].header("x-api-key"), Some(KEY));
+    assert_eq!(requests[0].body, json.as_bytes());
+}
+
 async fn put_item_error(reply: Reply) -> PutItemError {
     let server = TestServer::start(vec![Action::Respond(reply)]).await;
     client(&server.url())

@@ -173,6 +173,9 @@ pub struct MultipartBody {
     pub fields: Vec<MultipartField>,
     /// The body's description.
     pub description: Option<String>,
+    /// The other request media types the body is documented in, sendable as raw bytes with
+    /// `send_body`.
+    pub other_media_types: Vec<String>,
 }
 
 /// One multipart form field.

@@ -666,11 +666,32 @@ impl<'a> Lowering<'a> {
         let Some(media) = body.content.get("multipart/form-data") else {
             return RequestBody::Progenitor;
         };
+        // The others go as raw bytes with `send_body`; a multipart type needs a boundary the
+        // caller cannot pass as a documented media type.
+        let other_media_types: Vec<String> = body
+            .content
+            .keys()
+            .filter(|m| {
+                !m.to_ascii_lowercase().starts_with("multipart/")
+                    && m.contains('/')
+                    && !m.contains('*')
+                    && m.bytes().all(|b| (0x20..0x7f).contains(&b))
+            })
+            .cloned()
+            .collect();
         if body.content.len() > 1 {
-            self.warn(
-                &format!("{body_at}/content"),
+            let mut message = String::from(
                 "several request media types: the generated method sends multipart/form-data",
             );
+            if !other_media_types.is_empty() {
+                let listed: Vec<String> =
+                    other_media_types.iter().map(|m| format!("`{m}`")).collect();
+                message.push_str(&format!(
+                    "; {} as raw bytes with `send_body`",
+                    listed.join(", ")
+                ));
+            }
+            self.warn(&format!("{body_at}/content"), message);
         }
         let media_at = format!("{body_at}/content/multipart~1form-data");
         let Some(schema_ref) = &media.schema else {
@@ -719,6 +740,7 @@ impl<'a> Lowering<'a> {
             required: body.required,
             fields,
             description: body.description.clone(),
+            other_media_types,
         })
     }
 

@@ -26,6 +26,9 @@ pub(crate) fn emit(
     let mut setters = Vec::new();
     let mut destructure = Vec::new();
     let mut encode = Vec::new();
+    // The parameters alone, and their checks: what `send_raw_with_body` needs.
+    let mut param_idents = Vec::new();
+    let mut checks = Vec::new();
 
     // Path and query parameters, as strings.
     let mut url_format = String::from("{}");
@@ -63,9 +66,10 @@ pub(crate) fn emit(
             }
         });
         destructure.push(quote!(#ident));
+        param_idents.push(quote!(#ident));
         if p.location == "path" || p.required {
             let missing = format!("`{}` is required", p.name);
-            encode.push(quote! {
+            checks.push(quote! {
                 let #ident = #ident.ok_or_else(|| Error::InvalidRequest(#missing.to_string()))?;
             });
         }
@@ -204,6 +208,53 @@ pub(crate) fn emit(
             let request = request.query(&query);
         }
     };
+    let send_and_decode = quote! {
+        let info = OperationInfo { operation_id: #op_id };
+        if let Err(e) = client.inner.prepare(&mut request, &super::super::operations::#meta) {
+            return Err(e.into_client_error());
+        }
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        if response.status().is_success() #not_empty {
+            #decode
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    };
+    // The other documented media types: the body as raw bytes instead of the form.
+    let with_body = if body.other_media_types.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            /// One attempt with `raw_body` as the body, sent with `content_type`, instead of
+            /// the form.
+            pub(crate) async fn send_raw_with_body(
+                self,
+                content_type: &'static str,
+                raw_body: ::bytes::Bytes,
+            ) -> Result<ResponseValue<#success>, Error<()>> {
+                let Self { client, #(#param_idents,)* .. } = self;
+                #(#checks)*
+                let url = format!(#url_format, #(#url_args),*);
+                let request = client
+                    .client
+                    .#method_lower(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static(content_type),
+                    )
+                    .body(raw_body);
+                #query
+                let mut request = request.build()?;
+                #send_and_decode
+            }
+        }
+    };
     let body_doc = doc_attrs(&[body.description.as_deref()]);
     let builder_items = quote! {
         #[doc = #builder_doc]
@@ -225,6 +276,7 @@ pub(crate) fn emit(
             /// One attempt: encodes the form and sends it through the client's hooks.
             pub(crate) async fn send_raw(self) -> Result<ResponseValue<#success>, Error<()>> {
                 let Self { client, #(#destructure,)* } = self;
+                #(#checks)*
                 let mut form = ::reqwest::multipart::Form::new();
                 #(#encode)*
                 let url = format!(#url_format, #(#url_args),*);
@@ -238,19 +290,10 @@ pub(crate) fn emit(
                     .multipart(form);
                 #query
                 let mut request = request.build()?;
-                let info = OperationInfo { operation_id: #op_id };
-                if let Err(e) = client.inner.prepare(&mut request, &super::super::operations::#meta) {
-                    return Err(e.into_client_error());
-                }
-                let result = client.exec(request, &info).await;
-                client.post(&result, &info).await?;
-                let response = result?;
-                if response.status().is_success() #not_empty {
-                    #decode
-                } else {
-                    Err(Error::UnexpectedResponse(response))
-                }
+                #send_and_decode
             }
+
+            #with_body
         }
     };
     let client_method = quote! {

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::Context;
 use super::text::{Source, string_literal};
-use crate::ir::{Operation, StatusMatch, SuccessBody};
+use crate::ir::{Operation, RequestBody, StatusMatch, SuccessBody};
 
 /// `pub mod operations { pub const X: OperationMeta = ...; }`, as pre-formatted source.
 pub(crate) fn operations_module(cx: &Context<'_>, out: &mut Source) {
@@ -208,18 +208,13 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     );
     attempt_and_send(out, op, &meta.to_string(), "send_raw()");
     out.close("}");
-    let other_media_types = cx
-        .progenitor
-        .ops
-        .get(&names.info_id)
-        .map(|p| p.other_media_types.as_slice())
-        .unwrap_or_default();
+    let other_media_types = other_media_types(cx, op);
     if !other_media_types.is_empty() {
         let listed: Vec<String> = other_media_types.iter().map(|m| format!("`{m}`")).collect();
         out.doc(&format!(
             "Like `send`, with the body in another media type the description documents ({}):\n\
              `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed\n\
-             body, if set, is not sent.",
+             body or form, if set, is not sent.",
             listed.join(", ")
         ));
         let media = format!("media_type: super::media_types::{builder}");
@@ -305,10 +300,8 @@ pub(crate) fn media_types_module(cx: &Context<'_>, out: &mut Source) {
         .api
         .operations
         .iter()
-        .filter_map(|op| {
-            let p = cx.progenitor.ops.get(&cx.names(op).info_id)?;
-            (!p.other_media_types.is_empty()).then_some((op, p.other_media_types.as_slice()))
-        })
+        .map(|op| (op, other_media_types(cx, op)))
+        .filter(|(_, types)| !types.is_empty())
         .collect();
     if with_others.is_empty() {
         return;
@@ -347,6 +340,18 @@ pub(crate) fn media_types_module(cx: &Context<'_>, out: &mut Source) {
         out.close("}");
     }
     out.close("}");
+}
+
+/// The request media types an operation's builder sends as raw bytes with `send_body`: those
+/// besides progenitor's typed body, or besides the multipart form.
+fn other_media_types<'c>(cx: &'c Context<'_>, op: &'c Operation) -> &'c [String] {
+    if let Some(p) = cx.progenitor.ops.get(&cx.names(op).info_id) {
+        return &p.other_media_types;
+    }
+    match &op.body {
+        RequestBody::Multipart(body) => &body.other_media_types,
+        _ => &[],
+    }
 }
 
 /// A distinct variant name per media type: `application/xml` -> `ApplicationXml`.

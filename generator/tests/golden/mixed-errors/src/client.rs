@@ -590,8 +590,8 @@ mod raw {
 
 A test API whose error responses differ in shape from one status to the next,
 with ranges, a `default`, text and empty error bodies, and a success that is
-either 200 with a body or 204 without one; one operation takes its body in three
-media types, and one has parameters whose Rust names collide.
+either 200 with a body or 204 without one; two operations take their body in
+several media types, and one has parameters whose Rust names collide.
 
 
 Version: 1.0.0*/
@@ -1118,6 +1118,132 @@ let response = client.get_item_history()
                 }
             }
         }
+        /// Builder for [`Client::attach_to_item`](super::Client::attach_to_item).
+        #[derive(Debug, Clone)]
+        pub struct AttachToItem<'a> {
+            pub(crate) client: &'a super::Client,
+            id: Option<::std::string::String>,
+            file: Option<::clientgen_runtime::FilePart>,
+        }
+        impl<'a> AttachToItem<'a> {
+            /// A builder with no field set.
+            pub fn new(client: &'a super::Client) -> Self {
+                Self {
+                    client,
+                    id: None,
+                    file: None,
+                }
+            }
+            /// Sets the `id` path parameter.
+            pub fn id(mut self, value: impl ::std::string::ToString) -> Self {
+                self.id = Some(value.to_string());
+                self
+            }
+            /// Sets the `file` form field (required).
+            pub fn file(mut self, value: ::clientgen_runtime::FilePart) -> Self {
+                self.file = Some(value);
+                self
+            }
+            /// One attempt: encodes the form and sends it through the client's hooks.
+            pub(crate) async fn send_raw(
+                self,
+            ) -> Result<ResponseValue<types::Item>, Error<()>> {
+                let Self { client, id, file } = self;
+                let id = id
+                    .ok_or_else(|| Error::InvalidRequest(
+                        "`id` is required".to_string(),
+                    ))?;
+                let mut form = ::reqwest::multipart::Form::new();
+                {
+                    let value = file
+                        .ok_or_else(|| Error::InvalidRequest(
+                            "form field `file` is required".to_string(),
+                        ))?;
+                    let part = value
+                        .to_part()
+                        .await
+                        .map_err(|e| Error::InvalidRequest(
+                            format!("{}{}", "cannot read the `file` file: ", e),
+                        ))?;
+                    form = form.part("file", part);
+                }
+                let url = format!(
+                    "{}/items/{}/attachment", client.baseurl, encode_path(& id)
+                );
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .multipart(form);
+                let mut request = request.build()?;
+                let info = OperationInfo {
+                    operation_id: "attach_to_item",
+                };
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::ATTACH_TO_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                if response.status().is_success() {
+                    ::clientgen_runtime::response::json(response).await
+                } else {
+                    Err(Error::UnexpectedResponse(response))
+                }
+            }
+            /// One attempt with `raw_body` as the body, sent with `content_type`, instead of
+            /// the form.
+            pub(crate) async fn send_raw_with_body(
+                self,
+                content_type: &'static str,
+                raw_body: ::bytes::Bytes,
+            ) -> Result<ResponseValue<types::Item>, Error<()>> {
+                let Self { client, id, .. } = self;
+                let id = id
+                    .ok_or_else(|| Error::InvalidRequest(
+                        "`id` is required".to_string(),
+                    ))?;
+                let url = format!(
+                    "{}/items/{}/attachment", client.baseurl, encode_path(& id)
+                );
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static(content_type),
+                    )
+                    .body(raw_body);
+                let mut request = request.build()?;
+                let info = OperationInfo {
+                    operation_id: "attach_to_item",
+                };
+                if let Err(e) = client
+                    .inner
+                    .prepare(&mut request, &super::super::operations::ATTACH_TO_ITEM)
+                {
+                    return Err(e.into_client_error());
+                }
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                if response.status().is_success() {
+                    ::clientgen_runtime::response::json(response).await
+                } else {
+                    Err(Error::UnexpectedResponse(response))
+                }
+            }
+        }
     }
     /// Items consumers will typically use such as the Client.
     pub mod prelude {
@@ -1196,6 +1322,14 @@ impl Client {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }
 }
+impl Client {
+    /// Attach a file to an item, uploaded or fetched from a URL
+    ///
+    /// Sends a `POST` request to `/items/{id}/attachment` as `multipart/form-data`.
+    pub fn attach_to_item(&self) -> builder::AttachToItem<'_> {
+        builder::AttachToItem::new(self)
+    }
+}
 impl ::progenitor_client::ClientHooks<::clientgen_runtime::ClientConfig> for Client {}
 /// The request media types an operation documents besides the one its typed body is sent
 /// as: pass one to the builder's `send_body`, with the body encoded.
@@ -1214,6 +1348,20 @@ pub mod media_types {
             match self {
                 Self::ApplicationXml => "application/xml",
                 Self::TextPlain => "text/plain",
+            }
+        }
+    }
+    /// Other request media types of [`Client::attach_to_item`](super::Client::attach_to_item).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AttachToItem {
+        /// `application/json`
+        ApplicationJson,
+    }
+    impl AttachToItem {
+        /// The media type, as sent in `Content-Type`.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::ApplicationJson => "application/json",
             }
         }
     }
@@ -1275,7 +1423,7 @@ mod typed_send {
         }
         /// Like `send`, with the body in another media type the description documents (`application/xml`, `text/plain`):
         /// `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed
-        /// body, if set, is not sent.
+        /// body or form, if set, is not sent.
         pub async fn send_body(
             self,
             media_type: super::media_types::PutItem,
@@ -1329,6 +1477,47 @@ mod typed_send {
         ) -> ::std::result::Result<ResponseValue<()>, errors::DeleteItemError> {
             let attempt = || self.clone().send_raw();
             rt::send(&self.client.inner, &operations::DELETE_ITEM, options, attempt)
+            .await
+        }
+    }
+    impl<'a> builder::AttachToItem<'a> {
+        /// Sends `POST /items/{id}/attachment` with the client's retry policy and deadline; errors are typed by status.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::AttachToItemError> {
+            self.send_with(&rt::CallOptions::default()).await
+        }
+        /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::AttachToItemError> {
+            let attempt = || self.clone().send_raw();
+            rt::send(&self.client.inner, &operations::ATTACH_TO_ITEM, options, attempt)
+            .await
+        }
+        /// Like `send`, with the body in another media type the description documents (`application/json`):
+        /// `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed
+        /// body or form, if set, is not sent.
+        pub async fn send_body(
+            self,
+            media_type: super::media_types::AttachToItem,
+            body: impl Into<::bytes::Bytes>,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::AttachToItemError> {
+            self.send_body_with(media_type, body, &rt::CallOptions::default())
+            .await
+        }
+        /// Like `send_body`, with per-call options.
+        pub async fn send_body_with(
+            self,
+            media_type: super::media_types::AttachToItem,
+            body: impl Into<::bytes::Bytes>,
+            options: &rt::CallOptions,
+        ) -> ::std::result::Result<ResponseValue<types::Item>, errors::AttachToItemError> {
+            let content_type = media_type.as_str();
+            let body: ::bytes::Bytes = body.into();
+            let attempt = || self.clone().send_raw_with_body(content_type, body.clone());
+            rt::send(&self.client.inner, &operations::ATTACH_TO_ITEM, options, attempt)
             .await
         }
     }
@@ -1399,6 +1588,16 @@ pub mod operations {
             rt::ErrorDoc::code(410, "Deleted before, as raw bytes"),
         ],
     };
+    /// `POST /items/{id}/attachment`
+    pub const ATTACH_TO_ITEM: rt::OperationMeta = rt::OperationMeta {
+        operation_id: "attachToItem",
+        method: "POST",
+        path: "/items/{id}/attachment",
+        billable: false,
+        idempotent: false,
+        security: &["ApiKey"],
+        errors: &[],
+    };
     /// `GET /items/{id}/history`
     pub const GET_ITEM_HISTORY: rt::OperationMeta = rt::OperationMeta {
         operation_id: "getItemHistory",
@@ -1415,6 +1614,7 @@ pub mod operations {
             "get_item" => Some(&GET_ITEM),
             "put_item" => Some(&PUT_ITEM),
             "delete_item" => Some(&DELETE_ITEM),
+            "attach_to_item" => Some(&ATTACH_TO_ITEM),
             "get_item_history" => Some(&GET_ITEM_HISTORY),
             _ => None,
         }
@@ -1733,6 +1933,70 @@ pub mod errors {
             rt::OperationError::view(self).source()
         }
     }
+    /// Errors of [`Client::attach_to_item`](super::Client::attach_to_item) (`POST /items/{id}/attachment`, operationId `attachToItem`).
+    ///
+    /// Documented statuses have a variant each; everything else lands in one of the last five.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum AttachToItemError {
+        /// A status this operation does not document; the body is kept raw (at most 1 MiB).
+        UnexpectedStatus(rt::RawResponse),
+        /// A documented response whose body does not match its documented schema.
+        InvalidBody(rt::InvalidBody),
+        /// The request could not be sent, or no complete response came back.
+        Transport(rt::TransportError),
+        /// A parameter could not be converted; nothing was sent.
+        InvalidRequest(::std::string::String),
+        /// The call's overall deadline passed.
+        DeadlineExceeded(rt::DeadlineExceeded),
+    }
+    impl AttachToItemError {
+        /// The HTTP status of the response, when there was one.
+        pub fn status(&self) -> Option<::reqwest::StatusCode> {
+            rt::OperationError::status(self)
+        }
+        /// How long the server asked to wait before retrying (`Retry-After`, or a documented
+        /// body field).
+        pub fn retry_after(&self) -> Option<::std::time::Duration> {
+            rt::OperationError::retry_after(self)
+        }
+        /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+        pub fn is_retryable(&self) -> bool {
+            rt::OperationError::is_retryable(self)
+        }
+    }
+    impl rt::OperationError for AttachToItemError {
+        fn from_response(response: rt::RawResponse) -> Self {
+            Self::UnexpectedStatus(response)
+        }
+        fn from_failure(failure: rt::Failure) -> Self {
+            match failure {
+                rt::Failure::Transport(e) => Self::Transport(e),
+                rt::Failure::InvalidRequest(e) => Self::InvalidRequest(e),
+                rt::Failure::InvalidBody(e) => Self::InvalidBody(e),
+                rt::Failure::DeadlineExceeded(e) => Self::DeadlineExceeded(e),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::UnexpectedStatus(r) => rt::ErrorView::UnexpectedStatus(r),
+                Self::InvalidBody(e) => rt::ErrorView::InvalidBody(e),
+                Self::Transport(e) => rt::ErrorView::Transport(e),
+                Self::InvalidRequest(e) => rt::ErrorView::InvalidRequest(e),
+                Self::DeadlineExceeded(e) => rt::ErrorView::DeadlineExceeded(e),
+            }
+        }
+    }
+    impl ::std::fmt::Display for AttachToItemError {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            rt::OperationError::view(self).fmt(&super::operations::ATTACH_TO_ITEM, f)
+        }
+    }
+    impl ::std::error::Error for AttachToItemError {
+        fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+            rt::OperationError::view(self).source()
+        }
+    }
     /// Errors of [`Client::get_item_history`](super::Client::get_item_history) (`GET /items/{id}/history`, operationId `getItemHistory`).
     ///
     /// Documented statuses have a variant each; everything else lands in one of the last five.
@@ -1808,6 +2072,8 @@ pub enum Error {
     PutItem(errors::PutItemError),
     /// A failed `deleteItem` call.
     DeleteItem(errors::DeleteItemError),
+    /// A failed `attachToItem` call.
+    AttachToItem(errors::AttachToItemError),
     /// A failed `getItemHistory` call.
     GetItemHistory(errors::GetItemHistoryError),
     /// The client could not be configured (missing key, invalid base URL).
@@ -1826,6 +2092,11 @@ impl From<errors::PutItemError> for Error {
 impl From<errors::DeleteItemError> for Error {
     fn from(e: errors::DeleteItemError) -> Self {
         Self::DeleteItem(e)
+    }
+}
+impl From<errors::AttachToItemError> for Error {
+    fn from(e: errors::AttachToItemError) -> Self {
+        Self::AttachToItem(e)
     }
 }
 impl From<errors::GetItemHistoryError> for Error {
@@ -1859,6 +2130,7 @@ impl Error {
             Self::GetItem(e) => (e, Some(e.view())),
             Self::PutItem(e) => (e, Some(e.view())),
             Self::DeleteItem(e) => (e, Some(e.view())),
+            Self::AttachToItem(e) => (e, Some(e.view())),
             Self::GetItemHistory(e) => (e, Some(e.view())),
             Self::Config(e) => (e, None),
         }

@@ -181,7 +181,8 @@ impl ClientConfig {
     }
 
     /// Prepares one attempt of an operation, just before it is sent: checks the path, sets the
-    /// per-attempt timeout and applies the credential.
+    /// per-attempt timeout on the request if the operation streams its body (otherwise
+    /// [`send`](crate::send()) times the attempt) and applies the credential.
     ///
     /// A path parameter that is empty, `.` or `..` makes the URL name another resource once
     /// dot segments are resolved (`DELETE /keys/..` would go to `DELETE /`), so such a request
@@ -196,7 +197,11 @@ impl ClientConfig {
         op: &OperationMeta,
     ) -> Result<(), ConfigError> {
         self.check_path(request.url(), op)?;
-        *request.timeout_mut() = Some(self.attempt_timeout);
+        if op.streams_body {
+            // `send` times the attempt itself, up to the response's head; the body of a stream
+            // is read after the call returns, so the request carries the timeout too.
+            *request.timeout_mut() = Some(self.attempt_timeout);
+        }
         if let Some(credential) = &self.credential {
             let wanted = op.security.iter().any(|s| *s == credential.scheme());
             if wanted && same_origin(request.url(), &self.base) {
@@ -432,6 +437,7 @@ mod tests {
         path: "/things",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader"],
         errors: &[],
     };
@@ -526,7 +532,15 @@ mod tests {
         let mut req = request("https://api.example.com/v1/things");
         c.prepare(&mut req, &OP_AUTH).unwrap();
         assert_eq!(req.headers().get("x-api-key").unwrap(), "the-key");
-        assert_eq!(req.timeout(), Some(&Duration::from_secs(30)));
+        // `send` times the attempt; only a streamed body needs the request to carry it.
+        assert_eq!(req.timeout(), None);
+        let streams = OperationMeta {
+            streams_body: true,
+            ..OP_AUTH
+        };
+        let mut streamed = request("https://api.example.com/v1/things");
+        c.prepare(&mut streamed, &streams).unwrap();
+        assert_eq!(streamed.timeout(), Some(&Duration::from_secs(30)));
 
         let mut req = request("https://api.example.com/v1/things");
         c.prepare(&mut req, &OP_NO_AUTH).unwrap();

@@ -366,10 +366,25 @@ pub enum TransportErrorKind {
 /// query may carry an API key.
 #[derive(Debug)]
 pub struct TransportError {
-    inner: reqwest::Error,
+    inner: Transport,
+}
+
+#[derive(Debug)]
+enum Transport {
+    /// reqwest's error.
+    Reqwest(reqwest::Error),
+    /// The attempt's own timer (see [`send`](crate::send())) ended it after this long.
+    AttemptTimeout(Duration),
 }
 
 impl TransportError {
+    /// The attempt ran out of its per-attempt timeout, `after`.
+    pub(crate) fn attempt_timed_out(after: Duration) -> Self {
+        Self {
+            inner: Transport::AttemptTimeout(after),
+        }
+    }
+
     /// Whether the same call might succeed if repeated: everything but invalid requests and
     /// redirect errors (see [`default_is_retryable`]).
     pub fn is_retryable(&self) -> bool {
@@ -378,11 +393,15 @@ impl TransportError {
 
     /// The kind of failure.
     pub fn kind(&self) -> TransportErrorKind {
-        if self.inner.is_connect() {
+        let inner = match &self.inner {
+            Transport::Reqwest(inner) => inner,
+            Transport::AttemptTimeout(_) => return TransportErrorKind::Timeout,
+        };
+        if inner.is_connect() {
             TransportErrorKind::Connect
-        } else if self.inner.is_timeout() {
+        } else if inner.is_timeout() {
             TransportErrorKind::Timeout
-        } else if self.inner.is_body() || self.inner.is_decode() {
+        } else if inner.is_body() || inner.is_decode() {
             TransportErrorKind::Body
         } else {
             TransportErrorKind::Other
@@ -397,12 +416,19 @@ impl TransportError {
     /// Whether the request could not be built or a redirect failed (too many redirects):
     /// failures that repeating will not fix.
     pub(crate) fn is_builder_or_redirect(&self) -> bool {
-        self.inner.is_builder() || self.inner.is_redirect()
+        match &self.inner {
+            Transport::Reqwest(inner) => inner.is_builder() || inner.is_redirect(),
+            Transport::AttemptTimeout(_) => false,
+        }
     }
 
-    /// The underlying error.
-    pub fn inner(&self) -> &reqwest::Error {
-        &self.inner
+    /// reqwest's error, if the failure came from reqwest (an attempt ended by its own timer
+    /// has none).
+    pub fn inner(&self) -> Option<&reqwest::Error> {
+        match &self.inner {
+            Transport::Reqwest(inner) => Some(inner),
+            Transport::AttemptTimeout(_) => None,
+        }
     }
 }
 
@@ -414,21 +440,33 @@ impl From<reqwest::Error> for TransportError {
             let _ = url.set_password(None);
             let _ = url.set_username("");
         }
-        Self { inner }
+        Self {
+            inner: Transport::Reqwest(inner),
+        }
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = match &self.inner {
+            Transport::Reqwest(inner) => inner,
+            Transport::AttemptTimeout(after) => {
+                return write!(
+                    f,
+                    "request timed out: no complete response within the attempt timeout ({:.3} s)",
+                    after.as_secs_f64()
+                );
+            }
+        };
         let what = match self.kind() {
             TransportErrorKind::Connect => "connection failed, request not sent",
             TransportErrorKind::Timeout => "request timed out",
             TransportErrorKind::Body => "request or response body failed",
             TransportErrorKind::Other => "request failed",
         };
-        write!(f, "{what}: {}", self.inner)?;
+        write!(f, "{what}: {inner}")?;
         // reqwest's message is generic ("error sending request"); name the root cause.
-        let mut cause = self.inner.source();
+        let mut cause = inner.source();
         let mut last = None;
         while let Some(c) = cause {
             last = Some(c);
@@ -443,7 +481,7 @@ impl fmt::Display for TransportError {
 
 impl StdError for TransportError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.inner)
+        self.inner().map(|inner| inner as &(dyn StdError + 'static))
     }
 }
 
@@ -865,6 +903,7 @@ mod tests {
             path: "/things",
             billable: false,
             idempotent: true,
+            streams_body: false,
             security: &[],
             errors: &[ErrorDoc::code(429, "Slow down")],
         };

@@ -10,8 +10,8 @@
 //! security schemes?). Its typed `send` calls [`send()`] with the client's [`ClientConfig`], the
 //! caller's [`CallOptions`] and a closure that performs one attempt (progenitor's `send_raw`).
 //! Each attempt calls [`ClientConfig::prepare`] with its operation's metadata before it is
-//! sent, which sets the per-attempt timeout and adds the credential, but only for operations
-//! that require its scheme and only for requests to the configured origin. A success is decoded
+//! sent, which adds the credential, but only for operations that require its scheme and only for
+//! requests to the configured origin; [`send()`] times each attempt. A success is decoded
 //! by the functions in [`response`]. The HTTP client from
 //! [`ClientConfig::build_http_client`] stops at any redirect to another origin, so the key is
 //! only ever sent to the configured base URL.

@@ -18,6 +18,9 @@ pub struct OperationMeta {
     /// Whether repeating the call has no further effect (`x-idempotent`, else the HTTP
     /// method's semantics).
     pub idempotent: bool,
+    /// Whether a success's body comes back as a stream, read after the call has returned: the
+    /// per-attempt timeout is then also set on the request, so that it covers that body.
+    pub streams_body: bool,
     /// The security schemes any of which the operation accepts; empty means no authentication.
     pub security: &'static [&'static str],
     /// The documented error responses, for error messages.
@@ -152,6 +155,7 @@ mod tests {
         path: "/things/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[
             ErrorDoc::range(4, "Client error"),
@@ -185,6 +189,7 @@ mod tests {
         assert!(
             !OperationMeta {
                 idempotent: false,
+                streams_body: false,
                 ..GET
             }
             .safe_to_repeat()

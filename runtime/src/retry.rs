@@ -375,6 +375,7 @@ mod tests {
         path: "/things",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[],
     };
@@ -384,6 +385,7 @@ mod tests {
         path: "/jobs",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &[],
         errors: &[],
     };

@@ -9,15 +9,10 @@ use progenitor_client::{Error as ClientError, ResponseValue};
 use crate::config::ClientConfig;
 use crate::error::{
     DeadlineExceeded, Failure, InvalidBody, MAX_ERROR_BODY_BYTES, OperationError, RawResponse,
-    read_bounded,
+    TransportError, read_bounded,
 };
 use crate::operation::{CallOptions, OperationMeta};
 use crate::retry::{FailureClass, classify_failure, classify_status};
-
-/// How much later than the request's own timeout an attempt may end (the time to build the
-/// request before reqwest arms that timeout); an attempt with more time than this left before
-/// the deadline needs no deadline timer.
-pub const ATTEMPT_TIMER_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Runs an operation: calls `attempt` (progenitor's `send_raw`) and retries according to the
 /// failure's [`FailureClass`], the retry policy and the call deadline.
@@ -32,13 +27,14 @@ pub const ATTEMPT_TIMER_SLACK: std::time::Duration = std::time::Duration::from_s
 ///   unless `options` allows billable retries), attempts remain, the server's `Retry-After`
 ///   is not above the policy's maximum, and the wait would not pass the deadline. Otherwise
 ///   the last error is returned.
-/// * The deadline (the per-call override, else the client's call timeout) is measured with
-///   the client's [`Clock`](crate::Clock); an attempt still running at the deadline is
-///   cancelled and the call fails with [`Failure::DeadlineExceeded`]. The deadline timer is
-///   armed only for an attempt that could outlast it: one whose per-attempt timeout (plus
-///   [`ATTEMPT_TIMER_SLACK`]) ends before the deadline is left to that timeout. This relies on
-///   `attempt` sending a request prepared by [`ClientConfig::prepare`], which sets that timeout
-///   (the generated `send_raw`s do, through the client's pre-request hook).
+/// * Each attempt has one timer, at its per-attempt timeout or at the call deadline (the
+///   per-call override, else the client's call timeout, measured with the client's
+///   [`Clock`](crate::Clock)), whichever comes first. An attempt still running then is
+///   cancelled: at the deadline the call fails with [`Failure::DeadlineExceeded`]; at its own
+///   timeout the attempt fails with a [`TransportError`](crate::TransportError) of kind
+///   `Timeout`, retried like any other. (For an operation whose body is streamed after the call
+///   returns, [`ClientConfig::prepare`] also sets the timeout on the request, so that it covers
+///   that body.)
 pub async fn send<T, E, F, Fut>(
     config: &ClientConfig,
     op: &'static OperationMeta,
@@ -55,7 +51,7 @@ where
     let call_timeout = options.call_timeout().unwrap_or(config.call_timeout());
     let start = clock.now();
     let deadline = call_timeout.and_then(|timeout| start.checked_add(timeout));
-    let attempt_bound = config.attempt_timeout().saturating_add(ATTEMPT_TIMER_SLACK);
+    let attempt_timeout = config.attempt_timeout();
     let mut attempts: u32 = 0;
 
     loop {
@@ -67,23 +63,23 @@ where
             }
         };
         let remaining = deadline.map(|deadline| deadline.saturating_duration_since(clock.now()));
-        let result = match remaining {
-            // The attempt's own timeout (armed by `ClientConfig::prepare`) ends it before the
-            // deadline: a second timer would cost every call and never fire.
-            None => one.await,
-            Some(remaining) if remaining > attempt_bound => one.await,
-            Some(remaining) => match tokio::time::timeout(remaining, one).await {
-                Ok(result) => result,
-                Err(_) => {
-                    return Err(E::from_failure(Failure::DeadlineExceeded(
-                        DeadlineExceeded {
-                            operation_id: op.operation_id,
-                            elapsed: clock.now().saturating_duration_since(start),
-                            attempts,
-                        },
-                    )));
-                }
-            },
+        // One timer for the attempt: its own timeout, or the deadline if that comes first.
+        let at_deadline = remaining.is_some_and(|remaining| remaining <= attempt_timeout);
+        let limit = remaining.map_or(attempt_timeout, |r| r.min(attempt_timeout));
+        let result = match tokio::time::timeout(limit, one).await {
+            Ok(result) => result,
+            Err(_) if at_deadline => {
+                return Err(E::from_failure(Failure::DeadlineExceeded(
+                    DeadlineExceeded {
+                        operation_id: op.operation_id,
+                        elapsed: clock.now().saturating_duration_since(start),
+                        attempts,
+                    },
+                )));
+            }
+            Err(_) => Err(from_failure(Failure::Transport(
+                TransportError::attempt_timed_out(attempt_timeout),
+            ))),
         };
         let failed = match result {
             Ok(value) => return Ok(value),

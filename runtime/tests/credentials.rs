@@ -20,6 +20,7 @@ static NO_AUTH_OP: OperationMeta = OperationMeta {
     path: "/health",
     billable: false,
     idempotent: true,
+    streams_body: false,
     security: &[],
     errors: &[],
 };
@@ -30,6 +31,7 @@ static QUERY_OP: OperationMeta = OperationMeta {
     path: "/search?q=drums",
     billable: false,
     idempotent: true,
+    streams_body: false,
     security: &["ApiKeyQuery"],
     errors: &[],
 };

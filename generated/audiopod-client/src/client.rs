@@ -5090,6 +5090,7 @@ pub mod operations {
         path: "/api/v1/api-wallet/balance",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
@@ -5104,6 +5105,7 @@ pub mod operations {
         path: "/api/v1/api-wallet/estimate",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[
             rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
@@ -5116,6 +5118,7 @@ pub mod operations {
         path: "/api/v1/api-wallet/pricing",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[
             rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
@@ -5128,6 +5131,7 @@ pub mod operations {
         path: "/api/v1/api-wallet/topup/checkout",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(
@@ -5146,6 +5150,7 @@ pub mod operations {
         path: "/api/v1/api-wallet/usage",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid API key (`unauthorized`)"),
@@ -5160,6 +5165,7 @@ pub mod operations {
         path: "/api/v1/auth/api-keys",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5174,6 +5180,7 @@ pub mod operations {
         path: "/api/v1/auth/api-keys",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5188,6 +5195,7 @@ pub mod operations {
         path: "/api/v1/auth/api-keys/{key_id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5205,6 +5213,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/api/extract",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5226,6 +5235,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/catalog",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5243,6 +5253,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/extract/advanced",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5264,6 +5275,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/jobs",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5278,6 +5290,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/jobs/{job_id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5293,6 +5306,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/modes",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[
             rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
@@ -5305,6 +5319,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/packages/available",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),
@@ -5319,6 +5334,7 @@ pub mod operations {
         path: "/api/v1/stem-extraction/status/{job_id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(401, "Invalid or missing API key or token"),

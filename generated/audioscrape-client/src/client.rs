@@ -3416,6 +3416,7 @@ pub mod operations {
         path: "/api/me",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(401, "Missing or invalid API key"),
@@ -3436,6 +3437,7 @@ pub mod operations {
         path: "/api/notifications",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(401, "Missing or invalid API key"),
@@ -3456,6 +3458,7 @@ pub mod operations {
         path: "/api/notifications",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(401, "Missing or invalid API key"),
@@ -3476,6 +3479,7 @@ pub mod operations {
         path: "/api/notifications/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(401, "Missing or invalid API key"),
@@ -3497,6 +3501,7 @@ pub mod operations {
         path: "/api/v1/search",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &["BearerAuth", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(401, "Missing or invalid API key"),

@@ -2303,6 +2303,7 @@ pub mod operations {
         path: "/v1/audio/download",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(
@@ -2335,6 +2336,7 @@ pub mod operations {
         path: "/v1/jobs/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(400, "Bad request"),
@@ -2365,6 +2367,7 @@ pub mod operations {
         path: "/v1/usage",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(
@@ -2395,6 +2398,7 @@ pub mod operations {
         path: "/v1/video/download",
         billable: true,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKeyHeader", "ApiKeyQuery"],
         errors: &[
             rt::ErrorDoc::code(

@@ -42,6 +42,8 @@ pub(crate) fn operations_module(cx: &Context<'_>, out: &mut Source) {
         out.line(&format!("path: {},", string_literal(&op.path)));
         out.line(&format!("billable: {billable},"));
         out.line(&format!("idempotent: {idempotent},"));
+        let streams_body = matches!(op.success, SuccessBody::Stream);
+        out.line(&format!("streams_body: {streams_body},"));
         let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
         let security = format!("security: &[{}],", security.join(", "));
         if out.fits(&security, 0) {

@@ -42,6 +42,7 @@ pub static GET_OP: OperationMeta = OperationMeta {
     path: "/things",
     billable: false,
     idempotent: true,
+    streams_body: false,
     security: &["ApiKeyHeader"],
     errors: &[],
 };
@@ -52,6 +53,7 @@ pub static BILLABLE_POST: OperationMeta = OperationMeta {
     path: "/jobs",
     billable: true,
     idempotent: false,
+    streams_body: false,
     security: &["ApiKeyHeader"],
     errors: &[],
 };

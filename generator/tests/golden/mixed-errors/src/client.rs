@@ -1550,6 +1550,7 @@ pub mod operations {
         path: "/items/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKey"],
         errors: &[
             rt::ErrorDoc::code(400, "The id is malformed"),
@@ -1568,6 +1569,7 @@ pub mod operations {
         path: "/items/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKey"],
         errors: &[
             rt::ErrorDoc::code(422, "The input does not validate"),
@@ -1581,6 +1583,7 @@ pub mod operations {
         path: "/items/{id}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKey"],
         errors: &[
             rt::ErrorDoc::code(404, "No such item, no body"),
@@ -1595,6 +1598,7 @@ pub mod operations {
         path: "/items/{id}/attachment",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &["ApiKey"],
         errors: &[],
     };
@@ -1605,6 +1609,7 @@ pub mod operations {
         path: "/items/{id}/history",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["ApiKey"],
         errors: &[],
     };

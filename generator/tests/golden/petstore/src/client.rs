@@ -852,6 +852,7 @@ pub mod operations {
         path: "/pets",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["BearerAuth"],
         errors: &[
             rt::ErrorDoc::default_response("Unexpected error"),
@@ -864,6 +865,7 @@ pub mod operations {
         path: "/pets",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &["BearerAuth"],
         errors: &[
             rt::ErrorDoc::default_response("Unexpected error"),
@@ -876,6 +878,7 @@ pub mod operations {
         path: "/pets/{petId}",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &["BearerAuth"],
         errors: &[
             rt::ErrorDoc::code(404, "No pet with this id"),

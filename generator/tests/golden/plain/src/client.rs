@@ -571,6 +571,7 @@ pub mod operations {
         path: "/notes",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[],
     };
@@ -581,6 +582,7 @@ pub mod operations {
         path: "/notes",
         billable: false,
         idempotent: false,
+        streams_body: false,
         security: &[],
         errors: &[
             rt::ErrorDoc::code(400, "Invalid note"),
@@ -593,6 +595,7 @@ pub mod operations {
         path: "/notes/{id}/raw",
         billable: false,
         idempotent: true,
+        streams_body: false,
         security: &[],
         errors: &[
             rt::ErrorDoc::code(404, "No such note"),

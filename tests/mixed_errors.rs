@@ -398,6 +398,7 @@ async fn a_multipart_operation_also_sends_its_other_documented_media_type() {
     let item = client(&server.url())
         .attach_to_item()
         .id("x")
+        .x_trace("trace-2")
         .send_body(media_types::AttachToItem::ApplicationJson, json)
         .await
         .expect("200 is a success")
@@ -406,6 +407,7 @@ async fn a_multipart_operation_also_sends_its_other_documented_media_type() {
     let requests = server.requests();
     assert_eq!(requests[0].method, "POST");
     assert_eq!(requests[0].target, "/items/x/attachment");
+    assert_eq!(requests[0].header("x-trace"), Some("trace-2"));
     assert_eq!(requests[0].header("content-type"), Some("application/json"));
     assert_eq!(requests[0].header("x-api-key"), Some(KEY));
     assert_eq!(requests[0].body, json.as_bytes());

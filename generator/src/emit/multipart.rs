@@ -1,5 +1,6 @@
 //! Emits `multipart/form-data` operations, which progenitor does not support: a builder with one
-//! setter per form field and a `send_raw` that encodes the form and runs the same hooks.
+//! setter per path, query and header parameter and per form field, and a `send_raw` that encodes
+//! the form and runs the same hooks.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -29,6 +30,7 @@ pub(crate) fn emit(
     // The parameters alone, and their checks: what `send_raw_with_body` needs.
     let mut param_idents = Vec::new();
     let mut checks = Vec::new();
+    let mut header_calls = Vec::new();
 
     // Path and query parameters, as strings.
     let mut url_format = String::from("{}");
@@ -47,7 +49,7 @@ pub(crate) fn emit(
     }
     url_format.push_str(rest);
     for p in &op.parameters {
-        if p.location != "path" && p.location != "query" {
+        if !matches!(p.location.as_str(), "path" | "query" | "header") {
             continue;
         }
         let Some(rust_name) = &p.rust_name else {
@@ -78,6 +80,19 @@ pub(crate) fn emit(
                 query_pairs.push(quote!(query.push((#name, #ident));));
             } else {
                 query_pairs.push(quote!(if let Some(v) = #ident { query.push((#name, v)); }));
+            }
+        }
+        if p.location == "header" {
+            // An invalid header value fails `build()`, as an invalid request.
+            if p.required {
+                header_calls.push(quote!(let request = request.header(#name, #ident);));
+            } else {
+                header_calls.push(quote! {
+                    let request = match #ident {
+                        Some(v) => request.header(#name, v),
+                        None => request,
+                    };
+                });
             }
         }
     }
@@ -208,6 +223,7 @@ pub(crate) fn emit(
             let request = request.query(&query);
         }
     };
+    let query = quote!(#query #(#header_calls)*);
     let send_and_decode = quote! {
         let info = OperationInfo { operation_id: #op_id };
         if let Err(e) = client.inner.prepare(&mut request, &super::super::operations::#meta) {

@@ -1123,6 +1123,7 @@ let response = client.get_item_history()
         pub struct AttachToItem<'a> {
             pub(crate) client: &'a super::Client,
             id: Option<::std::string::String>,
+            x_trace: Option<::std::string::String>,
             file: Option<::clientgen_runtime::FilePart>,
         }
         impl<'a> AttachToItem<'a> {
@@ -1131,12 +1132,18 @@ let response = client.get_item_history()
                 Self {
                     client,
                     id: None,
+                    x_trace: None,
                     file: None,
                 }
             }
             /// Sets the `id` path parameter.
             pub fn id(mut self, value: impl ::std::string::ToString) -> Self {
                 self.id = Some(value.to_string());
+                self
+            }
+            /// Sets the `X-Trace` header parameter.
+            pub fn x_trace(mut self, value: impl ::std::string::ToString) -> Self {
+                self.x_trace = Some(value.to_string());
                 self
             }
             /// Sets the `file` form field (required).
@@ -1148,7 +1155,7 @@ let response = client.get_item_history()
             pub(crate) async fn send_raw(
                 self,
             ) -> Result<ResponseValue<types::Item>, Error<()>> {
-                let Self { client, id, file } = self;
+                let Self { client, id, x_trace, file } = self;
                 let id = id
                     .ok_or_else(|| Error::InvalidRequest(
                         "`id` is required".to_string(),
@@ -1178,6 +1185,10 @@ let response = client.get_item_history()
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .multipart(form);
+                let request = match x_trace {
+                    Some(v) => request.header("X-Trace", v),
+                    None => request,
+                };
                 let mut request = request.build()?;
                 let info = OperationInfo {
                     operation_id: "attach_to_item",
@@ -1204,7 +1215,7 @@ let response = client.get_item_history()
                 content_type: &'static str,
                 raw_body: ::bytes::Bytes,
             ) -> Result<ResponseValue<types::Item>, Error<()>> {
-                let Self { client, id, .. } = self;
+                let Self { client, id, x_trace, .. } = self;
                 let id = id
                     .ok_or_else(|| Error::InvalidRequest(
                         "`id` is required".to_string(),
@@ -1224,6 +1235,10 @@ let response = client.get_item_history()
                         ::reqwest::header::HeaderValue::from_static(content_type),
                     )
                     .body(raw_body);
+                let request = match x_trace {
+                    Some(v) => request.header("X-Trace", v),
+                    None => request,
+                };
                 let mut request = request.build()?;
                 let info = OperationInfo {
                     operation_id: "attach_to_item",

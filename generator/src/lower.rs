@@ -666,17 +666,11 @@ impl<'a> Lowering<'a> {
         let Some(media) = body.content.get("multipart/form-data") else {
             return RequestBody::Progenitor;
         };
-        // The others go as raw bytes with `send_body`; a multipart type needs a boundary the
-        // caller cannot pass as a documented media type.
+        // The others go as raw bytes with `send_body`.
         let other_media_types: Vec<String> = body
             .content
             .keys()
-            .filter(|m| {
-                !m.to_ascii_lowercase().starts_with("multipart/")
-                    && m.contains('/')
-                    && !m.contains('*')
-                    && m.bytes().all(|b| (0x20..0x7f).contains(&b))
-            })
+            .filter(|m| sendable_as_raw_body(m))
             .cloned()
             .collect();
         if body.content.len() > 1 {
@@ -1237,6 +1231,20 @@ pub(crate) fn parameter_rust_names(params: &[(&str, &str)], has_body: bool) -> V
         names[i] = Some(unique);
     }
     names
+}
+
+/// A valid `Content-Type` value to send (no wildcard, printable ASCII).
+pub(crate) fn sendable_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    !essence.contains('*')
+        && essence.contains('/')
+        && media_type.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// A request media type a caller can send pre-encoded with `send_body`: sendable, and not
+/// multipart (whose `Content-Type` needs a boundary no documented value carries).
+pub(crate) fn sendable_as_raw_body(media_type: &str) -> bool {
+    sendable_media_type(media_type) && !media_type.to_ascii_lowercase().starts_with("multipart/")
 }
 
 /// True for `application/json` and `+json` media types.

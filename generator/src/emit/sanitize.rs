@@ -18,7 +18,9 @@ use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
 use crate::load::SourceDoc;
-use crate::lower::{is_json_media_type, parameter_rust_names};
+use crate::lower::{
+    is_json_media_type, parameter_rust_names, sendable_as_raw_body, sendable_media_type,
+};
 
 /// The snake-case Rust name of a property or parameter (typify's fields, progenitor's
 /// setters), for telling collisions apart.
@@ -352,14 +354,6 @@ fn is_scalar_schema(root: &Value, schema: &Value) -> bool {
         .unwrap_or(false)
 }
 
-/// A valid `Content-Type` value to send (no wildcard, printable ASCII).
-fn sendable_media_type(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    !essence.contains('*')
-        && essence.contains('/')
-        && media_type.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
-
 impl Sanitizer<'_> {
     fn warn(&mut self, kind: &'static str, at: &str, message: String) {
         let n = self.per_kind.entry(kind).or_insert(0);
@@ -634,12 +628,8 @@ impl Sanitizer<'_> {
             .into_iter()
             .collect();
         if !others.is_empty() {
-            // A multipart body needs a boundary in its Content-Type: not one the caller can
-            // pass as a documented media type.
             let (reachable, unreachable): (Vec<String>, Vec<String>) =
-                others.into_iter().partition(|m| {
-                    sendable_media_type(m) && !m.to_ascii_lowercase().starts_with("multipart/")
-                });
+                others.into_iter().partition(|m| sendable_as_raw_body(m));
             let list = |types: &[String]| {
                 types
                     .iter()

@@ -418,8 +418,8 @@ impl std::error::Error for ConfigError {
 }
 
 impl ConfigError {
-    /// Converts this error into the error type of progenitor's requests
-    /// (`progenitor_client::Error::Custom`), for a generated attempt that [`prepare`] refused.
+    /// Converts this error into the error of one attempt
+    /// (`progenitor_client::Error::Custom`), for an attempt that [`prepare`] refused.
     ///
     /// [`prepare`]: ClientConfig::prepare
     pub fn into_client_error<E>(self) -> progenitor_client::Error<E> {

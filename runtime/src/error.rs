@@ -160,40 +160,6 @@ impl FromHeaders for NoHeaders {
     }
 }
 
-/// The error variant for a documented JSON error response: `variant` with the decoded body,
-/// or `invalid` when the body does not match its schema.
-pub fn json_error<B: DeserializeOwned, H: FromHeaders, E>(
-    raw: RawResponse,
-    variant: fn(ErrorResponse<B, H>) -> E,
-    invalid: fn(InvalidBody) -> E,
-) -> E {
-    ErrorResponse::decode(raw, decode_json, H::from_headers).map_or_else(invalid, variant)
-}
-
-/// The error variant for a documented `text/*` error response.
-pub fn text_error<H: FromHeaders, E>(
-    raw: RawResponse,
-    variant: fn(ErrorResponse<String, H>) -> E,
-) -> E {
-    variant(ErrorResponse::from_parts(raw, RawResponse::text_lossy))
-}
-
-/// The error variant for a documented error response of another media type (raw bytes).
-pub fn bytes_error<H: FromHeaders, E>(
-    raw: RawResponse,
-    variant: fn(ErrorResponse<Bytes, H>) -> E,
-) -> E {
-    variant(ErrorResponse::from_parts(raw, |raw| raw.body.clone()))
-}
-
-/// The error variant for a documented error response without content.
-pub fn empty_error<H: FromHeaders, E>(
-    raw: RawResponse,
-    variant: fn(ErrorResponse<(), H>) -> E,
-) -> E {
-    variant(ErrorResponse::from_parts(raw, |_| ()))
-}
-
 /// The payload of a documented error response: status, headers, decoded body, and the
 /// response's declared headers (`H`) if the generator extracted any.
 #[derive(Debug, Clone)]
@@ -224,7 +190,7 @@ impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
 
 impl<B, H: FromHeaders> ErrorResponse<B, H> {
     /// A documented error response whose body `read_body` cannot fail to read.
-    fn from_parts(raw: RawResponse, read_body: impl FnOnce(&RawResponse) -> B) -> Self {
+    pub(crate) fn from_parts(raw: RawResponse, read_body: impl FnOnce(&RawResponse) -> B) -> Self {
         Self {
             body: read_body(&raw),
             typed_headers: H::from_headers(&raw.headers),
@@ -284,7 +250,7 @@ impl<B, H> ErrorResponse<B, H> {
 ///
 /// `Debug` shows the body's length and first bytes, as for [`RawResponse`], not the whole body.
 pub struct InvalidBody {
-    /// The status, if known (progenitor does not report it for success bodies).
+    /// The status, if known (not reported for success bodies).
     pub status: Option<StatusCode>,
     /// The headers, if known.
     pub headers: Option<HeaderMap>,

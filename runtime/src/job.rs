@@ -14,9 +14,12 @@ use futures::stream::FusedStream;
 use serde::Serialize;
 use serde_json::Value;
 
+use progenitor_client::ResponseValue;
+
+use crate::call::CallError;
 use crate::clock::Clock;
 use crate::config::ClientConfig;
-use crate::error::OperationError;
+use crate::error::{InvalidBody, OperationError};
 
 /// How to read a job's state from its status body (from the spec's `x-job`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -544,6 +547,27 @@ fn interpret<E, S: Serialize>(
         message,
         status,
     })
+}
+
+/// The handle on the job a submit call started: its id is read at `pointer` in the response
+/// body. A body without a usable id is [`CallError::InvalidBody`] (with the body, so that
+/// nothing the server said is lost).
+pub fn submitted<'c, K: JobKind, T: Serialize, E>(
+    client: &'c K::Client,
+    response: ResponseValue<T>,
+    pointer: &str,
+) -> Result<JobHandle<'c, K>, CallError<E>> {
+    match job_id_from(response.as_ref(), pointer) {
+        Ok(id) => Ok(JobHandle::new(client, id)),
+        Err(message) => Err(CallError::InvalidBody(InvalidBody {
+            status: Some(response.status()),
+            headers: Some(response.headers().clone()),
+            body: serde_json::to_vec(response.as_ref())
+                .unwrap_or_default()
+                .into(),
+            source: <serde_json::Error as serde::de::Error>::custom(message),
+        })),
+    }
 }
 
 /// Reads a job id at `pointer` in a submit response body: a string, or an integer turned

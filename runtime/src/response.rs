@@ -1,5 +1,5 @@
-//! Success responses as progenitor's [`ResponseValue`], with the headers moved out of the
-//! response instead of copied (progenitor's own constructors clone the whole header map).
+//! Success responses as [`ResponseValue`]s (status, headers and the decoded body), with the
+//! headers moved out of the response instead of copied.
 
 use progenitor_client::{ByteStream, Error as ClientError, ResponseValue};
 use serde::de::DeserializeOwned;
@@ -37,6 +37,37 @@ pub fn stream(mut response: reqwest::Response) -> ResponseValue<ByteStream> {
         status,
         headers,
     )
+}
+
+/// A success that may also come without a body (`200` with one, `204` without): the JSON body,
+/// as `Some`.
+pub async fn json_some<T: DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<Option<T>>, ClientError<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(ClientError::ResponseBodyError)?;
+    let inner =
+        serde_json::from_slice(&body).map_err(|e| ClientError::InvalidResponsePayload(body, e))?;
+    Ok(ResponseValue::new(Some(inner), status, headers))
+}
+
+/// The body as a stream, as `Some` (see [`json_some`]).
+pub fn stream_some(mut response: reqwest::Response) -> ResponseValue<Option<ByteStream>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let stream = ByteStream::new(Box::pin(response.bytes_stream()));
+    ResponseValue::new(Some(stream), status, headers)
+}
+
+/// A documented success without a body where another success has one: `None`.
+pub fn none<T>(mut response: reqwest::Response) -> ResponseValue<Option<T>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    ResponseValue::new(None, status, headers)
 }
 
 #[cfg(test)]

@@ -1,0 +1,297 @@
+//! What a generated request builder calls: setters that convert their argument once, the
+//! parts of a request (path segments, query pairs, headers, bodies), and one attempt (build,
+//! prepare, send).
+
+use std::fmt::Display;
+
+use progenitor_client::{Error as ClientError, QueryParam, encode_path};
+use reqwest::RequestBuilder;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Serialize;
+
+use crate::config::ClientConfig;
+use crate::multipart::FilePart;
+use crate::operation::OperationMeta;
+
+/// The failure of one attempt, before [`send`](crate::send()) classifies it.
+pub type AttemptError = ClientError<()>;
+
+/// A value a setter of type `T` accepts: anything that converts into `T` with `TryInto`
+/// (`&str` into `String`, an `i32` into `i64`, a string into an enum or a `Uuid`...).
+///
+/// A conversion that fails does not panic and is not lost: the builder keeps the first such
+/// failure and the call returns it as an invalid request, naming the parameter, without
+/// sending anything.
+pub trait IntoParam<T> {
+    /// Converts the value for the parameter `name`; on failure records why in `invalid` (the
+    /// first failure wins) and returns `None`.
+    fn into_param(self, name: &str, invalid: &mut Option<String>) -> Option<T>;
+}
+
+impl<T, V> IntoParam<T> for V
+where
+    V: TryInto<T>,
+    V::Error: Display,
+{
+    fn into_param(self, name: &str, invalid: &mut Option<String>) -> Option<T> {
+        match self.try_into() {
+            Ok(value) => Some(value),
+            Err(e) => {
+                if invalid.is_none() {
+                    *invalid = Some(format!("`{name}`: {e}"));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// `body_map`: applies `f` to the body's builder (the current body, or an empty builder) and
+/// converts the result back; a failed conversion is recorded like a setter's.
+pub fn map_body<T, B, F>(current: Option<T>, f: F, invalid: &mut Option<String>) -> Option<T>
+where
+    B: Default + From<T>,
+    F: FnOnce(B) -> B,
+    B: TryInto<T>,
+    <B as TryInto<T>>::Error: Display,
+{
+    let start = current.map(B::from).unwrap_or_default();
+    f(start).into_param("body", invalid)
+}
+
+/// The failure for a builder whose setter recorded an invalid value.
+pub fn invalid(message: &str) -> ClientError<()> {
+    ClientError::InvalidRequest(message.to_owned())
+}
+
+/// The failure for a required parameter or body that was not set.
+pub fn missing(name: &str) -> ClientError<()> {
+    ClientError::InvalidRequest(format!("`{name}` is required but was not set"))
+}
+
+/// The failure for a required form field that was not set.
+pub fn missing_field(name: &str) -> ClientError<()> {
+    ClientError::InvalidRequest(format!("form field `{name}` is required"))
+}
+
+/// A path parameter's value as one percent-encoded path segment.
+pub fn path(value: &impl Display) -> String {
+    encode_path(&value.to_string())
+}
+
+/// Adds a query parameter (form style, exploded: a list repeats the name; `None` adds
+/// nothing).
+pub fn query<T: Serialize>(request: RequestBuilder, name: &str, value: &T) -> RequestBuilder {
+    request.query(&QueryParam::new(name, value))
+}
+
+/// Adds a header parameter; `None` adds nothing. A name or value that is not valid in a
+/// header is an invalid request, naming the header.
+pub fn header<T: Display>(
+    request: RequestBuilder,
+    name: &str,
+    value: Option<&T>,
+) -> Result<RequestBuilder, ClientError<()>> {
+    let Some(value) = value else {
+        return Ok(request);
+    };
+    let invalid = || {
+        ClientError::InvalidRequest(format!(
+            "`{name}`: not a valid header name and value (control characters or non-ASCII text)"
+        ))
+    };
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+    let value = HeaderValue::try_from(value.to_string()).map_err(|_| invalid())?;
+    Ok(request.header(name, value))
+}
+
+/// A JSON body, sent as `content_type` (`application/json`, or a `+json` type).
+pub fn json<T: Serialize>(
+    request: RequestBuilder,
+    content_type: &'static str,
+    body: &T,
+) -> Result<RequestBuilder, ClientError<()>> {
+    let encoded = serde_json::to_vec(body)
+        .map_err(|e| ClientError::InvalidRequest(format!("the JSON body: {e}")))?;
+    Ok(raw(request, content_type, encoded))
+}
+
+/// An `application/x-www-form-urlencoded` body.
+pub fn form<T: Serialize>(
+    request: RequestBuilder,
+    body: &T,
+) -> Result<RequestBuilder, ClientError<()>> {
+    let encoded = serde_urlencoded::to_string(body)
+        .map_err(|e| ClientError::InvalidRequest(format!("the form body: {e}")))?;
+    Ok(request
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(encoded))
+}
+
+/// A body sent as it is (text or bytes), with its media type.
+pub fn raw(
+    request: RequestBuilder,
+    content_type: &'static str,
+    body: impl Into<reqwest::Body>,
+) -> RequestBuilder {
+    request
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+}
+
+/// A part of a form that the description gives no fields for.
+#[derive(Debug, Clone)]
+pub enum FormPart {
+    /// A text part.
+    Text(String),
+    /// A file part.
+    File(FilePart),
+}
+
+/// Adds a text part for a form field; `None` adds nothing. A string is sent as it is, any
+/// other value as its JSON text.
+pub fn text_part<T: Serialize>(
+    form: reqwest::multipart::Form,
+    name: &'static str,
+    value: Option<&T>,
+) -> Result<reqwest::multipart::Form, ClientError<()>> {
+    let Some(value) = value else {
+        return Ok(form);
+    };
+    let text = match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => return Err(ClientError::InvalidRequest(format!("`{name}`: {e}"))),
+    };
+    Ok(form.text(name, text))
+}
+
+/// Adds a file part for a form field (read anew for every attempt); `None` adds nothing. A
+/// file that cannot be read is an invalid request, naming the field.
+pub async fn file_part(
+    form: reqwest::multipart::Form,
+    name: &'static str,
+    value: Option<&FilePart>,
+) -> Result<reqwest::multipart::Form, ClientError<()>> {
+    let Some(value) = value else {
+        return Ok(form);
+    };
+    let part = value
+        .to_part()
+        .await
+        .map_err(|e| ClientError::InvalidRequest(format!("cannot read the `{name}` file: {e}")))?;
+    Ok(form.part(name, part))
+}
+
+/// Adds the parts of a form the description gives no fields for, in the order they were set.
+pub async fn form_parts(
+    mut form: reqwest::multipart::Form,
+    parts: &[(String, FormPart)],
+) -> Result<reqwest::multipart::Form, ClientError<()>> {
+    for (name, part) in parts {
+        form = match part {
+            FormPart::Text(text) => form.text(name.clone(), text.clone()),
+            FormPart::File(file) => {
+                let part = file.to_part().await.map_err(|e| {
+                    ClientError::InvalidRequest(format!("cannot read the `{name}` file: {e}"))
+                })?;
+                form.part(name.clone(), part)
+            }
+        };
+    }
+    Ok(form)
+}
+
+/// One attempt: builds the request, lets `config` prepare it for `op` (path check, credential,
+/// timeout) and sends it with `http`.
+pub async fn execute(
+    http: &reqwest::Client,
+    config: &ClientConfig,
+    op: &'static OperationMeta,
+    request: RequestBuilder,
+) -> Result<reqwest::Response, ClientError<()>> {
+    let mut request = request.build()?;
+    config
+        .prepare(&mut request, op)
+        .map_err(|e| e.into_client_error())?;
+    http.execute(request)
+        .await
+        .map_err(ClientError::CommunicationError)
+}
+
+/// The response of an attempt whose status is not one of the documented successes, for
+/// [`send`](crate::send()) to read and classify.
+pub fn unexpected<T>(response: reqwest::Response) -> Result<T, ClientError<()>> {
+    Err(ClientError::UnexpectedResponse(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_the_first_failure() {
+        let mut invalid = None;
+        let n: Option<u8> = 300i32.into_param("limit", &mut invalid);
+        assert_eq!(n, None);
+        let m: Option<u8> = (-1i32).into_param("offset", &mut invalid);
+        assert_eq!(m, None);
+        assert!(
+            invalid
+                .as_deref()
+                .is_some_and(|e| e.starts_with("`limit`: "))
+        );
+        let s: Option<String> = "ok".into_param("q", &mut invalid);
+        assert_eq!(s.as_deref(), Some("ok"));
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(path(&"a b/c"), "a%20b%2Fc");
+        assert_eq!(path(&42), "42");
+    }
+
+    #[test]
+    fn headers_reject_invalid_values_by_name() {
+        let http = reqwest::Client::new();
+        let ok = header(http.get("http://127.0.0.1/"), "x-trace", Some(&"abc")).unwrap();
+        let built = ok.build().unwrap();
+        assert_eq!(built.headers()["x-trace"], "abc");
+        let none: Option<&String> = None;
+        assert!(header(http.get("http://127.0.0.1/"), "x-trace", none).is_ok());
+        let err = header(http.get("http://127.0.0.1/"), "x-trace", Some(&"a\nb")).unwrap_err();
+        assert!(err.to_string().contains("`x-trace`"), "{err}");
+    }
+
+    #[test]
+    fn query_and_form_bodies() {
+        let http = reqwest::Client::new();
+        let request = query(http.get("http://127.0.0.1/"), "tag", &vec!["a", "b"]);
+        let request = query(request, "skip", &None::<u32>);
+        assert_eq!(request.build().unwrap().url().query(), Some("tag=a&tag=b"));
+        #[derive(Serialize)]
+        struct Login<'a> {
+            user: &'a str,
+            code: u32,
+        }
+        let request = form(
+            http.post("http://127.0.0.1/"),
+            &Login {
+                user: "a b",
+                code: 7,
+            },
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(
+            request.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        let body = request.body().and_then(|b| b.as_bytes()).unwrap();
+        assert_eq!(body, b"user=a+b&code=7");
+    }
+}

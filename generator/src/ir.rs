@@ -21,17 +21,50 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Component schema key -> the Rust type name it gets under `types::`.
     pub type_names: BTreeMap<String, String>,
-    /// Schemas the emitters add to `components.schemas` (inline error bodies, multipart fields).
-    pub lifted_schemas: Vec<LiftedSchema>,
+    /// Every schema that becomes a named type under `types::`: the component schemas under
+    /// their Rust names, then the inline schemas lowering hoisted (error bodies). `$ref`s
+    /// inside point at `#/components/schemas/<Rust name>`.
+    pub schemas: Vec<NamedSchema>,
+    /// The inline schemas operations use (parameters, request and success bodies, multipart
+    /// fields), each with the name its Rust type gets if it needs a type of its own; a
+    /// [`TypeRef::Inline`] is an index into this list.
+    pub inline_schemas: Vec<InlineSchema>,
 }
 
-/// An inline schema given a name so that it becomes a Rust type.
+/// A schema that becomes a named Rust type.
 #[derive(Debug, Clone)]
-pub struct LiftedSchema {
-    /// Its Rust type name (also its new component key).
+pub struct NamedSchema {
+    /// Its Rust type name (also the key `$ref`s use: `#/components/schemas/<name>`).
     pub name: String,
-    /// The schema, as JSON.
+    /// JSON pointer of the schema in the source document (empty when it has none).
+    pub pointer: String,
+    /// The schema (OpenAPI 3.0 Schema Object), as JSON.
     pub schema: serde_json::Value,
+}
+
+/// An inline schema of an operation: the type engine decides its Rust type (a built-in type
+/// for a plain string or number, else a new type named [`InlineSchema::name`]).
+#[derive(Debug, Clone)]
+pub struct InlineSchema {
+    /// The Rust type name it gets if it needs a type of its own (unique among all type names).
+    pub name: String,
+    /// JSON pointer of the schema in the source document.
+    pub pointer: String,
+    /// The schema (OpenAPI 3.0 Schema Object), as JSON.
+    pub schema: serde_json::Value,
+}
+
+/// The Rust type of a value, as lowering decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A named type under `types::` ([`Api::schemas`]).
+    Named(String),
+    /// The type the type engine gives [`Api::inline_schemas`]`[i]`.
+    Inline(usize),
+    /// `::serde_json::Value`: JSON without a schema, or a schema that was given up on.
+    Json,
+    /// `::std::string::String`.
+    String,
 }
 
 /// A way to authenticate, from `components.securitySchemes`.
@@ -84,19 +117,32 @@ pub struct Operation {
     pub cost: Option<Cost>,
     /// Whether repeating the request is harmless (method, or `x-idempotent`).
     pub idempotent: bool,
+    /// The Rust names of its items.
+    pub names: crate::names::OperationNames,
     /// The request body.
     pub body: RequestBody,
-    /// The success response as the generator's own emitters see it (multipart operations).
-    pub success: SuccessBody,
-    /// 2xx statuses documented without a body while another 2xx has one (`200` with a body,
-    /// `204` without): `send` returns `None` for them, so the success value is an `Option`.
-    pub empty_successes: Vec<StatusMatch>,
+    /// The success statuses with their body.
+    pub success: Success,
     /// Documented non-success responses, in status order.
     pub errors: Vec<ErrorResponse>,
     /// `x-job`, when the operation submits an asynchronous job.
     pub job: Option<JobLink>,
-    /// Parameters (path, query, header) with their simple kinds.
+    /// Parameters (path, query, header), path parameters first.
     pub parameters: Vec<Parameter>,
+}
+
+/// What a successful response is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// The 2xx statuses (or `2XX`) documented with [`Success::body`]: the first 2xx with a body
+    /// and every other with the same content. Empty when the description documents no 2xx: then
+    /// any 2xx is a success, its body a stream.
+    pub statuses: Vec<StatusMatch>,
+    /// The body of those statuses.
+    pub body: SuccessBody,
+    /// 2xx statuses documented without a body while another 2xx has one (`200` with a body,
+    /// `204` without): the call returns `None` for them, so the success value is an `Option`.
+    pub empty: Vec<StatusMatch>,
 }
 
 impl Operation {
@@ -122,16 +168,21 @@ pub struct Cost {
 pub struct Parameter {
     /// Name in the spec.
     pub name: String,
-    /// The snake-case name of its setter, unique within the operation (see
-    /// [`crate::lower::parameter_rust_names`]); `None` if it has none (cookies, empty or
-    /// colliding path names).
-    pub rust_name: Option<String>,
-    /// `path`, `query`, `header` or `cookie`.
+    /// The snake-case name of its setter and builder field, unique within the operation (see
+    /// [`crate::names::parameter_names`]).
+    pub rust_name: String,
+    /// `path`, `query` or `header` (cookie parameters are left out, with a warning).
     pub location: String,
-    /// Whether it is required.
+    /// Whether it is required (path parameters always are).
     pub required: bool,
     /// Its simple kind.
     pub kind: ScalarKind,
+    /// Its Rust type.
+    pub ty: TypeRef,
+    /// Its description.
+    pub description: Option<String>,
+    /// JSON pointer of the parameter object.
+    pub pointer: String,
     /// A value for examples in docs: the parameter's `example`, else its schema's `example`,
     /// else the schema's first `enum` value. `None` for strings whose `format` makes them
     /// another Rust type (dates, UUIDs), which a string literal cannot stand for.
@@ -158,10 +209,53 @@ pub enum ScalarKind {
 pub enum RequestBody {
     /// No body.
     None,
-    /// A body progenitor encodes (JSON, form, octet-stream, text).
-    Progenitor,
-    /// `multipart/form-data`, encoded by the generator itself.
+    /// A body in one media type, encoded as its [`BodyEncoding`] says.
+    Typed(TypedBody),
+    /// `multipart/form-data`, one setter per form field.
     Multipart(MultipartBody),
+}
+
+impl RequestBody {
+    /// The other request media types the body is documented in, sendable as raw bytes with
+    /// `send_body`.
+    pub fn other_media_types(&self) -> &[String] {
+        match self {
+            RequestBody::None => &[],
+            RequestBody::Typed(b) => &b.other_media_types,
+            RequestBody::Multipart(b) => &b.other_media_types,
+        }
+    }
+}
+
+/// How a typed request body is put on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// JSON (`application/json` and `+json` types).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// Text the caller gives as a string (`text/*`).
+    Text,
+    /// Bytes the caller gives as they are (`application/octet-stream` and other types).
+    Bytes,
+}
+
+/// A request body in one media type.
+#[derive(Debug, Clone)]
+pub struct TypedBody {
+    /// The `Content-Type` sent.
+    pub media_type: String,
+    /// How it is encoded.
+    pub encoding: BodyEncoding,
+    /// The Rust type of a JSON or form body ([`TypeRef::String`] for text; unused for bytes).
+    pub ty: TypeRef,
+    /// Whether the body is required.
+    pub required: bool,
+    /// The body's description.
+    pub description: Option<String>,
+    /// The other request media types the body is documented in, sendable as raw bytes with
+    /// `send_body`.
+    pub other_media_types: Vec<String>,
 }
 
 /// A `multipart/form-data` body.
@@ -169,8 +263,10 @@ pub enum RequestBody {
 pub struct MultipartBody {
     /// Whether the body is required.
     pub required: bool,
-    /// The form fields, in schema order.
+    /// The form fields, in schema order (empty for a schema-less form).
     pub fields: Vec<MultipartField>,
+    /// The schema gives no fields: the builder takes parts by name (`text_part`, `file_part`).
+    pub open: bool,
     /// The body's description.
     pub description: Option<String>,
     /// The other request media types the body is documented in, sendable as raw bytes with
@@ -183,6 +279,8 @@ pub struct MultipartBody {
 pub struct MultipartField {
     /// The form field name.
     pub name: String,
+    /// The snake-case name of its setter, unique among the operation's setters.
+    pub rust_name: String,
     /// Whether the schema lists it as required.
     pub required: bool,
     /// What the field holds.
@@ -213,10 +311,8 @@ pub enum FieldKind {
 pub enum SuccessBody {
     /// No content.
     Empty,
-    /// JSON decoded into this type under `types::`.
-    Json(String),
-    /// JSON with no schema.
-    JsonValue,
+    /// JSON decoded into this type.
+    Json(TypeRef),
     /// Anything else: a byte stream.
     Stream,
 }
@@ -278,7 +374,7 @@ pub struct HeaderDef {
 }
 
 /// `x-job`: how to follow the job an operation submits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobLink {
     /// `operationId` of the status operation.
     pub status_operation: String,

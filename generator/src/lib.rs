@@ -1,10 +1,11 @@
 //! clientgen: typed async Rust client crates from OpenAPI 3.0 descriptions.
 //!
-//! The pipeline is one module per stage: [`load`] (YAML/JSON with positions) -> [`validate`]
-//! (every problem in one run) -> [`lower`] (to the [`ir`]) -> [`emit`] (progenitor for types and
-//! request code, our own layers for errors, auth, retries, jobs and multipart) -> [`format`]
-//! (prettyplease) -> [`write`] (write if changed, or check and diff). Only `load`'s callers and
-//! `write` touch the file system; [`generate`] is a pure function of its inputs.
+//! The pipeline is one module per stage: [`load`] (YAML/JSON with positions) -> [`dialect`] and
+//! [`repair`] -> [`validate`] (every problem in one run) -> [`lower`] (to the [`ir`], the one
+//! model of the description; every name is minted by [`names`]) -> [`emit`] (typify for the
+//! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
+//! -> [`write`] (write if changed, or check and diff). Only `load`'s callers and `write` touch
+//! the file system; [`generate`] is a pure function of its inputs.
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();
@@ -20,6 +21,7 @@ pub mod format;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod names;
 pub mod repair;
 pub mod validate;
 pub mod workspace;
@@ -61,6 +63,9 @@ pub struct Settings {
     pub runtime: RuntimeDependency,
     /// Add an empty `[workspace]` so the crate builds outside any workspace.
     pub standalone: bool,
+    /// How the type engine shapes the types: extra derives, struct builders, patches,
+    /// replacements and conversions.
+    pub types: emit::TypeSettings,
 }
 
 impl Settings {
@@ -73,7 +78,14 @@ impl Settings {
             regenerate_command: REGENERATE_COMMAND.into(),
             runtime: RuntimeDependency::Path("../../runtime".into()),
             standalone: false,
+            types: emit::TypeSettings::new(),
         }
+    }
+
+    /// Sets how the type engine shapes the types.
+    pub fn with_type_settings(mut self, types: emit::TypeSettings) -> Self {
+        self.types = types;
+        self
     }
 
     /// Sets the package version.
@@ -124,13 +136,14 @@ pub const CLIENT_MODULE_PATH: &str = "src/client.rs";
 
 /// Generates the client module from a spec's text (YAML or JSON).
 pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
-    let (module, _api, _names) = generate_parts(text, settings)?;
+    let (module, _api, _deps) = generate_parts(text, settings)?;
     Ok(module)
 }
 
-type Parts = (GeneratedModule, ir::Api, BTreeMap<String, (String, String)>);
-
-fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics> {
+fn generate_parts(
+    text: &str,
+    settings: &Settings,
+) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
     let mut doc = load::parse_text(&settings.spec_label, text)?;
     let mut warnings = dialect::down_convert(&mut doc);
     warnings.extend(repair::repair(&mut doc));
@@ -144,40 +157,23 @@ fn generate_parts(text: &str, settings: &Settings) -> Result<Parts, Diagnostics>
     let validated = validate::validate(&doc, &spec);
     warnings.extend(validated);
     let warnings = warnings.propagate()?;
-    let (mut api, lower_warnings) =
+    let (api, lower_warnings) =
         lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
-    // The openapiv3 model is not needed past lowering; at scale it is hundreds of megabytes.
+    // Past lowering, the IR is the only model of the description; at scale the openapiv3 model
+    // and the document's JSON value are hundreds of megabytes.
     drop_in_background(spec);
+    drop_in_background(std::mem::take(&mut doc.value));
     let mut warnings = warnings;
     warnings.extend(lower_warnings);
-    let emitted = emit::emit_client(&mut doc, &api, "clientgen_runtime")
+    let header = format::header(&settings.spec_label, &settings.regenerate_command);
+    let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
         .map_err(|e| with_warnings(&warnings, e))?;
     warnings.extend(emitted.warnings);
-    api.operations
-        .retain(|op| !emitted.omitted.contains(&op.id));
-    // The loaded document is not needed any more.
-    let file = doc.file.clone();
-    drop_in_background(doc);
-    let header = format::header(&settings.spec_label, &settings.regenerate_command);
-    let source = format::assemble(
-        &header,
-        &emitted.file,
-        emit::RAW_ITEMS_PLACEHOLDER,
-        &emitted.raw,
-        &emitted.tail,
-    )
-    .map_err(|e| {
-        let mut internal = Diagnostics::new();
-        internal.push(Diagnostic {
-            severity: Severity::Error,
-            file,
-            pointer: String::new(),
-            location: None,
-            message: format!("internal: {e}"),
-        });
-        with_warnings(&warnings, internal)
-    })?;
-    Ok((GeneratedModule { source, warnings }, api, emitted.names))
+    let module = GeneratedModule {
+        source: emitted.source,
+        warnings,
+    };
+    Ok((module, api, emitted.deps))
 }
 
 /// Frees `value` on another thread. A large description is millions of small allocations, and
@@ -191,9 +187,8 @@ pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
 
 /// Generates a whole crate from a spec's text (YAML or JSON).
 pub fn generate(text: &str, settings: &Settings) -> Result<GeneratedCrate, Diagnostics> {
-    let (module, api, names) = generate_parts(text, settings)?;
+    let (module, api, deps) = generate_parts(text, settings)?;
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
-    let deps = emit::package::ExtraDeps::scan(&module.source);
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("Cargo.toml"),
@@ -201,7 +196,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<GeneratedCrate, Diagn
     );
     files.insert(
         PathBuf::from("README.md"),
-        emit::package::readme(&api, settings, &names),
+        emit::package::readme(&api, settings),
     );
     files.insert(PathBuf::from("src/lib.rs"), emit::package::lib_rs(&header));
     files.insert(PathBuf::from(CLIENT_MODULE_PATH), module.source);

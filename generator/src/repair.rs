@@ -168,27 +168,11 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Methods the generated `Client` has besides one per operation: progenitor's `ClientHooks`
-/// (`pre`, `post`, `exec`) and `ClientInfo`, and clientgen's constructors. An operation named
-/// like one of them would shadow it (progenitor's own code calls `client.post(..)`).
-const RESERVED_METHODS: &[&str] = &[
-    "pre",
-    "post",
-    "exec",
-    "new",
-    "baseurl",
-    "client",
-    "inner",
-    "api_version",
-    "config",
-    "from_config",
-    "from_env",
-    "credential_from_env",
-];
-
-/// The name a method gets in Rust (progenitor's snake case), which must be unique.
+/// The name a method gets in Rust, which must be unique: two operationIds that read alike in
+/// Rust (`getPet`, `get_pet`) are told apart here, where the description is repaired, so that
+/// their ids stay unique in messages and metadata too.
 fn method_key(id: &str) -> String {
-    crate::emit::progenitor_snake(id)
+    crate::names::snake_ident(id)
 }
 
 fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
@@ -196,7 +180,7 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
         return;
     };
     // First pass: the ids given in the spec keep their names where they are unique.
-    let mut taken: BTreeSet<String> = RESERVED_METHODS.iter().map(|m| m.to_string()).collect();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
     let mut first_at: BTreeMap<String, String> = BTreeMap::new();
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
@@ -222,8 +206,8 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
                     Severity::Warning,
                     format!("{at}/operationId"),
                     format!(
-                        "operationId `{id}` starts with a digit, which a Rust name cannot \
-                         (and progenitor names such operations its own way): using `{renamed}`"
+                        "operationId `{id}` starts with a digit, which a Rust name cannot: \
+                         using `{renamed}`"
                     ),
                 ));
                 op.insert("operationId".into(), Value::String(renamed.clone()));
@@ -243,7 +227,7 @@ fn operation_ids(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
                 format!(
                     "operationId `{id}` collides with {}: renamed to `{unique}`",
                     first_at.get(&key).map_or_else(
-                        || "a method the generated Client already has".to_string(),
+                        || "another operation".to_string(),
                         |at| format!("the one at {at}")
                     )
                 ),
@@ -540,18 +524,13 @@ mod tests {
     }
 
     #[test]
-    fn operations_named_like_client_methods_are_renamed() {
+    fn operation_ids_that_read_alike_in_rust_are_told_apart() {
         let (value, ds) = repaired(&format!(
-            "{HEAD}paths:\n  /:\n    post: {{responses: {{'200': {{description: ok}}}}}}\n  /x:\n    get: {{operationId: exec, responses: {{'200': {{description: ok}}}}}}\n"
+            "{HEAD}paths:\n  /a:\n    get: {{operationId: getPet, responses: {{'200': {{description: ok}}}}}}\n  /b:\n    get: {{operationId: get_pet, responses: {{'200': {{description: ok}}}}}}\n"
         ));
-        assert_eq!(value["paths"]["/"]["post"]["operationId"], "post_2");
-        assert_eq!(value["paths"]["/x"]["get"]["operationId"], "exec_2");
-        assert!(
-            ds.iter().any(|d| d
-                .message
-                .contains("a method the generated Client already has")),
-            "{ds}"
-        );
+        assert_eq!(value["paths"]["/a"]["get"]["operationId"], "getPet");
+        assert_ne!(value["paths"]["/b"]["get"]["operationId"], "get_pet");
+        assert!(!ds.is_empty());
     }
 
     #[test]

@@ -1,30 +1,72 @@
 //! Lower stage: a validated `openapiv3` document into the generator's IR ([`crate::ir::Api`]).
 //!
-//! This is where vendor extensions are read, type names are chosen, and operations are sorted.
+//! This is where every decision is taken, once: vendor extensions are read, names are minted
+//! (through [`crate::names`]), each parameter's encoding and each body's media type are chosen
+//! (and what cannot be sent as described is degraded, with a warning), the schemas that become
+//! types are collected and repaired ([`schemas`]), and operations are sorted.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod schemas;
 
-use heck::{ToPascalCase, ToSnakeCase};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use openapiv3::{
     APIKeyLocation, MediaType, OpenAPI, Parameter as OaParameter, ParameterSchemaOrContent,
     ReferenceOr, Response, Schema, SchemaKind, SecurityScheme as OaScheme, StatusCode, Type,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::diagnostic::{Diagnostics, Severity, pointer};
+use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, pointer};
 use crate::ir::*;
 use crate::load::SourceDoc;
+use crate::names::{self, Namespace};
+use schemas::SchemaRepair;
+
+/// Individual warnings kept per kind of fallback; the rest are counted in one summary warning.
+const WARNINGS_PER_KIND: usize = 25;
 
 /// Lowers `spec` into the IR, reporting every problem with its pointer.
 pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diagnostics> {
+    let mut types = Namespace::default();
+    let type_names: BTreeMap<String, String> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|key| (key.clone(), types.claim(&names::type_name(key), "")))
+        .collect();
     let mut cx = Lowering {
         doc,
         spec,
         ds: Diagnostics::new(),
-        used_type_names: BTreeSet::new(),
-        lifted: Vec::new(),
+        per_kind: BTreeMap::new(),
+        types,
+        type_names: &type_names,
+        repair: SchemaRepair::new(doc, &type_names),
+        schemas: Vec::new(),
+        inline: Vec::new(),
+        lifted: HashMap::new(),
+        inline_index: HashMap::new(),
     };
-    let type_names = cx.name_components();
+    for (key, name) in &type_names {
+        let at = pointer(["components", "schemas", key.as_str()]);
+        let mut schema = doc.value.pointer(&at).cloned().unwrap_or_else(|| json!({}));
+        cx.repair.repair(&mut schema, &at);
+        cx.schemas.push(NamedSchema {
+            name: name.clone(),
+            pointer: at,
+            schema,
+        });
+    }
+    // Components in the description's order.
+    let order: BTreeMap<&String, usize> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .enumerate()
+        .map(|(i, key)| (key, i))
+        .collect();
+    let key_of: BTreeMap<&String, &String> = type_names.iter().map(|(k, n)| (n, k)).collect();
+    cx.schemas
+        .sort_by_key(|s| key_of.get(&s.name).and_then(|k| order.get(k)).copied());
     let security_schemes = cx.security_schemes();
     let default_security = security_names(spec.security.as_deref().unwrap_or(&[]));
 
@@ -46,7 +88,6 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
                 op,
                 &item.parameters,
                 &default_security,
-                &type_names,
                 &op_pointer,
             ) {
                 operations.push(lowered);
@@ -57,18 +98,48 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method)))
     });
     cx.link_jobs(&mut operations);
+    let ids: Vec<(&str, bool)> = operations
+        .iter()
+        .map(|op| (op.id.as_str(), op.job.is_some()))
+        .collect();
+    let op_names = names::operation_names(&ids, &security_schemes);
+    for (op, names) in operations.iter_mut().zip(op_names) {
+        op.names = names;
+    }
 
+    let Lowering {
+        mut ds,
+        per_kind,
+        repair,
+        mut schemas,
+        mut inline,
+        ..
+    } = cx;
+    ds.extend(repair.finish(&mut schemas, &mut inline));
+    for (kind, n) in &per_kind {
+        if *n > WARNINGS_PER_KIND {
+            ds.push(doc.diagnostic(
+                Severity::Warning,
+                "",
+                format!(
+                    "{} more fallback(s) of the kind \"{kind}\" not listed",
+                    n - WARNINGS_PER_KIND
+                ),
+            ));
+        }
+    }
     let api = Api {
         title: spec.info.title.clone(),
         version: spec.info.version.clone(),
         description: spec.info.description.clone(),
-        default_base_url: cx.default_base_url(),
+        default_base_url: default_base_url(doc, spec, &mut ds),
         security_schemes,
         operations,
         type_names,
-        lifted_schemas: cx.lifted,
+        schemas,
+        inline_schemas: inline,
     };
-    let ds = cx.ds.propagate()?;
+    let ds = ds.propagate()?;
     Ok((api, ds))
 }
 
@@ -93,104 +164,51 @@ fn security_names(reqs: &[openapiv3::SecurityRequirement]) -> Vec<String> {
     names
 }
 
-/// The operationId used when the spec gives none: method and path in snake case.
-pub fn synthesize_operation_id(method: &str, path: &str) -> String {
-    let mut words = vec![method.to_ascii_lowercase()];
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        let segment = segment.trim_start_matches('{').trim_end_matches('}');
-        words.push(segment.to_string());
+/// The first server URL, if it is an absolute http(s) URL the runtime accepts as it is.
+fn default_base_url(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) -> Option<String> {
+    let server = spec.servers.first()?;
+    let url = server.url.trim_end_matches('/');
+    let usable = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(['{', '}', '?', '#', ' '])
+        && url.split("://").nth(1).is_some_and(|rest| {
+            let host = rest.split('/').next().unwrap_or("");
+            !host.is_empty() && !host.contains('@')
+        });
+    if usable {
+        Some(url.to_string())
+    } else {
+        ds.push(doc.diagnostic(
+            Severity::Warning,
+            "/servers/0/url",
+            format!(
+                "server URL `{}` is not an absolute http(s) URL: the client has no default \
+                 base URL (pass one to `ClientConfig::new`)",
+                server.url
+            ),
+        ));
+        None
     }
-    words.join("_").to_snake_case()
 }
 
-/// A Rust type name that typify keeps as it is: PascalCase, starting with a letter, no keyword.
-pub fn type_name_for(key: &str) -> String {
-    let cleaned: String = key
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    let mut name = cleaned.to_pascal_case();
-    // Reach heck's fixed point so that typify's own re-casing changes nothing.
-    for _ in 0..4 {
-        let again = name.to_pascal_case();
-        if again == name {
-            break;
-        }
-        name = again;
-    }
-    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        name = format!("X{name}");
-    }
-    if syn::parse_str::<syn::Ident>(&name).is_err() || name == "Self" {
-        name.push_str("Type");
-    }
-    name
-}
-
-/// The enum variant name for a status: its meaning where there is a well-known one.
-pub fn variant_for_status(status: StatusMatch) -> String {
-    match status {
-        StatusMatch::Code(code) => match code {
-            300 => "MultipleChoices".into(),
-            301 => "MovedPermanently".into(),
-            302 => "Found".into(),
-            303 => "SeeOther".into(),
-            304 => "NotModified".into(),
-            307 => "TemporaryRedirect".into(),
-            308 => "PermanentRedirect".into(),
-            400 => "BadRequest".into(),
-            401 => "Unauthorized".into(),
-            402 => "PaymentRequired".into(),
-            403 => "Forbidden".into(),
-            404 => "NotFound".into(),
-            405 => "MethodNotAllowed".into(),
-            406 => "NotAcceptable".into(),
-            407 => "ProxyAuthenticationRequired".into(),
-            408 => "RequestTimeout".into(),
-            409 => "Conflict".into(),
-            410 => "Gone".into(),
-            411 => "LengthRequired".into(),
-            412 => "PreconditionFailed".into(),
-            413 => "PayloadTooLarge".into(),
-            414 => "UriTooLong".into(),
-            415 => "UnsupportedMediaType".into(),
-            416 => "RangeNotSatisfiable".into(),
-            417 => "ExpectationFailed".into(),
-            418 => "ImATeapot".into(),
-            421 => "MisdirectedRequest".into(),
-            422 => "UnprocessableEntity".into(),
-            423 => "Locked".into(),
-            424 => "FailedDependency".into(),
-            425 => "TooEarly".into(),
-            426 => "UpgradeRequired".into(),
-            428 => "PreconditionRequired".into(),
-            429 => "RateLimited".into(),
-            431 => "RequestHeaderFieldsTooLarge".into(),
-            451 => "UnavailableForLegalReasons".into(),
-            500 => "InternalServerError".into(),
-            501 => "NotImplemented".into(),
-            502 => "BadGateway".into(),
-            503 => "ServiceUnavailable".into(),
-            504 => "GatewayTimeout".into(),
-            505 => "HttpVersionNotSupported".into(),
-            507 => "InsufficientStorage".into(),
-            other => format!("Status{other}"),
-        },
-        StatusMatch::Range(1) => "Informational".into(),
-        StatusMatch::Range(3) => "Redirection".into(),
-        StatusMatch::Range(4) => "ClientError".into(),
-        StatusMatch::Range(5) => "ServerError".into(),
-        StatusMatch::Range(d) => format!("Status{d}xx"),
-        StatusMatch::Default => "Other".into(),
-    }
-}
+pub use crate::names::synthesize_operation_id;
 
 struct Lowering<'a> {
     doc: &'a SourceDoc,
     spec: &'a OpenAPI,
     ds: Diagnostics,
-    used_type_names: BTreeSet<String>,
-    lifted: Vec<LiftedSchema>,
+    /// Warnings per kind of fallback, for the summary of those not listed.
+    per_kind: BTreeMap<&'static str, usize>,
+    /// Every Rust type name taken.
+    types: Namespace,
+    /// Component key -> Rust type name.
+    type_names: &'a BTreeMap<String, String>,
+    repair: SchemaRepair<'a>,
+    schemas: Vec<NamedSchema>,
+    inline: Vec<InlineSchema>,
+    /// Hoisted schemas (as repaired) -> their type name.
+    lifted: HashMap<Value, String>,
+    /// Inline schemas (as repaired) -> their index in `inline`.
+    inline_index: HashMap<Value, usize>,
 }
 
 impl<'a> Lowering<'a> {
@@ -204,61 +222,57 @@ impl<'a> Lowering<'a> {
         self.ds.push(d);
     }
 
-    fn unique_type_name(&mut self, wanted: &str) -> String {
-        let base = type_name_for(wanted);
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.used_type_names.contains(&name) {
-            name = format!("{base}{n}");
-            n += 1;
+    /// A warning about a fallback; past [`WARNINGS_PER_KIND`] of a kind only counted.
+    fn fallback(&mut self, kind: &'static str, at: &str, message: impl Into<String>) {
+        let n = self.per_kind.entry(kind).or_insert(0);
+        *n += 1;
+        if *n <= WARNINGS_PER_KIND {
+            self.warn(at, message);
         }
-        self.used_type_names.insert(name.clone());
-        name
     }
 
-    fn name_components(&mut self) -> BTreeMap<String, String> {
-        let mut names = BTreeMap::new();
-        if let Some(components) = &self.spec.components {
-            for key in components.schemas.keys() {
-                let name = self.unique_type_name(key);
-                names.insert(key.clone(), name);
-            }
+    /// Hoists an inline schema into a named type (error bodies, multipart enum fields). An
+    /// inline schema equal to one hoisted before (the same error body under every operation)
+    /// is that type: one type, named after its first use in the description's order.
+    fn lift(&mut self, wanted: &str, mut schema: Value, at: &str) -> String {
+        self.repair.repair(&mut schema, at);
+        if let Some(same) = self.lifted.get(&schema) {
+            return same.clone();
         }
-        names
-    }
-
-    fn lift(&mut self, wanted: &str, schema: Value) -> String {
-        let name = self.unique_type_name(wanted);
-        self.lifted.push(LiftedSchema {
+        let name = self.types.claim(&names::type_name(wanted), "");
+        self.lifted.insert(schema.clone(), name.clone());
+        self.schemas.push(NamedSchema {
             name: name.clone(),
+            pointer: at.to_string(),
             schema,
         });
         name
     }
 
-    /// The first server URL, if it is an absolute http(s) URL the runtime accepts as it is.
-    fn default_base_url(&mut self) -> Option<String> {
-        let server = self.spec.servers.first()?;
-        let url = server.url.trim_end_matches('/');
-        let usable = (url.starts_with("https://") || url.starts_with("http://"))
-            && !url.contains(['{', '}', '?', '#', ' '])
-            && url.split("://").nth(1).is_some_and(|rest| {
-                let host = rest.split('/').next().unwrap_or("");
-                !host.is_empty() && !host.contains('@')
-            });
-        if usable {
-            Some(url.to_string())
-        } else {
-            self.warn(
-                "/servers/0/url",
-                format!(
-                    "server URL `{}` is not an absolute http(s) URL: the client has no default \
-                     base URL (pass one to `ClientConfig::new`)",
-                    server.url
-                ),
-            );
-            None
+    /// The Rust type of a schema an operation uses: the component's type for a `$ref` to one,
+    /// else an inline schema for the type engine, named after `hint` if it needs a type.
+    fn type_of(&mut self, schema: &ReferenceOr<Schema>, hint: &str, at: &str) -> TypeRef {
+        if let ReferenceOr::Reference { reference } = schema
+            && let Some(name) = reference
+                .strip_prefix("#/components/schemas/")
+                .and_then(|key| self.type_names.get(key))
+        {
+            return TypeRef::Named(name.clone());
         }
+        let mut value = serde_json::to_value(schema).unwrap_or_else(|_| json!({}));
+        self.repair.repair(&mut value, at);
+        // An inline schema equal to an earlier one is the same type.
+        if let Some(i) = self.inline_index.get(&value) {
+            return TypeRef::Inline(*i);
+        }
+        let name = self.types.claim(&names::type_name(hint), "");
+        self.inline_index.insert(value.clone(), self.inline.len());
+        self.inline.push(InlineSchema {
+            name,
+            pointer: at.to_string(),
+            schema: value,
+        });
+        TypeRef::Inline(self.inline.len() - 1)
     }
 
     fn security_schemes(&mut self) -> Vec<SecurityScheme> {
@@ -360,7 +374,6 @@ impl<'a> Lowering<'a> {
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn operation(
         &mut self,
         path: &str,
@@ -368,7 +381,6 @@ impl<'a> Lowering<'a> {
         op: &openapiv3::Operation,
         path_params: &[ReferenceOr<OaParameter>],
         default_security: &[String],
-        type_names: &BTreeMap<String, String>,
         at: &str,
     ) -> Option<Operation> {
         let method_upper = method.to_ascii_uppercase();
@@ -395,15 +407,15 @@ impl<'a> Lowering<'a> {
                 "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
             ),
         };
-        let parameters =
-            self.parameters(path_params, &op.parameters, op.request_body.is_some(), at);
-        let body = self.request_body(op, &id, type_names, at);
-        let errors = self.errors(op, &id, type_names, at);
-        let success = match body {
-            RequestBody::Multipart(_) => self.success_body(op, &id, type_names),
-            _ => SuccessBody::Empty,
-        };
-        let empty_successes = self.empty_successes(op);
+        let mut parameters = self.parameters(&id, path_params, &op.parameters, at);
+        let mut body = self.request_body(op, &id, at);
+        self.name_setters(&mut parameters, &mut body);
+        // Path parameters first, then the others by name: the order of the setters, and of the
+        // query string.
+        parameters
+            .sort_by(|a, b| (a.location != "path", &a.name).cmp(&(b.location != "path", &b.name)));
+        let errors = self.errors(op, &id, at);
+        let success = self.success(op, &id, at);
         let job = self.job(op, at);
         Some(Operation {
             id,
@@ -415,13 +427,43 @@ impl<'a> Lowering<'a> {
             security,
             cost,
             idempotent,
+            names: Default::default(),
             body,
             success,
-            empty_successes,
             errors,
             job,
             parameters,
         })
+    }
+
+    /// Gives every parameter and form field a setter name, unique within the operation.
+    fn name_setters(&mut self, parameters: &mut [Parameter], body: &mut RequestBody) {
+        let mut named: Vec<(&str, &str)> = parameters
+            .iter()
+            .map(|p| (p.name.as_str(), p.location.as_str()))
+            .collect();
+        if let RequestBody::Multipart(m) = &*body {
+            named.extend(m.fields.iter().map(|f| (f.name.as_str(), "form")));
+        }
+        let has_body = !matches!(body, RequestBody::None | RequestBody::Multipart(_));
+        let mut names = names::parameter_names(&named, has_body).into_iter();
+        for p in parameters.iter_mut() {
+            p.rust_name = names.next().flatten().unwrap_or_default();
+            let snake = names::snake_words(&p.name);
+            if p.rust_name != names::snake_ident(&p.name) {
+                let message = format!(
+                    "parameter `{}` ({}) has the same Rust name `{snake}` as another parameter: \
+                     its setter is `{}`",
+                    p.name, p.location, p.rust_name
+                );
+                self.fallback("colliding parameter", &p.pointer.clone(), message);
+            }
+        }
+        if let RequestBody::Multipart(m) = body {
+            for f in &mut m.fields {
+                f.rust_name = names.next().flatten().unwrap_or_default();
+            }
+        }
     }
 
     fn cost(&mut self, op: &openapiv3::Operation, at: &str) -> Option<Cost> {
@@ -493,12 +535,12 @@ impl<'a> Lowering<'a> {
 
     fn parameters(
         &mut self,
+        op_id: &str,
         path_params: &[ReferenceOr<OaParameter>],
         op_params: &[ReferenceOr<OaParameter>],
-        has_body: bool,
         at: &str,
     ) -> Vec<Parameter> {
-        let mut out: Vec<Parameter> = Vec::new();
+        let mut out: Vec<(Parameter, String)> = Vec::new();
         let all = path_params
             .iter()
             .enumerate()
@@ -514,43 +556,118 @@ impl<'a> Lowering<'a> {
             let Some(param) = self.resolve_parameter(param, &p_at) else {
                 continue;
             };
-            let (location, data) = match param {
-                OaParameter::Path { parameter_data, .. } => ("path", parameter_data),
-                OaParameter::Query { parameter_data, .. } => ("query", parameter_data),
-                OaParameter::Header { parameter_data, .. } => ("header", parameter_data),
-                OaParameter::Cookie { parameter_data, .. } => ("cookie", parameter_data),
-            };
-            let kind = match &data.format {
-                ParameterSchemaOrContent::Schema(schema) => self.scalar_kind(schema),
-                ParameterSchemaOrContent::Content(_) => ScalarKind::Other,
-            };
-            let example = match &data.format {
-                ParameterSchemaOrContent::Schema(schema) => {
-                    self.doc_example(data.example.as_ref(), schema)
+            let (location, data, style) = match param {
+                OaParameter::Path {
+                    parameter_data,
+                    style,
+                } => (
+                    "path",
+                    parameter_data,
+                    (!matches!(style, openapiv3::PathStyle::Simple)).then(|| format!("{style:?}")),
+                ),
+                OaParameter::Query {
+                    parameter_data,
+                    style,
+                    ..
+                } => (
+                    "query",
+                    parameter_data,
+                    (!matches!(style, openapiv3::QueryStyle::Form)).then(|| format!("{style:?}")),
+                ),
+                OaParameter::Header {
+                    parameter_data,
+                    style,
+                } => (
+                    "header",
+                    parameter_data,
+                    (!matches!(style, openapiv3::HeaderStyle::Simple))
+                        .then(|| format!("{style:?}")),
+                ),
+                OaParameter::Cookie { parameter_data, .. } => {
+                    let name = parameter_data.name.clone();
+                    self.fallback(
+                        "cookie parameter",
+                        &p_at,
+                        format!(
+                            "cookie parameter `{name}` is not supported: left out (set it with a \
+                             custom reqwest client)"
+                        ),
+                    );
+                    continue;
                 }
-                ParameterSchemaOrContent::Content(_) => None,
+            };
+            let name = data.name.clone();
+            let (kind, example, ty) = match &data.format {
+                ParameterSchemaOrContent::Content(_) => {
+                    self.fallback(
+                        "content parameter",
+                        &p_at,
+                        format!(
+                            "parameter `{name}` is described by `content`: sent as a raw string \
+                             the caller encodes"
+                        ),
+                    );
+                    (ScalarKind::String, None, TypeRef::String)
+                }
+                ParameterSchemaOrContent::Schema(schema) => {
+                    let kind = self.scalar_kind(schema);
+                    let example = self.doc_example(data.example.as_ref(), schema);
+                    let nullable = self
+                        .resolve_schema(schema)
+                        .is_some_and(|s| s.schema_data.nullable);
+                    if let Some(style) = &style {
+                        self.fallback(
+                            "parameter style",
+                            &p_at,
+                            format!(
+                                "parameter `{name}` has style `{}`: sent as a raw string the \
+                                 caller formats",
+                                lower_first(style)
+                            ),
+                        );
+                        (ScalarKind::String, None, TypeRef::String)
+                    } else if location != "query" && (kind == ScalarKind::Other || nullable) {
+                        self.fallback(
+                            "non-scalar parameter",
+                            &p_at,
+                            format!(
+                                "{location} parameter `{name}` is not a plain string, number or \
+                                 boolean: sent as a raw string the caller formats"
+                            ),
+                        );
+                        (ScalarKind::String, None, TypeRef::String)
+                    } else {
+                        let hint = format!("{op_id} {name}");
+                        let ty = self.type_of(schema, &hint, &format!("{p_at}/schema"));
+                        (kind, example, ty)
+                    }
+                }
             };
             let lowered = Parameter {
                 name: data.name.clone(),
-                rust_name: None,
+                rust_name: String::new(),
                 location: location.to_string(),
-                required: data.required,
+                required: data.required || location == "path",
                 kind,
+                ty,
+                description: data.description.clone(),
+                pointer: p_at.clone(),
                 example,
             };
             // An operation parameter overrides a path-level one of the same name and location.
-            out.retain(|p| !(p.name == lowered.name && p.location == lowered.location));
-            out.push(lowered);
+            out.retain(|(p, _)| !(p.name == lowered.name && p.location == lowered.location));
+            out.push((lowered, p_at));
         }
-        let named: Vec<(&str, &str)> = out
-            .iter()
-            .map(|p| (p.name.as_str(), p.location.as_str()))
+        let out: Vec<(Parameter, String)> = out
+            .into_iter()
+            .filter(|(p, p_at)| {
+                if p.name.is_empty() {
+                    self.fallback("parameter", p_at, "a parameter without a name: left out");
+                }
+                !p.name.is_empty()
+            })
             .collect();
-        let rust_names = parameter_rust_names(&named, has_body);
-        for (p, rust_name) in out.iter_mut().zip(rust_names) {
-            p.rust_name = rust_name;
-        }
-        out
+        out.into_iter().map(|(p, _)| p).collect()
     }
 
     fn resolve_schema<'s>(&self, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
@@ -629,13 +746,7 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn request_body(
-        &mut self,
-        op: &openapiv3::Operation,
-        op_id: &str,
-        type_names: &BTreeMap<String, String>,
-        at: &str,
-    ) -> RequestBody {
+    fn request_body(&mut self, op: &openapiv3::Operation, op_id: &str, at: &str) -> RequestBody {
         let Some(body) = &op.request_body else {
             return RequestBody::None;
         };
@@ -663,76 +774,185 @@ impl<'a> Lowering<'a> {
                 }
             }
         };
-        let Some(media) = body.content.get("multipart/form-data") else {
-            return RequestBody::Progenitor;
+        let Some(chosen) = body.content.keys().min_by_key(|k| media_rank(k)).cloned() else {
+            return RequestBody::None;
         };
         // The others go as raw bytes with `send_body`.
-        let other_media_types: Vec<String> = body
+        let (other_media_types, unreachable): (Vec<String>, Vec<String>) = body
             .content
             .keys()
-            .filter(|m| sendable_as_raw_body(m))
+            .filter(|m| **m != chosen)
             .cloned()
-            .collect();
-        if body.content.len() > 1 {
-            let mut message = String::from(
-                "several request media types: the generated method sends multipart/form-data",
-            );
+            .partition(|m| sendable_as_raw_body(m));
+        if !other_media_types.is_empty() || !unreachable.is_empty() {
+            let list = |types: &[String]| {
+                types
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut message =
+                format!("several request media types: the typed body is sent as `{chosen}`");
             if !other_media_types.is_empty() {
-                let listed: Vec<String> =
-                    other_media_types.iter().map(|m| format!("`{m}`")).collect();
                 message.push_str(&format!(
                     "; {} as raw bytes with `send_body`",
-                    listed.join(", ")
+                    list(&other_media_types)
                 ));
             }
-            self.warn(&format!("{body_at}/content"), message);
+            if !unreachable.is_empty() {
+                message.push_str(&format!("; not {}", list(&unreachable)));
+            }
+            self.fallback(
+                "several media types",
+                &format!("{body_at}/content"),
+                message,
+            );
         }
-        let media_at = format!("{body_at}/content/multipart~1form-data");
-        let Some(schema_ref) = &media.schema else {
-            self.error(&media_at, "a multipart body needs a schema with properties");
-            return RequestBody::None;
+        let media = &body.content[&chosen];
+        let media_at = format!("{body_at}/content/{}", escape_pointer_token(&chosen));
+        if media_rank(&chosen) == RANK_MULTIPART {
+            return self.multipart_body(body, media, op_id, &media_at, other_media_types);
+        }
+        let essence = media_essence(&chosen);
+        let (encoding, media_type) = match media_rank(&chosen) {
+            1 | 2 => (BodyEncoding::Json, chosen.clone()),
+            3 => (BodyEncoding::Form, chosen.clone()),
+            _ if essence.starts_with("text/") && sendable_media_type(&chosen) => {
+                (BodyEncoding::Text, chosen.clone())
+            }
+            _ if sendable_media_type(&chosen) => (BodyEncoding::Bytes, chosen.clone()),
+            _ => {
+                self.fallback(
+                    "raw body",
+                    &media_at,
+                    format!(
+                        "request media type `{chosen}` is not a media type to send: the body is \
+                         raw bytes sent as `application/octet-stream`"
+                    ),
+                );
+                (BodyEncoding::Bytes, "application/octet-stream".to_string())
+            }
         };
-        let Some(schema) = self.resolve_schema(schema_ref) else {
-            self.error(
-                &format!("{media_at}/schema"),
-                "the multipart schema does not resolve",
-            );
-            return RequestBody::None;
+        let ty = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => {
+                if !media.encoding.is_empty() {
+                    self.fallback(
+                        "encoding",
+                        &format!("{media_at}/encoding"),
+                        "a request `encoding` is not supported: ignored",
+                    );
+                }
+                match &media.schema {
+                    Some(schema) => self.type_of(
+                        schema,
+                        &format!("{op_id} body"),
+                        &format!("{media_at}/schema"),
+                    ),
+                    None => {
+                        self.fallback(
+                            "json without schema",
+                            &media_at,
+                            "a request body without a schema: sent as serde_json::Value",
+                        );
+                        TypeRef::Json
+                    }
+                }
+            }
+            BodyEncoding::Text => TypeRef::String,
+            BodyEncoding::Bytes => {
+                let schema_type = media
+                    .schema
+                    .as_ref()
+                    .and_then(|s| self.resolve_schema(s))
+                    .map(|s| &s.schema_kind);
+                if schema_type.is_some_and(|k| !matches!(k, SchemaKind::Type(Type::String(_)))) {
+                    self.fallback(
+                        "raw body",
+                        &format!("{media_at}/schema"),
+                        format!(
+                            "a `{media_type}` body is sent as raw bytes the caller encodes, \
+                             whatever its schema says"
+                        ),
+                    );
+                }
+                TypeRef::Json
+            }
         };
-        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
-            self.error(
-                &format!("{media_at}/schema"),
-                "a multipart body schema must be an object with properties",
-            );
-            return RequestBody::None;
-        };
-        let mut fields = Vec::new();
-        for (name, prop) in &object.properties {
-            let prop_schema = match prop {
-                ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
-                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
-                    reference: reference.clone(),
-                },
-            };
-            let kind = self.field_kind(op_id, name, &prop_schema, type_names);
-            let description = self
-                .resolve_schema(&prop_schema)
-                .and_then(|s| s.schema_data.description.clone());
-            let example = match &kind {
-                FieldKind::Named(_) => self.enum_example(&prop_schema),
-                _ => self.doc_example(None, &prop_schema),
-            };
-            fields.push(MultipartField {
-                name: name.clone(),
-                required: object.required.contains(name),
-                kind,
-                description,
-                example,
+        RequestBody::Typed(TypedBody {
+            media_type,
+            encoding,
+            ty,
+            required: body.required,
+            description: body.description.clone(),
+            other_media_types,
+        })
+    }
+
+    /// A `multipart/form-data` body: a setter per property of its object schema, or, for a
+    /// schema that gives no properties, a form the caller fills part by part.
+    fn multipart_body(
+        &mut self,
+        body: &openapiv3::RequestBody,
+        media: &MediaType,
+        op_id: &str,
+        media_at: &str,
+        other_media_types: Vec<String>,
+    ) -> RequestBody {
+        let object = media
+            .schema
+            .as_ref()
+            .and_then(|s| self.resolve_schema(s))
+            .and_then(|s| match &s.schema_kind {
+                SchemaKind::Type(Type::Object(object)) if !object.properties.is_empty() => {
+                    Some(object.clone())
+                }
+                _ => None,
             });
+        let mut fields = Vec::new();
+        let open = object.is_none();
+        match object {
+            None => self.fallback(
+                "open multipart",
+                media_at,
+                "a multipart body whose schema gives no properties: the builder takes form \
+                 parts by name (`text_part`, `file_part`)",
+            ),
+            Some(object) => {
+                for (name, prop) in &object.properties {
+                    let prop_schema = match prop {
+                        ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
+                        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                            reference: reference.clone(),
+                        },
+                    };
+                    let p_at = format!(
+                        "{media_at}/schema/properties/{}",
+                        escape_pointer_token(name)
+                    );
+                    let kind = self.field_kind(op_id, name, &prop_schema, &p_at);
+                    let description = self
+                        .resolve_schema(&prop_schema)
+                        .and_then(|s| s.schema_data.description.clone());
+                    let example = match &kind {
+                        FieldKind::Named(_) => self.enum_example(&prop_schema),
+                        _ => self.doc_example(None, &prop_schema),
+                    };
+                    fields.push(MultipartField {
+                        name: name.clone(),
+                        rust_name: String::new(),
+                        required: object.required.contains(name),
+                        kind,
+                        description,
+                        example,
+                    });
+                }
+            }
         }
         RequestBody::Multipart(MultipartBody {
             required: body.required,
             fields,
+            open,
             description: body.description.clone(),
             other_media_types,
         })
@@ -743,12 +963,12 @@ impl<'a> Lowering<'a> {
         op_id: &str,
         field: &str,
         schema: &ReferenceOr<Schema>,
-        type_names: &BTreeMap<String, String>,
+        at: &str,
     ) -> FieldKind {
         if let ReferenceOr::Reference { reference } = schema
             && let Some(name) = reference
                 .strip_prefix("#/components/schemas/")
-                .and_then(|k| type_names.get(k))
+                .and_then(|k| self.type_names.get(k))
         {
             return match self.scalar_kind(schema) {
                 ScalarKind::Other => FieldKind::Json,
@@ -768,7 +988,7 @@ impl<'a> Lowering<'a> {
                     FieldKind::File
                 } else if !s.enumeration.is_empty() {
                     let value = serde_json::to_value(resolved).unwrap_or(Value::Null);
-                    let name = self.lift(&format!("{op_id} {field}"), value);
+                    let name = self.lift(&format!("{op_id} {field}"), value, at);
                     FieldKind::Named(name)
                 } else {
                     FieldKind::Scalar(ScalarKind::String)
@@ -844,51 +1064,81 @@ impl<'a> Lowering<'a> {
             .collect()
     }
 
-    /// The 2xx statuses without a body, when another 2xx has one.
-    fn empty_successes(&self, op: &openapiv3::Operation) -> Vec<StatusMatch> {
+    /// The success statuses and their body: the first 2xx with a body decides it, and every
+    /// 2xx with the same content shares it; 2xx without a body beside it give `None`.
+    fn success(&mut self, op: &openapiv3::Operation, op_id: &str, at: &str) -> Success {
         let successes = self.successes(op);
-        if successes.iter().all(|(_, r)| r.content.is_empty()) {
-            return Vec::new();
+        if successes.is_empty() {
+            return Success {
+                statuses: Vec::new(),
+                body: SuccessBody::Stream,
+                empty: Vec::new(),
+            };
         }
-        successes
-            .into_iter()
-            .filter(|(_, r)| r.content.is_empty())
-            .map(|(status, _)| status)
-            .collect()
-    }
-
-    /// The body of the first 2xx response that has one (used where the generator emits the
-    /// request itself).
-    fn success_body(
-        &mut self,
-        op: &openapiv3::Operation,
-        op_id: &str,
-        type_names: &BTreeMap<String, String>,
-    ) -> SuccessBody {
-        let successes = self.successes(op);
-        let Some((_, response)) = successes.iter().find(|(_, r)| !r.content.is_empty()) else {
-            return SuccessBody::Empty;
-        };
-        let Some((_, media)) = response
-            .content
+        let Some((first_status, first)) = successes
             .iter()
-            .find(|(mt, _)| is_json_media_type(mt))
+            .find(|(_, r)| !r.content.is_empty())
+            .cloned()
         else {
-            return SuccessBody::Stream;
+            return Success {
+                statuses: successes.iter().map(|(s, _)| *s).collect(),
+                body: SuccessBody::Empty,
+                empty: Vec::new(),
+            };
         };
-        match self.json_body_type(op_id, "response", media, type_names).0 {
-            ErrorBody::Json(name) => SuccessBody::Json(name),
-            _ => SuccessBody::JsonValue,
+        let mut statuses = Vec::new();
+        let mut empty = Vec::new();
+        for (status, response) in &successes {
+            if response.content.is_empty() {
+                empty.push(*status);
+            } else if same_bodies(&response.content, &first.content) {
+                statuses.push(*status);
+            } else {
+                self.fallback(
+                    "several success bodies",
+                    &format!("{at}/responses/{}", status_key(*status)),
+                    format!(
+                        "success status {} has another body than {}: it is returned as an \
+                         undocumented status, with its raw body",
+                        status_key(*status),
+                        status_key(first_status)
+                    ),
+                );
+            }
+        }
+        let body = match first.content.iter().find(|(mt, _)| is_json_media_type(mt)) {
+            None => SuccessBody::Stream,
+            Some((mt, media)) => match &media.schema {
+                Some(schema) => {
+                    let m_at = format!(
+                        "{at}/responses/{}/content/{}/schema",
+                        status_key(first_status),
+                        escape_pointer_token(mt)
+                    );
+                    SuccessBody::Json(self.type_of(schema, &format!("{op_id} response"), &m_at))
+                }
+                None => {
+                    self.fallback(
+                        "json without schema",
+                        &format!(
+                            "{at}/responses/{}/content/{}",
+                            status_key(first_status),
+                            escape_pointer_token(mt)
+                        ),
+                        "a JSON response without a schema: decoded as serde_json::Value",
+                    );
+                    SuccessBody::Json(TypeRef::Json)
+                }
+            },
+        };
+        Success {
+            statuses,
+            body,
+            empty,
         }
     }
 
-    fn errors(
-        &mut self,
-        op: &openapiv3::Operation,
-        op_id: &str,
-        type_names: &BTreeMap<String, String>,
-        at: &str,
-    ) -> Vec<ErrorResponse> {
+    fn errors(&mut self, op: &openapiv3::Operation, op_id: &str, at: &str) -> Vec<ErrorResponse> {
         let mut out = Vec::new();
         let mut entries: Vec<(StatusMatch, String, &ReferenceOr<Response>)> = Vec::new();
         for (code, response) in &op.responses.responses {
@@ -915,13 +1165,12 @@ impl<'a> Lowering<'a> {
             let Some(response) = self.resolve_response(response, &r_at) else {
                 continue;
             };
-            let mut variant = variant_for_status(status);
+            let mut variant = names::status_variant(status);
             if !used_variants.insert(variant.clone()) {
                 variant = format!("{variant}{token}");
                 used_variants.insert(variant.clone());
             }
-            let (body, message_field) =
-                self.error_body(op_id, &variant, response, type_names, &r_at);
+            let (body, message_field) = self.error_body(op_id, &variant, response, &r_at);
             let headers = response
                 .headers
                 .iter()
@@ -970,7 +1219,6 @@ impl<'a> Lowering<'a> {
         op_id: &str,
         variant: &str,
         response: &Response,
-        type_names: &BTreeMap<String, String>,
         at: &str,
     ) -> (ErrorBody, Option<String>) {
         if response.content.is_empty() {
@@ -980,7 +1228,7 @@ impl<'a> Lowering<'a> {
             .content
             .iter()
             .find(|(mt, _)| is_json_media_type(mt));
-        let Some((_, media)) = json else {
+        let Some((mt, media)) = json else {
             let text = response.content.keys().any(|mt| mt.starts_with("text/"));
             return (
                 if text {
@@ -991,8 +1239,8 @@ impl<'a> Lowering<'a> {
                 None,
             );
         };
-        let _ = at;
-        self.json_body_type(op_id, variant, media, type_names)
+        let m_at = format!("{at}/content/{}/schema", escape_pointer_token(mt));
+        self.json_body_type(op_id, variant, media, &m_at)
     }
 
     fn json_body_type(
@@ -1000,7 +1248,7 @@ impl<'a> Lowering<'a> {
         op_id: &str,
         variant: &str,
         media: &MediaType,
-        type_names: &BTreeMap<String, String>,
+        at: &str,
     ) -> (ErrorBody, Option<String>) {
         let Some(schema) = &media.schema else {
             return (ErrorBody::JsonValue, None);
@@ -1009,14 +1257,14 @@ impl<'a> Lowering<'a> {
         if let ReferenceOr::Reference { reference } = schema {
             if let Some(name) = reference
                 .strip_prefix("#/components/schemas/")
-                .and_then(|k| type_names.get(k))
+                .and_then(|k| self.type_names.get(k))
             {
                 return (ErrorBody::Json(name.clone()), message_field);
             }
             return (ErrorBody::JsonValue, None);
         }
         let value = serde_json::to_value(schema).unwrap_or(Value::Null);
-        let name = self.lift(&format!("{op_id} {variant} body"), value);
+        let name = self.lift(&format!("{op_id} {variant} body"), value, at);
         (ErrorBody::Json(name), message_field)
     }
 
@@ -1184,53 +1432,63 @@ impl<'a> Lowering<'a> {
     }
 }
 
-/// The snake-case setter name of each of an operation's parameters, given as (name, location)
-/// in the order the operation lists them (path-item parameters first, overrides applied).
-///
-/// Path parameters claim their names first (the URL cannot be built without them), then the
-/// others in order; `body` is taken when there is a request body. A query or header parameter
-/// whose name is taken gets `{name}_{location}` (then `_2`, `_3`...), so that every parameter
-/// stays settable; the request still carries its own name. Cookie parameters, empty names and
-/// a path parameter whose name another path parameter took get `None`.
-pub(crate) fn parameter_rust_names(params: &[(&str, &str)], has_body: bool) -> Vec<Option<String>> {
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    if has_body {
-        taken.insert("body".into());
+/// Whether two responses' contents have the same media types with the same schemas (examples
+/// and encodings aside).
+fn same_bodies(
+    a: &indexmap::IndexMap<String, MediaType>,
+    b: &indexmap::IndexMap<String, MediaType>,
+) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b.iter())
+            .all(|((ma, a), (mb, b))| ma == mb && a.schema == b.schema)
+}
+
+/// How much a request media type is preferred for the typed body (lowest first): a multipart
+/// form first (its parts cannot be sent pre-encoded with `send_body`, the other types can),
+/// then JSON, `+json`, a URL-encoded form, bytes and text.
+fn media_rank(media_type: &str) -> u8 {
+    let essence = media_essence(media_type);
+    match essence.as_str() {
+        "multipart/form-data" => RANK_MULTIPART,
+        "application/json" => 1,
+        e if is_json_media_type(e) => 2,
+        "application/x-www-form-urlencoded" => 3,
+        "application/octet-stream" => 4,
+        "text/plain" => 5,
+        _ => 6,
     }
-    let mut names = vec![None; params.len()];
-    let path_first = params
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, location))| *location == "path")
-        .chain(
-            params
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, location))| *location != "path"),
-        );
-    for (i, (name, location)) in path_first {
-        if name.is_empty() || !matches!(*location, "path" | "query" | "header") {
-            continue;
-        }
-        let snake = name.to_snake_case();
-        let unique = if !taken.contains(&snake) {
-            snake
-        } else if *location == "path" {
-            continue;
-        } else {
-            let base = format!("{snake}_{location}");
-            let mut candidate = base.clone();
-            let mut n = 2;
-            while taken.contains(&candidate) {
-                candidate = format!("{base}_{n}");
-                n += 1;
-            }
-            candidate
-        };
-        taken.insert(unique.clone());
-        names[i] = Some(unique);
+}
+
+/// [`media_rank`] of `multipart/form-data`.
+const RANK_MULTIPART: u8 = 0;
+
+/// A media type without parameters, lower case.
+fn media_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `DeepObject` -> `deepObject` (a style's name as OpenAPI spells it, from its Rust variant).
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The `responses` key of a status.
+fn status_key(status: StatusMatch) -> String {
+    match status {
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(d) => format!("{d}XX"),
+        StatusMatch::Default => "default".into(),
     }
-    names
 }
 
 /// A valid `Content-Type` value to send (no wildcard, printable ASCII).
@@ -1263,77 +1521,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn type_names_are_stable_identifiers() {
-        assert_eq!(type_name_for("error_body"), "ErrorBody");
-        assert_eq!(type_name_for("HTTPError"), "HttpError");
-        assert_eq!(type_name_for("2fa-setup"), "X2faSetup");
-        assert_eq!(type_name_for("Self"), "SelfType");
-        assert_eq!(type_name_for("a.b/c"), "ABC".to_pascal_case());
-        for name in ["ErrorBody", "HttpError", "X2faSetup", "V1Job"] {
-            assert_eq!(type_name_for(name), name);
-        }
-    }
-
-    #[test]
-    fn status_variants_have_meaningful_names() {
-        assert_eq!(variant_for_status(StatusMatch::Code(429)), "RateLimited");
-        assert_eq!(
-            variant_for_status(StatusMatch::Code(402)),
-            "PaymentRequired"
-        );
-        assert_eq!(variant_for_status(StatusMatch::Code(499)), "Status499");
-        assert_eq!(variant_for_status(StatusMatch::Range(5)), "ServerError");
-        assert_eq!(variant_for_status(StatusMatch::Default), "Other");
-    }
-
-    #[test]
-    fn synthesized_operation_ids_read_well() {
-        assert_eq!(
-            synthesize_operation_id("get", "/v1/jobs/{id}"),
-            "get_v1_jobs_id"
-        );
-        assert_eq!(synthesize_operation_id("POST", "/"), "post");
-    }
-
-    #[test]
-    fn every_query_and_header_parameter_gets_a_unique_rust_name() {
-        let names = parameter_rust_names(
-            &[
-                ("id", "query"),
-                ("id", "path"),
-                ("Id", "header"),
-                ("id_query", "query"),
-                ("body", "query"),
-                ("session", "cookie"),
-                ("", "query"),
-                ("ID", "path"),
-            ],
-            true,
-        );
-        let names: Vec<Option<&str>> = names.iter().map(Option::as_deref).collect();
-        assert_eq!(
-            names,
-            vec![
-                // The path parameter claims `id` although listed later.
-                Some("id_query"),
-                Some("id"),
-                Some("id_header"),
-                Some("id_query_query"),
-                // `body` is the request body's setter.
-                Some("body_query"),
-                None,
-                None,
-                // A second path parameter named `id` cannot be renamed: the URL names it.
-                None,
-            ]
-        );
-    }
-
-    #[test]
     fn json_media_types() {
         assert!(is_json_media_type("application/json"));
         assert!(is_json_media_type("application/problem+json"));
         assert!(is_json_media_type("application/json; charset=utf-8"));
         assert!(!is_json_media_type("text/plain"));
+    }
+
+    #[test]
+    fn multipart_is_preferred_then_json_then_forms() {
+        let mut types = vec![
+            "text/plain",
+            "multipart/form-data",
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "application/merge-patch+json",
+            "application/json; charset=utf-8",
+        ];
+        types.sort_by_key(|t| media_rank(t));
+        assert_eq!(
+            types,
+            [
+                "multipart/form-data",
+                "application/json; charset=utf-8",
+                "application/merge-patch+json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "application/xml"
+            ]
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! Format stage: tokens to source text with prettyplease, stamped with the "generated" header,
-//! and the client module put together from its formatted parts.
+//! Format stage: the "generated" header every generated file starts with, and tokens to source
+//! text with prettyplease.
 
 use proc_macro2::TokenStream;
 
@@ -10,36 +10,6 @@ pub fn header(spec_label: &str, regenerate: &str) -> String {
          // change the spec, then run `{regenerate}`.\n",
         env!("CARGO_PKG_VERSION")
     )
-}
-
-/// Formats a parsed file.
-pub fn format_file(file: &syn::File) -> String {
-    prettyplease::unparse(file)
-}
-
-/// The client module's text: `header`, then `file` formatted with `raw` in place of the line
-/// holding `placeholder`, then `tail`. Fails if no line holds the placeholder.
-pub fn assemble(
-    header: &str,
-    file: &syn::File,
-    placeholder: &str,
-    raw: &str,
-    tail: &str,
-) -> Result<String, String> {
-    let body = format_file(file);
-    let at = body
-        .find(placeholder)
-        .ok_or_else(|| format!("`{placeholder}` is missing from the formatted module"))?;
-    let line_start = body[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = body[at..].find('\n').map_or(body.len(), |i| at + i + 1);
-    let mut source = String::with_capacity(header.len() + 1 + body.len() + raw.len() + tail.len());
-    source.push_str(header);
-    source.push('\n');
-    source.push_str(&body[..line_start]);
-    source.push_str(raw);
-    source.push_str(&body[line_end..]);
-    source.push_str(tail);
-    Ok(source)
 }
 
 /// Formats `tokens` as a file, or says why they are not a valid file.
@@ -71,31 +41,6 @@ mod tests {
         .unwrap();
         assert_eq!(a, b);
         assert!(a.contains("pub struct A {\n    x: u8,\n}"));
-    }
-
-    #[test]
-    fn assemble_puts_the_raw_text_in_place_of_the_placeholder_line() {
-        let file: syn::File = syn::parse2(quote!(
-            mod raw {
-                struct Placeholder;
-            }
-            fn after() {}
-        ))
-        .unwrap();
-        let source = assemble(
-            "// header\n",
-            &file,
-            "struct Placeholder;",
-            "    fn raw() {}\n",
-            "// tail\n",
-        )
-        .unwrap();
-        assert_eq!(
-            source,
-            "// header\n\nmod raw {\n    fn raw() {}\n}\nfn after() {}\n// tail\n"
-        );
-        let missing = assemble("", &file, "struct Missing;", "", "").unwrap_err();
-        assert!(missing.contains("struct Missing;"), "{missing}");
     }
 
     #[test]

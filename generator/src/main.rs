@@ -41,6 +41,8 @@ enum Command {
         /// The repository root (default: found from the current directory).
         #[arg(long)]
         root: Option<PathBuf>,
+        #[command(flatten)]
+        types: TypeArgs,
     },
     /// Exit 1 with a diff when generated/ (or one --out crate) differs from what `generate`
     /// would write.
@@ -57,7 +59,90 @@ enum Command {
         /// The repository root (default: found from the current directory).
         #[arg(long)]
         root: Option<PathBuf>,
+        #[command(flatten)]
+        types: TypeArgs,
     },
+}
+
+/// How the type engine (typify) shapes the generated types.
+#[derive(clap::Args, Clone, Default)]
+struct TypeArgs {
+    /// A derive added to every generated type (repeatable), e.g. `--derive PartialEq`.
+    #[arg(long = "derive", value_name = "PATH")]
+    derives: Vec<String>,
+    /// Generate no `types::builder` struct builders (a smaller crate; no `body_map`).
+    #[arg(long)]
+    no_struct_builders: bool,
+    /// Rename one generated type (repeatable).
+    #[arg(long = "rename", value_name = "TYPE=NAME", value_parser = pair)]
+    renames: Vec<(String, String)>,
+    /// A derive added to one generated type (repeatable).
+    #[arg(long = "type-derive", value_name = "TYPE=PATH", value_parser = pair)]
+    type_derives: Vec<(String, String)>,
+    /// Use an existing Rust type instead of generating one (repeatable).
+    #[arg(long = "replace", value_name = "TYPE=PATH", value_parser = pair)]
+    replacements: Vec<(String, String)>,
+    /// Use a Rust type for every schema equal to this JSON schema (repeatable), e.g.
+    /// `--convert '{"type":"string","format":"decimal"}=rust_decimal::Decimal'`.
+    #[arg(long = "convert", value_name = "SCHEMA=PATH", value_parser = conversion)]
+    conversions: Vec<(serde_json::Value, String)>,
+}
+
+impl TypeArgs {
+    fn settings(&self) -> clientgen::emit::TypeSettings {
+        let mut settings = clientgen::emit::TypeSettings::new();
+        settings.extra_derives = self.derives.clone();
+        settings.struct_builders = !self.no_struct_builders;
+        let mut patches: Vec<(String, clientgen::emit::types::TypePatchSpec)> = Vec::new();
+        for (name, rename) in &self.renames {
+            patches.push((
+                name.clone(),
+                clientgen::emit::types::TypePatchSpec {
+                    rename: Some(rename.clone()),
+                    derives: Vec::new(),
+                },
+            ));
+        }
+        for (name, derive) in &self.type_derives {
+            match patches.iter_mut().find(|(n, _)| n == name) {
+                Some((_, patch)) => patch.derives.push(derive.clone()),
+                None => patches.push((
+                    name.clone(),
+                    clientgen::emit::types::TypePatchSpec {
+                        rename: None,
+                        derives: vec![derive.clone()],
+                    },
+                )),
+            }
+        }
+        settings.patches = patches;
+        settings.replacements = self.replacements.clone();
+        settings.conversions = self.conversions.clone();
+        settings
+    }
+}
+
+/// `A=B`.
+fn pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+/// `SCHEMA=PATH`, the schema in JSON (split at the last `=`).
+fn conversion(text: &str) -> Result<(serde_json::Value, String), String> {
+    let (schema, path) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected SCHEMA=PATH, got `{text}`"))?;
+    let schema: serde_json::Value = serde_json::from_str(schema)
+        .map_err(|e| format!("the schema in `{text}` is not JSON: {e}"))?;
+    if path.trim().is_empty() {
+        return Err(format!("no Rust type after `=` in `{text}`"));
+    }
+    Ok((schema, path.trim().to_string()))
 }
 
 fn main() -> ExitCode {
@@ -67,16 +152,22 @@ fn main() -> ExitCode {
             spec: Some(spec),
             out: Some(out),
             crate_name: Some(name),
+            types,
             ..
-        } => generate_one(&spec, &out, &name),
-        Command::Generate { root, .. } => find_root(root).and_then(|root| generate_all(&root)),
+        } => generate_one(&spec, &out, &name, &types.settings()),
+        Command::Generate { root, types, .. } => {
+            find_root(root).and_then(|root| generate_all(&root, &types.settings()))
+        }
         Command::Check {
             spec: Some(spec),
             out: Some(out),
             crate_name: Some(name),
+            types,
             ..
-        } => check_one(&spec, &out, &name),
-        Command::Check { root, .. } => find_root(root).and_then(|root| check_all(&root)),
+        } => check_one(&spec, &out, &name, &types.settings()),
+        Command::Check { root, types, .. } => {
+            find_root(root).and_then(|root| check_all(&root, &types.settings()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,13 +224,18 @@ fn report(ds: &Diagnostics) {
     }
 }
 
-fn repo_crate(root: &Path, spec: &Path, name: &str) -> Result<clientgen::GeneratedCrate, String> {
+fn repo_crate(
+    root: &Path,
+    spec: &Path,
+    name: &str,
+    types: &clientgen::emit::TypeSettings,
+) -> Result<clientgen::GeneratedCrate, String> {
     let label = format!(
         "spec/{}",
         spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
     );
     let text = read(&root.join(&label))?;
-    let settings = Settings::new(name, label.clone());
+    let settings = Settings::new(name, label.clone()).with_type_settings(types.clone());
     let generated = clientgen::generate(&text, &settings).map_err(|ds| {
         format!(
             "{ds}\nerror: {label}: {} error(s); nothing was written",
@@ -150,9 +246,9 @@ fn repo_crate(root: &Path, spec: &Path, name: &str) -> Result<clientgen::Generat
     Ok(generated)
 }
 
-fn generate_all(root: &Path) -> Result<(), String> {
+fn generate_all(root: &Path, types: &clientgen::emit::TypeSettings) -> Result<(), String> {
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(root, &spec, &name)?;
+        let generated = repo_crate(root, &spec, &name, types)?;
         let out = root.join("generated").join(&name);
         let written = clientgen::write::write_if_changed(&out, &generated.files)
             .map_err(|e| format!("error: {e}"))?;
@@ -165,10 +261,10 @@ fn generate_all(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn check_all(root: &Path) -> Result<(), String> {
+fn check_all(root: &Path, types: &clientgen::emit::TypeSettings) -> Result<(), String> {
     let mut drifted = Vec::new();
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(root, &spec, &name)?;
+        let generated = repo_crate(root, &spec, &name, types)?;
         let out = root.join("generated").join(&name);
         for drift in clientgen::write::check(&out, &generated.files) {
             print!("{}", drift.diff);
@@ -194,6 +290,7 @@ fn standalone_crate(
     spec: &Path,
     out: &Path,
     name: &str,
+    types: &clientgen::emit::TypeSettings,
 ) -> Result<clientgen::GeneratedCrate, String> {
     let text = read(spec)?;
     let runtime_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
@@ -204,7 +301,8 @@ fn standalone_crate(
     let settings = Settings::new(name, spec.display().to_string())
         .with_runtime(runtime)
         .with_standalone(membership.needs_own_workspace())
-        .with_regenerate_command(one_spec_command(spec, out, name));
+        .with_regenerate_command(one_spec_command(spec, out, name))
+        .with_type_settings(types.clone());
     let generated = clientgen::generate(&text, &settings).map_err(|ds| {
         format!(
             "{ds}\nerror: {}: {} error(s); nothing was written",
@@ -225,9 +323,14 @@ fn one_spec_command(spec: &Path, out: &Path, name: &str) -> String {
     )
 }
 
-fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+fn generate_one(
+    spec: &Path,
+    out: &Path,
+    name: &str,
+    types: &clientgen::emit::TypeSettings,
+) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
-    let generated = standalone_crate(spec, out, name)?;
+    let generated = standalone_crate(spec, out, name, types)?;
     let written = clientgen::write::write_if_changed(out, &generated.files)
         .map_err(|e| format!("error: {e}"))?;
     println!(
@@ -238,7 +341,12 @@ fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+fn check_one(
+    spec: &Path,
+    out: &Path,
+    name: &str,
+    types: &clientgen::emit::TypeSettings,
+) -> Result<(), String> {
     if !out.is_dir() {
         return Err(format!(
             "error: {}: no such directory: run `{}`",
@@ -246,7 +354,7 @@ fn check_one(spec: &Path, out: &Path, name: &str) -> Result<(), String> {
             one_spec_command(spec, out, name)
         ));
     }
-    let generated = standalone_crate(spec, out, name)?;
+    let generated = standalone_crate(spec, out, name, types)?;
     let drift = clientgen::write::check(out, &generated.files);
     for d in &drift {
         print!("{}", d.diff);

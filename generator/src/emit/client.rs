@@ -1,14 +1,30 @@
-//! Emits the `Client` constructors: one per supported security scheme, `from_env`, and
-//! `from_config` for everything else (base URL, retries, timeouts).
+//! Emits the `Client` struct and its constructors: one per supported security scheme,
+//! `from_env`, and `from_config` for everything else (base URL, retries, timeouts).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Context, doc_attrs, safe_snake};
+use super::{Context, doc_attrs};
 use crate::ir::Placement;
 
+/// The `Client` struct, documented with the description's title, description and version.
+pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
+    let rt = cx.rt();
+    let version = format!("Version: {}", cx.api.version);
+    let title = format!("Client for {}", cx.api.title.trim());
+    let doc = doc_attrs(&[Some(&title), cx.api.description.as_deref(), Some(&version)]);
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            config: #rt::ClientConfig,
+            http: ::reqwest::Client,
+        }
+    }
+}
+
 pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
+    let rt = cx.rt();
     let mut items = Vec::new();
     let has_default = cx.api.default_base_url.is_some();
     if let Some(url) = &cx.api.default_base_url {
@@ -40,16 +56,12 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
         /// Builds a client around your own `reqwest::Client` (its redirect policy and timeouts
         /// then apply; the per-attempt timeout and the credential still come from `config`).
         pub fn from_config_and_http_client(config: #rt::ClientConfig, http: ::reqwest::Client) -> Self {
-            Self {
-                baseurl: config.base_url().to_string(),
-                client: http,
-                inner: config,
-            }
+            Self { config, http }
         }
 
         /// The configuration this client was built with.
         pub fn client_config(&self) -> &#rt::ClientConfig {
-            &self.inner
+            &self.config
         }
     });
 
@@ -78,8 +90,11 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
             ),
             Placement::Unsupported(_) => continue,
         };
-        let credential_fn = format_ident!("{}_credential", safe_snake(name));
-        let with_fn = format_ident!("with_{}", safe_snake(name));
+        let Some((with_fn, credential_fn)) = crate::names::scheme_methods(scheme) else {
+            continue;
+        };
+        let credential_fn = format_ident!("{credential_fn}");
+        let with_fn = format_ident!("{with_fn}");
         let doc = doc_attrs(&[
             Some(&format!(
                 "Authenticates with {what} (security scheme `{name}`)."

@@ -1,36 +1,31 @@
-//! Emits one error enum per operation (variant chosen by status) and the crate-level `Error`,
-//! as pre-formatted source (see [`super::text`]).
+//! Emits each operation's enum of documented error responses (the variant chosen by status,
+//! carrying the body typed by the schema documented for it) and the crate-level `Error`, as
+//! pre-formatted source (see [`super::text`]). What every operation shares (undocumented
+//! statuses, invalid bodies, transport failures, invalid requests, the deadline, `Display`,
+//! `status()`...) is the runtime's `CallError`, written once.
 
+use super::Context;
 use super::text::{Source, string_literal};
-use super::{Context, safe_snake};
 use crate::ir::{ErrorBody, ErrorResponse, Operation, ScalarKind, StatusMatch};
-
-/// `pub mod errors { ... }`.
-pub(crate) fn errors_module(cx: &Context<'_>, out: &mut Source) {
-    out.doc(
-        "One error enum per operation: the variant is chosen by the HTTP status, and carries the\n\
-         body typed by the schema the description documents for that status.",
-    );
-    out.open("pub mod errors {");
-    out.line(&format!("use ::{} as rt;", cx.runtime));
-    for op in &cx.api.operations {
-        operation_error(cx, op, out);
-    }
-    out.close("}");
-}
+use crate::names;
 
 fn body_type(body: &ErrorBody) -> String {
     match body {
         ErrorBody::Empty => "()".into(),
-        ErrorBody::Json(name) => format!("super::types::{name}"),
+        ErrorBody::Json(name) => format!("types::{name}"),
         ErrorBody::JsonValue => "::serde_json::Value".into(),
         ErrorBody::Text => "::std::string::String".into(),
         ErrorBody::Bytes => "::bytes::Bytes".into(),
     }
 }
 
-fn headers_ident(cx: &Context<'_>, op: &Operation, e: &ErrorResponse) -> String {
-    format!("{}{}Headers", cx.names(op).builder, e.variant)
+/// The typed-headers structs an operation's documented errors declare.
+pub(crate) fn headers_structs(op: &Operation) -> Vec<String> {
+    ordered_errors(op)
+        .into_iter()
+        .filter(|e| !e.headers.is_empty())
+        .map(|e| names::headers_struct(&op.names.builder, &e.variant))
+        .collect()
 }
 
 /// The `match` pattern (on a `u16` status) of a documented status.
@@ -50,28 +45,28 @@ fn status_label(status: StatusMatch) -> String {
     }
 }
 
-/// Inside `mod errors`, the runtime crate is `rt` (short paths keep the enums readable).
-///
-/// Each enum implements only what differs per operation (picking the variant by status, and
-/// viewing a variant as an `rt::ErrorView`); status, wait, retryability, `Display` and `source`
-/// come from the runtime, which reads the descriptions from the operation's metadata.
-fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
-    let names = cx.names(op);
+/// The enum of an operation's documented error responses and its `rt::Documented` impl: the
+/// choice of variant by status, and each variant seen as an `rt::ErrorView`.
+pub(crate) fn operation_error(_cx: &Context<'_>, op: &Operation, out: &mut Source) {
+    let names = &op.names;
     let ident = &names.error;
     let method = &names.method;
-    let op_id = &op.id;
     let errors = ordered_errors(op);
 
     for e in &errors {
         if !e.headers.is_empty() {
-            headers_struct(&headers_ident(cx, op, e), op, e, out);
+            headers_struct(
+                &names::headers_struct(&names.builder, &e.variant),
+                op,
+                e,
+                out,
+            );
         }
     }
 
     out.doc(&format!(
-        "Errors of [`Client::{method}`](super::Client::{method}) (`{} {}`, operationId `{op_id}`).\n\n\
-         Documented statuses have a variant each; everything else lands in one of the last five.",
-        op.method, op.path
+        "The documented error responses of [`Client::{method}`]: a variant per status, with\n\
+         the body typed as documented. A call fails with `rt::CallError<{ident}>`."
     ));
     out.line("#[derive(Debug)]");
     out.line("#[non_exhaustive]");
@@ -81,16 +76,19 @@ fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     let mut view_groups: Vec<(String, String, Vec<String>)> = Vec::new();
     for e in &errors {
         let v = &e.variant;
-        let headers_ty = if e.headers.is_empty() {
-            "rt::NoHeaders".to_string()
+        let payload = if e.headers.is_empty() {
+            format!("rt::ErrorResponse<{}>", body_type(&e.body))
         } else {
-            headers_ident(cx, op, e)
+            format!(
+                "rt::ErrorResponse<{}, {}>",
+                body_type(&e.body),
+                names::headers_struct(&names.builder, v)
+            )
         };
-        let payload = format!("rt::ErrorResponse<{}, {headers_ty}>", body_type(&e.body));
         out.doc(&format!(
             "{}: {}",
             status_label(e.status),
-            e.description.trim()
+            one_line_description(&e.description)
         ));
         let variant = format!("{v}({payload}),");
         if out.fits(&variant, 0) {
@@ -102,7 +100,10 @@ fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         }
         let mut view = "r.view()".to_string();
         if let Some(field) = &e.message_field {
-            view.push_str(&format!(".with_message(&r.body.{})", safe_snake(field)));
+            view.push_str(&format!(
+                ".with_message(&r.body.{})",
+                names::snake_ident(field)
+            ));
         }
         if let Some(pointer) = &e.retry_after_pointer {
             view.push_str(&format!(
@@ -119,52 +120,10 @@ fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             None => view_groups.push((payload, view, vec![pattern])),
         }
     }
-    for (doc, variant) in [
-        (
-            "A status this operation does not document; the body is kept raw (at most 1 MiB).",
-            "UnexpectedStatus(rt::RawResponse),",
-        ),
-        (
-            "A documented response whose body does not match its documented schema.",
-            "InvalidBody(rt::InvalidBody),",
-        ),
-        (
-            "The request could not be sent, or no complete response came back.",
-            "Transport(rt::TransportError),",
-        ),
-        (
-            "A parameter could not be converted; nothing was sent.",
-            "InvalidRequest(::std::string::String),",
-        ),
-        (
-            "The call's overall deadline passed.",
-            "DeadlineExceeded(rt::DeadlineExceeded),",
-        ),
-    ] {
-        out.doc(doc);
-        out.line(variant);
-    }
     out.close("}");
 
-    out.open(&format!("impl {ident} {{"));
-    out.doc("The HTTP status of the response, when there was one.");
-    out.open("pub fn status(&self) -> Option<::reqwest::StatusCode> {");
-    out.line("rt::OperationError::status(self)");
-    out.close("}");
-    out.doc(
-        "How long the server asked to wait before retrying (`Retry-After`, or a documented\n\
-         body field).",
-    );
-    out.open("pub fn retry_after(&self) -> Option<::std::time::Duration> {");
-    out.line("rt::OperationError::retry_after(self)");
-    out.close("}");
-    out.doc("Whether the same call may succeed later (429, 502, 503, 504, connection errors).");
-    out.open("pub fn is_retryable(&self) -> bool {");
-    out.line("rt::OperationError::is_retryable(self)");
-    out.close("}");
-    out.close("}");
-
-    out.open(&format!("impl rt::OperationError for {ident} {{"));
+    out.open(&format!("impl rt::Documented for {ident} {{"));
+    out.line("const OPERATION: &'static rt::OperationMeta = &META;");
     // Exact codes are matched before the ranges that contain them, on purpose.
     if errors
         .iter()
@@ -172,94 +131,49 @@ fn operation_error(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     {
         out.line("#[allow(clippy::match_overlapping_arm)]");
     }
-    out.open("fn from_response(response: rt::RawResponse) -> Self {");
-    let mut arms: Vec<(String, String, Vec<String>)> = errors
+    out.open("fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {");
+    let mut arms: Vec<(String, String)> = errors
         .iter()
         .map(|e| {
-            let v = format!("Self::{}", e.variant);
-            let (function, mut args) = match &e.body {
-                ErrorBody::Json(_) | ErrorBody::JsonValue => ("rt::json_error", vec![v]),
-                ErrorBody::Text => ("rt::text_error", vec![v]),
-                ErrorBody::Bytes => ("rt::bytes_error", vec![v]),
-                ErrorBody::Empty => ("rt::empty_error", vec![v]),
+            let function = match &e.body {
+                ErrorBody::Json(_) | ErrorBody::JsonValue => "rt::json_error",
+                ErrorBody::Text => "rt::text_error",
+                ErrorBody::Bytes => "rt::bytes_error",
+                ErrorBody::Empty => "rt::empty_error",
             };
-            if function == "rt::json_error" {
-                args.push("Self::InvalidBody".into());
-            }
-            args.insert(0, "response".into());
-            (status_pattern(e.status), function.to_string(), args)
+            (
+                status_pattern(e.status),
+                format!("{function}(response, Self::{})", e.variant),
+            )
         })
         .collect();
     if !errors.iter().any(|e| e.status == StatusMatch::Default) {
         arms.push((
             "_".into(),
-            "Self::UnexpectedStatus".into(),
-            vec!["response".into()],
+            "rt::CallError::UnexpectedStatus(response)".into(),
         ));
     }
     // One arm is the catch-all (only `default`, or no error documented): no `match` needed.
-    if let [(_, function, args)] = arms.as_slice() {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        out.call(function, &args, "");
+    if let [(_, call)] = arms.as_slice() {
+        out.line(call);
     } else {
         out.open("match response.status.as_u16() {");
-        for (pattern, function, args) in &arms {
-            let one_line = format!("{pattern} => {function}({}),", args.join(", "));
-            if out.fits(&one_line, 0) {
-                out.line(&one_line);
-            } else {
-                out.open(&format!("{pattern} => {{"));
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                out.call(function, &args, "");
-                out.close("}");
-            }
+        for (pattern, call) in &arms {
+            out.arm(std::slice::from_ref(pattern), call);
         }
         out.close("}");
     }
     out.close("}");
-    out.open("fn from_failure(failure: rt::Failure) -> Self {");
-    out.open("match failure {");
-    for v in [
-        "Transport",
-        "InvalidRequest",
-        "InvalidBody",
-        "DeadlineExceeded",
-    ] {
-        out.line(&format!("rt::Failure::{v}(e) => Self::{v}(e),"));
-    }
-    out.close("}");
-    out.close("}");
     out.open("fn view(&self) -> rt::ErrorView<'_> {");
-    out.open("match self {");
-    for (_, view, patterns) in &view_groups {
-        out.arm(patterns, view);
+    if view_groups.is_empty() {
+        out.line("match *self {}");
+    } else {
+        out.open("match self {");
+        for (_, view, patterns) in &view_groups {
+            out.arm(patterns, view);
+        }
+        out.close("}");
     }
-    for (variant, binding) in [
-        ("UnexpectedStatus", "r"),
-        ("InvalidBody", "e"),
-        ("Transport", "e"),
-        ("InvalidRequest", "e"),
-        ("DeadlineExceeded", "e"),
-    ] {
-        out.line(&format!(
-            "Self::{variant}({binding}) => rt::ErrorView::{variant}({binding}),"
-        ));
-    }
-    out.close("}");
-    out.close("}");
-    out.close("}");
-
-    out.open(&format!("impl ::std::fmt::Display for {ident} {{"));
-    out.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
-    out.chain(&format!(
-        "rt::OperationError::view(self).fmt(&super::operations::{}, f)",
-        names.meta
-    ));
-    out.close("}");
-    out.close("}");
-    out.open(&format!("impl ::std::error::Error for {ident} {{"));
-    out.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
-    out.line("rt::OperationError::view(self).source()");
     out.close("}");
     out.close("}");
 }
@@ -294,7 +208,7 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
     out.open(&format!("pub struct {ident} {{"));
     let mut inits = Vec::new();
     for h in &e.headers {
-        let field = safe_snake(&h.name);
+        let field = names::snake_ident(&h.name);
         let name = h.name.to_ascii_lowercase();
         let mut doc = format!("`{}`", h.name);
         if let Some(description) = h.description.as_deref().map(str::trim)
@@ -354,10 +268,10 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
     // (variant, payload type, doc, whether it is an operation's error)
     let mut variants: Vec<(String, String, String, bool)> = Vec::new();
     for op in &cx.api.operations {
-        let names = cx.names(op);
+        let names = &op.names;
         variants.push((
             names.builder.to_string(),
-            format!("errors::{}", names.error),
+            format!("{rt}::CallError<errors::{}>", names.error),
             format!("A failed `{}` call.", op.id),
             true,
         ));

@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Context, reroot_types};
-use crate::ir::{JobLink, Operation};
+use super::Context;
+use crate::ir::{JobLink, Operation, TypeRef};
 
 fn status_op<'a>(cx: &'a Context<'_>, job: &JobLink) -> Option<&'a Operation> {
     cx.api
@@ -14,26 +14,38 @@ fn status_op<'a>(cx: &'a Context<'_>, job: &JobLink) -> Option<&'a Operation> {
         .find(|o| o.id == job.status_operation)
 }
 
-fn kind_ident(cx: &Context<'_>, op: &Operation) -> syn::Ident {
-    format_ident!("{}Job", cx.names(op).builder)
+fn kind_ident(op: &Operation) -> syn::Ident {
+    format_ident!("{}Job", op.names.builder)
 }
 
-/// The status type of a job (the status operation's success type), as seen from a module
-/// directly under the client module (`nested`) or from the client module itself.
-fn status_type(cx: &Context<'_>, status: &Operation, nested: bool) -> TokenStream {
-    let ty = super::operations::public_success_type(cx, status);
-    let ty: syn::Type = syn::parse2(ty).unwrap_or_else(|_| syn::parse_quote!(()));
-    if nested {
-        let rerooted = reroot_types(&ty, quote!(super));
-        quote!(#rerooted)
-    } else {
-        quote!(#ty)
+/// Rust type text as tokens (the emitters write types as text).
+fn type_tokens(text: &str) -> TokenStream {
+    text.parse().unwrap_or_else(|_| quote!(()))
+}
+
+/// The status type of a job (the status operation's success type), as seen from a module with
+/// `types` in scope.
+fn status_type(cx: &Context<'_>, status: &Operation) -> TokenStream {
+    type_tokens(
+        &super::operations::success_type(cx, status).replace("rt::", "::clientgen_runtime::"),
+    )
+}
+
+/// Whether two jobs poll the same status operation and read its body the same way (they may
+/// differ in where the submit response holds the id).
+fn same_kind(a: &JobLink, b: &JobLink) -> bool {
+    JobLink {
+        id_pointer: String::new(),
+        ..a.clone()
+    } == JobLink {
+        id_pointer: String::new(),
+        ..b.clone()
     }
 }
 
 /// One `(status operationId, crate Error variant, JobError type)` per distinct status operation.
 pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, TokenStream)> {
-    let rt = &cx.rt;
+    let rt = cx.rt();
     let mut out: Vec<(String, syn::Ident, TokenStream)> = Vec::new();
     for op in &cx.api.operations {
         let Some(job) = &op.job else { continue };
@@ -43,13 +55,13 @@ pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, Toke
         if out.iter().any(|(id, _, _)| *id == status.id) {
             continue;
         }
-        let names = cx.names(status);
-        let error = &names.error;
-        let ty = status_type(cx, status, false);
+        let names = &status.names;
+        let error = format_ident!("{}", names.error);
+        let ty = status_type(cx, status);
         out.push((
             status.id.clone(),
             format_ident!("{}Wait", names.builder),
-            quote!(#rt::JobError<errors::#error, #ty>),
+            quote!(#rt::JobError<#rt::CallError<errors::#error>, #ty>),
         ));
     }
     out
@@ -57,43 +69,75 @@ pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, Toke
 
 /// `pub mod jobs { ... }` and the `Client` methods that resume jobs.
 pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
+    let rt = cx.rt();
     let mut kinds = Vec::new();
     let mut resumes = Vec::new();
+    // The kinds written so far, by what they poll and how they read it.
+    let mut written: Vec<(JobLink, syn::Ident)> = Vec::new();
     for op in &cx.api.operations {
         let Some(job) = &op.job else { continue };
         let Some(status) = status_op(cx, job) else {
             continue;
         };
-        let kind = kind_ident(cx, op);
-        let status_names = cx.names(status);
-        let status_error = &status_names.error;
-        let status_method = &status_names.method;
-        let status_ty = status_type(cx, status, true);
-        let setter = format_ident!("{}", super::safe_snake(&job.id_parameter));
-        let id_type = cx
-            .progenitor
-            .ops
-            .get(&status_names.info_id)
-            .and_then(|p| p.setters.get(&setter.to_string()))
-            .cloned();
-        let id_value = match id_type {
+        let kind = kind_ident(op);
+        let resume = format_ident!(
+            "{}",
+            op.names
+                .resume
+                .clone()
+                .unwrap_or_else(|| format!("{}_job", op.names.method))
+        );
+        let resume_doc = format!(
+            " A handle on a job `{}` submitted earlier, from its stored id: waiting resumes without submitting again.",
+            op.id
+        );
+        resumes.push(quote! {
+            #[doc = #resume_doc]
+            pub fn #resume(&self, job_id: impl Into<String>) -> #rt::JobHandle<'_, jobs::#kind> {
+                #rt::JobHandle::new(self, job_id)
+            }
+        });
+        // A job polled and read exactly like one written before is the same kind.
+        if let Some((_, same)) = written.iter().find(|(link, _)| same_kind(link, job)) {
+            let doc = format!(
+                " Jobs submitted by `{}`: polled and read like [`{same}`].",
+                op.id
+            );
+            kinds.push(quote! {
+                #[doc = #doc]
+                pub type #kind = #same;
+            });
+            continue;
+        }
+        written.push((job.clone(), kind.clone()));
+        let status_names = &status.names;
+        let status_error = format_ident!("{}", status_names.error);
+        let status_method = format_ident!("{}", status_names.method);
+        let status_ty = status_type(cx, status);
+        let id_param = status
+            .parameters
+            .iter()
+            .find(|p| p.location == "path" && p.name == job.id_parameter);
+        let setter = format_ident!(
+            "{}",
+            id_param.map_or(job.id_parameter.as_str(), |p| p.rust_name.as_str())
+        );
+        let id_value = match id_param.map(|p| &p.ty) {
+            None | Some(TypeRef::String) => quote!(let id = job_id.to_string();),
             Some(ty) => {
-                let ty = reroot_types(&ty, quote!(super));
+                let text = cx.ty(ty);
+                let ty = type_tokens(&text);
                 quote! {
                     let id: #ty = match job_id.parse() {
                         Ok(id) => id,
                         Err(_) => {
-                            return Err(<super::errors::#status_error as #rt::OperationError>::from_failure(
-                                #rt::Failure::InvalidRequest(format!(
-                                    "job id `{}` is not a valid `{}`", job_id, stringify!(#ty)
-                                )),
-                            ));
+                            return Err(#rt::CallError::InvalidRequest(format!(
+                                "job id `{}` is not a valid `{}`", job_id, #text
+                            )));
                         }
                     };
                 }
             }
-            None => quote!(let id = job_id.to_string();),
         };
         let pending = &job.pending;
         let succeeded = &job.succeeded;
@@ -118,7 +162,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             impl #rt::JobKind for #kind {
                 type Client = super::Client;
                 type Status = #status_ty;
-                type Error = super::errors::#status_error;
+                type Error = #rt::CallError<super::errors::#status_error>;
 
                 const SPEC: #rt::JobSpec = #rt::JobSpec {
                     pending: &[#(#pending),*],
@@ -131,7 +175,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                 };
 
                 fn config(client: &super::Client) -> &#rt::ClientConfig {
-                    &client.inner
+                    &client.config
                 }
 
                 fn poll<'a>(
@@ -152,17 +196,6 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                 }
             }
         });
-        let resume = format_ident!("{}_job", cx.names(op).method);
-        let resume_doc = format!(
-            " A handle on a job `{}` submitted earlier, from its stored id: waiting resumes without submitting again.",
-            op.id
-        );
-        resumes.push(quote! {
-            #[doc = #resume_doc]
-            pub fn #resume(&self, job_id: impl Into<String>) -> #rt::JobHandle<'_, jobs::#kind> {
-                #rt::JobHandle::new(self, job_id)
-            }
-        });
     }
     if kinds.is_empty() {
         return quote!();
@@ -170,6 +203,8 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
     quote! {
         /// Asynchronous jobs: what to poll, and which states end the wait.
         pub mod jobs {
+            #[allow(unused_imports)]
+            use super::types;
             #(#kinds)*
         }
 
@@ -179,17 +214,16 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
     }
 }
 
-/// `submit()` on a submit operation's builder (inside `raw::builder`).
+/// `submit()` on a submit operation's builder (inside the operation's module).
 pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let rt = &cx.rt;
+    let rt = cx.rt();
     let Some(job) = &op.job else { return quote!() };
     if status_op(cx, job).is_none() {
         return quote!();
     }
-    let names = cx.names(op);
-    let builder = &names.builder;
-    let error = &names.error;
-    let kind = kind_ident(cx, op);
+    let builder = format_ident!("{}", op.names.builder);
+    let error = format_ident!("{}", op.names.error);
+    let kind = kind_ident(op);
     let pointer = &job.id_pointer;
     let doc = format!(
         " Submits the job (`{} {}`) and returns a handle to wait for it; the id is read from `{}`.",
@@ -200,10 +234,7 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
             #[doc = #doc]
             pub async fn submit(
                 self,
-            ) -> ::std::result::Result<
-                #rt::JobHandle<'a, super::super::jobs::#kind>,
-                super::super::errors::#error,
-            > {
+            ) -> Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>> {
                 self.submit_with(&#rt::CallOptions::default()).await
             }
 
@@ -211,25 +242,9 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
             pub async fn submit_with(
                 self,
                 options: &#rt::CallOptions,
-            ) -> ::std::result::Result<
-                #rt::JobHandle<'a, super::super::jobs::#kind>,
-                super::super::errors::#error,
-            > {
+            ) -> Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>> {
                 let client = self.client;
-                let response = self.send_with(options).await?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                match #rt::job_id_from(response.as_ref(), #pointer) {
-                    Ok(id) => Ok(#rt::JobHandle::new(client, id)),
-                    Err(message) => Err(<super::super::errors::#error as #rt::OperationError>::from_failure(
-                        #rt::Failure::InvalidBody(#rt::InvalidBody {
-                            status: Some(status),
-                            headers: Some(headers),
-                            body: ::serde_json::to_vec(response.as_ref()).unwrap_or_default().into(),
-                            source: <::serde_json::Error as ::serde::de::Error>::custom(message),
-                        }),
-                    )),
-                }
+                #rt::submitted(client, self.send_with(options).await?, #pointer)
             }
         }
     }

@@ -1,202 +1,353 @@
-//! Emits the operation metadata, progenitor's hooks, and each builder's typed `send`.
-
-use heck::ToPascalCase;
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+//! Emits each operation's items together, in one module: the `Client` method, the request
+//! builder (a setter per parameter, body or form field; `send`, `send_with`, `send_body`), the
+//! enum of documented error responses and the `OperationMeta` constant. One emitter serves every
+//! body kind: none, JSON, form-urlencoded, multipart (fields or open parts), text, raw bytes,
+//! and the other documented media types.
 
 use super::Context;
 use super::text::{Source, string_literal};
-use crate::ir::{Operation, RequestBody, StatusMatch, SuccessBody};
+use crate::ir::{
+    BodyEncoding, FieldKind, Operation, Parameter, RequestBody, ScalarKind, StatusMatch,
+    SuccessBody, TypeRef,
+};
+use crate::names::{self, Namespace};
 
-/// `pub mod operations { pub const X: OperationMeta = ...; }`, as pre-formatted source.
-pub(crate) fn operations_module(cx: &Context<'_>, out: &mut Source) {
-    out.doc(
-        "What the client knows about each operation: whether it is billable, whether it may be\n\
-         repeated, and which security schemes authenticate it.",
-    );
-    out.open("pub mod operations {");
-    out.line(&format!("use ::{} as rt;", cx.runtime));
-    let mut arms = Vec::new();
-    for op in &cx.api.operations {
-        let meta = &cx.names(op).meta;
-        let billable = op.billable();
-        let idempotent = op.idempotent && !billable;
-        let mut doc = format!("`{} {}`", op.method, op.path);
-        if let Some(cost) = &op.cost {
-            doc.push_str(&format!(
-                ": billable, {} {} per call{}",
-                cost.amount,
-                cost.unit,
-                cost.description
-                    .as_deref()
-                    .map(|d| format!(" ({})", d.trim().trim_end_matches('.')))
-                    .unwrap_or_default()
-            ));
-        }
-        out.doc(&doc);
-        out.open(&format!(
-            "pub const {meta}: rt::OperationMeta = rt::OperationMeta {{"
-        ));
-        out.line(&format!("operation_id: {},", string_literal(&op.id)));
-        out.line(&format!("method: {},", string_literal(&op.method)));
-        out.line(&format!("path: {},", string_literal(&op.path)));
-        out.line(&format!("billable: {billable},"));
-        out.line(&format!("idempotent: {idempotent},"));
-        let streams_body = matches!(op.success, SuccessBody::Stream);
-        out.line(&format!("streams_body: {streams_body},"));
-        let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
-        let security = format!("security: &[{}],", security.join(", "));
-        if out.fits(&security, 0) {
-            out.line(&security);
-        } else {
-            out.open("security: &[");
-            for scheme in &op.security {
-                out.line(&format!("{},", string_literal(scheme)));
-            }
-            out.close("],");
-        }
-        let errors = super::errors::ordered_errors(op);
-        if errors.is_empty() {
-            out.line("errors: &[],");
-        } else {
-            out.open("errors: &[");
-            for e in errors {
-                let description =
-                    string_literal(&super::errors::one_line_description(&e.description));
-                let (function, status) = match e.status {
-                    StatusMatch::Code(c) => ("rt::ErrorDoc::code", c.to_string()),
-                    StatusMatch::Range(d) => ("rt::ErrorDoc::range", d.to_string()),
-                    StatusMatch::Default => ("rt::ErrorDoc::default_response", String::new()),
-                };
-                let args: Vec<&str> = [status.as_str(), description.as_str()]
-                    .into_iter()
-                    .filter(|a| !a.is_empty())
-                    .collect();
-                out.call(function, &args, ",");
-            }
-            out.close("],");
-        }
-        out.close("};");
-        arms.push(format!(
-            "{} => Some(&{meta}),",
-            string_literal(&cx.names(op).info_id)
-        ));
-    }
-    out.doc("The operation with this id (the operationId in snake case, as requests report it).");
-    out.open("pub fn by_id(operation_id: &str) -> Option<&'static rt::OperationMeta> {");
-    out.open("match operation_id {");
-    for arm in &arms {
-        out.line(arm);
-    }
-    out.line("_ => None,");
-    out.close("}");
-    out.close("}");
-    out.close("}");
-}
-
-/// progenitor's hooks, left at their defaults: each attempt calls `ClientConfig::prepare` (the
-/// credential and the per-attempt timeout) directly with its operation's metadata.
-pub(crate) fn hooks(cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
-    quote! {
-        impl ::progenitor_client::ClientHooks<#rt::ClientConfig> for Client {}
-    }
-}
-
-/// The success type `send` returns, relative to the builder module: the type of the body, or
-/// an `Option` of it when some 2xx statuses come without a body.
-pub(crate) fn public_success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let raw = success_type(cx, op);
-    if op.empty_successes.is_empty() {
-        raw
-    } else {
-        quote!(::std::option::Option<#raw>)
-    }
-}
-
-/// A pattern matching the statuses (as `u16`) of an operation's bodiless successes.
-pub(crate) fn empty_success_pattern(op: &Operation) -> TokenStream {
-    let arms = op.empty_successes.iter().map(|status| match status {
-        StatusMatch::Code(code) => {
-            let code = Literal::u16_unsuffixed(*code);
-            quote!(#code)
-        }
-        StatusMatch::Range(digit) => {
-            let lo = Literal::u16_unsuffixed(digit * 100);
-            let hi = Literal::u16_unsuffixed(digit * 100 + 99);
-            quote!(#lo..=#hi)
-        }
-        StatusMatch::Default => quote!(_),
-    });
-    quote!(#(#arms)|*)
-}
-
-/// The success type of one attempt (`send_raw`), relative to the builder module.
-pub(crate) fn success_type(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    if let Some(p) = cx.progenitor.ops.get(&cx.names(op).info_id) {
-        let ty = &p.success_type;
-        return quote!(#ty);
-    }
-    match &op.success {
-        SuccessBody::Empty => quote!(()),
-        SuccessBody::Json(name) => {
-            let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
-            quote!(types::#ident)
-        }
-        SuccessBody::JsonValue => quote!(::serde_json::Value),
-        SuccessBody::Stream => quote!(ByteStream),
-    }
-}
-
-/// `mod typed_send`: `send` and `send_with` on every operation's builder, as pre-formatted
-/// source. The builders live in progenitor's `builder` module; their `client` field is
-/// crate-visible (see `progenitor::rewrite`), so these impls can sit outside it.
-pub(crate) fn typed_send_module(cx: &Context<'_>, out: &mut Source) {
-    out.doc("`send` and `send_with` on each request builder: the typed calls, with retries.");
-    out.open("mod typed_send {");
-    out.line(&format!("use ::{} as rt;", cx.runtime));
+/// The module of one operation (`mod audio_download { ... }` inside `mod ops`).
+pub(crate) fn operation_module(
+    cx: &Context<'_>,
+    op: &Operation,
+    out: &mut Source,
+) -> Result<(), String> {
+    let names = &op.names;
+    out.doc(&format!(
+        "`{} {}` (operationId `{}`): the request builder, the documented errors and the\n\
+         metadata.",
+        op.method, op.path, op.id
+    ));
+    out.open(&format!("pub mod {} {{", names.method));
     out.line("#[allow(unused_imports)]");
-    out.line("use super::{builder, errors, operations, types, ByteStream, ResponseValue};");
-    for op in &cx.api.operations {
-        typed_send(cx, op, out);
+    out.line("use super::super::{types, Client};");
+    out.line(&format!("use ::{} as rt;", cx.runtime));
+    client_method(op, out);
+    builder(cx, op, out);
+    super::errors::operation_error(cx, op, out);
+    media_types(op, out);
+    meta(op, out);
+    let submit = super::jobs::submit(cx, op);
+    if !submit.is_empty() {
+        out.raw(&super::stream::format_tokens(submit, out.depth())?);
     }
+    out.close("}");
+    Ok(())
+}
+
+/// The Rust type of a success, as `send` returns it inside `ResponseValue`.
+pub(crate) fn success_type(cx: &Context<'_>, op: &Operation) -> String {
+    let body = match &op.success.body {
+        SuccessBody::Empty => return "()".into(),
+        SuccessBody::Json(ty) => cx.ty(ty),
+        SuccessBody::Stream => "rt::ByteStream".into(),
+    };
+    if op.success.empty.is_empty() {
+        body
+    } else {
+        format!("Option<{body}>")
+    }
+}
+
+/// The `Result` a call returns.
+fn result_type(cx: &Context<'_>, op: &Operation) -> String {
+    format!(
+        "Result<rt::ResponseValue<{}>, rt::CallError<{}>>",
+        success_type(cx, op),
+        op.names.error
+    )
+}
+
+fn client_method(op: &Operation, out: &mut Source) {
+    let names = &op.names;
+    out.open("impl Client {");
+    let mut doc = String::new();
+    for piece in [op.summary.as_deref(), op.description.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        doc.push_str(piece);
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("Sends `{} {}`", op.method, op.path));
+    if let Some(cost) = &op.cost {
+        doc.push_str(&format!(
+            "; billable, {} {} per call: after a failure that may have reached the server it is\n\
+             not re-sent unless `CallOptions::with_allow_billable_retries(true)` says so",
+            cost.amount, cost.unit
+        ));
+    }
+    doc.push('.');
+    out.doc(&doc);
+    out.open(&format!(
+        "pub fn {}(&self) -> {}<'_> {{",
+        names.method, names.builder
+    ));
+    out.line(&format!("{}::new(self)", names.builder));
+    out.close("}");
     out.close("}");
 }
 
-/// `send` and `send_with` on one operation's builder.
-fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
-    let names = cx.names(op);
-    let builder = &names.builder;
-    let error = &names.error;
-    let meta = &names.meta;
-    let success = super::text::type_text(&public_success_type(cx, op));
+/// A field of the builder: its name, type, setter argument and documentation.
+struct Field {
+    ident: String,
+    ty: String,
+    /// The setter's argument type.
+    arg: String,
+    doc: String,
+}
+
+fn param_field(cx: &Context<'_>, p: &Parameter) -> Field {
+    let ty = cx.ty(&p.ty);
+    let mut doc = match p.description.as_deref().map(str::trim) {
+        Some(d) if !d.is_empty() => d.to_string(),
+        _ => format!("Sets the `{}` {} parameter.", p.name, p.location),
+    };
+    if p.required {
+        doc.push_str(" Required.");
+    }
+    Field {
+        ident: p.rust_name.clone(),
+        arg: format!("impl rt::IntoParam<{ty}>"),
+        ty,
+        doc,
+    }
+}
+
+fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
+    let names = &op.names;
+    let b = &names.builder;
+    let mut fields: Vec<Field> = op.parameters.iter().map(|p| param_field(cx, p)).collect();
+    let body_ty = match &op.body {
+        RequestBody::Typed(body) => Some(match body.encoding {
+            BodyEncoding::Json | BodyEncoding::Form => cx.ty(&body.ty),
+            BodyEncoding::Text => "::std::string::String".to_string(),
+            BodyEncoding::Bytes => "::bytes::Bytes".to_string(),
+        }),
+        _ => None,
+    };
+    if let (Some(ty), RequestBody::Typed(body)) = (&body_ty, &op.body) {
+        let mut doc = body
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or("Sets the request body.")
+            .to_string();
+        doc.push_str(&format!(" Sent as `{}`.", body.media_type));
+        if body.required {
+            doc.push_str(" Required.");
+        }
+        let arg = if body.encoding == BodyEncoding::Bytes {
+            "impl Into<::bytes::Bytes>".to_string()
+        } else {
+            format!("impl rt::IntoParam<{ty}>")
+        };
+        fields.push(Field {
+            ident: "body".into(),
+            ty: ty.clone(),
+            arg,
+            doc,
+        });
+    }
+    if let RequestBody::Multipart(form) = &op.body {
+        for f in &form.fields {
+            let ty = match &f.kind {
+                FieldKind::File => "rt::FilePart".to_string(),
+                FieldKind::Scalar(ScalarKind::String) => "::std::string::String".into(),
+                FieldKind::Scalar(ScalarKind::Integer) => "i64".into(),
+                FieldKind::Scalar(ScalarKind::Number) => "f64".into(),
+                FieldKind::Scalar(ScalarKind::Boolean) => "bool".into(),
+                FieldKind::Named(name) => format!("types::{name}"),
+                FieldKind::Scalar(ScalarKind::Other) | FieldKind::Json => {
+                    "::serde_json::Value".into()
+                }
+            };
+            let mut doc = format!("Sets the `{}` form field", f.name);
+            if f.required {
+                doc.push_str(" (required)");
+            }
+            doc.push('.');
+            if let Some(d) = f
+                .description
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                doc.push_str("\n\n");
+                doc.push_str(d);
+            }
+            let arg = if f.kind == FieldKind::File {
+                "rt::FilePart".to_string()
+            } else {
+                format!("impl rt::IntoParam<{ty}>")
+            };
+            fields.push(Field {
+                ident: f.rust_name.clone(),
+                ty,
+                arg,
+                doc,
+            });
+        }
+    }
+    let open_form = matches!(&op.body, RequestBody::Multipart(form) if form.open);
+
+    // The struct.
     let mut doc = format!(
-        "Sends `{} {}` with the client's retry policy and deadline; errors are typed by status.",
-        op.method, op.path
+        "Builder for [`Client::{}`]: set the parameters, then `send`.",
+        names.method
     );
-    if !op.empty_successes.is_empty() {
+    if let RequestBody::Multipart(form) = &op.body
+        && let Some(d) = form
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+    {
+        doc.push_str("\n\n");
+        doc.push_str(d);
+    }
+    out.doc(&doc);
+    out.line("#[derive(Debug, Clone)]");
+    out.line("#[must_use = \"nothing is sent until `send` is called\"]");
+    out.open(&format!("pub struct {b}<'a> {{"));
+    out.line("client: &'a Client,");
+    out.line("invalid: Option<::std::string::String>,");
+    for f in &fields {
+        out.line(&format!("{}: Option<{}>,", f.ident, f.ty));
+    }
+    if open_form {
+        out.line("form_parts: Vec<(::std::string::String, rt::FormPart)>,");
+    }
+    out.close("}");
+
+    out.open(&format!("impl<'a> {b}<'a> {{"));
+    out.open("fn new(client: &'a Client) -> Self {");
+    let mut inits = vec!["client".to_string(), "invalid: None".to_string()];
+    inits.extend(fields.iter().map(|f| format!("{}: None", f.ident)));
+    if open_form {
+        inits.push("form_parts: Vec::new()".into());
+    }
+    struct_literal(out, "Self", &inits);
+    out.close("}");
+    for f in &fields {
+        out.doc(&f.doc);
+        signature(
+            out,
+            &format!("pub fn {}", f.ident),
+            &["mut self", &format!("value: {}", f.arg)],
+            "Self",
+        );
+        if f.arg.starts_with("impl rt::IntoParam") {
+            out.line(&format!(
+                "self.{} = value.into_param({}, &mut self.invalid);",
+                f.ident,
+                string_literal(&f.ident)
+            ));
+        } else if f.arg.starts_with("impl Into") {
+            out.line(&format!("self.{} = Some(value.into());", f.ident));
+        } else {
+            out.line(&format!("self.{} = Some(value);", f.ident));
+        }
+        out.line("self");
+        out.close("}");
+    }
+    if let (Some(ty), Some(builder)) = (&body_ty, body_builder(cx, op)) {
+        out.doc(&format!(
+            "Sets the body by editing its builder (`{builder}`), starting from the body set so \
+             far."
+        ));
+        signature(
+            out,
+            "pub fn body_map",
+            &[
+                "mut self",
+                &format!("f: impl FnOnce({builder}) -> {builder}"),
+            ],
+            "Self",
+        );
+        out.line(&format!(
+            "self.body = rt::request::map_body::<{ty}, {builder}, _>(self.body.take(), f, &mut self.invalid);"
+        ));
+        out.line("self");
+        out.close("}");
+    }
+    if open_form {
+        out.doc("Adds a text part to the form.");
+        signature(
+            out,
+            "pub fn text_part",
+            &[
+                "mut self",
+                "name: impl Into<::std::string::String>",
+                "value: impl Into<::std::string::String>",
+            ],
+            "Self",
+        );
+        out.line("self.form_parts.push((name.into(), rt::FormPart::Text(value.into())));");
+        out.line("self");
+        out.close("}");
+        out.doc("Adds a file part to the form.");
+        signature(
+            out,
+            "pub fn file_part",
+            &[
+                "mut self",
+                "name: impl Into<::std::string::String>",
+                "file: rt::FilePart",
+            ],
+            "Self",
+        );
+        out.line("self.form_parts.push((name.into(), rt::FormPart::File(file)));");
+        out.line("self");
+        out.close("}");
+    }
+    sends(cx, op, out);
+    attempt(cx, op, &fields, out);
+    out.close("}");
+}
+
+/// typify's builder of the body's type, when the body is a struct typify gave one.
+fn body_builder(cx: &Context<'_>, op: &Operation) -> Option<String> {
+    let RequestBody::Typed(body) = &op.body else {
+        return None;
+    };
+    if !matches!(body.encoding, BodyEncoding::Json | BodyEncoding::Form) {
+        return None;
+    }
+    let name = match &body.ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Inline(i) => cx.inline_types[*i].strip_prefix("types::")?.to_string(),
+        _ => return None,
+    };
+    cx.struct_builders
+        .contains(&name)
+        .then(|| format!("types::builder::{name}"))
+}
+
+fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
+    let result = result_type(cx, op);
+    let mut doc = "Sends the request, with the client's retry policy and deadline.".to_string();
+    if !op.success.empty.is_empty() {
         let statuses: Vec<String> = op
-            .empty_successes
+            .success
+            .empty
             .iter()
-            .map(|s| match s {
-                StatusMatch::Code(code) => format!("`{code}`"),
-                StatusMatch::Range(digit) => format!("`{digit}XX`"),
-                StatusMatch::Default => "`default`".to_string(),
-            })
+            .map(|s| format!("`{}`", status_label(*s)))
             .collect();
         doc.push_str(&format!(
-            "\nThe value is `None` for {}, documented without a body.",
+            " The value is `None` for {}, documented without a body.",
             statuses.join(", ")
         ));
     }
-    if op.billable() {
-        doc.push_str(
-            "\nThis operation is billable: after a failure that may have reached the server it is \
-             not\nre-sent unless `CallOptions::with_allow_billable_retries(true)` says so.",
-        );
-    }
-    let result = format!("::std::result::Result<ResponseValue<{success}>, errors::{error}>");
-    out.open(&format!("impl<'a> builder::{builder}<'a> {{"));
     out.doc(&doc);
     signature(out, "pub async fn send", &["self"], &result);
     out.line("self.send_with(&rt::CallOptions::default()).await");
@@ -208,19 +359,34 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         &["self", "options: &rt::CallOptions"],
         &result,
     );
-    attempt_and_send(out, op, &meta.to_string(), "send_raw()");
+    let others = !op.body.other_media_types().is_empty();
+    let attempt = if others {
+        "|| self.attempt(None)"
+    } else {
+        "|| self.attempt()"
+    };
+    out.line(&format!(
+        "rt::send(&self.client.config, &META, options, {attempt}).await"
+    ));
     out.close("}");
-    let other_media_types = other_media_types(cx, op);
-    if !other_media_types.is_empty() {
-        let listed: Vec<String> = other_media_types.iter().map(|m| format!("`{m}`")).collect();
+    if others {
+        let listed: Vec<String> = op
+            .body
+            .other_media_types()
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect();
         out.doc(&format!(
             "Like `send`, with the body in another media type the description documents ({}):\n\
              `body` is sent as it is, encoded by the caller, with that `Content-Type`; the typed\n\
              body or form, if set, is not sent.",
             listed.join(", ")
         ));
-        let media = format!("media_type: super::media_types::{builder}");
-        let params = ["self", media.as_str(), "body: impl Into<::bytes::Bytes>"];
+        let params = [
+            "self",
+            "media_type: MediaType",
+            "body: impl Into<::bytes::Bytes>",
+        ];
         signature(out, "pub async fn send_body", &params, &result);
         out.line("self.send_body_with(media_type, body, &rt::CallOptions::default())");
         out.line(".await");
@@ -228,157 +394,443 @@ fn typed_send(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         out.doc("Like `send_body`, with per-call options.");
         let params = [
             "self",
-            media.as_str(),
+            "media_type: MediaType",
             "body: impl Into<::bytes::Bytes>",
             "options: &rt::CallOptions",
         ];
         signature(out, "pub async fn send_body_with", &params, &result);
-        out.line("let content_type = media_type.as_str();");
-        out.line("let body: ::bytes::Bytes = body.into();");
-        attempt_and_send(
-            out,
-            op,
-            &meta.to_string(),
-            "send_raw_with_body(content_type, body.clone())",
+        out.line("let raw = (media_type.as_str(), body.into());");
+        out.line(
+            "rt::send(&self.client.config, &META, options, || self.attempt(Some((raw.0, &raw.1)))).await",
         );
         out.close("}");
     }
-    out.close("}");
 }
 
-/// `let attempt = ..;` (one attempt through the builder's `raw_call`, with bodiless
-/// successes as `None` where the operation documents them) and the `rt::send` that runs it.
-fn attempt_and_send(out: &mut Source, op: &Operation, meta: &str, raw_call: &str) {
-    if op.empty_successes.is_empty() {
-        out.line(&format!("let attempt = || self.clone().{raw_call};"));
+/// One attempt: checks what was set, builds the request and decodes a documented success.
+fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source) {
+    let others = !op.body.other_media_types().is_empty();
+    let success = success_type(cx, op);
+    let params: &[&str] = if others {
+        &["&self", "raw: Option<(&'static str, &::bytes::Bytes)>"]
     } else {
-        // A documented bodiless 2xx is a success without a value, not an unexpected status.
-        let empty = op
-            .empty_successes
+        &["&self"]
+    };
+    signature(
+        out,
+        "async fn attempt",
+        params,
+        &format!("Result<rt::ResponseValue<{success}>, rt::AttemptError>"),
+    );
+    out.open("if let Some(invalid) = &self.invalid {");
+    out.line("return Err(rt::request::invalid(invalid));");
+    out.close("}");
+    // Required values, bound by reference.
+    let mut bound: Vec<&str> = Vec::new();
+    // (field, name in messages, the runtime function for a missing value)
+    let required: Vec<(&str, String, &str)> = op
+        .parameters
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| (p.rust_name.as_str(), p.name.clone(), "missing"))
+        .chain(match &op.body {
+            RequestBody::Typed(b) if b.required => vec![("body", "body".to_string(), "missing")],
+            RequestBody::Multipart(form) => form
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| (f.rust_name.as_str(), f.name.clone(), "missing_field"))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    // With another media type the typed body is not sent: its checks move to where it is.
+    let (deferred, now): (Vec<_>, Vec<_>) = required
+        .iter()
+        .partition(|(ident, _, _)| others && !op.parameters.iter().any(|p| p.rust_name == *ident));
+    for (ident, name, missing) in now {
+        missing_check(out, ident, name, missing);
+        bound.push(ident);
+    }
+    let value = |ident: &str| -> String {
+        if bound.contains(&ident) {
+            ident.to_string()
+        } else {
+            format!("&self.{ident}")
+        }
+    };
+    // The URL.
+    let mut format_str = String::from("{}");
+    let mut args = vec!["self.client.config.base_url()".to_string()];
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        format_str.push_str(&rest[..start].replace('}', "}}"));
+        let after = &rest[start + 1..];
+        let end = after.find('}').unwrap_or(after.len());
+        let name = &after[..end];
+        match op
+            .parameters
             .iter()
-            .map(|status| super::errors::status_pattern(*status))
-            .collect::<Vec<_>>()
-            .join(" | ");
-        out.open("let attempt = || {");
-        out.line(&format!("let attempt = self.clone().{raw_call};"));
-        out.open("async move {");
-        out.open("match attempt.await {");
-        out.open("Ok(value) => {");
-        out.line("let status = value.status();");
-        out.line("let headers = value.headers().clone();");
-        out.line("Ok(ResponseValue::new(Some(value.into_inner()), status, headers))");
-        out.close("}");
-        out.line("Err(::progenitor_client::Error::UnexpectedResponse(response))");
-        out.continuation(
-            &[format!(
-                "if matches!(response.status().as_u16(), {empty}) =>"
-            )],
-            "",
+            .find(|p| p.location == "path" && p.name == name)
+        {
+            Some(p) => {
+                format_str.push_str("{}");
+                args.push(format!("rt::request::path({})", value(&p.rust_name)));
+            }
+            None => format_str.push_str(&format!("{{{{{name}}}}}")),
+        }
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    format_str.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let mut url_args = vec![string_literal(&format_str)];
+    url_args.extend(args);
+    let url_args: Vec<&str> = url_args.iter().map(String::as_str).collect();
+    out.call("let url = format!", &url_args, ";");
+    let method = op.method.to_ascii_lowercase();
+    let start = match method.as_str() {
+        "get" | "post" | "put" | "delete" | "patch" | "head" => {
+            format!("self.client.http.{method}(url)")
+        }
+        _ => format!(
+            "self.client.http.request(::reqwest::Method::{}, url)",
+            op.method.to_ascii_uppercase()
+        ),
+    };
+    out.line(&format!("let request = {start};"));
+    if matches!(op.success.body, SuccessBody::Json(_)) {
+        out.line("let request = request.header(::reqwest::header::ACCEPT, \"application/json\");");
+    }
+    for p in &op.parameters {
+        let name = string_literal(&p.name);
+        match p.location.as_str() {
+            "query" => {
+                let v = value(&p.rust_name);
+                out.line(&format!(
+                    "let request = rt::request::query(request, {name}, {v});"
+                ));
+            }
+            "header" => {
+                let v = if bound.contains(&p.rust_name.as_str()) {
+                    format!("Some({})", p.rust_name)
+                } else {
+                    format!("self.{}.as_ref()", p.rust_name)
+                };
+                out.line(&format!(
+                    "let request = rt::request::header(request, {name}, {v})?;"
+                ));
+            }
+            _ => {}
+        }
+    }
+    // The body.
+    if others {
+        out.open("let request = match raw {");
+        out.line(
+            "Some((content_type, raw)) => rt::request::raw(request, content_type, raw.clone()),",
         );
-        out.open("{");
-        out.line("let headers = response.headers().clone();");
-        out.line("Ok(ResponseValue::new(None, response.status(), headers))");
-        out.close("}");
-        out.line("Err(error) => Err(error),");
-        out.close("}");
+        out.open("None => {");
+        let mut bound = bound.clone();
+        for (ident, name, missing) in deferred {
+            missing_check(out, ident, name, missing);
+            bound.push(ident);
+        }
+        let mut lines = body_statements(op, fields, &bound);
+        // The last `let request = ...;` is the block's value.
+        let last = lines
+            .pop()
+            .and_then(|l| {
+                l.strip_prefix("let request = ")
+                    .and_then(|e| e.strip_suffix(';'))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "request".into());
+        for line in &lines {
+            out.line(line);
+        }
+        out.line(&last);
         out.close("}");
         out.close("};");
-    }
-    let meta = format!("&operations::{meta}");
-    let args = ["&self.client.inner", meta.as_str(), "options", "attempt"];
-    let one_line = format!("rt::send({}).await", args.join(", "));
-    if out.fits(&one_line, 0) {
-        out.line(&one_line);
     } else {
-        out.call("rt::send", &args, "");
-        out.line(".await");
-    }
-}
-
-/// `pub mod media_types`: per operation with other request media types than its typed body's,
-/// an enum of them for the builder's `send_body` (nothing when no operation has any).
-pub(crate) fn media_types_module(cx: &Context<'_>, out: &mut Source) {
-    let with_others: Vec<(&Operation, &[String])> = cx
-        .api
-        .operations
-        .iter()
-        .map(|op| (op, other_media_types(cx, op)))
-        .filter(|(_, types)| !types.is_empty())
-        .collect();
-    if with_others.is_empty() {
-        return;
-    }
-    out.doc(
-        "The request media types an operation documents besides the one its typed body is sent\n\
-         as: pass one to the builder's `send_body`, with the body encoded.",
-    );
-    out.open("pub mod media_types {");
-    for (op, types) in with_others {
-        let names = cx.names(op);
-        out.doc(&format!(
-            "Other request media types of [`Client::{}`](super::Client::{}).",
-            names.method, names.method
-        ));
-        out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]");
-        out.open(&format!("pub enum {} {{", names.builder));
-        let variants = media_type_variants(types);
-        for (variant, media_type) in variants.iter().zip(types) {
-            out.doc(&format!("`{media_type}`"));
-            out.line(&format!("{variant},"));
+        for line in &body_statements(op, fields, &bound) {
+            out.line(line);
         }
-        out.close("}");
-        out.open(&format!("impl {} {{", names.builder));
-        out.doc("The media type, as sent in `Content-Type`.");
-        out.open("pub fn as_str(&self) -> &'static str {");
-        out.open("match self {");
-        for (variant, media_type) in variants.iter().zip(types) {
-            out.line(&format!(
-                "Self::{variant} => {},",
-                string_literal(media_type)
-            ));
-        }
-        out.close("}");
-        out.close("}");
-        out.close("}");
     }
+    out.line("let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)");
+    out.line("    .await?;");
+    decode(op, out);
     out.close("}");
 }
 
-/// The request media types an operation's builder sends as raw bytes with `send_body`: those
-/// besides progenitor's typed body, or besides the multipart form.
-fn other_media_types<'c>(cx: &'c Context<'_>, op: &'c Operation) -> &'c [String] {
-    if let Some(p) = cx.progenitor.ops.get(&cx.names(op).info_id) {
-        return &p.other_media_types;
-    }
+/// `let Some(x) = &self.x else { return Err(rt::request::missing("x")) };`
+fn missing_check(out: &mut Source, ident: &str, name: &str, missing: &str) {
+    out.open(&format!("let Some({ident}) = &self.{ident} else {{"));
+    out.line(&format!(
+        "return Err(rt::request::{missing}({}));",
+        string_literal(name)
+    ));
+    out.close("};");
+}
+
+/// The statements that add the body to `request`.
+fn body_statements(op: &Operation, fields: &[Field], bound: &[&str]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let value = |ident: &str| -> Option<String> {
+        if bound.contains(&ident) {
+            Some(ident.to_string())
+        } else {
+            None
+        }
+    };
     match &op.body {
-        RequestBody::Multipart(body) => &body.other_media_types,
-        _ => &[],
+        RequestBody::None => {}
+        RequestBody::Typed(body) => {
+            let media = string_literal(&body.media_type);
+            let add = |v: &str| match body.encoding {
+                BodyEncoding::Json => format!("rt::request::json(request, {media}, {v})?"),
+                BodyEncoding::Form => format!("rt::request::form(request, {v})?"),
+                BodyEncoding::Text | BodyEncoding::Bytes => {
+                    format!("rt::request::raw(request, {media}, {v}.clone())")
+                }
+            };
+            match value("body") {
+                Some(v) => lines.push(format!("let request = {};", add(&v))),
+                None => lines.push(format!(
+                    "let request = match &self.body {{ Some(body) => {}, None => request }};",
+                    add("body")
+                )),
+            }
+        }
+        RequestBody::Multipart(form) => {
+            lines.push("let form = ::reqwest::multipart::Form::new();".to_string());
+            for f in &form.fields {
+                let Some(field) = fields.iter().find(|x| x.ident == f.rust_name) else {
+                    continue;
+                };
+                let v = match value(&field.ident) {
+                    Some(v) => format!("Some({v})"),
+                    None => format!("self.{}.as_ref()", field.ident),
+                };
+                let name = string_literal(&f.name);
+                if f.kind == FieldKind::File {
+                    lines.push(format!(
+                        "let form = rt::request::file_part(form, {name}, {v}).await?;"
+                    ));
+                } else {
+                    lines.push(format!(
+                        "let form = rt::request::text_part(form, {name}, {v})?;"
+                    ));
+                }
+            }
+            if form.open {
+                lines.push(
+                    "let form = rt::request::form_parts(form, &self.form_parts).await?;"
+                        .to_string(),
+                );
+            }
+            lines.push("let request = request.multipart(form);".to_string());
+        }
+    }
+    lines
+}
+
+/// `match` on the status: documented successes decoded, everything else back to `send`.
+fn decode(op: &Operation, out: &mut Source) {
+    let optional = !op.success.empty.is_empty();
+    let with_body = match &op.success.body {
+        SuccessBody::Empty => "Ok(rt::response::empty(response))",
+        SuccessBody::Json(_) if optional => "rt::response::json_some(response).await",
+        SuccessBody::Json(_) => "rt::response::json(response).await",
+        SuccessBody::Stream if optional => "Ok(rt::response::stream_some(response))",
+        SuccessBody::Stream => "Ok(rt::response::stream(response))",
+    };
+    let mut arms: Vec<(StatusMatch, &str)> = op
+        .success
+        .statuses
+        .iter()
+        .map(|s| (*s, with_body))
+        .chain(
+            op.success
+                .empty
+                .iter()
+                .map(|s| (*s, "Ok(rt::response::none(response))")),
+        )
+        .collect();
+    if op.success.statuses.is_empty() && op.success.empty.is_empty() {
+        arms.push((StatusMatch::Range(2), with_body));
+    }
+    // Exact codes before ranges.
+    arms.sort_by_key(|(s, _)| matches!(s, StatusMatch::Range(_)));
+    out.open("match response.status().as_u16() {");
+    // Arms with one body share one or-pattern; runs of three or more codes are a range.
+    let mut grouped: Vec<(Vec<u16>, Vec<String>, &str)> = Vec::new();
+    for (status, body) in arms {
+        let at = match grouped.iter().position(|(_, _, b)| *b == body) {
+            Some(at) if !matches!(status, StatusMatch::Range(_)) => at,
+            _ => {
+                grouped.push((Vec::new(), Vec::new(), body));
+                grouped.len() - 1
+            }
+        };
+        match status {
+            StatusMatch::Code(code) => grouped[at].0.push(code),
+            other => grouped[at].1.push(super::errors::status_pattern(other)),
+        }
+    }
+    for (codes, ranges, body) in grouped {
+        let mut patterns = code_patterns(&codes);
+        patterns.extend(ranges);
+        out.arm(&patterns, body);
+    }
+    out.line("_ => rt::request::unexpected(response),");
+    out.close("}");
+}
+
+/// Status codes as match patterns, in order: a run of three or more consecutive codes is one
+/// range (`200..=202`).
+fn code_patterns(codes: &[u16]) -> Vec<String> {
+    let mut codes = codes.to_vec();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut patterns = Vec::new();
+    let mut i = 0;
+    while i < codes.len() {
+        let mut j = i;
+        while j + 1 < codes.len() && codes[j + 1] == codes[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            patterns.push(format!("{}..={}", codes[i], codes[j]));
+        } else {
+            patterns.extend(codes[i..=j].iter().map(u16::to_string));
+        }
+        i = j + 1;
+    }
+    patterns
+}
+
+fn status_label(status: StatusMatch) -> String {
+    match status {
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(d) => format!("{d}XX"),
+        StatusMatch::Default => "default".into(),
     }
 }
 
-/// A distinct variant name per media type: `application/xml` -> `ApplicationXml`.
-fn media_type_variants(types: &[String]) -> Vec<String> {
-    let mut taken = std::collections::BTreeSet::new();
-    types
+/// The enum of the other request media types, for `send_body`.
+fn media_types(op: &Operation, out: &mut Source) {
+    let types = op.body.other_media_types();
+    if types.is_empty() {
+        return;
+    }
+    let mut taken = Namespace::default();
+    let variants: Vec<String> = types
         .iter()
-        .map(|media_type| {
-            let mut base = media_type.to_pascal_case();
-            if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                base.insert_str(0, "Media");
-            }
-            let mut name = base.clone();
-            let mut n = 2;
-            while !taken.insert(name.clone()) {
-                name = format!("{base}{n}");
-                n += 1;
-            }
-            name
-        })
-        .collect()
+        .map(|t| names::media_type_variant(t, &mut taken))
+        .collect();
+    out.doc(&format!(
+        "The request media types [`Client::{}`] documents besides the typed body's: pass one to\n\
+         `send_body`, with the body encoded.",
+        op.names.method
+    ));
+    out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]");
+    out.open("pub enum MediaType {");
+    for (variant, media_type) in variants.iter().zip(types) {
+        out.doc(&format!("`{media_type}`"));
+        out.line(&format!("{variant},"));
+    }
+    out.close("}");
+    out.open("impl MediaType {");
+    out.doc("The media type, as sent in `Content-Type`.");
+    out.open("pub fn as_str(&self) -> &'static str {");
+    out.open("match self {");
+    for (variant, media_type) in variants.iter().zip(types) {
+        out.line(&format!(
+            "Self::{variant} => {},",
+            string_literal(media_type)
+        ));
+    }
+    out.close("}");
+    out.close("}");
+    out.close("}");
+}
+
+/// `pub const META: rt::OperationMeta`.
+fn meta(op: &Operation, out: &mut Source) {
+    let billable = op.billable();
+    let idempotent = op.idempotent && !billable;
+    let mut doc = format!("What the client knows about `{}`", op.id);
+    if let Some(cost) = &op.cost {
+        doc.push_str(&format!(
+            ": billable, {} {} per call{}",
+            cost.amount,
+            cost.unit,
+            cost.description
+                .as_deref()
+                .map(|d| format!(" ({})", d.trim().trim_end_matches('.')))
+                .unwrap_or_default()
+        ));
+    }
+    doc.push('.');
+    out.doc(&doc);
+    out.open("pub const META: rt::OperationMeta = rt::OperationMeta {");
+    out.line(&format!("operation_id: {},", string_literal(&op.id)));
+    out.line(&format!("method: {},", string_literal(&op.method)));
+    out.line(&format!("path: {},", string_literal(&op.path)));
+    out.line(&format!("billable: {billable},"));
+    out.line(&format!("idempotent: {idempotent},"));
+    let streams_body = matches!(op.success.body, SuccessBody::Stream);
+    out.line(&format!("streams_body: {streams_body},"));
+    let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
+    let security = format!("security: &[{}],", security.join(", "));
+    if out.fits(&security, 0) {
+        out.line(&security);
+    } else {
+        out.open("security: &[");
+        for scheme in &op.security {
+            out.line(&format!("{},", string_literal(scheme)));
+        }
+        out.close("],");
+    }
+    let errors = super::errors::ordered_errors(op);
+    if errors.is_empty() {
+        out.line("errors: &[],");
+    } else {
+        out.open("errors: &[");
+        for e in errors {
+            let description = string_literal(&super::errors::one_line_description(&e.description));
+            let (function, status) = match e.status {
+                StatusMatch::Code(c) => ("rt::ErrorDoc::code", c.to_string()),
+                StatusMatch::Range(d) => ("rt::ErrorDoc::range", d.to_string()),
+                StatusMatch::Default => ("rt::ErrorDoc::default_response", String::new()),
+            };
+            let args: Vec<&str> = [status.as_str(), description.as_str()]
+                .into_iter()
+                .filter(|a| !a.is_empty())
+                .collect();
+            // One line per documented error, however long: a table to scan.
+            out.line(&format!("{function}({}),", args.join(", ")));
+        }
+        out.close("],");
+    }
+    out.close("};");
+}
+
+/// `Name { a, b: c }` on one line if it fits, else one field per line.
+fn struct_literal(out: &mut Source, name: &str, fields: &[String]) {
+    let line = format!("{name} {{ {} }}", fields.join(", "));
+    if out.fits(&line, 0) {
+        out.line(&line);
+    } else {
+        out.open(&format!("{name} {{"));
+        for f in fields {
+            out.line(&format!("{f},"));
+        }
+        out.close("}");
+    }
 }
 
 /// `head(params) -> ret {` on one line if it fits, else one parameter per line; opens the body.
-fn signature(out: &mut Source, head: &str, params: &[&str], ret: &str) {
+pub(crate) fn signature(out: &mut Source, head: &str, params: &[&str], ret: &str) {
     let line = format!("{head}({}) -> {ret} {{", params.join(", "));
     if out.fits(&line, 0) {
         out.open(&line);
@@ -387,5 +839,17 @@ fn signature(out: &mut Source, head: &str, params: &[&str], ret: &str) {
         let params: Vec<String> = params.iter().map(|p| format!("{p},")).collect();
         out.continuation(&params, "");
         out.open(&format!(") -> {ret} {{"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_codes_become_ranges() {
+        assert_eq!(code_patterns(&[202, 200, 201, 204]), ["200..=202", "204"]);
+        assert_eq!(code_patterns(&[200, 201]), ["200", "201"]);
+        assert!(code_patterns(&[]).is_empty());
     }
 }

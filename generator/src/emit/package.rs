@@ -1,30 +1,23 @@
 //! Emits the files around the client module: `Cargo.toml`, `README.md` and `src/lib.rs`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use heck::{ToPascalCase, ToSnakeCase};
+use heck::ToPascalCase;
 use serde_json::Value;
 
-use super::{progenitor_snake, safe_snake};
 use crate::ir::{Api, FieldKind, Operation, RequestBody, ScalarKind};
 use crate::{RuntimeDependency, Settings};
 
-/// Crates the client module may use besides the always-present ones, found in its text.
-pub(crate) struct ExtraDeps {
+/// Crates the client module uses besides the always-present ones, as the type engine reports
+/// them (nothing else in the module names these crates).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtraDeps {
+    /// `uuid` (`format: uuid`).
     pub uuid: bool,
+    /// `chrono` (`format: date`, `date-time`).
     pub chrono: bool,
+    /// `regress` (`pattern`).
     pub regress: bool,
-}
-
-impl ExtraDeps {
-    pub fn scan(client_rs: &str) -> Self {
-        Self {
-            uuid: client_rs.contains("::uuid::"),
-            chrono: client_rs.contains("::chrono::"),
-            regress: client_rs.contains("::regress::"),
-        }
-    }
 }
 
 pub(crate) fn cargo_toml(api: &Api, settings: &Settings, deps: &ExtraDeps, header: &str) -> String {
@@ -67,7 +60,6 @@ native-tls = ["reqwest/native-tls"]
 [dependencies]
 bytes = "1.11"
 clientgen-runtime = {runtime}
-progenitor-client = "0.15.1"
 reqwest = {{ version = "0.13.4", default-features = false, features = ["json", "query", "multipart", "stream"] }}
 serde = {{ version = "1.0.226", features = ["derive"] }}
 serde_json = "1.0.150"
@@ -131,11 +123,7 @@ fn op_line(op: &Operation, method: &str) -> String {
     )
 }
 
-pub(crate) fn readme(
-    api: &Api,
-    settings: &Settings,
-    methods: &BTreeMap<String, (String, String)>,
-) -> String {
+pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
     let krate = module_name(&settings.crate_name);
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", settings.crate_name);
@@ -166,17 +154,19 @@ pub(crate) fn readme(
              error that names it. The key is never printed by `Debug`, `Display` or any error.\n"
         );
         if let Some(op) = first_simple {
-            let method = method_of(methods, &op.id);
-            let error = error_of(methods, &op.id);
+            let method = &op.names.method;
+            let error = &op.names.error;
             let _ = write!(
                 out,
                 "```rust,no_run\n\
-                 use {krate}::{{errors::{error}, Client, Error}};\n\n\
+                 use {krate}::{{errors::{error}, CallError, Client, Error}};\n\n\
                  # async fn run() -> Result<(), Error> {{\n\
                  let client = Client::from_env()?;\n\
                  match client.{method}().send().await {{\n\
                  \x20   Ok(response) => println!(\"{{:?}}\", response.into_inner()),\n\
-                 \x20   Err({error}::Unauthorized(e)) => eprintln!(\"check {var}: {{:?}}\", e.body),\n\
+                 \x20   Err(CallError::Documented({error}::Unauthorized(e))) => {{\n\
+                 \x20       eprintln!(\"check {var}: {{:?}}\", e.body)\n\
+                 \x20   }}\n\
                  \x20   Err(e) if e.is_retryable() => eprintln!(\"try again in {{:?}}\", e.retry_after()),\n\
                  \x20   Err(e) => return Err(e.into()),\n\
                  }}\n\
@@ -187,7 +177,8 @@ pub(crate) fn readme(
         }
     }
     if let Some(op) = api.operations.iter().find(|op| op.job.is_some()) {
-        let method = method_of(methods, &op.id);
+        let method = &op.names.method;
+        let resume = op.names.resume.clone().unwrap_or_default();
         let example = SubmitExample::new(op);
         let mut imports = vec!["Client", "Error"];
         if example.uses_file_part {
@@ -198,20 +189,20 @@ pub(crate) fn readme(
             imports.insert(0, "types");
         }
         let imports = imports.join(", ");
-        let submit = example.submit_arm(&method);
+        let submit = example.submit_arm(method);
         let _ = write!(
             out,
             "### Jobs\n\n\
              `{method}()` starts an asynchronous job. `submit()` sends the request and returns a \
              handle; `wait()` polls until the job ends, backing off between polls and honouring \
              `Retry-After`, and returns the final status or a typed failure naming the state. Store \
-             `handle.id()` to resume after a restart with `client.{method}_job(id)`.\n\n\
+             `handle.id()` to resume after a restart with `client.{resume}(id)`.\n\n\
              ```rust,no_run\n\
              use std::time::Duration;\n\
              use {krate}::{{{imports}}};\n\n\
              # async fn run(client: Client, stored_id: Option<String>) -> Result<(), Error> {{\n\
              let handle = match stored_id {{\n\
-             \x20   Some(id) => client.{method}_job(id),\n\
+             \x20   Some(id) => client.{resume}(id),\n\
              {submit}\
              }};\n\
              println!(\"job {{}}\", handle.id());\n\
@@ -226,14 +217,16 @@ pub(crate) fn readme(
     let _ = write!(
         out,
         "## Errors\n\n\
-         Every operation has its own error enum in `errors`, with one variant per documented \
-         status (for example `Unauthorized`, `PaymentRequired`, `RateLimited`) carrying the body \
-         decoded as the spec documents it and the declared headers, typed. A status the spec does \
-         not document is `UnexpectedStatus` (status, headers and the raw body, at most 1 MiB); a \
-         body that does not match its schema is `InvalidBody` (the bytes and the decode error); \
-         `Transport`, `InvalidRequest` and `DeadlineExceeded` cover the rest. The enums are \
-         `#[non_exhaustive]` and offer `status()`, `retry_after()` and `is_retryable()`. Each \
-         converts into the crate-level `Error` for callers who just use `?`.\n\n\
+         A call fails with `CallError<E>`, where `E` is the operation's enum in `errors`: one \
+         variant per documented status (for example `Unauthorized`, `PaymentRequired`, \
+         `RateLimited`) carrying the body decoded as the spec documents it and the declared \
+         headers, typed; match one with `CallError::Documented(E::RateLimited(r))`. A status the \
+         spec does not document is `CallError::UnexpectedStatus` (status, headers and the raw \
+         body, at most 1 MiB); a body that does not match its schema is `InvalidBody` (the bytes \
+         and the decode error); `Transport`, `InvalidRequest` and `DeadlineExceeded` cover the \
+         rest. `CallError` is `#[non_exhaustive]` and offers `status()`, `retry_after()` and \
+         `is_retryable()`; it converts into the crate-level `Error` for callers who just use \
+         `?`.\n\n\
          ## Retries, billing and timeouts\n\n\
          Requests go through a `RetryPolicy` (3 attempts, exponential backoff with jitter). \
          `GET`, `HEAD`, `PUT` and `DELETE` are retried on connection errors, 429, 502, 503 and \
@@ -249,19 +242,9 @@ pub(crate) fn readme(
         "| method | request | summary | notes |\n|---|---|---|---|"
     );
     for op in &api.operations {
-        out.push_str(&op_line(op, &method_of(methods, &op.id)));
+        out.push_str(&op_line(op, &op.names.method));
     }
     out
-}
-
-/// The `Client` method name of an operation (`methods`: operationId -> (method, error enum)).
-fn method_of(methods: &BTreeMap<String, (String, String)>, id: &str) -> String {
-    methods.get(id).map(|(m, _)| m.clone()).unwrap_or_default()
-}
-
-/// The error enum name of an operation.
-fn error_of(methods: &BTreeMap<String, (String, String)>, id: &str) -> String {
-    methods.get(id).map(|(_, e)| e.clone()).unwrap_or_default()
 }
 
 /// The builder calls of a job example's submit: the operation's required parameters and form
@@ -284,33 +267,14 @@ impl SubmitExample {
             uses_types: false,
             uses_file_part: false,
         };
-        let ours = matches!(op.body, RequestBody::Multipart(_));
         for p in op.parameters.iter().filter(|p| p.required) {
-            if !matches!(p.location.as_str(), "path" | "query" | "header") {
-                continue;
-            }
-            let Some(rust_name) = &p.rust_name else {
-                continue;
-            };
-            // progenitor names its setters like typify does, after the name it was given (the
-            // parameter's own, or the unique one when its Rust name collided); our multipart
-            // builders use `safe_snake`, and take any `ToString` for parameters.
-            let given = if *rust_name == p.name.to_snake_case() {
-                &p.name
-            } else {
-                rust_name
-            };
-            let setter = if ours {
-                safe_snake(rust_name)
-            } else {
-                progenitor_snake(given)
-            };
             let value = p.example.as_ref().and_then(|v| scalar_literal(p.kind, v));
-            example.push(&setter, value);
+            example.push(&p.rust_name, value);
         }
         match &op.body {
             RequestBody::None => {}
-            RequestBody::Progenitor => example.push("body", None),
+            RequestBody::Typed(body) if body.required => example.push("body", None),
+            RequestBody::Typed(_) => {}
             RequestBody::Multipart(body) => {
                 let file_optional = body
                     .fields
@@ -335,7 +299,7 @@ impl SubmitExample {
                         }
                         _ => None,
                     };
-                    example.push(&safe_snake(&f.name), value);
+                    example.push(&f.rust_name, value);
                 }
             }
         }
@@ -500,10 +464,10 @@ paths:
         let readme = &generated.files[std::path::Path::new("README.md")];
         let expected = "    None => client\n\
                         \x20       .start_render()\n\
+                        \x20       /* .since(...) */\n\
                         \x20       .source_url(\"https://example.com/a.wav\")\n\
                         \x20       .speed(2.0)\n\
                         \x20       .voice(\"alto\")\n\
-                        \x20       /* .since(...) */\n\
                         \x20       .submit()\n\
                         \x20       .await?,\n";
         assert!(readme.contains(expected), "{readme}");

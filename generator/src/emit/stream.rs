@@ -1,8 +1,9 @@
-//! progenitor's token stream to formatted text, one item at a time.
+//! Token streams to formatted text, one item at a time: the type engine's output, and the few
+//! items the emitters build as tokens.
 //!
-//! Parsing progenitor's whole output into one syntax tree holds the tokens, syn's flattened
-//! copy of them and the tree at once: for Microsoft Graph beta (7 million lines of progenitor
-//! output) that was 40 s and 7 GiB on its own. Here the stream is cut into items at their
+//! Parsing a whole large output into one syntax tree holds the tokens, syn's flattened copy of
+//! them and the tree at once: for Microsoft Graph beta (7 million lines) that was 40 s and
+//! 7 GiB on its own. Here the stream is cut into items at their
 //! closing `;` or `}`, modules with a body are entered instead of parsed whole, and each item is
 //! parsed, handed to a visitor (which may rewrite or drop it), formatted by prettyplease at its
 //! nesting depth and dropped. The text is the same prettyplease prints for the whole tree: an
@@ -47,6 +48,14 @@ pub(crate) fn format_items(
 /// Formats one item as if nested `depth` modules deep.
 pub(crate) fn format_item(item: syn::Item, depth: usize) -> String {
     format_nested(vec![item], depth)
+}
+
+/// Formats the items in `tokens` (a few once-per-crate items) as if nested `depth` modules
+/// deep, or says why they do not parse.
+pub(crate) fn format_tokens(tokens: TokenStream, depth: usize) -> Result<String, String> {
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("the generated items do not parse: {e}"))?;
+    Ok(format_nested(file.items, depth))
 }
 
 /// Formats `items` inside `depth` wrapper modules, then cuts the wrappers' lines off.

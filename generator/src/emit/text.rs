@@ -1,16 +1,16 @@
-//! Pre-formatted source for the items emitted once per operation (typed `send`, operation
-//! metadata, error enums, the crate-level `Error`), laid out the way prettyplease prints them.
+//! The writer of the client module: source text written in order, at an indentation depth.
 //!
-//! These items are most of what we add to progenitor's output (tens of megabytes for the
-//! largest descriptions), and their shape is fixed: going through tokens, a syntax tree and
-//! prettyplease cost more than half of the generation time for the same text. Every emitter
-//! here keeps to prettyplease's layout (four-space indent, `///` docs, breaks past column 89),
-//! and the tests parse what they write.
+//! The per-operation items (builders, error enums, metadata) are most of a large crate (tens of
+//! megabytes for the largest descriptions), and their shape is fixed: going through tokens, a
+//! syntax tree and prettyplease would cost more than half of the generation time for the same
+//! text. The emitters write them directly in rustfmt's style (four-space indent, `///` docs,
+//! breaks past column 100); text that is already formatted (the types, the few token-built
+//! items) goes in with [`Source::raw`]. The tests parse what they write.
 
 use std::fmt::Write as _;
 
-/// prettyplease's margin: a line that would pass it is broken.
-const MARGIN: usize = 89;
+/// The margin (rustfmt's default width): a line that would pass it is broken.
+const MARGIN: usize = 100;
 
 /// Rust source being written, at an indentation depth.
 pub(crate) struct Source {
@@ -34,6 +34,16 @@ impl Source {
         }
         self.text.push_str(line);
         self.text.push('\n');
+    }
+
+    /// Text that is already formatted at the current depth (whole lines).
+    pub fn raw(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// The current indentation depth.
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     /// A line that opens a block (`... {`): the lines after it are one level deeper.
@@ -317,7 +327,11 @@ mod tests {
         );
         s.call(
             "rt::json_error",
-            &["response", "Self::InternalServerError", "Self::InvalidBody"],
+            &[
+                "response",
+                "Self::InternalServerError",
+                "Self::InvalidBodyOfAVeryLongName",
+            ],
             "",
         );
         assert_eq!(
@@ -326,7 +340,7 @@ mod tests {
                     rt::json_error(
                         response,
                         Self::InternalServerError,
-                        Self::InvalidBody,
+                        Self::InvalidBodyOfAVeryLongName,
                     )
 "
         );

@@ -335,3 +335,46 @@ fn a_crate_listed_by_an_enclosing_workspace_gets_no_workspace_table() {
         stderr(&output)
     );
 }
+
+#[test]
+fn type_settings_reach_the_type_engine() {
+    let dir = TempDir::new("types");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/petstore.json"),
+        dir.path().join("petstore.json"),
+    )
+    .expect("copy fixture");
+    let base = [
+        "generate",
+        "--spec",
+        "petstore.json",
+        "--out",
+        "out/pets",
+        "--crate-name",
+        "pets",
+    ];
+    let mut args = base.to_vec();
+    args.extend([
+        "--derive",
+        "PartialEq",
+        "--rename",
+        "Pet=Animal",
+        "--no-struct-builders",
+    ]);
+    let output = clientgen(dir.path(), &args);
+    assert_exit(&output, 0);
+    let client =
+        std::fs::read_to_string(dir.path().join("out/pets/src/client.rs")).expect("client");
+    assert!(client.contains("pub struct Animal {"), "renamed");
+    assert!(!client.contains("pub struct Pet {"), "renamed");
+    assert!(client.contains("PartialEq"), "the extra derive");
+    assert!(
+        !client.contains("pub mod builder {\n        use"),
+        "no struct builders in types"
+    );
+
+    // A setting that is not NAME=VALUE is bad usage.
+    let mut args = base.to_vec();
+    args.extend(["--rename", "Pet"]);
+    assert_exit(&clientgen(dir.path(), &args), 2);
+}

@@ -4,9 +4,10 @@
 //! and every file of the crate must equal the committed one in `tests/golden/<fixture>/`
 //! (plus `warnings.txt` when generating warns).
 //!
-//! The `mixed-errors` fixture is also a workspace member that is compiled and tested
-//! (`tests/fixtures/mixed-errors-client` at the repository root, exercised by the root
-//! package's `tests/mixed_errors.rs`); the last test here checks it with `clientgen check`.
+//! The `mixed-errors` fixture's expected crate is the workspace member that is compiled and
+//! tested (`tests/fixtures/mixed-errors-client` at the repository root, exercised by the root
+//! package's `tests/mixed_errors.rs`): it is committed once, there, and the last test here
+//! checks it with `clientgen check`.
 //!
 //! After an intended change to the generator or a fixture, refresh every expected file with
 //!
@@ -115,6 +116,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn fixtures_match_their_golden_files() {
     let mut failures = String::new();
     for (stem, file) in fixtures() {
+        if file == MEMBER_FIXTURE {
+            // Its expected crate is the workspace member (the last test).
+            continue;
+        }
         let dir = generator_dir().join("tests/golden").join(&stem);
         let files = generate(&stem, &file);
         let stale: Vec<PathBuf> = files_under(&dir)
@@ -188,14 +193,14 @@ fn fixtures_exercise_what_they_are_for() {
 
     let mixed = client("mixed-errors", "mixed-errors.yaml");
     // 200 with a body and 204 without: the success value is an Option, 204 maps to None.
-    assert!(mixed.contains("ResponseValue<::std::option::Option<types::Item>>"));
-    assert!(mixed.contains("if matches!(response.status().as_u16(), 204)"));
+    assert!(mixed.contains("rt::ResponseValue<Option<types::Item>>"));
+    assert!(mixed.contains("204 => Ok(rt::response::none(response)),"));
     // A 4XX range next to exact codes, a `default`, text and empty bodies, typed headers.
     assert!(mixed.contains("400..=499 =>"));
-    assert!(mixed.contains("Other(rt::ErrorResponse<super::types::GenericError, rt::NoHeaders>)"));
-    assert!(mixed.contains("_ => rt::json_error(response, Self::Other, Self::InvalidBody)"));
+    assert!(mixed.contains("Other(rt::ErrorResponse<types::GenericError>)"));
+    assert!(mixed.contains("_ => rt::json_error(response, Self::Other)"));
     assert!(mixed.contains("pub x_rate_limit_remaining: Option<i64>"));
-    assert!(mixed.contains("rt::ErrorResponse<(), rt::NoHeaders>"));
+    assert!(mixed.contains("rt::ErrorResponse<()>"));
     assert!(mixed.contains("rt::text_error(response, Self::"));
     assert!(mixed.contains("impl rt::FromHeaders for GetItemRateLimitedHeaders"));
 

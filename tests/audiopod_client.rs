@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use audiopod_client::{
-    CallOptions, Client, ClientConfig, ConfigError, Error, FilePart, JobError, ResponseValue,
-    RetryPolicy, WaitOptions, errors, types,
+    CallError, CallOptions, Client, ClientConfig, ConfigError, Error, FilePart, JobError,
+    ResponseValue, RetryPolicy, WaitOptions, errors, types,
 };
 use audiopod_common::{
     FormPart, GateClock, KEY, RefusingPort, SCHEMES, Scheme, assert_no_credential, assert_no_key,
@@ -55,29 +55,30 @@ enum Shape {
     DeadlineExceeded,
 }
 
-/// A closure mapping `errors::$enum` to a [`Shape`]; the listed variants are the documented ones.
+/// A closure mapping `CallError<errors::$enum>` to a [`Shape`]; the listed variants are the
+/// documented ones.
 macro_rules! shape_of {
     ($enum:ident: $($variant:ident),+ $(,)?) => {
-        |e: &errors::$enum| -> Shape {
+        |e: &CallError<errors::$enum>| -> Shape {
             match e {
-                $(errors::$enum::$variant(r) => Shape::Documented(Documented {
+                $(CallError::Documented(errors::$enum::$variant(r)) => Shape::Documented(Documented {
                     variant: stringify!($variant),
                     status: r.status,
                     headers: r.headers.clone(),
                     body: serde_json::to_value(&r.body).expect("error body serializes"),
                 }),)+
-                errors::$enum::UnexpectedStatus(raw) => Shape::Unexpected {
+                CallError::UnexpectedStatus(raw) => Shape::Unexpected {
                     status: raw.status,
                     body: raw.body.to_vec(),
                     truncated: raw.truncated,
                 },
-                errors::$enum::InvalidBody(invalid) => Shape::InvalidBody {
+                CallError::InvalidBody(invalid) => Shape::InvalidBody {
                     status: invalid.status,
                     body_len: invalid.body.len(),
                 },
-                errors::$enum::Transport(t) => Shape::Transport(t.kind()),
-                errors::$enum::InvalidRequest(message) => Shape::InvalidRequest(message.clone()),
-                errors::$enum::DeadlineExceeded(_) => Shape::DeadlineExceeded,
+                CallError::Transport(t) => Shape::Transport(t.kind()),
+                CallError::InvalidRequest(message) => Shape::InvalidRequest(message.clone()),
+                CallError::DeadlineExceeded(_) => Shape::DeadlineExceeded,
                 other => panic!("a variant the tests do not know: {other:?}"),
             }
         }
@@ -873,7 +874,7 @@ async fn extract_stems_streams_a_file_from_disk() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, errors::ExtractStemsError::InvalidRequest(m) if m.contains("cannot read the `file` file")),
+        matches!(&err, CallError::InvalidRequest(m) if m.contains("cannot read the `file` file")),
         "{err:?}"
     );
     assert_eq!(server.count(), 1);
@@ -890,7 +891,7 @@ async fn extract_stems_without_mode_is_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, errors::ExtractStemsError::InvalidRequest(m) if m == "form field `mode` is required"),
+        matches!(&err, CallError::InvalidRequest(m) if m == "form field `mode` is required"),
         "{err:?}"
     );
     assert_eq!(
@@ -1439,7 +1440,7 @@ async fn payment_required_exposes_the_wallet_figures_in_both_documented_styles()
             .send()
     };
     match send().await.unwrap_err() {
-        errors::ExtractStemsError::PaymentRequired(r) => {
+        CallError::Documented(errors::ExtractStemsError::PaymentRequired(r)) => {
             assert_eq!(r.body.error.as_deref(), Some("insufficient_api_balance"));
             assert_eq!(
                 r.body.message.as_deref(),
@@ -1452,7 +1453,7 @@ async fn payment_required_exposes_the_wallet_figures_in_both_documented_styles()
         other => panic!("expected PaymentRequired, got {other:?}"),
     }
     match send().await.unwrap_err() {
-        errors::ExtractStemsError::PaymentRequired(r) => {
+        CallError::Documented(errors::ExtractStemsError::PaymentRequired(r)) => {
             assert_eq!(r.body.required_cents, None);
             match r.body.detail {
                 Some(types::ErrorDetail::ErrorDetailObject(detail)) => {
@@ -1478,7 +1479,7 @@ async fn fastapi_detail_strings_and_wallet_codes_decode_typed() {
     .await;
     let c = client(&server, Scheme::ApiKey);
     match c.get_stem_job_status().job_id(1).send().await.unwrap_err() {
-        errors::GetStemJobStatusError::NotFound(r) => match r.body.detail {
+        CallError::Documented(errors::GetStemJobStatusError::NotFound(r)) => match r.body.detail {
             Some(types::ErrorDetail::String(text)) => {
                 assert_eq!(text, "Job not found or access denied")
             }
@@ -1493,7 +1494,7 @@ async fn fastapi_detail_strings_and_wallet_codes_decode_typed() {
         .await
         .unwrap_err()
     {
-        errors::CreateTopupCheckoutError::BadRequest(r) => {
+        CallError::Documented(errors::CreateTopupCheckoutError::BadRequest(r)) => {
             assert_eq!(r.body.error.as_deref(), Some("invalid_amount"));
             assert_eq!(r.body.message, None);
         }
@@ -1765,7 +1766,7 @@ async fn a_success_body_missing_a_required_field_is_invalid() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, errors::CreateApiKeyError::InvalidBody(b) if b.source.to_string().contains("missing field `api_key`")),
+        matches!(&err, CallError::InvalidBody(b) if b.source.to_string().contains("missing field `api_key`")),
         "{err:?}"
     );
 }
@@ -1969,7 +1970,7 @@ async fn the_key_is_not_sent_across_origins_on_a_redirect() {
         let c = client(&home, scheme);
         let err = c.get_wallet_balance().send().await.unwrap_err();
         match &err {
-            errors::GetWalletBalanceError::UnexpectedStatus(raw) => {
+            CallError::UnexpectedStatus(raw) => {
                 assert_eq!(raw.status, StatusCode::TEMPORARY_REDIRECT);
                 assert_eq!(raw.headers["location"], target.as_str());
             }
@@ -2148,7 +2149,7 @@ async fn an_ambiguous_failure_resends_the_billable_upload_only_when_allowed() {
     };
     // Billable (`x-cost`): a 503 may have been processed, so it is not re-sent by default.
     let err = upload().send().await.unwrap_err();
-    assert!(matches!(&err, errors::ExtractStemsError::UnexpectedStatus(r) if r.status == 503));
+    assert!(matches!(&err, CallError::UnexpectedStatus(r) if r.status == 503));
     assert!(err.is_retryable());
     assert_eq!(server.count(), 1);
     assert!(clock.sleeps().is_empty());

@@ -9,7 +9,7 @@ mod common;
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use audioscrape_client::{Client, ConfigError, Error, errors, types};
+use audioscrape_client::{CallError, Client, ConfigError, Error, errors, types};
 use clientgen_runtime::{MAX_ERROR_BODY_BYTES, NoHeaders, TransportErrorKind};
 use clientgen_testkit::{Action, Recorded, Reply, TestServer, dead_port};
 use common::{
@@ -311,7 +311,7 @@ async fn search_without_a_query_is_an_invalid_request_and_nothing_is_sent() {
         .send()
         .await
         .unwrap_err();
-    let errors::SearchError::InvalidRequest(message) = &err else {
+    let CallError::InvalidRequest(message) = &err else {
         panic!("expected InvalidRequest, got {err:?}");
     };
     assert!(message.contains("query"), "{message}");
@@ -558,7 +558,7 @@ async fn delete_notification_sends_the_id_in_the_path_and_accepts_204() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, errors::DeleteNotificationError::InvalidRequest(m) if m.contains("id")),
+        matches!(&err, CallError::InvalidRequest(m) if m.contains("id")),
         "{err:?}"
     );
     assert_error_secret_free(&err);
@@ -651,9 +651,9 @@ struct Inspected {
 
 macro_rules! inspect_as {
     ($err:expr, $enum:ident) => {{
-        let err: &errors::$enum = $err;
+        let err: &CallError<errors::$enum> = $err;
         let documented = match err {
-            errors::$enum::Unauthorized(r) => {
+            CallError::Documented(errors::$enum::Unauthorized(r)) => {
                 assert_eq!(r.typed_headers, NoHeaders);
                 Some(Documented {
                     variant: "Unauthorized",
@@ -663,7 +663,7 @@ macro_rules! inspect_as {
                     retry_after_field: None,
                 })
             }
-            errors::$enum::Forbidden(r) => {
+            CallError::Documented(errors::$enum::Forbidden(r)) => {
                 assert_eq!(r.typed_headers, NoHeaders);
                 Some(Documented {
                     variant: "Forbidden",
@@ -673,7 +673,7 @@ macro_rules! inspect_as {
                     retry_after_field: None,
                 })
             }
-            errors::$enum::RateLimited(r) => {
+            CallError::Documented(errors::$enum::RateLimited(r)) => {
                 assert_eq!(r.typed_headers, NoHeaders);
                 Some(Documented {
                     variant: "RateLimited",
@@ -688,17 +688,17 @@ macro_rules! inspect_as {
         Inspected {
             documented,
             unexpected: match err {
-                errors::$enum::UnexpectedStatus(raw) => {
+                CallError::UnexpectedStatus(raw) => {
                     Some((raw.status, raw.body.len(), raw.truncated))
                 }
                 _ => None,
             },
             invalid: match err {
-                errors::$enum::InvalidBody(e) => Some((e.status, e.body.len())),
+                CallError::InvalidBody(e) => Some((e.status, e.body.len())),
                 _ => None,
             },
             transport: match err {
-                errors::$enum::Transport(t) => Some(t.kind()),
+                CallError::Transport(t) => Some(t.kind()),
                 _ => None,
             },
             status: err.status(),

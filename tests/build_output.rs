@@ -129,7 +129,10 @@ async fn a_compiled_module_makes_a_typed_call() {
 
     let error = client.get_usage().send().await.expect_err("401");
     assert!(
-        matches!(error, huntapi::errors::GetUsageError::Unauthorized(_)),
+        matches!(
+            error,
+            huntapi::CallError::Documented(huntapi::errors::GetUsageError::Unauthorized(_))
+        ),
         "{error:?}"
     );
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));

@@ -14,7 +14,7 @@ use common::{
     EnvVarGuard, SECRET, TEN_MB, assert_error_secret_free, assert_no_secret, env_lock,
     local_config, pairs, path, query_pairs, raw_query, scripted,
 };
-use huntapi_client::{Client, ConfigError, Error, errors, types};
+use huntapi_client::{CallError, Client, ConfigError, Error, errors, types};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -336,7 +336,7 @@ async fn invalid_parameters_are_errors_and_nothing_is_sent() {
     let client = client(&server.url(), Scheme::Query);
 
     let err = client.audio_download().send().await.unwrap_err();
-    let errors::AudioDownloadError::InvalidRequest(message) = &err else {
+    let CallError::InvalidRequest(message) = &err else {
         panic!("missing `query` is an invalid request, got {err:?}");
     };
     assert!(message.contains("query"), "{message}");
@@ -356,14 +356,14 @@ async fn invalid_parameters_are_errors_and_nothing_is_sent() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, errors::VideoDownloadError::InvalidRequest(m) if m.contains("video_quality")),
+        matches!(&err, CallError::InvalidRequest(m) if m.contains("video_quality")),
         "{err:?}"
     );
     assert_error_secret_free(&err);
 
     let err = client.get_job().id("not-a-uuid").send().await.unwrap_err();
     assert!(
-        matches!(&err, errors::GetJobError::InvalidRequest(m) if m.contains("id")),
+        matches!(&err, CallError::InvalidRequest(m) if m.contains("id")),
         "{err:?}"
     );
     assert_error_secret_free(&err);
@@ -523,7 +523,7 @@ const DOWNLOAD_ERRORS: [(u16, &str, &str); 6] = [
 macro_rules! documented {
     ($err:expr, $enum:ident, [$($variant:ident),+ $(,)?]) => {
         match &$err {
-            $(errors::$enum::$variant(r) => {
+            $(CallError::Documented(errors::$enum::$variant(r)) => {
                 assert_eq!(r.typed_headers, NoHeaders);
                 Some((stringify!($variant), r.status, r.body.error.clone()))
             })+
@@ -764,7 +764,7 @@ async fn get_usage_documented_errors() {
     }
     // 400 is not documented for getUsage: it is an unexpected status, kept raw.
     let err = client.get_usage().send().await.unwrap_err();
-    let errors::GetUsageError::UnexpectedStatus(raw) = &err else {
+    let CallError::UnexpectedStatus(raw) = &err else {
         panic!("expected UnexpectedStatus, got {err:?}");
     };
     assert_eq!(raw.status, StatusCode::BAD_REQUEST);
@@ -794,8 +794,12 @@ fn huge_json_error(status: u16) -> Reply {
 
 /// Asserts an `InvalidBody` error: its status, that it quotes the decoder's message, that it
 /// keeps at most the documented number of body bytes, and its source chain.
-fn assert_invalid_body(err: &errors::GetJobError, status: Option<u16>, decoder_says: &str) {
-    let errors::GetJobError::InvalidBody(invalid) = err else {
+fn assert_invalid_body(
+    err: &CallError<errors::GetJobError>,
+    status: Option<u16>,
+    decoder_says: &str,
+) {
+    let CallError::InvalidBody(invalid) = err else {
         panic!("expected InvalidBody, got {err:?}");
     };
     assert_eq!(invalid.status.map(|s| s.as_u16()), status);
@@ -825,13 +829,13 @@ fn assert_invalid_body(err: &errors::GetJobError, status: Option<u16>, decoder_s
 
 #[tokio::test]
 async fn get_job_malformed_responses_are_typed_errors() {
-    type Check = fn(&errors::GetJobError);
+    type Check = fn(&CallError<errors::GetJobError>);
     let cases: Vec<(&str, Reply, Check)> = vec![
         (
             "undocumented status",
             Reply::json(418, r#"{"error":"teapot"}"#).header("x-request-id", "req-7"),
             |err| {
-                let errors::GetJobError::UnexpectedStatus(raw) = err else {
+                let CallError::UnexpectedStatus(raw) = err else {
                     panic!("expected UnexpectedStatus, got {err:?}");
                 };
                 assert_eq!(raw.status.as_u16(), 418);
@@ -851,7 +855,7 @@ async fn get_job_malformed_responses_are_typed_errors() {
             "undocumented 503 HTML page from a proxy",
             html(503).header("retry-after", "120"),
             |err| {
-                let errors::GetJobError::UnexpectedStatus(raw) = err else {
+                let CallError::UnexpectedStatus(raw) = err else {
                     panic!("expected UnexpectedStatus, got {err:?}");
                 };
                 assert_eq!(raw.text_lossy(), HTML_PAGE);
@@ -885,7 +889,7 @@ async fn get_job_malformed_responses_are_typed_errors() {
             Reply::json(401, r#"{"error":401}"#),
             |err| {
                 assert_invalid_body(err, Some(401), "invalid type: integer `401`");
-                let errors::GetJobError::InvalidBody(invalid) = err else {
+                let CallError::InvalidBody(invalid) = err else {
                     unreachable!()
                 };
                 assert_eq!(&invalid.body[..], br#"{"error":401}"#);
@@ -919,7 +923,7 @@ async fn get_job_malformed_responses_are_typed_errors() {
             "10 MB body on undocumented 502",
             huge_json_error(502),
             |err| {
-                let errors::GetJobError::UnexpectedStatus(raw) = err else {
+                let CallError::UnexpectedStatus(raw) = err else {
                     panic!("expected UnexpectedStatus, got {err:?}");
                 };
                 assert_eq!(raw.body.len(), MAX_ERROR_BODY_BYTES);
@@ -975,10 +979,7 @@ async fn audio_download_malformed_success_bodies() {
             .send()
             .await
             .unwrap_err();
-        assert!(
-            matches!(err, errors::AudioDownloadError::InvalidBody(_)),
-            "{err:?}"
-        );
+        assert!(matches!(err, CallError::InvalidBody(_)), "{err:?}");
         assert!(!err.is_retryable());
         assert_error_secret_free(&err);
     }
@@ -1036,7 +1037,7 @@ async fn transport_errors_never_show_the_key() {
     for scheme in SCHEMES {
         let client = client(&base, scheme);
         let err = client.get_job().id(JOB_ID).send().await.unwrap_err();
-        let errors::GetJobError::Transport(transport) = &err else {
+        let CallError::Transport(transport) = &err else {
             panic!("expected a transport error, got {err:?}");
         };
         assert_eq!(transport.kind(), TransportErrorKind::Connect);
@@ -1061,10 +1062,7 @@ async fn transport_errors_never_show_the_key() {
             .send()
             .await
             .unwrap_err();
-        assert!(
-            matches!(err, errors::AudioDownloadError::Transport(_)),
-            "{err:?}"
-        );
+        assert!(matches!(err, CallError::Transport(_)), "{err:?}");
         assert_error_secret_free(&err);
     }
 }
@@ -1079,7 +1077,7 @@ async fn dropped_connection_errors_never_show_the_key() {
             .send()
             .await
             .unwrap_err();
-        let errors::AudioDownloadError::Transport(transport) = &err else {
+        let CallError::Transport(transport) = &err else {
             panic!("expected a transport error, got {err:?}");
         };
         assert!(transport.was_sent(), "{transport:?}");
@@ -1107,7 +1105,7 @@ async fn the_key_is_not_sent_across_origins_on_a_redirect() {
             .send()
             .await
             .unwrap_err();
-        let errors::GetUsageError::UnexpectedStatus(raw) = &err else {
+        let CallError::UnexpectedStatus(raw) = &err else {
             panic!("a redirect to another origin is returned, not followed: {err:?}");
         };
         assert_eq!(raw.status.as_u16(), status);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use clientgen_runtime::{Clock, ManualClock, TransportErrorKind};
+use clientgen_runtime::{CallError, Clock, ManualClock, TransportErrorKind};
 use clientgen_testkit::{Action, Recorded, Reply, TestServer, dead_port};
 use futures::StreamExt;
 
@@ -460,7 +460,7 @@ async fn lost_response_to_a_billable_post_reaches_the_server_exactly_once() {
         .await
         .expect_err("the response was lost");
     match &error {
-        AudioDownloadError::Transport(t) => {
+        CallError::Transport(t) => {
             assert!(t.was_sent(), "the request reached the server: {t}");
             assert_ne!(t.kind(), TransportErrorKind::Connect, "{t}");
         }
@@ -567,7 +567,7 @@ async fn refused_connections_exhaust_the_attempts_with_a_typed_connect_error() {
         .await
         .expect_err("nothing listens");
     match &error {
-        AudioDownloadError::Transport(t) => {
+        CallError::Transport(t) => {
             assert_eq!(t.kind(), TransportErrorKind::Connect, "{t}");
             assert!(!t.was_sent());
         }
@@ -652,10 +652,10 @@ async fn billable_post_is_never_retried_on_500_502_503_504() {
             .expect_err("not re-sent");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         match (status, &error) {
-            (500, AudioDownloadError::InternalServerError(e)) => {
+            (500, CallError::Documented(AudioDownloadError::InternalServerError(e))) => {
                 assert_eq!(e.body.error, "upstream trouble");
             }
-            (502..=504, AudioDownloadError::UnexpectedStatus(raw)) => {
+            (502..=504, CallError::UnexpectedStatus(raw)) => {
                 assert!(raw.text_lossy().contains("upstream trouble"));
             }
             _ => panic!("{status}: unexpected variant {error:?}"),
@@ -686,7 +686,7 @@ async fn multipart_billable_post_is_not_retried_on_503_but_is_with_the_opt_in() 
             .submit_with(&options)
             .await;
         match (opt_in, result) {
-            (false, Err(ExtractStemsError::UnexpectedStatus(raw))) => {
+            (false, Err(CallError::<ExtractStemsError>::UnexpectedStatus(raw))) => {
                 assert_eq!(raw.status.as_u16(), 503);
             }
             (true, Ok(handle)) => assert_eq!(handle.id(), "5512"),
@@ -820,7 +820,7 @@ async fn retry_after_beyond_the_policy_cap_is_returned_instead_of_waited_for() {
         let client = huntapi_client::Client::from_config(config).expect("client");
         let error = client.get_usage().send().await.expect_err("not waited for");
         assert!(
-            matches!(error, GetUsageError::RateLimited(_)),
+            matches!(error, CallError::Documented(GetUsageError::RateLimited(_))),
             "{name}: {error:?}"
         );
         let asked = error.retry_after().expect("the wait is reported");
@@ -843,7 +843,7 @@ async fn retry_after_beyond_the_policy_cap_is_returned_instead_of_waited_for() {
     let client = audioscrape(&server.url(), clock.clone());
     let error = client.get_me().send().await.expect_err("not waited for");
     match &error {
-        audioscrape_client::errors::GetMeError::RateLimited(e) => {
+        CallError::Documented(audioscrape_client::errors::GetMeError::RateLimited(e)) => {
             assert_eq!(e.body.retry_after, Some(90));
         }
         other => panic!("expected RateLimited, got {other:?}"),
@@ -957,7 +957,7 @@ async fn per_attempt_timeout_on_a_hanging_server_is_retried_for_get_only() {
         .await
         .expect_err("the billable POST is not re-sent");
     match &error {
-        AudioDownloadError::Transport(t) => {
+        CallError::Transport(t) => {
             assert_eq!(t.kind(), TransportErrorKind::Timeout, "{t}");
             assert!(t.was_sent());
         }
@@ -982,7 +982,7 @@ async fn call_deadline_cancels_an_attempt_before_its_own_timeout() {
         .await
         .expect_err("the deadline passes during the first attempt");
     match &error {
-        GetUsageError::DeadlineExceeded(deadline) => {
+        CallError::DeadlineExceeded(deadline) => {
             assert_eq!(deadline.operation_id, "getUsage");
             assert_eq!(deadline.attempts, 1);
         }
@@ -1110,7 +1110,7 @@ async fn malformed_stored_job_id_is_a_typed_error_and_sends_nothing() {
     match &error {
         JobError::Poll {
             job_id,
-            source: GetJobError::InvalidRequest(message),
+            source: CallError::<GetJobError>::InvalidRequest(message),
         } => {
             assert_eq!(job_id, "not-a-uuid");
             assert!(message.contains("not-a-uuid"), "{message}");
@@ -1128,7 +1128,7 @@ async fn malformed_stored_job_id_is_a_typed_error_and_sends_nothing() {
         matches!(
             &error,
             JobError::Poll {
-                source: GetStemJobStatusError::InvalidRequest(_),
+                source: CallError::<GetStemJobStatusError>::InvalidRequest(_),
                 ..
             }
         ),

@@ -17,7 +17,7 @@ use std::time::Duration;
 use clientgen_runtime::{ClientConfig, ManualClock, RetryPolicy};
 use clientgen_testkit::{Action, Reply, TestServer, dead_port};
 use mixed_errors_client::errors::{DeleteItemError, GetItemError, PutItemError};
-use mixed_errors_client::{Client, Error, types};
+use mixed_errors_client::{CallError, Client, Error, types};
 
 const KEY: &str = "mixed-test-key";
 
@@ -37,7 +37,7 @@ fn client_with(base_url: &str, retry: RetryPolicy, clock: Arc<ManualClock>) -> C
 }
 
 /// Answers one `GET /items/x` with `reply` and returns the error it produced.
-async fn get_item_error(reply: Reply) -> GetItemError {
+async fn get_item_error(reply: Reply) -> CallError<GetItemError> {
     let server = TestServer::start(vec![reply.into()]).await;
     let result = client(&server.url()).get_item().id("x").send().await;
     let requests = server.requests();
@@ -80,7 +80,7 @@ async fn a_200_decodes_the_item() {
 #[tokio::test]
 async fn a_400_carries_the_error_field_and_shows_it() {
     let error = get_item_error(Reply::json(400, r#"{"error":"id must be hex"}"#)).await;
-    let GetItemError::BadRequest(response) = &error else {
+    let CallError::Documented(GetItemError::BadRequest(response)) = &error else {
         panic!("expected BadRequest, got {error:?}");
     };
     assert_eq!(response.body.error, "id must be hex");
@@ -100,7 +100,7 @@ async fn a_403_problem_json_body_is_typed() {
         .header("content-type", "application/problem+json")
         .body(br#"{"title":"Forbidden here","status":403}"#.to_vec());
     let error = get_item_error(reply).await;
-    let GetItemError::Forbidden(response) = &error else {
+    let CallError::Documented(GetItemError::Forbidden(response)) = &error else {
         panic!("expected Forbidden, got {error:?}");
     };
     assert_eq!(response.body.title, "Forbidden here");
@@ -118,7 +118,7 @@ async fn a_404_detail_list_is_typed() {
         r#"{"detail":[{"loc":["path","id"],"msg":"not found"}]}"#,
     ))
     .await;
-    let GetItemError::NotFound(response) = &error else {
+    let CallError::Documented(GetItemError::NotFound(response)) = &error else {
         panic!("expected NotFound, got {error:?}");
     };
     assert_eq!(response.body.detail.len(), 1);
@@ -138,7 +138,7 @@ async fn a_429_has_typed_headers_and_the_header_wins_over_the_body_field() {
         .header("Retry-After", "7")
         .header("X-RateLimit-Remaining", "0");
     let error = get_item_error(reply).await;
-    let GetItemError::RateLimited(response) = &error else {
+    let CallError::Documented(GetItemError::RateLimited(response)) = &error else {
         panic!("expected RateLimited, got {error:?}");
     };
     assert_eq!(response.body.error, "slow down");
@@ -159,7 +159,7 @@ async fn a_429_has_typed_headers_and_the_header_wins_over_the_body_field() {
 #[tokio::test]
 async fn a_429_without_the_header_falls_back_to_the_body_field() {
     let error = get_item_error(Reply::json(429, r#"{"error":"later","retry_after":30}"#)).await;
-    let GetItemError::RateLimited(response) = &error else {
+    let CallError::Documented(GetItemError::RateLimited(response)) = &error else {
         panic!("expected RateLimited, got {error:?}");
     };
     assert_eq!(response.typed_headers.retry_after, None);
@@ -194,7 +194,7 @@ async fn the_body_retry_after_paces_the_retry() {
 #[tokio::test]
 async fn an_undocumented_4xx_lands_in_the_range_variant() {
     let error = get_item_error(Reply::json(418, r#"{"code":18,"message":"teapot"}"#)).await;
-    let GetItemError::ClientError(response) = &error else {
+    let CallError::Documented(GetItemError::ClientError(response)) = &error else {
         panic!("expected ClientError (4XX), got {error:?}");
     };
     assert_eq!(response.status.as_u16(), 418);
@@ -214,13 +214,16 @@ async fn an_undocumented_4xx_lands_in_the_range_variant() {
 async fn an_exact_code_wins_over_the_range() {
     // 400 is inside 4XX but documented on its own, with another body shape.
     let error = get_item_error(Reply::json(400, r#"{"error":"exact"}"#)).await;
-    assert!(matches!(error, GetItemError::BadRequest(_)), "{error:?}");
+    assert!(
+        matches!(error, CallError::Documented(GetItemError::BadRequest(_))),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_500_text_body_is_kept_as_text() {
     let error = get_item_error(text(500, "database on fire")).await;
-    let GetItemError::InternalServerError(response) = &error else {
+    let CallError::Documented(GetItemError::InternalServerError(response)) = &error else {
         panic!("expected InternalServerError, got {error:?}");
     };
     assert_eq!(response.body, "database on fire");
@@ -234,7 +237,7 @@ async fn a_500_text_body_is_kept_as_text() {
 #[tokio::test]
 async fn a_503_without_body_has_its_typed_retry_after() {
     let error = get_item_error(Reply::status(503).header("Retry-After", "120")).await;
-    let GetItemError::ServiceUnavailable(response) = &error else {
+    let CallError::Documented(GetItemError::ServiceUnavailable(response)) = &error else {
         panic!("expected ServiceUnavailable, got {error:?}");
     };
     let () = response.body;
@@ -253,7 +256,7 @@ async fn an_undocumented_status_keeps_the_raw_response() {
         .header("Retry-After", "5")
         .body(b"<h1>bad gateway</h1>".to_vec());
     let error = get_item_error(reply).await;
-    let GetItemError::UnexpectedStatus(raw) = &error else {
+    let CallError::UnexpectedStatus(raw) = &error else {
         panic!("expected UnexpectedStatus, got {error:?}");
     };
     assert_eq!(raw.status.as_u16(), 502);
@@ -271,7 +274,7 @@ async fn an_undocumented_status_keeps_the_raw_response() {
 #[tokio::test]
 async fn a_body_of_the_wrong_shape_is_invalid_body_with_a_source() {
     let error = get_item_error(Reply::json(404, r#"{"detail":"just a string"}"#)).await;
-    let GetItemError::InvalidBody(invalid) = &error else {
+    let CallError::InvalidBody(invalid) = &error else {
         panic!("expected InvalidBody, got {error:?}");
     };
     assert_eq!(invalid.status.map(|s| s.as_u16()), Some(404));
@@ -300,7 +303,7 @@ async fn a_refused_connection_is_transport_with_a_source() {
         .send()
         .await
         .expect_err("nothing listens");
-    assert!(matches!(error, GetItemError::Transport(_)), "{error:?}");
+    assert!(matches!(error, CallError::Transport(_)), "{error:?}");
     assert_eq!(error.status(), None);
     assert!(error.is_retryable());
     assert!(error.source().is_some());
@@ -413,7 +416,7 @@ async fn a_multipart_operation_also_sends_its_other_documented_media_type() {
     assert_eq!(requests[0].body, json.as_bytes());
 }
 
-async fn put_item_error(reply: Reply) -> PutItemError {
+async fn put_item_error(reply: Reply) -> CallError<PutItemError> {
     let server = TestServer::start(vec![Action::Respond(reply)]).await;
     client(&server.url())
         .put_item()
@@ -433,14 +436,14 @@ async fn put_maps_422_and_sends_everything_else_to_default() {
         r#"{"detail":[{"loc":["body","name"],"msg":"too short"}]}"#,
     ))
     .await;
-    let PutItemError::UnprocessableEntity(response) = &error else {
+    let CallError::Documented(PutItemError::UnprocessableEntity(response)) = &error else {
         panic!("expected UnprocessableEntity, got {error:?}");
     };
     assert_eq!(response.body.detail[0].msg, "too short");
 
     for status in [409, 500, 503] {
         let error = put_item_error(Reply::json(status, r#"{"code":7,"message":"nope"}"#)).await;
-        let PutItemError::Other(response) = &error else {
+        let CallError::Documented(PutItemError::Other(response)) = &error else {
             panic!("expected Other (default) for {status}, got {error:?}");
         };
         assert_eq!(response.status.as_u16(), status);
@@ -455,11 +458,11 @@ async fn put_maps_422_and_sends_everything_else_to_default() {
 
     // `default` documents a shape: a body that does not have it is InvalidBody, not Other.
     let error = put_item_error(text(502, "gateway")).await;
-    assert!(matches!(error, PutItemError::InvalidBody(_)), "{error:?}");
+    assert!(matches!(error, CallError::InvalidBody(_)), "{error:?}");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
 }
 
-async fn delete_item(reply: Reply) -> Result<(), DeleteItemError> {
+async fn delete_item(reply: Reply) -> Result<(), CallError<DeleteItemError>> {
     let server = TestServer::start(vec![Action::Respond(reply)]).await;
     let result = client(&server.url()).delete_item().id("x").send().await;
     assert_eq!(server.requests()[0].method, "DELETE");
@@ -476,7 +479,7 @@ async fn delete_maps_empty_text_and_binary_error_bodies() {
         .expect("204 is the documented success");
 
     let error = delete_item(Reply::status(404)).await.unwrap_err();
-    let DeleteItemError::NotFound(response) = &error else {
+    let CallError::Documented(DeleteItemError::NotFound(response)) = &error else {
         panic!("expected NotFound, got {error:?}");
     };
     let () = response.body;
@@ -486,7 +489,7 @@ async fn delete_maps_empty_text_and_binary_error_bodies() {
     );
 
     let error = delete_item(text(409, "locked by alice")).await.unwrap_err();
-    let DeleteItemError::Conflict(response) = &error else {
+    let CallError::Documented(DeleteItemError::Conflict(response)) = &error else {
         panic!("expected Conflict, got {error:?}");
     };
     assert_eq!(response.body, "locked by alice");
@@ -496,7 +499,7 @@ async fn delete_maps_empty_text_and_binary_error_bodies() {
         .header("content-type", "application/octet-stream")
         .body(bytes.clone());
     let error = delete_item(reply).await.unwrap_err();
-    let DeleteItemError::Gone(response) = &error else {
+    let CallError::Documented(DeleteItemError::Gone(response)) = &error else {
         panic!("expected Gone, got {error:?}");
     };
     assert_eq!(&response.body[..], &bytes[..]);
@@ -505,12 +508,12 @@ async fn delete_maps_empty_text_and_binary_error_bodies() {
     let error = delete_item(Reply::json(404, r#"{"ignored":true}"#))
         .await
         .unwrap_err();
-    assert!(matches!(error, DeleteItemError::NotFound(_)), "{error:?}");
-    let error = delete_item(Reply::json(400, "{}")).await.unwrap_err();
     assert!(
-        matches!(error, DeleteItemError::UnexpectedStatus(_)),
+        matches!(error, CallError::Documented(DeleteItemError::NotFound(_))),
         "{error:?}"
     );
+    let error = delete_item(Reply::json(400, "{}")).await.unwrap_err();
+    assert!(matches!(error, CallError::UnexpectedStatus(_)), "{error:?}");
 }
 
 #[tokio::test]
@@ -520,7 +523,7 @@ async fn operation_errors_convert_into_the_crate_error() {
     let error: Error = error.into();
     assert!(matches!(
         error,
-        Error::GetItem(GetItemError::RateLimited(_))
+        Error::GetItem(CallError::Documented(GetItemError::RateLimited(_)))
     ));
     assert_eq!(error.to_string(), display);
     assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
@@ -529,10 +532,7 @@ async fn operation_errors_convert_into_the_crate_error() {
     assert!(error.source().is_none());
 
     let invalid: Error = get_item_error(Reply::json(400, "not json")).await.into();
-    assert!(matches!(
-        invalid,
-        Error::GetItem(GetItemError::InvalidBody(_))
-    ));
+    assert!(matches!(invalid, Error::GetItem(CallError::InvalidBody(_))));
     assert!(invalid.source().is_some(), "the decode error is the source");
 }
 

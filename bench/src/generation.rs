@@ -1,9 +1,11 @@
 //! The generation variants compared on the same input text:
 //!
 //! * [`clientgen`]: the whole pipeline, as `clientgen generate` runs it (load, validate, lower,
-//!   emit with progenitor, format, plus the crate's `Cargo.toml` and README);
+//!   emit: typify's types and our request layer, plus the crate's `Cargo.toml` and README);
 //! * [`progenitor_alone`]: what a user of progenitor alone runs: parse into `openapiv3`,
-//!   `Generator::generate_tokens` with the settings clientgen uses, `syn` and prettyplease;
+//!   `Generator::generate_tokens` with progenitor's default settings and its builder interface
+//!   (or, [`Variant::ProgenitorPositional`], its default positional interface), `syn` and
+//!   prettyplease;
 //! * [`parse_only`]: the text into a JSON value, the floor under both.
 //!
 //! Each returns the size of what it produced (so the work cannot be optimised away) or a
@@ -12,25 +14,26 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use quote::quote;
-
 /// One of the compared ways to turn a description into code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     /// The full clientgen pipeline.
     Clientgen,
-    /// openapiv3 + progenitor + prettyplease.
+    /// openapiv3 + progenitor (builder interface) + prettyplease.
     ProgenitorAlone,
     /// YAML/JSON parsing alone.
     ParseOnly,
+    /// openapiv3 + progenitor (its default, positional interface) + prettyplease.
+    ProgenitorPositional,
 }
 
 impl Variant {
     /// Every variant, in table order.
-    pub const ALL: [Variant; 3] = [
+    pub const ALL: [Variant; 4] = [
         Variant::Clientgen,
         Variant::ProgenitorAlone,
         Variant::ParseOnly,
+        Variant::ProgenitorPositional,
     ];
 
     /// The name used in tables and bench ids.
@@ -39,6 +42,7 @@ impl Variant {
             Variant::Clientgen => "clientgen",
             Variant::ProgenitorAlone => "progenitor",
             Variant::ParseOnly => "parse",
+            Variant::ProgenitorPositional => "progenitor-positional",
         }
     }
 
@@ -46,10 +50,24 @@ impl Variant {
     pub fn run(self, label: &str, text: &str) -> Result<usize, String> {
         match self {
             Variant::Clientgen => clientgen(label, text),
-            Variant::ProgenitorAlone => progenitor_alone(text),
+            Variant::ProgenitorAlone => {
+                progenitor_source(text, Interface::Builder).map(|s| s.len())
+            }
             Variant::ParseOnly => parse_only(text),
+            Variant::ProgenitorPositional => {
+                progenitor_source(text, Interface::Positional).map(|s| s.len())
+            }
         }
     }
+}
+
+/// progenitor's two interfaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    /// A builder per operation (`client.op().param(x).send()`), and struct builders for types.
+    Builder,
+    /// A method per operation taking every parameter (progenitor's default).
+    Positional,
 }
 
 /// The whole clientgen pipeline; the size of the generated crate's files.
@@ -65,16 +83,21 @@ pub fn clientgen(label: &str, text: &str) -> Result<usize, String> {
     }
 }
 
-/// progenitor alone: parse (JSON with serde_json; YAML through clientgen's YAML loader, which
-/// has no serde_yaml-style alternative in this workspace), generate, format.
+/// progenitor alone with its builder interface: the size of what it prints.
 pub fn progenitor_alone(text: &str) -> Result<usize, String> {
+    progenitor_source(text, Interface::Builder).map(|s| s.len())
+}
+
+/// progenitor alone: parse (JSON with serde_json; YAML through clientgen's YAML loader, which
+/// has no serde_yaml-style alternative in this workspace), generate with progenitor's default
+/// settings and `interface`, format. The source, as a user of progenitor would include it.
+pub fn progenitor_source(text: &str, interface: Interface) -> Result<String, String> {
     let spec = parse_openapi(text)?;
     let mut settings = progenitor_impl::GenerationSettings::new();
-    settings
-        .with_interface(progenitor_impl::InterfaceStyle::Builder)
-        .with_tag(progenitor_impl::TagStyle::Merged)
-        .with_hooks(progenitor_impl::HooksMode::Expected)
-        .with_inner_type(quote!(::clientgen_runtime::ClientConfig));
+    settings.with_interface(match interface {
+        Interface::Builder => progenitor_impl::InterfaceStyle::Builder,
+        Interface::Positional => progenitor_impl::InterfaceStyle::Positional,
+    });
     let generated = catch_unwind(AssertUnwindSafe(|| {
         let mut generator = progenitor_impl::Generator::new(&settings);
         generator.generate_tokens(&spec)
@@ -85,7 +108,7 @@ pub fn progenitor_alone(text: &str) -> Result<usize, String> {
         Err(panic) => return Err(format!("panicked: {}", panic_message(&panic))),
     };
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("output does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file).len())
+    Ok(prettyplease::unparse(&file))
 }
 
 /// YAML or JSON text into a JSON value; the number of top-level keys.
@@ -127,10 +150,9 @@ pub struct Stages {
     pub load: Duration,
     /// The value into `openapiv3`, validation and lowering to the IR.
     pub check_and_lower: Duration,
-    /// The reduced spec for progenitor, progenitor, and our own layers (tokens).
+    /// The types (typify), the request layer and the rest of the client module, written as
+    /// formatted text.
     pub emit: Duration,
-    /// Tokens into text (syn + prettyplease).
-    pub format: Duration,
 }
 
 /// Runs clientgen's stages one by one on `text` (as `clientgen::generate` chains them, minus
@@ -153,20 +175,11 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
     stages.check_and_lower = start.elapsed();
 
     let start = Instant::now();
-    let emitted =
-        clientgen::emit::emit_client(&mut doc, &api, "clientgen_runtime").map_err(fail)?;
+    let settings = clientgen::emit::TypeSettings::new();
+    let emitted = clientgen::emit::emit_client(&doc, &api, &settings, "clientgen_runtime", "")
+        .map_err(fail)?;
     stages.emit = start.elapsed();
-
-    let start = Instant::now();
-    let source = clientgen::format::assemble(
-        "",
-        &emitted.file,
-        clientgen::emit::RAW_ITEMS_PLACEHOLDER,
-        &emitted.raw,
-        &emitted.tail,
-    )?;
-    stages.format = start.elapsed();
-    std::hint::black_box(source);
+    std::hint::black_box(emitted.source);
     Ok(stages)
 }
 

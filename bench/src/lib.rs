@@ -7,6 +7,7 @@
 //! measurement starts only when a bench or the report binary asks for it.
 
 pub mod buildtime;
+pub mod compile;
 pub mod generation;
 pub mod http;
 pub mod rss;

@@ -1,0 +1,170 @@
+//! What users pay to compile generated code: `cargo check` and `cargo build` of a crate
+//! generated from one description, its dependencies prebuilt so that only the crate is timed,
+//! for clientgen's crate and for progenitor's output (builder and positional interfaces) from
+//! the same description.
+//!
+//! The three crates are members of one scratch workspace with one target directory, so they
+//! share every dependency build. Each is compiled once to warm that directory, then its
+//! `src/lib.rs` is touched and the command is timed (wall time and peak memory of cargo and
+//! the rustc it runs).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::generation::{Interface, progenitor_source};
+use crate::rss::{ChildRun, run_measured};
+
+/// The crates compared, in table order: (directory and package suffix, what it is).
+pub const KINDS: [(&str, &str); 3] = [
+    ("clientgen", "clientgen"),
+    ("builder", "progenitor, builder interface"),
+    ("positional", "progenitor, positional interface"),
+];
+
+/// The scratch workspace for one description: the three crates, written afresh.
+pub struct Workspace {
+    dir: PathBuf,
+    /// Package name per kind (`None`: that generator failed on the description).
+    packages: Vec<Option<String>>,
+    /// Why a generator failed, per kind.
+    pub failures: Vec<Option<String>>,
+}
+
+impl Workspace {
+    /// Writes the three crates for the description `text` (named `name`) under `dir`.
+    pub fn create(dir: &Path, name: &str, label: &str, text: &str, runtime: &Path) -> Self {
+        let _ = std::fs::remove_dir_all(dir.join("crates"));
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let mut packages = Vec::new();
+        let mut failures = Vec::new();
+        for (kind, _) in KINDS {
+            let package = format!("{slug}-{kind}");
+            let crate_dir = dir.join("crates").join(kind);
+            let written = match kind {
+                "clientgen" => write_clientgen(&crate_dir, &package, label, text, runtime),
+                "builder" => write_progenitor(&crate_dir, &package, text, Interface::Builder),
+                _ => write_progenitor(&crate_dir, &package, text, Interface::Positional),
+            };
+            match written {
+                Ok(()) => {
+                    packages.push(Some(package));
+                    failures.push(None);
+                }
+                Err(e) => {
+                    packages.push(None);
+                    failures.push(Some(e));
+                }
+            }
+        }
+        let members: Vec<String> = KINDS
+            .iter()
+            .zip(&packages)
+            .filter(|(_, p)| p.is_some())
+            .map(|((kind, _), _)| format!("\"crates/{kind}\""))
+            .collect();
+        let manifest = format!(
+            "[workspace]\nmembers = [{}]\nresolver = \"3\"\n",
+            members.join(", ")
+        );
+        if let Err(e) = std::fs::write(dir.join("Cargo.toml"), manifest) {
+            failures = vec![Some(e.to_string()); KINDS.len()];
+        }
+        Self {
+            dir: dir.to_path_buf(),
+            packages,
+            failures,
+        }
+    }
+
+    /// `cargo <command> -p` the crate of kind `index` ("check" or "build"): once to build what
+    /// it needs, then again after touching its `src/lib.rs`, which is what is measured.
+    pub fn time(&self, cargo: &Path, index: usize, command: &str) -> Result<ChildRun, String> {
+        let Some(package) = &self.packages[index] else {
+            return Err(self.failures[index]
+                .clone()
+                .unwrap_or_else(|| "not generated".into()));
+        };
+        let run = |cx: &Self| {
+            let mut cmd = Command::new(cargo);
+            cmd.current_dir(&cx.dir)
+                .args([command, "-q", "-p", package])
+                .env("CARGO_TARGET_DIR", cx.dir.join("target"))
+                .env("RUSTFLAGS", "-A warnings");
+            run_measured(&mut cmd).map_err(|e| e.to_string())
+        };
+        let warm = run(self)?;
+        if !warm.success() {
+            return Err(format!("{command} fails: {}", warm.last_error_line(200)));
+        }
+        let lib = self
+            .dir
+            .join("crates")
+            .join(KINDS[index].0)
+            .join("src/lib.rs");
+        let text = std::fs::read(&lib).map_err(|e| e.to_string())?;
+        std::fs::write(&lib, text).map_err(|e| e.to_string())?;
+        let timed = run(self)?;
+        if timed.success() {
+            Ok(timed)
+        } else {
+            Err(format!("{command} fails: {}", timed.last_error_line(200)))
+        }
+    }
+}
+
+fn write_clientgen(
+    dir: &Path,
+    package: &str,
+    label: &str,
+    text: &str,
+    runtime: &Path,
+) -> Result<(), String> {
+    let settings = clientgen::Settings::new(package, label)
+        .with_runtime(clientgen::RuntimeDependency::Path(
+            runtime.to_string_lossy().into_owned(),
+        ))
+        .with_standalone(false);
+    let generated = clientgen::generate(text, &settings)
+        .map_err(|ds| format!("clientgen: {}", ds.errors().count()))?;
+    clientgen::write::write_if_changed(dir, &generated.files).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn write_progenitor(
+    dir: &Path,
+    package: &str,
+    text: &str,
+    interface: Interface,
+) -> Result<(), String> {
+    let source = progenitor_source(text, interface)?;
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let manifest = format!(
+        r#"[package]
+name = "{package}"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+bytes = "1.11"
+chrono = {{ version = "0.4.42", default-features = false, features = ["serde", "std"] }}
+futures-core = "0.3.31"
+progenitor-client = "0.15.1"
+regress = "0.10.4"
+reqwest = {{ version = "0.13.4", default-features = false, features = ["json", "query", "stream"] }}
+serde = {{ version = "1.0.226", features = ["derive"] }}
+serde_json = "1.0.150"
+serde_urlencoded = "0.7.1"
+uuid = {{ version = "1.18", features = ["serde"] }}
+"#
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        format!("#![allow(warnings, clippy::all)]\n{source}"),
+    )
+    .map_err(|e| e.to_string())
+}

@@ -104,9 +104,17 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// Options that follow the client's configuration, as a constant (a generated `send` passes
+    /// a reference to it).
+    pub const DEFAULT: CallOptions = CallOptions::new();
+
     /// Options that follow the client's configuration (same as `Default`).
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self {
+            allow_billable_retries: false,
+            call_timeout: None,
+            retry: None,
+        }
     }
 
     /// The caller's explicit opt-in to re-send a billable or non-idempotent request after an

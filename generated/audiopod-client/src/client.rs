@@ -3092,10 +3092,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::WalletBalance>, rt::CallError<GetWalletBalanceError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::WalletBalance>, rt::CallError<GetWalletBalanceError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3207,10 +3207,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::CostEstimate>, rt::CallError<EstimateCostError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::CostEstimate>, rt::CallError<EstimateCostError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3304,10 +3304,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Pricing>, rt::CallError<GetPricingError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pricing>, rt::CallError<GetPricingError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3410,10 +3410,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::TopupCheckout>, rt::CallError<CreateTopupCheckoutError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::TopupCheckout>, rt::CallError<CreateTopupCheckoutError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3537,10 +3537,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::WalletUsage>, rt::CallError<GetWalletUsageError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::WalletUsage>, rt::CallError<GetWalletUsageError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3642,10 +3642,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::ApiKeyList>, rt::CallError<ListApiKeysError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::ApiKeyList>, rt::CallError<ListApiKeysError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3759,10 +3759,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::ApiKeyCreated>, rt::CallError<CreateApiKeyError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::ApiKeyCreated>, rt::CallError<CreateApiKeyError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3871,10 +3871,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline. The value is `None` for `204`, documented without a body.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<Option<types::RevokedApiKey>>, rt::CallError<RevokeApiKeyError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<Option<types::RevokedApiKey>>, rt::CallError<RevokeApiKeyError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4041,10 +4041,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemJob>, rt::CallError<ExtractStemsError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemJob>, rt::CallError<ExtractStemsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4132,13 +4132,18 @@ mod ops {
         };
         impl<'a> ExtractStems<'a> {
             /// Submits the job (`POST /api/v1/stem-extraction/api/extract`) and returns a handle to wait for it; the id is read from `/id`.
-            pub async fn submit(
+            pub fn submit(
                 self,
-            ) -> Result<
-                ::clientgen_runtime::JobHandle<'a, super::super::jobs::ExtractStemsJob>,
-                ::clientgen_runtime::CallError<ExtractStemsError>,
-            > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
+            ) -> impl ::std::future::Future<
+                Output = Result<
+                    ::clientgen_runtime::JobHandle<
+                        'a,
+                        super::super::jobs::ExtractStemsJob,
+                    >,
+                    ::clientgen_runtime::CallError<ExtractStemsError>,
+                >,
+            > + 'a {
+                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -4189,10 +4194,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemCatalog>, rt::CallError<GetStemCatalogError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemCatalog>, rt::CallError<GetStemCatalogError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4420,10 +4425,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::AdvancedStemJob>, rt::CallError<ExtractStemsAdvancedError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::AdvancedStemJob>, rt::CallError<ExtractStemsAdvancedError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4559,10 +4564,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemJobList>, rt::CallError<ListStemJobsError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemJobList>, rt::CallError<ListStemJobsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4669,10 +4674,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline. The value is `None` for `204`, documented without a body.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<Option<types::DeletedStemJob>>, rt::CallError<DeleteStemJobError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<Option<types::DeletedStemJob>>, rt::CallError<DeleteStemJobError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4785,10 +4790,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemModeList>, rt::CallError<ListStemModesError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemModeList>, rt::CallError<ListStemModesError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4879,10 +4884,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemPackages>, rt::CallError<ListAvailableStemPackagesError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemPackages>, rt::CallError<ListAvailableStemPackagesError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -4994,10 +4999,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::StemJob>, rt::CallError<GetStemJobStatusError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemJob>, rt::CallError<GetStemJobStatusError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(

@@ -2774,10 +2774,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Me>, rt::CallError<GetMeError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Me>, rt::CallError<GetMeError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2880,10 +2880,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::NotificationList>, rt::CallError<ListNotificationsError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::NotificationList>, rt::CallError<ListNotificationsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3008,10 +3008,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Notification>, rt::CallError<CreateNotificationError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Notification>, rt::CallError<CreateNotificationError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3126,10 +3126,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<()>, rt::CallError<DeleteNotificationError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<()>, rt::CallError<DeleteNotificationError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -3266,10 +3266,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::SearchResponse>, rt::CallError<SearchError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::SearchResponse>, rt::CallError<SearchError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(

@@ -1423,10 +1423,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1527,13 +1527,18 @@ mod ops {
         };
         impl<'a> AudioDownload<'a> {
             /// Submits the job (`POST /v1/audio/download`) and returns a handle to wait for it; the id is read from `/job_id`.
-            pub async fn submit(
+            pub fn submit(
                 self,
-            ) -> Result<
-                ::clientgen_runtime::JobHandle<'a, super::super::jobs::AudioDownloadJob>,
-                ::clientgen_runtime::CallError<AudioDownloadError>,
-            > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
+            ) -> impl ::std::future::Future<
+                Output = Result<
+                    ::clientgen_runtime::JobHandle<
+                        'a,
+                        super::super::jobs::AudioDownloadJob,
+                    >,
+                    ::clientgen_runtime::CallError<AudioDownloadError>,
+                >,
+            > + 'a {
+                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(
@@ -1593,10 +1598,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1728,10 +1733,10 @@ mod ops {
                 Self { client, invalid: None }
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -1934,10 +1939,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -2038,13 +2043,18 @@ mod ops {
         };
         impl<'a> VideoDownload<'a> {
             /// Submits the job (`POST /v1/video/download`) and returns a handle to wait for it; the id is read from `/job_id`.
-            pub async fn submit(
+            pub fn submit(
                 self,
-            ) -> Result<
-                ::clientgen_runtime::JobHandle<'a, super::super::jobs::VideoDownloadJob>,
-                ::clientgen_runtime::CallError<VideoDownloadError>,
-            > {
-                self.submit_with(&::clientgen_runtime::CallOptions::default()).await
+            ) -> impl ::std::future::Future<
+                Output = Result<
+                    ::clientgen_runtime::JobHandle<
+                        'a,
+                        super::super::jobs::VideoDownloadJob,
+                    >,
+                    ::clientgen_runtime::CallError<VideoDownloadError>,
+                >,
+            > + 'a {
+                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
             }
             /// Like `submit`, with per-call options.
             pub async fn submit_with(

@@ -232,10 +232,12 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
     quote! {
         impl<'a> #builder<'a> {
             #[doc = #doc]
-            pub async fn submit(
+            pub fn submit(
                 self,
-            ) -> Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>> {
-                self.submit_with(&#rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<
+                Output = Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>>,
+            > + 'a {
+                self.submit_with(&#rt::CallOptions::DEFAULT)
             }
 
             /// Like `submit`, with per-call options.

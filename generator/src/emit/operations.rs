@@ -349,8 +349,13 @@ fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         ));
     }
     out.doc(&doc);
-    signature(out, "pub async fn send", &["self"], &result);
-    out.line("self.send_with(&rt::CallOptions::default()).await");
+    signature(
+        out,
+        "pub fn send",
+        &["self"],
+        &format!("impl ::std::future::Future<Output = {result}> + 'a"),
+    );
+    out.line("self.send_with(&rt::CallOptions::DEFAULT)");
     out.close("}");
     out.doc("Like `send`, with per-call options (deadline, retry policy, billable retries).");
     signature(
@@ -387,9 +392,14 @@ fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             "media_type: MediaType",
             "body: impl Into<::bytes::Bytes>",
         ];
-        signature(out, "pub async fn send_body", &params, &result);
-        out.line("self.send_body_with(media_type, body, &rt::CallOptions::default())");
-        out.line(".await");
+        signature(
+            out,
+            "pub fn send_body",
+            &params,
+            &format!("impl ::std::future::Future<Output = {result}> + 'a"),
+        );
+        out.line("let body: ::bytes::Bytes = body.into();");
+        out.line("self.send_body_with(media_type, body, &rt::CallOptions::DEFAULT)");
         out.close("}");
         out.doc("Like `send_body`, with per-call options.");
         let params = [

@@ -546,10 +546,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -647,10 +647,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -743,10 +743,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(

@@ -272,10 +272,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<::std::vec::Vec<types::Note>>, rt::CallError<ListNotesError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::std::vec::Vec<types::Note>>, rt::CallError<ListNotesError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -369,10 +369,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(
@@ -468,10 +468,10 @@ mod ops {
                 self
             }
             /// Sends the request, with the client's retry policy and deadline.
-            pub async fn send(
+            pub fn send(
                 self,
-            ) -> Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>> {
-                self.send_with(&rt::CallOptions::default()).await
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
             }
             /// Like `send`, with per-call options (deadline, retry policy, billable retries).
             pub async fn send_with(

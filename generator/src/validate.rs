@@ -178,7 +178,10 @@ mod tests {
             all.contains("`#/components/schemas/Missing` does not resolve"),
             "{all}"
         );
-        assert!(all.contains("/paths/~1c/get/responses: no 2xx response"), "{all}");
+        assert!(
+            all.contains("/paths/~1c/get/responses: no 2xx response"),
+            "{all}"
+        );
         assert_eq!(ds.errors().count(), 3, "{all}");
         // Lines are known for each of them.
         assert!(ds.errors().all(|d| d.location.is_some()), "{all}");

@@ -8,8 +8,16 @@ use serde::de::DeserializeOwned;
 /// that cannot be read is [`ClientError::ResponseBodyError`], one that does not decode is
 /// [`ClientError::InvalidResponsePayload`] with the body.
 pub async fn json<T: DeserializeOwned, E>(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
 ) -> Result<ResponseValue<T>, ClientError<E>> {
+    read_json(response, |inner| inner).await
+}
+
+/// Reads the whole body, decodes it as JSON and wraps the value with `wrap`.
+async fn read_json<T: DeserializeOwned, U, E>(
+    mut response: reqwest::Response,
+    wrap: fn(T) -> U,
+) -> Result<ResponseValue<U>, ClientError<E>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let body = response
@@ -18,7 +26,7 @@ pub async fn json<T: DeserializeOwned, E>(
         .map_err(ClientError::ResponseBodyError)?;
     let inner =
         serde_json::from_slice(&body).map_err(|e| ClientError::InvalidResponsePayload(body, e))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    Ok(ResponseValue::new(wrap(inner), status, headers))
 }
 
 /// A success without a body, like `ResponseValue::empty` (the body is not read).
@@ -42,17 +50,9 @@ pub fn stream(mut response: reqwest::Response) -> ResponseValue<ByteStream> {
 /// A success that may also come without a body (`200` with one, `204` without): the JSON body,
 /// as `Some`.
 pub async fn json_some<T: DeserializeOwned, E>(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
 ) -> Result<ResponseValue<Option<T>>, ClientError<E>> {
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
-        .await
-        .map_err(ClientError::ResponseBodyError)?;
-    let inner =
-        serde_json::from_slice(&body).map_err(|e| ClientError::InvalidResponsePayload(body, e))?;
-    Ok(ResponseValue::new(Some(inner), status, headers))
+    read_json(response, Some).await
 }
 
 /// The body as a stream, as `Some` (see [`json_some`]).

@@ -107,9 +107,9 @@ struct Field {
 
 fn param_field(cx: &Context<'_>, p: &Parameter) -> Field {
     let ty = cx.ty(&p.ty);
-    let mut doc = match p.description.as_deref().map(str::trim) {
-        Some(d) if !d.is_empty() => d.to_string(),
-        _ => format!("Sets the `{}` {} parameter.", p.name, p.location),
+    let mut doc = match non_empty(&p.description) {
+        Some(d) => d.to_string(),
+        None => format!("Sets the `{}` {} parameter.", p.name, p.location),
     };
     if p.required {
         doc.push_str(" Required.");
@@ -135,11 +135,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         _ => None,
     };
     if let (Some(ty), RequestBody::Typed(body)) = (&body_ty, &op.body) {
-        let mut doc = body
-            .description
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
+        let mut doc = non_empty(&body.description)
             .unwrap_or("Sets the request body.")
             .to_string();
         doc.push_str(&format!(" Sent as `{}`.", body.media_type));
@@ -176,12 +172,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
                 doc.push_str(" (required)");
             }
             doc.push('.');
-            if let Some(d) = f
-                .description
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
+            if let Some(d) = non_empty(&f.description) {
                 doc.push_str("\n\n");
                 doc.push_str(d);
             }
@@ -206,11 +197,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         names.method
     );
     if let RequestBody::Multipart(form) = &op.body
-        && let Some(d) = form
-            .description
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
+        && let Some(d) = non_empty(&form.description)
     {
         doc.push_str("\n\n");
         doc.push_str(d);
@@ -569,6 +556,14 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
     out.line("    .await?;");
     decode(op, out);
     out.close("}");
+}
+
+/// A description with its blank ends trimmed, if it says anything.
+fn non_empty(description: &Option<String>) -> Option<&str> {
+    description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
 }
 
 /// `let Some(x) = &self.x else { return Err(rt::request::missing("x")) };`

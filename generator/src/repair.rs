@@ -6,7 +6,9 @@
 //!   collides with another once turned into a Rust method name) gets a numeric suffix;
 //! - a path template variable with no `in: path` parameter gets a string parameter; a declared
 //!   path parameter that is not in the template is dropped; path parameters are made required;
-//! - an operationId starting with a digit gets an `op_` prefix.
+//! - an operationId starting with a digit gets an `op_` prefix;
+//! - a boolean schema is read as one that takes any value, and a `pattern`, `format`, `title`
+//!   or `description` that is not a string is left out.
 //!
 //! Normalizations of valid documents come first, without warnings: percent-encoded `$ref`
 //! fragments are decoded, `$ref`s into `#/paths` are replaced by copies of their targets, and
@@ -33,8 +35,136 @@ pub fn repair(doc: &mut SourceDoc) -> Diagnostics {
     normalize_line_ends(&mut value);
     operation_ids(doc, &mut value, &mut ds);
     path_parameters(doc, &mut value, &mut ds);
+    schema_shapes(doc, &mut value, &mut ds);
     doc.value = value;
     ds
+}
+
+/// Keywords of a schema whose value must be a string.
+const STRING_KEYWORDS: [&str; 4] = ["pattern", "format", "title", "description"];
+
+/// Schemas that do not have the shape of an OpenAPI 3.0 Schema Object, where the meaning is
+/// clear enough to read them anyway: a boolean schema (JSON Schema's `true`, or `false`, which
+/// no value matches; both are read as any value, so that a response is never refused) and a
+/// `pattern`, `format`, `title` or `description` that is not a string (left out). Without this,
+/// the typed model refuses the whole description.
+fn schema_shapes(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
+    fn visit(doc: &SourceDoc, schema: &mut Value, at: &str, depth: usize, ds: &mut Diagnostics) {
+        if depth > 64 {
+            return;
+        }
+        if let Value::Bool(allowed) = schema {
+            let what = if *allowed {
+                "`true` (any value)"
+            } else {
+                "`false` (no value)"
+            };
+            ds.push(doc.diagnostic(
+                Severity::Warning,
+                at,
+                format!("a boolean schema {what} is read as a schema that takes any value"),
+            ));
+            *schema = json!({});
+            return;
+        }
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        if obj.contains_key("$ref") {
+            return;
+        }
+        for key in STRING_KEYWORDS {
+            if obj.get(key).is_some_and(|v| !v.is_string()) {
+                ds.push(doc.diagnostic(
+                    Severity::Warning,
+                    format!("{at}/{key}"),
+                    format!("`{key}` is not a string: left out"),
+                ));
+                obj.remove(key);
+            }
+        }
+        for (key, child) in obj.iter_mut() {
+            let child_at = format!("{at}/{}", crate::diagnostic::escape_pointer_token(key));
+            match key.as_str() {
+                "properties" => {
+                    if let Some(props) = child.as_object_mut() {
+                        for (name, prop) in props.iter_mut() {
+                            let p_at = format!(
+                                "{child_at}/{}",
+                                crate::diagnostic::escape_pointer_token(name)
+                            );
+                            visit(doc, prop, &p_at, depth + 1, ds);
+                        }
+                    }
+                }
+                "items" | "not" => visit(doc, child, &child_at, depth + 1, ds),
+                "additionalProperties" if child.is_object() => {
+                    visit(doc, child, &child_at, depth + 1, ds)
+                }
+                "allOf" | "anyOf" | "oneOf" => {
+                    if let Some(items) = child.as_array_mut() {
+                        for (i, item) in items.iter_mut().enumerate() {
+                            visit(doc, item, &format!("{child_at}/{i}"), depth + 1, ds);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Where schemas are: components, and the `schema` of parameters, headers and media types.
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            let at = pointer(["components", "schemas", name.as_str()]);
+            visit(doc, schema, &at, 0, ds);
+        }
+    }
+    let mut holders: Vec<(&mut Value, String)> = Vec::new();
+    for (key, section) in value.as_object_mut().into_iter().flatten() {
+        if key == "paths" || key == "components" {
+            holders.push((section, format!("/{key}")));
+        }
+    }
+    for (section, at) in holders {
+        for_each_schema_holder(section, &at, 0, &mut |schema, schema_at| {
+            visit(doc, schema, schema_at, 0, ds)
+        });
+    }
+}
+
+/// Calls `f` on every `schema` member (of a parameter, a header or a media type) under `node`,
+/// with its pointer; component schemas themselves are not under such a member.
+fn for_each_schema_holder(
+    node: &mut Value,
+    at: &str,
+    depth: usize,
+    f: &mut impl FnMut(&mut Value, &str),
+) {
+    if depth > 16 {
+        return;
+    }
+    let Some(obj) = node.as_object_mut() else {
+        return;
+    };
+    for (key, child) in obj.iter_mut() {
+        let child_at = format!("{at}/{}", crate::diagnostic::escape_pointer_token(key));
+        if key == "schema" {
+            f(child, &child_at);
+        } else if key != "schemas" && key != "examples" && key != "example" {
+            match child {
+                Value::Object(_) => for_each_schema_holder(child, &child_at, depth + 1, f),
+                Value::Array(items) => {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        for_each_schema_holder(item, &format!("{child_at}/{i}"), depth + 1, f);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Calls `f` on every object in `node`, parents before children, to a depth of 256.
@@ -553,5 +683,31 @@ mod tests {
         inline_path_refs(&mut fan);
         let size = fan.to_string().len();
         assert!(size < 50_000_000, "{size} bytes");
+    }
+
+    #[test]
+    fn boolean_schemas_and_keywords_of_the_wrong_type_are_read_anyway() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths:\n  /x:\n    post:\n      operationId: x\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                additionalProperties: false\n                code: {{type: string, pattern: 0}}\n      responses: {{'200': {{description: ok}}}}\ncomponents:\n  schemas:\n    Anything: true\n    Item:\n      type: object\n      properties:\n        tags: {{type: array, items: false}}\n"
+        ));
+        let body = &value["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["properties"];
+        assert_eq!(body["additionalProperties"], json!({}));
+        assert_eq!(body["code"], json!({"type": "string"}));
+        assert_eq!(value["components"]["schemas"]["Anything"], json!({}));
+        assert_eq!(
+            value["components"]["schemas"]["Item"]["properties"]["tags"]["items"],
+            json!({})
+        );
+        let all = ds.to_string();
+        for needle in [
+            "/schema/properties/additionalProperties: a boolean schema `false`",
+            "/schema/properties/code/pattern: `pattern` is not a string",
+            "/components/schemas/Anything: a boolean schema `true`",
+            "/components/schemas/Item/properties/tags/items: a boolean schema `false`",
+        ] {
+            assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+        }
+        assert_eq!(ds.len(), 4, "{all}");
     }
 }

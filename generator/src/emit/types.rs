@@ -47,7 +47,6 @@ pub struct TypeSettings {
     pub conversions: Vec<(Value, String)>,
 }
 
-#[allow(dead_code)]
 impl TypeSettings {
     /// The settings the pipeline starts from: struct builders on, nothing else.
     pub fn new() -> Self {
@@ -89,6 +88,9 @@ pub(crate) struct Types {
     pub warnings: Diagnostics,
 }
 
+/// Rounds of isolation before the description's types are given up on.
+const ISOLATION_ROUNDS: usize = 3;
+
 /// At most this many typify runs are spent looking for the culprits of one description.
 const RUN_BUDGET: usize = 400;
 
@@ -110,7 +112,6 @@ const STACK_SIZE: usize = 256 << 20;
 ///
 /// It runs on a thread of its own with a large stack; the diagnostics are located in `doc`
 /// once back.
-#[allow(dead_code)]
 pub(crate) fn generate(
     doc: &SourceDoc,
     schemas: &[NamedSchema],
@@ -215,8 +216,18 @@ fn generate_here(
     let run = match engine.run(&Check::Format) {
         Ok(run) => run,
         Err(first_failure) => {
-            let outcome = engine.isolate(schemas, inline, report);
-            match outcome.and_then(|()| engine.run(&Check::Format)) {
+            // Degrading a schema can bring out a failure it hid (a name typify reuses, a
+            // default checked against another type): isolate again, a few rounds at most.
+            let mut outcome = Err(first_failure.clone());
+            for _ in 0..ISOLATION_ROUNDS {
+                outcome = engine
+                    .isolate(schemas, inline, report)
+                    .and_then(|()| engine.run(&Check::Format));
+                if outcome.is_ok() {
+                    break;
+                }
+            }
+            match outcome {
                 Ok(run) => run,
                 Err(e) => {
                     report.push(

@@ -36,12 +36,11 @@ usage: bench-report [--quick] [--runs N] [--only SECTIONS] [--specs NAMES] [--ou
   --quick          fewer runs everywhere (a smoke test of the report, not figures to keep)
   --runs N         timed runs per variant for the large public specs (default 5; the small
                    spec/ files get 6 times as many, Microsoft Graph beta gets 1)
-  --only SECTIONS  comma-separated subset of: generation,memory,build,client
+  --only SECTIONS  comma-separated subset of: generation,memory,compile,build,client
   --specs NAMES    comma-separated spec names to measure (default: all), e.g. huntapi,netbox.dev
   --out FILE       also write the report to FILE
 ";
 
-/// Generation targets from the benchmarks issue.
 /// Generation time against progenitor's builder interface, and against its default
 /// (positional) interface.
 const TARGET_GENERATION_VS_BUILDER: f64 = 1.0;
@@ -984,4 +983,16 @@ fn fmt_ratio(r: Option<f64>) -> String {
         None => out.push('-'),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_type_lines_leave_out_the_types_module() {
+        let client = "// header\n\n/// Types.\npub mod types {\n    pub struct A;\n}\n/// A client.\npub struct Client;\n";
+        // The header, a blank line and the doc line before `types`; the doc and the struct after.
+        assert_eq!(non_type_lines(client), (5, 1));
+    }
 }

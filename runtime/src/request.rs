@@ -74,9 +74,21 @@ pub fn missing_field(name: &str) -> ClientError<()> {
     ClientError::InvalidRequest(format!("form field `{name}` is required"))
 }
 
+/// A scalar value as the text a path segment or a header carries: a string as it is, a
+/// number or a boolean as JSON writes it, anything else as its JSON text. Read through
+/// `Serialize`, so that every generated type (string newtypes with a pattern, enums, dates as
+/// RFC 3339, UUIDs) gives the text it has on the wire.
+pub fn scalar_text<T: Serialize + ?Sized>(value: &T) -> Result<String, ClientError<()>> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        Ok(other) => Ok(other.to_string()),
+        Err(e) => Err(ClientError::InvalidRequest(e.to_string())),
+    }
+}
+
 /// A path parameter's value as one percent-encoded path segment.
-pub fn path(value: &impl Display) -> String {
-    encode_path(&value.to_string())
+pub fn path<T: Serialize + ?Sized>(value: &T) -> Result<String, ClientError<()>> {
+    scalar_text(value).map(|text| encode_path(&text))
 }
 
 /// Adds a query parameter (form style, exploded: a list repeats the name; `None` adds
@@ -87,7 +99,7 @@ pub fn query<T: Serialize>(request: RequestBuilder, name: &str, value: &T) -> Re
 
 /// Adds a header parameter; `None` adds nothing. A name or value that is not valid in a
 /// header is an invalid request, naming the header.
-pub fn header<T: Display>(
+pub fn header<T: Serialize>(
     request: RequestBuilder,
     name: &str,
     value: Option<&T>,
@@ -95,13 +107,14 @@ pub fn header<T: Display>(
     let Some(value) = value else {
         return Ok(request);
     };
+    let value = scalar_text(value)?;
     let invalid = || {
         ClientError::InvalidRequest(format!(
             "`{name}`: not a valid header name and value (control characters or non-ASCII text)"
         ))
     };
     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-    let value = HeaderValue::try_from(value.to_string()).map_err(|_| invalid())?;
+    let value = HeaderValue::try_from(value).map_err(|_| invalid())?;
     Ok(request.header(name, value))
 }
 
@@ -249,9 +262,14 @@ mod tests {
     }
 
     #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(path(&"a b/c"), "a%20b%2Fc");
-        assert_eq!(path(&42), "42");
+    fn path_segments_are_percent_encoded_wire_text() {
+        assert_eq!(path("a b/c").unwrap(), "a%20b%2Fc");
+        assert_eq!(path(&42).unwrap(), "42");
+        assert_eq!(path(&true).unwrap(), "true");
+        // A newtype (as typify makes for a string with a pattern) gives its string.
+        #[derive(Serialize)]
+        struct Code(String);
+        assert_eq!(path(&Code("x-1".into())).unwrap(), "x-1");
     }
 
     #[test]

@@ -3225,13 +3225,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!("{}/api/v1/api-wallet/estimate", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {
@@ -3428,7 +3428,7 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!(
@@ -3437,7 +3437,7 @@ mod ops {
                 );
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {
@@ -3777,13 +3777,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!("{}/api/v1/auth/api-keys", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {
@@ -3889,13 +3889,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(key_id) = &self.key_id else {
+                let Some(p_key_id) = &self.key_id else {
                     return Err(rt::request::missing("key_id"));
                 };
                 let url = format!(
                     "{}/api/v1/auth/api-keys/{}",
                     self.client.config.base_url(),
-                    rt::request::path(key_id),
+                    rt::request::path(p_key_id)?,
                 );
                 let request = self.client.http.delete(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
@@ -4057,7 +4057,7 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(mode) = &self.mode else {
+                let Some(p_mode) = &self.mode else {
                     return Err(rt::request::missing_field("mode"));
                 };
                 let url = format!(
@@ -4069,7 +4069,7 @@ mod ops {
                 let form = ::reqwest::multipart::Form::new();
                 let form = rt::request::text_part(form, "url", self.url.as_ref())?;
                 let form = rt::request::file_part(form, "file", self.file.as_ref()).await?;
-                let form = rt::request::text_part(form, "mode", Some(mode))?;
+                let form = rt::request::text_part(form, "mode", Some(p_mode))?;
                 let form = rt::request::text_part(form, "stem", self.stem.as_ref())?;
                 let request = request.multipart(form);
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
@@ -4692,13 +4692,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(job_id) = &self.job_id else {
+                let Some(p_job_id) = &self.job_id else {
                     return Err(rt::request::missing("job_id"));
                 };
                 let url = format!(
                     "{}/api/v1/stem-extraction/jobs/{}",
                     self.client.config.base_url(),
-                    rt::request::path(job_id),
+                    rt::request::path(p_job_id)?,
                 );
                 let request = self.client.http.delete(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
@@ -5015,13 +5015,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(job_id) = &self.job_id else {
+                let Some(p_job_id) = &self.job_id else {
                     return Err(rt::request::missing("job_id"));
                 };
                 let url = format!(
                     "{}/api/v1/stem-extraction/status/{}",
                     self.client.config.base_url(),
-                    rt::request::path(job_id),
+                    rt::request::path(p_job_id)?,
                 );
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");

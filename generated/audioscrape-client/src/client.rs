@@ -3026,13 +3026,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!("{}/api/notifications", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {
@@ -3142,13 +3142,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(id) = &self.id else {
+                let Some(p_id) = &self.id else {
                     return Err(rt::request::missing("id"));
                 };
                 let url = format!(
                     "{}/api/notifications/{}",
                     self.client.config.base_url(),
-                    rt::request::path(id),
+                    rt::request::path(p_id)?,
                 );
                 let request = self.client.http.delete(url);
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
@@ -3284,13 +3284,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!("{}/api/v1/search", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {

@@ -1441,7 +1441,7 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(query) = &self.query else {
+                let Some(p_query) = &self.query else {
                     return Err(rt::request::missing("query"));
                 };
                 let url = format!("{}/v1/audio/download", self.client.config.base_url());
@@ -1452,7 +1452,7 @@ mod ops {
                 let request = rt::request::query(request, "download_type", &self.download_type);
                 let request = rt::request::query(request, "fields", &self.fields);
                 let request = rt::request::query(request, "max_duration", &self.max_duration);
-                let request = rt::request::query(request, "query", query);
+                let request = rt::request::query(request, "query", p_query);
                 let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);
                 let request = rt::request::query(request, "webhook_url", &self.webhook_url);
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
@@ -1614,13 +1614,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(id) = &self.id else {
+                let Some(p_id) = &self.id else {
                     return Err(rt::request::missing("id"));
                 };
                 let url = format!(
                     "{}/v1/jobs/{}",
                     self.client.config.base_url(),
-                    rt::request::path(id),
+                    rt::request::path(p_id)?,
                 );
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
@@ -1957,7 +1957,7 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(query) = &self.query else {
+                let Some(p_query) = &self.query else {
                     return Err(rt::request::missing("query"));
                 };
                 let url = format!("{}/v1/video/download", self.client.config.base_url());
@@ -1966,7 +1966,7 @@ mod ops {
                 let request = rt::request::query(request, "download_type", &self.download_type);
                 let request = rt::request::query(request, "fields", &self.fields);
                 let request = rt::request::query(request, "max_duration", &self.max_duration);
-                let request = rt::request::query(request, "query", query);
+                let request = rt::request::query(request, "query", p_query);
                 let request = rt::request::query(request, "video_format", &self.video_format);
                 let request = rt::request::query(request, "video_quality", &self.video_quality);
                 let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);

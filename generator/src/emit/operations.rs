@@ -451,7 +451,7 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
     }
     let value = |ident: &str| -> String {
         if bound.contains(&ident) {
-            ident.to_string()
+            local(ident)
         } else {
             format!("&self.{ident}")
         }
@@ -472,7 +472,7 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         {
             Some(p) => {
                 format_str.push_str("{}");
-                args.push(format!("rt::request::path({})", value(&p.rust_name)));
+                args.push(format!("rt::request::path({})?", value(&p.rust_name)));
             }
             None => format_str.push_str(&format!("{{{{{name}}}}}")),
         }
@@ -508,7 +508,7 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
             }
             "header" => {
                 let v = if bound.contains(&p.rust_name.as_str()) {
-                    format!("Some({})", p.rust_name)
+                    format!("Some({})", local(&p.rust_name))
                 } else {
                     format!("self.{}.as_ref()", p.rust_name)
                 };
@@ -566,9 +566,18 @@ fn non_empty(description: &Option<String>) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
-/// `let Some(x) = &self.x else { return Err(rt::request::missing("x")) };`
+/// The local a required field's value is bound to in `attempt`: prefixed, so that no field
+/// (`url`, `request`...) can shadow the attempt's own locals or be shadowed by them.
+fn local(ident: &str) -> String {
+    format!("p_{ident}")
+}
+
+/// `let Some(p_x) = &self.x else { return Err(rt::request::missing("x")) };`
 fn missing_check(out: &mut Source, ident: &str, name: &str, missing: &str) {
-    out.open(&format!("let Some({ident}) = &self.{ident} else {{"));
+    out.open(&format!(
+        "let Some({}) = &self.{ident} else {{",
+        local(ident)
+    ));
     out.line(&format!(
         "return Err(rt::request::{missing}({}));",
         string_literal(name)
@@ -581,7 +590,7 @@ fn body_statements(op: &Operation, fields: &[Field], bound: &[&str]) -> Vec<Stri
     let mut lines = Vec::new();
     let value = |ident: &str| -> Option<String> {
         if bound.contains(&ident) {
-            Some(ident.to_string())
+            Some(local(ident))
         } else {
             None
         }

@@ -663,13 +663,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(body) = &self.body else {
+                let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
                 let url = format!("{}/pets", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", body)?;
+                let request = rt::request::json(request, "application/json", p_body)?;
                 let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
                     .await?;
                 match response.status().as_u16() {
@@ -759,13 +759,13 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
-                let Some(pet_id) = &self.pet_id else {
+                let Some(p_pet_id) = &self.pet_id else {
                     return Err(rt::request::missing("petId"));
                 };
                 let url = format!(
                     "{}/pets/{}",
                     self.client.config.base_url(),
-                    rt::request::path(pet_id),
+                    rt::request::path(p_pet_id)?,
                 );
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");

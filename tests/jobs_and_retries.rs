@@ -19,7 +19,9 @@ use futures::StreamExt;
 
 use audiopod_client::errors::{ExtractStemsError, GetStemJobStatusError};
 use huntapi_client::errors::{AudioDownloadError, GetJobError, GetUsageError};
-use huntapi_client::{CallOptions, ClientConfig, JobError, JobPhase, RetryPolicy, WaitOptions};
+use huntapi_client::{
+    CallOptions, ClientConfig, JobError, JobPhase, RetryPolicy, UnknownStates, WaitOptions,
+};
 
 const HUNT_JOB_ID: &str = "5f0c1a52-8d1e-4a53-9d57-0d6f3c1e2b7a";
 const MEDIA_URL: &str = "https://www.youtube.com/watch?v=example";
@@ -400,7 +402,7 @@ async fn updates_stream_yields_states_and_progress_in_order_and_ends_at_the_term
     let statuses = vec![
         hunt_status("QueuedJob", Some(0.0)),
         hunt_status("QueuedJob", Some(25.0)),
-        // A state the spec does not list is reported, as pending.
+        // A state the spec does not list: pending, as the caller says below.
         hunt_status("Transcoding", Some(60.0)),
         hunt_status("QueuedJob", Some(90.0)),
         hunt_status("CompletedJob", Some(100.0)),
@@ -411,7 +413,8 @@ async fn updates_stream_yields_states_and_progress_in_order_and_ends_at_the_term
     let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
     let handle = client.audio_download_job(HUNT_JOB_ID);
 
-    let mut stream = Box::pin(handle.updates(quick_polls()));
+    let options = quick_polls().with_unknown_states(UnknownStates::Pending);
+    let mut stream = Box::pin(handle.updates(options));
     let mut seen = Vec::new();
     while let Some(update) = stream.next().await {
         let update = update.expect("transient poll errors are not yielded");
@@ -621,17 +624,43 @@ async fn get_is_retried_on_429_502_503_504_and_connection_errors() {
 }
 
 #[tokio::test]
-async fn get_is_not_retried_on_500() {
+async fn get_is_not_retried_on_a_500_the_spec_does_not_call_retryable() {
     let server = fails_once(
-        Reply::json(500, r#"{"error":"internal"}"#).into(),
-        r#"{"plan":"pro"}"#,
+        Reply::json(500, r#"{"error":"Internal Server Error","message":"boom"}"#).into(),
+        r#"{"user":{"id":1}}"#,
     )
     .await;
-    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
-    let error = client.get_usage().send().await.expect_err("500 is final");
+    let client = audioscrape(&server.url(), Arc::new(ManualClock::new()));
+    let error = client.get_me().send().await.expect_err("500 is final");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     assert!(!error.is_retryable());
     assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn get_is_retried_on_a_500_the_spec_documents_as_retryable() {
+    // HuntAPI's status table: 500 "Internal Error", retry the action (`x-retryable`).
+    let server = fails_once(
+        Reply::json(500, r#"{"error":"Internal Error"}"#).into(),
+        r#"{"plan":"pro","remaining":100}"#,
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new());
+    let client = huntapi(&server.url(), clock.clone());
+    let usage = client.get_usage().send().await.expect("retried");
+    assert_eq!(usage.into_inner().get("plan"), Some(&"pro".into()));
+    assert_eq!(server.count(), 2);
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(250)]);
+
+    // Always failing: the attempts run out and the error says it is transient.
+    let server = TestServer::with_handler(|_, _| {
+        Reply::json(500, r#"{"error":"Internal Error"}"#).into()
+    })
+    .await;
+    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
+    let error = client.get_usage().send().await.expect_err("always 500");
+    assert!(error.is_retryable());
+    assert_eq!(server.count(), 3);
 }
 
 #[tokio::test]
@@ -1136,4 +1165,193 @@ async fn malformed_stored_job_id_is_a_typed_error_and_sends_nothing() {
     );
     assert_eq!(server.count(), 0, "nothing was sent");
     assert!(clock.sleeps().is_empty(), "and nothing was waited for");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs whose servers say what the docs did not
+
+/// A job API whose status path answers `status(n)` for the n-th status request.
+async fn scripted_job_api(
+    submit_path: &'static str,
+    submit_body: &'static str,
+    status_path: String,
+    status: impl Fn(usize) -> Reply + Send + Sync + 'static,
+) -> TestServer {
+    let polls = AtomicUsize::new(0);
+    TestServer::with_handler(move |request, _| {
+        let path = path_of(request);
+        if request.method == "POST" && path == submit_path {
+            return Reply::json(200, submit_body).into();
+        }
+        if request.method == "GET" && path == status_path {
+            return status(polls.fetch_add(1, Ordering::SeqCst)).into();
+        }
+        Reply::json(404, r#"{"error":"no such route"}"#).into()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn huntapi_wait_goes_on_through_500s_on_the_status_poll() {
+    // Four 500s in a row: more than one poll call's attempts (3), so waiting itself must
+    // treat the documented-retryable status as transient.
+    let server = scripted_job_api(
+        "/v1/audio/download",
+        r#"{"job_id":"5f0c1a52-8d1e-4a53-9d57-0d6f3c1e2b7a"}"#,
+        format!("/v1/jobs/{HUNT_JOB_ID}"),
+        |n| match n {
+            0 => Reply::json(200, &hunt_status("QueuedJob", Some(10.0))),
+            1..=4 => Reply::json(500, r#"{"error":"Internal Error"}"#),
+            _ => Reply::json(200, &hunt_status("CompletedJob", Some(100.0))),
+        },
+    )
+    .await;
+    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .submit()
+        .await
+        .expect("submitted");
+    let done = handle.wait_with(&quick_polls()).await.expect("completes");
+    assert_eq!(done.status.as_str(), "CompletedJob");
+    assert_eq!(posts(&server), 1, "the billable submit was sent once");
+}
+
+#[tokio::test]
+async fn huntapi_undocumented_state_ends_waiting_with_the_state_and_the_body() {
+    let failed = serde_json::json!({
+        "id": HUNT_JOB_ID,
+        "status": "FailedJob",
+        "error": "the video is private",
+    })
+    .to_string();
+    let failed: &'static str = Box::leak(failed.into_boxed_str());
+    let server = scripted_job_api(
+        "/v1/audio/download",
+        r#"{"job_id":"5f0c1a52-8d1e-4a53-9d57-0d6f3c1e2b7a"}"#,
+        format!("/v1/jobs/{HUNT_JOB_ID}"),
+        move |n| match n {
+            0 => Reply::json(200, &hunt_status("QueuedJob", None)),
+            _ => Reply::json(200, failed),
+        },
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new());
+    let client = huntapi(&server.url(), clock.clone());
+    let handle = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .submit()
+        .await
+        .expect("submitted");
+    let error = handle.wait().await.expect_err("an undocumented state");
+    match &error {
+        JobError::UnknownState {
+            job_id,
+            state,
+            status,
+        } => {
+            assert_eq!(job_id, HUNT_JOB_ID);
+            assert_eq!(state, "FailedJob");
+            assert_eq!(status.status.as_str(), "FailedJob");
+            assert_eq!(status.error.as_deref(), Some("the video is private"));
+        }
+        other => panic!("expected UnknownState, got {other:?}"),
+    }
+    // Two polls, one wait: not an hour of polling.
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
+    let text = huntapi_client::Error::from(error).to_string();
+    assert!(text.contains("FailedJob") && text.contains(HUNT_JOB_ID), "{text}");
+}
+
+#[tokio::test]
+async fn huntapi_completed_job_with_success_false_is_a_failure() {
+    let unsuccessful = serde_json::json!({
+        "id": HUNT_JOB_ID,
+        "status": "CompletedJob",
+        "success": false,
+        "error": "age-restricted content",
+    })
+    .to_string();
+    let unsuccessful: &'static str = Box::leak(unsuccessful.into_boxed_str());
+    let server = scripted_job_api(
+        "/v1/audio/download",
+        r#"{"job_id":"5f0c1a52-8d1e-4a53-9d57-0d6f3c1e2b7a"}"#,
+        format!("/v1/jobs/{HUNT_JOB_ID}"),
+        move |_| Reply::json(200, unsuccessful),
+    )
+    .await;
+    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .submit()
+        .await
+        .expect("submitted");
+    match handle.wait().await {
+        Err(JobError::Failed { state, message, .. }) => {
+            assert_eq!(state, "CompletedJob");
+            assert_eq!(message.as_deref(), Some("age-restricted content"));
+        }
+        other => panic!("expected a failed job, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn audiopod_advanced_extraction_submits_a_job_read_from_job_id() {
+    // The SDK reads `id`, else `job_id`: this server only sends `job_id`.
+    let server = scripted_job_api(
+        "/api/v1/stem-extraction/extract/advanced",
+        r#"{"job_id":5512,"status":"PENDING"}"#,
+        format!("/api/v1/stem-extraction/status/{STEM_JOB_ID}"),
+        |n| match n {
+            0 => Reply::json(200, &stem_status("PROCESSING")),
+            1 => Reply::json(503, r#"{"detail":"busy"}"#),
+            _ => Reply::json(200, &stem_status("COMPLETED")),
+        },
+    )
+    .await;
+    let client = audiopod(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client
+        .extract_stems_advanced()
+        .url(MEDIA_URL)
+        .single_stem("vocals")
+        .submit()
+        .await
+        .expect("submitted");
+    assert_eq!(handle.id(), STEM_JOB_ID.to_string());
+    let done = handle.wait_with(&quick_polls()).await.expect("completed");
+    assert_eq!(done.id, STEM_JOB_ID);
+    assert_eq!(posts(&server), 1);
+}
+
+#[tokio::test]
+async fn audiopod_cancelled_job_ends_waiting_with_the_state() {
+    let server = scripted_job_api(
+        "/api/v1/stem-extraction/api/extract",
+        r#"{"id":5512,"status":"PENDING"}"#,
+        format!("/api/v1/stem-extraction/status/{STEM_JOB_ID}"),
+        |n| match n {
+            0 => Reply::json(200, &stem_status("PENDING")),
+            1 => Reply::json(500, "Internal Server Error"),
+            _ => Reply::json(200, &stem_status("CANCELLED")),
+        },
+    )
+    .await;
+    let client = audiopod(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client
+        .extract_stems()
+        .url(MEDIA_URL)
+        .mode(audiopod_client::types::StemMode::Two)
+        .submit()
+        .await
+        .expect("submitted");
+    match handle.wait_with(&quick_polls()).await {
+        Err(JobError::UnknownState { state, status, .. }) => {
+            assert_eq!(state, "CANCELLED");
+            assert_eq!(status.id, STEM_JOB_ID);
+        }
+        other => panic!("expected UnknownState, got {other:?}"),
+    }
 }

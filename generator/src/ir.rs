@@ -343,6 +343,8 @@ pub struct ErrorResponse {
     pub headers: Vec<HeaderDef>,
     /// `x-retry-after`: JSON pointer to a delay in seconds within the body.
     pub retry_after_pointer: Option<String>,
+    /// `x-retryable: true`: the spec documents the status as transient.
+    pub retryable: bool,
     /// A string property of the body worth showing in `Display` (`message`, `error`, `detail`).
     pub message_field: Option<String>,
 }
@@ -378,8 +380,8 @@ pub struct HeaderDef {
 pub struct JobLink {
     /// `operationId` of the status operation.
     pub status_operation: String,
-    /// Pointer to the id in the submit response.
-    pub id_pointer: String,
+    /// Pointers to the id in the submit response, tried in order.
+    pub id_pointers: Vec<String>,
     /// The status operation's path parameter that takes the id.
     pub id_parameter: String,
     /// The id parameter's kind (string or integer).
@@ -398,4 +400,8 @@ pub struct JobLink {
     pub error_pointer: Option<String>,
     /// Compare states ignoring ASCII case.
     pub case_insensitive: bool,
+    /// Pointer to a boolean that must not be `false` on a succeeded state.
+    pub success_pointer: Option<String>,
+    /// Whether a state in none of the lists is pending (else it ends waiting).
+    pub unknown_pending: bool,
 }

@@ -83,9 +83,13 @@ impl<E: Documented> CallError<E> {
         self.view().retry_after()
     }
 
-    /// Whether the same call may succeed later (429, 502, 503, 504, connection errors).
+    /// Whether the same call may succeed later: 429, 502, 503, 504, the statuses the spec
+    /// documents as retryable for this operation (`x-retryable`), connection errors.
     pub fn is_retryable(&self) -> bool {
         self.view().is_retryable()
+            || self
+                .status()
+                .is_some_and(|status| E::OPERATION.is_retryable_status(status))
     }
 
     /// The error, seen through one type.
@@ -129,6 +133,10 @@ impl<E: Documented> OperationError for CallError<E> {
 
     fn view(&self) -> ErrorView<'_> {
         CallError::view(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CallError::is_retryable(self)
     }
 }
 

@@ -38,12 +38,34 @@ pub struct JobSpec {
     pub error_pointer: Option<&'static str>,
     /// Whether states are compared ignoring ASCII case.
     pub case_insensitive: bool,
+    /// JSON pointer to a boolean in the status body that must not be `false` for a succeeded
+    /// state to be a success (HuntAPI's `success`).
+    pub success_pointer: Option<&'static str>,
+    /// What a state in none of the lists means.
+    pub unknown_states: UnknownStates,
+}
+
+/// What a state the spec does not list means while waiting for a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnknownStates {
+    /// Poll again: the default when the spec lists no pending states (every state that is
+    /// not terminal is then pending by definition), or when the caller knows better.
+    Pending,
+    /// End waiting with [`JobError::UnknownState`] (the default when the spec lists the
+    /// pending states): a state the vendor added, or one that was never documented, is not
+    /// polled for an hour. The handle stays usable: wait again with
+    /// [`WaitOptions::with_unknown_states`] to treat such states as pending.
+    End,
 }
 
 impl JobSpec {
-    /// The phase a state means. A state in none of the lists is pending, so that a state the
-    /// vendor adds later does not break waiting.
+    /// The phase a state means, by the spec's own rule for unknown states.
     pub fn phase_of(&self, state: &str) -> JobPhase {
+        self.phase_with(state, self.unknown_states)
+    }
+
+    /// The phase a state means, with `unknown` deciding about states in none of the lists.
+    pub fn phase_with(&self, state: &str, unknown: UnknownStates) -> JobPhase {
         let matches = |list: &[&str]| {
             list.iter().any(|s| {
                 if self.case_insensitive {
@@ -57,8 +79,10 @@ impl JobSpec {
             JobPhase::Succeeded
         } else if matches(self.failed) {
             JobPhase::Failed
-        } else {
+        } else if matches(self.pending) || unknown == UnknownStates::Pending {
             JobPhase::Pending
+        } else {
+            JobPhase::Unknown
         }
     }
 }
@@ -66,12 +90,17 @@ impl JobSpec {
 /// Where a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobPhase {
-    /// Not finished (including states the spec does not list).
+    /// Not finished (a documented pending state, or any state not listed when unknown states
+    /// are pending).
     Pending,
     /// Finished successfully.
     Succeeded,
-    /// Finished with a failure.
+    /// Finished with a failure (a failed state, or a succeeded one whose success flag is
+    /// `false`).
     Failed,
+    /// A state the spec does not list, where unknown states end waiting
+    /// ([`UnknownStates::End`]).
+    Unknown,
 }
 
 impl JobPhase {
@@ -153,6 +182,16 @@ pub enum JobError<E, S> {
         /// The status operation's error.
         source: E,
     },
+    /// The job reached a state the spec does not list (see [`UnknownStates`]). The job may
+    /// still be running: the handle can wait again.
+    UnknownState {
+        /// The job.
+        job_id: String,
+        /// The state as reported.
+        state: String,
+        /// The last status body.
+        status: Box<S>,
+    },
     /// The status body has no state at the spec's pointer.
     MissingState {
         /// The job.
@@ -169,6 +208,7 @@ impl<E, S> JobError<E, S> {
             JobError::Failed { job_id, .. }
             | JobError::DeadlineExceeded { job_id, .. }
             | JobError::Poll { job_id, .. }
+            | JobError::UnknownState { job_id, .. }
             | JobError::MissingState { job_id, .. } => job_id,
         }
     }
@@ -207,6 +247,11 @@ impl<E: fmt::Display, S> fmt::Display for JobError<E, S> {
             JobError::Poll { job_id, source } => {
                 write!(f, "polling job {job_id} failed: {source}")
             }
+            JobError::UnknownState { job_id, state, .. } => write!(
+                f,
+                "job {job_id} reached state {state}, which the API does not document as \
+                 pending or terminal (it may still be running)"
+            ),
             JobError::MissingState { job_id, pointer } => {
                 write!(f, "the status of job {job_id} has no state at {pointer}")
             }
@@ -234,6 +279,7 @@ pub struct WaitOptions {
     initial_interval: Duration,
     max_interval: Duration,
     multiplier: f64,
+    unknown_states: Option<UnknownStates>,
 }
 
 impl Default for WaitOptions {
@@ -243,6 +289,7 @@ impl Default for WaitOptions {
             initial_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(30),
             multiplier: 1.5,
+            unknown_states: None,
         }
     }
 }
@@ -274,6 +321,18 @@ impl WaitOptions {
     pub fn with_multiplier(mut self, multiplier: f64) -> Self {
         self.multiplier = multiplier;
         self
+    }
+
+    /// Sets what a state the spec does not list means, instead of the spec's rule
+    /// ([`JobSpec::unknown_states`]).
+    pub fn with_unknown_states(mut self, unknown: UnknownStates) -> Self {
+        self.unknown_states = Some(unknown);
+        self
+    }
+
+    /// The caller's rule for unknown states, if set.
+    pub fn unknown_states(&self) -> Option<UnknownStates> {
+        self.unknown_states
     }
 
     /// How long to wait in total.
@@ -350,15 +409,22 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
         &self.id
     }
 
-    /// Polls the status once.
+    /// Polls the status once (states read by the spec's rules).
     pub async fn poll(&self) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
+        self.poll_with(K::SPEC.unknown_states).await
+    }
+
+    async fn poll_with(
+        &self,
+        unknown: UnknownStates,
+    ) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
         let status = K::poll(self.client, &self.id)
             .await
             .map_err(|source| JobError::Poll {
                 job_id: self.id.clone(),
                 source,
             })?;
-        interpret(&K::SPEC, &self.id, status)
+        interpret(&K::SPEC, unknown, &self.id, status)
     }
 
     /// Waits for a terminal state with the default [`WaitOptions`].
@@ -368,10 +434,13 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
 
     /// Waits for a terminal state: polls, then sleeps `initial_interval`, growing by
     /// `multiplier` up to `max_interval`. A transient poll error
-    /// ([`OperationError::is_retryable`]) does not end waiting (the next poll comes after
-    /// `max(interval, its Retry-After)`); any other ends it with [`JobError::Poll`]. The
-    /// deadline, measured with the client's clock, ends it with
-    /// [`JobError::DeadlineExceeded`].
+    /// ([`OperationError::is_retryable`]: 429, 502 to 504, a status the spec documents as
+    /// retryable, a connection error) does not end waiting (the next poll comes after
+    /// `max(interval, its Retry-After)`); any other ends it with [`JobError::Poll`]. A failed
+    /// state (or a succeeded one whose success flag is `false`) ends it with
+    /// [`JobError::Failed`], a state the spec does not list with [`JobError::UnknownState`]
+    /// (unless unknown states are pending). The deadline, measured with the client's clock,
+    /// ends it with [`JobError::DeadlineExceeded`].
     pub async fn wait_with(
         &self,
         options: &WaitOptions,
@@ -390,6 +459,13 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
                         status: Box::new(update.status),
                     });
                 }
+                JobPhase::Unknown => {
+                    return Err(JobError::UnknownState {
+                        job_id: self.id.clone(),
+                        state: update.state,
+                        status: Box::new(update.status),
+                    });
+                }
             }
         }
         // The waiter ends only after a terminal update or an error, both returned above.
@@ -398,7 +474,7 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
 
     /// The updates of [`JobHandle::wait_with`] as a stream: one item per successful poll
     /// (pending states included), ending after a terminal update (a failed state is an `Ok`
-    /// update with [`JobPhase::Failed`]) or after an error that ends waiting. Transient poll
+    /// update with [`JobPhase::Failed`], an unknown one with [`JobPhase::Unknown`]) or after an error that ends waiting. Transient poll
     /// errors are not yielded. Once ended, the stream stays ended (it is fused, so it can
     /// also be used in `select!`).
     pub fn updates(
@@ -479,7 +555,11 @@ impl<'c, K: JobKind> Waiter<'c, K> {
                 let remaining = self.options.deadline - elapsed;
                 self.clock.sleep(delay.min(remaining)).await;
             }
-            match self.handle.poll().await {
+            let unknown = self
+                .options
+                .unknown_states()
+                .unwrap_or(K::SPEC.unknown_states);
+            match self.handle.poll_with(unknown).await {
                 Ok(update) => {
                     self.last_state = Some(update.state.clone());
                     if update.phase.is_terminal() {
@@ -506,6 +586,7 @@ impl<'c, K: JobKind> Waiter<'c, K> {
 
 fn interpret<E, S: Serialize>(
     spec: &JobSpec,
+    unknown: UnknownStates,
     job_id: &str,
     status: S,
 ) -> Result<JobUpdate<S>, JobError<E, S>> {
@@ -520,7 +601,14 @@ fn interpret<E, S: Serialize>(
         Some(Value::Bool(b)) => b.to_string(),
         _ => return Err(missing()),
     };
-    let phase = spec.phase_of(&state);
+    let mut phase = spec.phase_with(&state, unknown);
+    let unsuccessful = phase == JobPhase::Succeeded
+        && spec
+            .success_pointer
+            .is_some_and(|p| value.pointer(p) == Some(&Value::Bool(false)));
+    if unsuccessful {
+        phase = JobPhase::Failed;
+    }
     let progress = spec
         .progress_pointer
         .and_then(|p| value.pointer(p))
@@ -539,6 +627,10 @@ fn interpret<E, S: Serialize>(
             Value::String(s) if s.is_empty() => None,
             Value::String(s) => Some(s.clone()),
             other => Some(other.to_string()),
+        })
+        .or_else(|| {
+            let pointer = spec.success_pointer.filter(|_| unsuccessful)?;
+            Some(format!("`{pointer}` is false"))
         });
     Ok(JobUpdate {
         state,
@@ -549,15 +641,22 @@ fn interpret<E, S: Serialize>(
     })
 }
 
-/// The handle on the job a submit call started: its id is read at `pointer` in the response
-/// body. A body without a usable id is [`CallError::InvalidBody`] (with the body, so that
-/// nothing the server said is lost).
+/// The handle on the job a submit call started: its id is read at the first of `pointers`
+/// that holds one in the response body. A body without a usable id is
+/// [`CallError::InvalidBody`] (with the body, so that nothing the server said is lost).
 pub fn submitted<'c, K: JobKind, T: Serialize, E>(
     client: &'c K::Client,
     response: ResponseValue<T>,
-    pointer: &str,
+    pointers: &[&str],
 ) -> Result<JobHandle<'c, K>, CallError<E>> {
-    match job_id_from(response.as_ref(), pointer) {
+    let mut found = Err(String::from("no pointer to the job id"));
+    for pointer in pointers {
+        found = job_id_from(response.as_ref(), pointer);
+        if found.is_ok() {
+            break;
+        }
+    }
+    match found {
         Ok(id) => Ok(JobHandle::new(client, id)),
         Err(message) => Err(CallError::InvalidBody(InvalidBody {
             status: Some(response.status()),
@@ -610,6 +709,8 @@ mod tests {
         progress_pointer: Some("/progress"),
         error_pointer: Some("/error"),
         case_insensitive: false,
+        success_pointer: Some("/success"),
+        unknown_states: UnknownStates::End,
     };
 
     #[test]
@@ -617,31 +718,61 @@ mod tests {
         assert_eq!(SPEC.phase_of("QueuedJob"), JobPhase::Pending);
         assert_eq!(SPEC.phase_of("CompletedJob"), JobPhase::Succeeded);
         assert_eq!(SPEC.phase_of("NotFound"), JobPhase::Failed);
-        assert_eq!(SPEC.phase_of("Rendering"), JobPhase::Pending);
-        assert_eq!(SPEC.phase_of("completedjob"), JobPhase::Pending);
+        assert_eq!(SPEC.phase_of("FailedJob"), JobPhase::Unknown);
+        assert_eq!(SPEC.phase_of("completedjob"), JobPhase::Unknown);
+        assert_eq!(
+            SPEC.phase_with("FailedJob", UnknownStates::Pending),
+            JobPhase::Pending
+        );
         let ci = JobSpec {
             case_insensitive: true,
             ..SPEC
         };
         assert_eq!(ci.phase_of("completedjob"), JobPhase::Succeeded);
         assert_eq!(ci.phase_of("ERROR"), JobPhase::Failed);
+        assert_eq!(ci.phase_of("queuedjob"), JobPhase::Pending);
+    }
+
+    #[test]
+    fn a_succeeded_state_with_a_false_success_flag_is_a_failure() {
+        let end = UnknownStates::End;
+        let body = serde_json::json!({"status": "CompletedJob", "success": false});
+        let u = interpret::<String, _>(&SPEC, end, "j1", body).unwrap();
+        assert_eq!(u.phase, JobPhase::Failed);
+        assert_eq!(u.message.as_deref(), Some("`/success` is false"));
+        let body = serde_json::json!({"status": "CompletedJob", "success": false, "error": "gone"});
+        let u = interpret::<String, _>(&SPEC, end, "j1", body).unwrap();
+        assert_eq!(u.message.as_deref(), Some("gone"));
+        // `true`, or no flag at all, is a success.
+        for body in [
+            serde_json::json!({"status": "CompletedJob", "success": true}),
+            serde_json::json!({"status": "CompletedJob"}),
+        ] {
+            let u = interpret::<String, _>(&SPEC, end, "j1", body).unwrap();
+            assert_eq!(u.phase, JobPhase::Succeeded);
+            assert_eq!(u.message, None);
+        }
+        // The flag only matters on a succeeded state.
+        let body = serde_json::json!({"status": "QueuedJob", "success": false});
+        let u = interpret::<String, _>(&SPEC, end, "j1", body).unwrap();
+        assert_eq!(u.phase, JobPhase::Pending);
     }
 
     #[test]
     fn interpret_reads_state_progress_message() {
         let body = serde_json::json!({"status": "Error", "progress": 140, "error": "boom"});
-        let u = interpret::<String, _>(&SPEC, "j1", body).unwrap();
+        let u = interpret::<String, _>(&SPEC, UnknownStates::End, "j1", body).unwrap();
         assert_eq!(u.phase, JobPhase::Failed);
         assert_eq!(u.progress, Some(100.0));
         assert_eq!(u.message.as_deref(), Some("boom"));
 
         let body = serde_json::json!({"status": "QueuedJob", "progress": "42.5%"});
-        let u = interpret::<String, _>(&SPEC, "j1", body).unwrap();
+        let u = interpret::<String, _>(&SPEC, UnknownStates::End, "j1", body).unwrap();
         assert_eq!(u.progress, Some(42.5));
         assert_eq!(u.message, None);
 
         let err =
-            interpret::<String, _>(&SPEC, "j1", serde_json::json!({"state": "x"})).unwrap_err();
+            interpret::<String, _>(&SPEC, UnknownStates::End, "j1", serde_json::json!({"state": "x"})).unwrap_err();
         assert!(matches!(err, JobError::MissingState { ref pointer, .. } if pointer == "/status"));
         assert!(err.to_string().contains("j1"));
     }

@@ -92,7 +92,8 @@ pub use error::{
     retry_after_header,
 };
 pub use job::{
-    JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UpdateResult,
+    JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UnknownStates,
+    UpdateResult,
     WaitOptions, job_id_from, submitted,
 };
 pub use multipart::FilePart;

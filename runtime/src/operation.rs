@@ -34,6 +34,10 @@ pub struct ErrorDoc {
     pub status: StatusPattern,
     /// The response's description, on one line.
     pub description: &'static str,
+    /// Whether the spec documents the status as transient (`x-retryable`): a call that fails
+    /// with it is retried like a 502 (when the operation is safe to repeat), and a job's
+    /// status poll that fails with it does not end waiting.
+    pub retryable: bool,
 }
 
 impl ErrorDoc {
@@ -42,6 +46,7 @@ impl ErrorDoc {
         Self {
             status: StatusPattern::Code(code),
             description,
+            retryable: false,
         }
     }
 
@@ -50,6 +55,7 @@ impl ErrorDoc {
         Self {
             status: StatusPattern::Range(digit),
             description,
+            retryable: false,
         }
     }
 
@@ -58,7 +64,14 @@ impl ErrorDoc {
         Self {
             status: StatusPattern::Default,
             description,
+            retryable: false,
         }
+    }
+
+    /// The same response, documented as transient (`x-retryable: true`).
+    pub const fn retryable(mut self) -> Self {
+        self.retryable = true;
+        self
     }
 }
 
@@ -77,6 +90,14 @@ impl OperationMeta {
     /// The description of the documented response that covers `status`, chosen as the
     /// generated error enums choose their variant: an exact code, else a range, else `default`.
     pub fn error_description(&self, status: reqwest::StatusCode) -> Option<&'static str> {
+        self.error_doc(status)
+            .map(|doc| doc.description)
+            .filter(|description| !description.is_empty())
+    }
+
+    /// The documented response that covers `status`: an exact code, else a range, else
+    /// `default`.
+    pub fn error_doc(&self, status: reqwest::StatusCode) -> Option<&'static ErrorDoc> {
         let code = status.as_u16();
         let find = |wanted: fn(StatusPattern, u16) -> bool| {
             self.errors.iter().find(|doc| wanted(doc.status, code))
@@ -84,8 +105,28 @@ impl OperationMeta {
         find(|p, code| p == StatusPattern::Code(code))
             .or_else(|| find(|p, code| p == StatusPattern::Range(code / 100)))
             .or_else(|| find(|p, _| p == StatusPattern::Default))
-            .map(|doc| doc.description)
-            .filter(|description| !description.is_empty())
+    }
+
+    /// Whether `status` is transient for this operation: 429, 502, 503 and 504 always, and
+    /// the statuses the spec documents as retryable (`x-retryable`).
+    pub fn is_retryable_status(&self, status: reqwest::StatusCode) -> bool {
+        crate::retry::is_retryable_status(status)
+            || self.error_doc(status).is_some_and(|doc| doc.retryable)
+    }
+
+    /// How a failed response with `status` is retried for this operation: as
+    /// [`classify_status`](crate::classify_status), except that a status the spec documents
+    /// as retryable is [`FailureClass::Ambiguous`](crate::FailureClass::Ambiguous) (the
+    /// server may have done part of the work, so only calls safe to repeat are re-sent).
+    pub fn classify_status(&self, status: reqwest::StatusCode) -> crate::FailureClass {
+        match crate::retry::classify_status(status) {
+            crate::FailureClass::Permanent
+                if self.error_doc(status).is_some_and(|doc| doc.retryable) =>
+            {
+                crate::FailureClass::Ambiguous
+            }
+            class => class,
+        }
     }
 
     /// Whether the runtime may re-send the request after an ambiguous failure (the request may
@@ -182,6 +223,28 @@ mod tests {
         assert_eq!(GET.error_description(status(410)), None, "empty is none");
         let bare = OperationMeta { errors: &[], ..GET };
         assert_eq!(bare.error_description(status(404)), None);
+    }
+
+    #[test]
+    fn documented_retryable_statuses_are_transient_for_their_operation_only() {
+        use crate::FailureClass;
+        let status = |code| reqwest::StatusCode::from_u16(code).unwrap();
+        const POLL: OperationMeta = OperationMeta {
+            errors: &[
+                ErrorDoc::code(500, "Internal error; retry").retryable(),
+                ErrorDoc::range(4, "Client error"),
+            ],
+            ..GET
+        };
+        assert!(POLL.is_retryable_status(status(500)));
+        assert_eq!(POLL.classify_status(status(500)), FailureClass::Ambiguous);
+        assert!(!GET.is_retryable_status(status(500)));
+        assert_eq!(GET.classify_status(status(500)), FailureClass::Permanent);
+        // The fixed transient statuses keep their class; others stay permanent.
+        assert_eq!(POLL.classify_status(status(429)), FailureClass::Throttled);
+        assert_eq!(POLL.classify_status(status(503)), FailureClass::Ambiguous);
+        assert_eq!(POLL.classify_status(status(404)), FailureClass::Permanent);
+        assert!(!POLL.is_retryable_status(status(404)));
     }
 
     #[test]

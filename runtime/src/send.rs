@@ -12,7 +12,7 @@ use crate::error::{
     TransportError, read_bounded,
 };
 use crate::operation::{CallOptions, OperationMeta};
-use crate::retry::{FailureClass, classify_failure, classify_status};
+use crate::retry::{FailureClass, classify_failure};
 
 /// Runs an operation: calls `attempt` (progenitor's `send_raw`) and retries according to the
 /// failure's [`FailureClass`], the retry policy and the call deadline.
@@ -59,7 +59,7 @@ where
         let one = async {
             match attempt().await {
                 Ok(value) => Ok(value),
-                Err(error) => Err(outcome::<E>(error).await),
+                Err(error) => Err(outcome::<E>(op, error).await),
             }
         };
         let remaining = deadline.map(|deadline| deadline.saturating_duration_since(clock.now()));
@@ -113,15 +113,17 @@ struct Failed<E> {
     retry_after: Option<std::time::Duration>,
 }
 
-async fn outcome<E: OperationError>(error: ClientError<()>) -> Failed<E> {
+async fn outcome<E: OperationError>(op: &OperationMeta, error: ClientError<()>) -> Failed<E> {
     match error {
         ClientError::UnexpectedResponse(response) => {
             match read_bounded(response, MAX_ERROR_BODY_BYTES).await {
-                Ok(raw) => from_raw(raw),
+                Ok(raw) => from_raw(op, raw),
                 Err(transport) => from_failure(Failure::Transport(transport)),
             }
         }
-        ClientError::ErrorResponse(value) => from_raw(RawResponse {
+        ClientError::ErrorResponse(value) => from_raw(
+            op,
+            RawResponse {
             status: value.status(),
             headers: value.headers().clone(),
             body: Bytes::new(),
@@ -151,8 +153,8 @@ async fn outcome<E: OperationError>(error: ClientError<()>) -> Failed<E> {
     }
 }
 
-fn from_raw<E: OperationError>(raw: RawResponse) -> Failed<E> {
-    let class = classify_status(raw.status);
+fn from_raw<E: OperationError>(op: &OperationMeta, raw: RawResponse) -> Failed<E> {
+    let class = op.classify_status(raw.status);
     let header_wait = raw.retry_after(SystemTime::now());
     let error = E::from_response(raw);
     let retry_after = error.retry_after().or(header_wait);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use clientgen_runtime::{
     ClientConfig, JobError, JobHandle, JobKind, JobPhase, JobSpec, ManualClock, RawResponse,
-    UntypedError, WaitOptions,
+    UnknownStates, UntypedError, WaitOptions,
 };
 use futures::StreamExt;
 use reqwest::StatusCode;
@@ -59,6 +59,9 @@ impl JobKind for Transcription {
         progress_pointer: Some("/progress"),
         error_pointer: Some("/error"),
         case_insensitive: false,
+        success_pointer: None,
+        // States such as `Transcoding` come and go: anything unlisted is pending.
+        unknown_states: UnknownStates::Pending,
     };
 
     fn config(client: &FakeClient) -> &ClientConfig {
@@ -75,6 +78,32 @@ impl JobKind for Transcription {
             // Once the script is used up the job stays queued.
             next.unwrap_or_else(|| Ok(json!({"status": "QueuedJob"})))
         })
+    }
+}
+
+/// A kind whose spec lists its pending states (unknown ones end waiting) and has a success
+/// flag, polled from the same script.
+struct Download;
+
+impl JobKind for Download {
+    type Client = FakeClient;
+    type Status = Value;
+    type Error = UntypedError;
+    const SPEC: JobSpec = JobSpec {
+        unknown_states: UnknownStates::End,
+        success_pointer: Some("/success"),
+        ..Transcription::SPEC
+    };
+
+    fn config(client: &FakeClient) -> &ClientConfig {
+        &client.config
+    }
+
+    fn poll<'a>(
+        client: &'a FakeClient,
+        job_id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Value, UntypedError>> + Send + 'a>> {
+        Transcription::poll(client, job_id)
     }
 }
 
@@ -289,4 +318,63 @@ async fn a_stored_job_id_can_be_resumed() {
         debug.contains("job-from-yesterday") && !debug.contains("FakeClient"),
         "{debug}"
     );
+}
+
+#[tokio::test]
+async fn an_unlisted_state_ends_waiting_when_the_pending_states_are_listed() {
+    let client = FakeClient::new(vec![
+        Ok(json!({"status": "QueuedJob"})),
+        Ok(json!({"status": "FailedJob", "error": "private video"})),
+        Ok(json!({"status": "CompletedJob", "success": true})),
+    ]);
+    let job = JobHandle::<Download>::new(&client, "job-9");
+    let err = job.wait().await.expect_err("unknown state");
+    match &err {
+        JobError::UnknownState {
+            job_id,
+            state,
+            status,
+        } => {
+            assert_eq!(job_id, "job-9");
+            assert_eq!(state, "FailedJob");
+            assert_eq!(status["error"], "private video");
+        }
+        other => panic!("expected UnknownState, got {other:?}"),
+    }
+    assert!(err.to_string().contains("FailedJob"), "{err}");
+    // Two polls and one sleep: not an hour of polling.
+    assert_eq!(client.polls(), 2);
+    assert_eq!(client.clock.sleeps(), vec![secs(1.0)]);
+    // The handle stays usable: a caller who knows the state is transient waits on.
+    let options = WaitOptions::default().with_unknown_states(UnknownStates::Pending);
+    let status = job.wait_with(&options).await.expect("resumed");
+    assert_eq!(status["success"], true);
+}
+
+#[tokio::test]
+async fn the_stream_ends_with_an_unknown_update() {
+    let client = FakeClient::new(vec![Ok(json!({"status": "Archived"}))]);
+    let job = JobHandle::<Download>::new(&client, "job-10");
+    let updates: Vec<_> = job.updates(WaitOptions::default()).collect().await;
+    assert_eq!(updates.len(), 1);
+    let update = updates.into_iter().next().expect("one").expect("ok update");
+    assert_eq!(update.phase, JobPhase::Unknown);
+    assert_eq!(update.state, "Archived");
+}
+
+#[tokio::test]
+async fn a_completed_job_whose_success_flag_is_false_is_a_failure() {
+    let client = FakeClient::new(vec![
+        Ok(json!({"status": "QueuedJob"})),
+        Ok(json!({"status": "CompletedJob", "success": false, "error": "age-restricted"})),
+    ]);
+    let job = JobHandle::<Download>::new(&client, "job-11");
+    let err = job.wait().await.expect_err("success is false");
+    match &err {
+        JobError::Failed { state, message, .. } => {
+            assert_eq!(state, "CompletedJob");
+            assert_eq!(message.as_deref(), Some("age-restricted"));
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
 }

@@ -2812,7 +2812,8 @@ catalog's `backing_track` with `extractStemsAdvanced`.
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, WaitOptions,
+    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
+    WaitOptions,
 };
 /// Client for AudioPod
 ///
@@ -2958,6 +2959,8 @@ pub mod jobs {
             progress_pointer: None,
             error_pointer: Some("/error_message"),
             case_insensitive: true,
+            success_pointer: None,
+            unknown_states: ::clientgen_runtime::UnknownStates::End,
         };
         fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
             &client.config
@@ -2992,6 +2995,8 @@ pub mod jobs {
             })
         }
     }
+    /// Jobs submitted by `extractStemsAdvanced`: polled and read like [`ExtractStemsJob`].
+    pub type ExtractStemsAdvancedJob = ExtractStemsJob;
 }
 impl Client {
     /// A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without submitting again.
@@ -2999,6 +3004,13 @@ impl Client {
         &self,
         job_id: impl Into<String>,
     ) -> ::clientgen_runtime::JobHandle<'_, jobs::ExtractStemsJob> {
+        ::clientgen_runtime::JobHandle::new(self, job_id)
+    }
+    /// A handle on a job `extractStemsAdvanced` submitted earlier, from its stored id: waiting resumes without submitting again.
+    pub fn extract_stems_advanced_job(
+        &self,
+        job_id: impl Into<String>,
+    ) -> ::clientgen_runtime::JobHandle<'_, jobs::ExtractStemsAdvancedJob> {
         ::clientgen_runtime::JobHandle::new(self, job_id)
     }
 }
@@ -4157,7 +4169,7 @@ mod ops {
                 ::clientgen_runtime::submitted(
                     client,
                     self.send_with(options).await?,
-                    "/id",
+                    &["/id"],
                 )
             }
         }
@@ -4521,6 +4533,40 @@ mod ops {
                 rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
             ],
         };
+        impl<'a> ExtractStemsAdvanced<'a> {
+            /// Submits the job (`POST /api/v1/stem-extraction/extract/advanced`) and returns a handle to wait for it; the id is read from `/id`, else from `/job_id`.
+            pub fn submit(
+                self,
+            ) -> impl ::std::future::Future<
+                Output = Result<
+                    ::clientgen_runtime::JobHandle<
+                        'a,
+                        super::super::jobs::ExtractStemsAdvancedJob,
+                    >,
+                    ::clientgen_runtime::CallError<ExtractStemsAdvancedError>,
+                >,
+            > + 'a {
+                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
+            }
+            /// Like `submit`, with per-call options.
+            pub async fn submit_with(
+                self,
+                options: &::clientgen_runtime::CallOptions,
+            ) -> Result<
+                ::clientgen_runtime::JobHandle<
+                    'a,
+                    super::super::jobs::ExtractStemsAdvancedJob,
+                >,
+                ::clientgen_runtime::CallError<ExtractStemsAdvancedError>,
+            > {
+                let client = self.client;
+                ::clientgen_runtime::submitted(
+                    client,
+                    self.send_with(options).await?,
+                    &["/id", "/job_id"],
+                )
+            }
+        }
     }
     /// `GET /api/v1/stem-extraction/jobs` (operationId `listStemJobs`): the request builder, the documented errors and the
     /// metadata.
@@ -5046,15 +5092,19 @@ mod ops {
             NotFound(rt::ErrorResponse<types::ErrorResponse>),
             /// `429`: Too many requests (`rate_limit_exceeded`)
             RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+            /// `5XX`: Server error. Not documented by the pages; the official SDK retries 5xx responses (3 times), so a status poll treats them as transient
+            ServerError(rt::ErrorResponse<()>),
         }
         impl rt::Documented for GetStemJobStatusError {
             const OPERATION: &'static rt::OperationMeta = &META;
+            #[allow(clippy::match_overlapping_arm)]
             fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
                 match response.status.as_u16() {
                     401 => rt::json_error(response, Self::Unauthorized),
                     403 => rt::json_error(response, Self::Forbidden),
                     404 => rt::json_error(response, Self::NotFound),
                     429 => rt::json_error(response, Self::RateLimited),
+                    500..=599 => rt::empty_error(response, Self::ServerError),
                     _ => rt::CallError::UnexpectedStatus(response),
                 }
             }
@@ -5064,6 +5114,7 @@ mod ops {
                     | Self::Forbidden(r)
                     | Self::NotFound(r)
                     | Self::RateLimited(r) => r.view(),
+                    Self::ServerError(r) => r.view(),
                 }
             }
         }
@@ -5081,6 +5132,7 @@ mod ops {
                 rt::ErrorDoc::code(403, "The API key was revoked or has expired"),
                 rt::ErrorDoc::code(404, "No such job, or it belongs to another account"),
                 rt::ErrorDoc::code(429, "Too many requests (`rate_limit_exceeded`)"),
+                rt::ErrorDoc::range(5, "Server error. Not documented by the pages; the official SDK retries 5xx responses (3 times), so a status poll treats them as transient").retryable(),
             ],
         };
     }

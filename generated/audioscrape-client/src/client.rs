@@ -2592,7 +2592,8 @@ or `date`, order `asc` or `desc`); the property names `field` and
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, WaitOptions,
+    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
+    WaitOptions,
 };
 /// Client for Audioscrape
 ///

@@ -1079,7 +1079,8 @@ body, so no properties are declared.
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, WaitOptions,
+    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
+    WaitOptions,
 };
 /// Client for HuntAPI
 ///
@@ -1224,6 +1225,8 @@ pub mod jobs {
             progress_pointer: Some("/progress"),
             error_pointer: Some("/error"),
             case_insensitive: false,
+            success_pointer: Some("/success"),
+            unknown_states: ::clientgen_runtime::UnknownStates::End,
         };
         fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
             &client.config
@@ -1522,7 +1525,7 @@ mod ops {
                 rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],
         };
         impl<'a> AudioDownload<'a> {
@@ -1552,7 +1555,7 @@ mod ops {
                 ::clientgen_runtime::submitted(
                     client,
                     self.send_with(options).await?,
-                    "/job_id",
+                    &["/job_id"],
                 )
             }
         }
@@ -1694,7 +1697,7 @@ mod ops {
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
                 rt::ErrorDoc::code(404, "No job with this id (\"How it works\" page)"),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],
         };
     }
@@ -1812,7 +1815,7 @@ mod ops {
                 rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],
         };
     }
@@ -2038,7 +2041,7 @@ mod ops {
                 rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support"),
+                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],
         };
         impl<'a> VideoDownload<'a> {
@@ -2068,7 +2071,7 @@ mod ops {
                 ::clientgen_runtime::submitted(
                     client,
                     self.send_with(options).await?,
-                    "/job_id",
+                    &["/job_id"],
                 )
             }
         }

@@ -35,10 +35,10 @@ fn status_type(cx: &Context<'_>, status: &Operation) -> TokenStream {
 /// differ in where the submit response holds the id).
 fn same_kind(a: &JobLink, b: &JobLink) -> bool {
     JobLink {
-        id_pointer: String::new(),
+        id_pointers: Vec::new(),
         ..a.clone()
     } == JobLink {
-        id_pointer: String::new(),
+        id_pointers: Vec::new(),
         ..b.clone()
     }
 }
@@ -150,6 +150,12 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
         let progress = opt(&job.progress_pointer);
         let error_pointer = opt(&job.error_pointer);
         let case_insensitive = job.case_insensitive;
+        let success_pointer = opt(&job.success_pointer);
+        let unknown_states = if job.unknown_pending {
+            quote!(#rt::UnknownStates::Pending)
+        } else {
+            quote!(#rt::UnknownStates::End)
+        };
         let doc = format!(
             " Jobs submitted by `{}` and followed with `{}`.",
             op.id, status.id
@@ -172,6 +178,8 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                     progress_pointer: #progress,
                     error_pointer: #error_pointer,
                     case_insensitive: #case_insensitive,
+                    success_pointer: #success_pointer,
+                    unknown_states: #unknown_states,
                 };
 
                 fn config(client: &super::Client) -> &#rt::ClientConfig {
@@ -224,10 +232,16 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let builder = format_ident!("{}", op.names.builder);
     let error = format_ident!("{}", op.names.error);
     let kind = kind_ident(op);
-    let pointer = &job.id_pointer;
+    let pointers = &job.id_pointers;
     let doc = format!(
-        " Submits the job (`{} {}`) and returns a handle to wait for it; the id is read from `{}`.",
-        op.method, op.path, pointer
+        " Submits the job (`{} {}`) and returns a handle to wait for it; the id is read from {}.",
+        op.method,
+        op.path,
+        pointers
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", else from ")
     );
     quote! {
         impl<'a> #builder<'a> {
@@ -246,7 +260,7 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
                 options: &#rt::CallOptions,
             ) -> Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>> {
                 let client = self.client;
-                #rt::submitted(client, self.send_with(options).await?, #pointer)
+                #rt::submitted(client, self.send_with(options).await?, &[#(#pointers),*])
             }
         }
     }

@@ -106,7 +106,8 @@ pub fn emit_client(
     let front = quote! {
         pub use #rt::{
             ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-            JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, WaitOptions,
+            JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
+            WaitOptions,
         };
     };
     let client = client::client_struct(&cx);

@@ -821,8 +821,9 @@ fn meta(op: &Operation, out: &mut Source) {
                 .into_iter()
                 .filter(|a| !a.is_empty())
                 .collect();
+            let retryable = if e.retryable { ".retryable()" } else { "" };
             // One line per documented error, however long: a table to scan.
-            out.line(&format!("{function}({}),", args.join(", ")));
+            out.line(&format!("{function}({}){retryable},", args.join(", ")));
         }
         out.close("],");
     }

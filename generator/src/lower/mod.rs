@@ -1201,6 +1201,17 @@ impl<'a> Lowering<'a> {
                     None
                 }
             };
+            let retryable = match response.extensions.get("x-retryable") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => {
+                    self.error(
+                        &format!("{r_at}/x-retryable"),
+                        "`x-retryable` must be a boolean",
+                    );
+                    false
+                }
+            };
             out.push(ErrorResponse {
                 status,
                 variant,
@@ -1208,6 +1219,7 @@ impl<'a> Lowering<'a> {
                 body,
                 headers,
                 retry_after_pointer,
+                retryable,
                 message_field,
             });
         }
@@ -1315,11 +1327,30 @@ impl<'a> Lowering<'a> {
             }
         };
         let status_operation = string(self, "statusOperation", true);
-        let id_pointer = string(self, "idPointer", true);
+        let id_pointers = match obj.get("idPointer") {
+            Some(Value::String(p)) => vec![p.clone()],
+            Some(Value::Array(items))
+                if !items.is_empty() && items.iter().all(Value::is_string) =>
+            {
+                items
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            }
+            _ => {
+                self.error(
+                    &format!("{at}/idPointer"),
+                    "`x-job.idPointer` must be a JSON pointer or a list of them (tried in order)",
+                );
+                return None;
+            }
+        };
         let id_parameter = string(self, "idParameter", true);
         let state_pointer = string(self, "statePointer", true);
         let progress_pointer = string(self, "progressPointer", false);
         let error_pointer = string(self, "errorPointer", false);
+        let success_pointer = string(self, "successPointer", false);
+        let unknown_states = string(self, "unknownStates", false);
         let mut list = |cx: &mut Self, key: &str| -> Vec<String> {
             match obj.get(key) {
                 Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
@@ -1351,12 +1382,29 @@ impl<'a> Lowering<'a> {
                 return None;
             }
         };
-        for (key, p) in [
-            ("idPointer", &id_pointer),
-            ("statePointer", &state_pointer),
-            ("progressPointer", &progress_pointer),
-            ("errorPointer", &error_pointer),
-        ] {
+        let unknown_pending = match unknown_states.as_deref() {
+            // A spec that lists no pending state calls every non-terminal state pending.
+            None => pending.is_empty(),
+            Some("pending") => true,
+            Some("end") => false,
+            Some(other) => {
+                self.error(
+                    &format!("{at}/unknownStates"),
+                    format!("`x-job.unknownStates` must be `pending` or `end`, not `{other}`"),
+                );
+                return None;
+            }
+        };
+        let named_pointers = id_pointers
+            .iter()
+            .map(|p| ("idPointer", Some(p)))
+            .chain([
+                ("statePointer", state_pointer.as_ref()),
+                ("progressPointer", progress_pointer.as_ref()),
+                ("errorPointer", error_pointer.as_ref()),
+                ("successPointer", success_pointer.as_ref()),
+            ]);
+        for (key, p) in named_pointers {
             if let Some(p) = p
                 && !p.is_empty()
                 && !p.starts_with('/')
@@ -1373,7 +1421,7 @@ impl<'a> Lowering<'a> {
         }
         Some(JobLink {
             status_operation: status_operation?,
-            id_pointer: id_pointer?,
+            id_pointers,
             id_parameter: id_parameter?,
             id_kind: ScalarKind::String,
             state_pointer: state_pointer?,
@@ -1383,6 +1431,8 @@ impl<'a> Lowering<'a> {
             progress_pointer,
             error_pointer,
             case_insensitive,
+            success_pointer,
+            unknown_pending,
         })
     }
 

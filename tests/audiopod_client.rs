@@ -1134,6 +1134,20 @@ fn documented_body(status: u16) -> Value {
     }
 }
 
+/// The server's message in [`documented_body`], as Display quotes it: `message`, else
+/// FastAPI's `detail` (a string, or an object's `message`).
+fn documented_message(status: u16) -> &'static str {
+    match status {
+        400 => "Amount must be between $1 and $10,000",
+        401 => "Invalid API key",
+        402 => "Insufficient balance. Required: $0.50, Available: $0.00",
+        403 => "API key revoked",
+        404 => "Job not found or access denied",
+        429 => "Rate limit exceeded. Try again later.",
+        other => panic!("no documented body for {other}"),
+    }
+}
+
 /// Checks every documented error of one operation under both schemes: the variant, its
 /// typed status, headers and body, `status()`, `retry_after()`, `is_retryable()`, Display,
 /// `source()`, the conversion into [`Error`] with `?`, and that no text shows the key.
@@ -1192,7 +1206,11 @@ async fn check_documented_errors<T, E, F, Fut>(
             assert_eq!(err.is_retryable(), retryable, "{what}");
             let wait = retryable.then_some(Duration::from_secs(7));
             assert_eq!(err.retry_after(), wait, "{what}");
-            let display = format!("{op_id}: HTTP {status}: {}", case.description);
+            let display = format!(
+                "{op_id}: HTTP {status}: {}: {}",
+                case.description,
+                documented_message(case.status)
+            );
             assert_eq!(err.to_string(), display, "{what}");
             assert!(std::error::Error::source(&err).is_none(), "{what}");
             assert_printing_hides_key(&err);
@@ -1205,6 +1223,7 @@ async fn check_documented_errors<T, E, F, Fut>(
             assert_eq!(top.status(), Some(status), "{what}");
             assert_eq!(top.is_retryable(), retryable, "{what}");
             assert_eq!(top.retry_after(), wait, "{what}");
+            assert_eq!(top.is_rate_limited(), case.status == 429, "{what}");
             assert_eq!(top.to_string(), display, "{what}");
             assert!(std::error::Error::source(&top).is_none(), "{what}");
             assert_printing_hides_key(&top);
@@ -1407,9 +1426,13 @@ async fn unauthenticated_operations_type_rate_limiting() {
         assert_eq!(top.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{op}");
         assert_eq!(top.retry_after(), Some(Duration::from_secs(3)), "{op}");
         assert!(top.is_retryable(), "{op}");
+        assert!(top.is_rate_limited(), "{op}");
         assert_eq!(
             top.to_string(),
-            format!("{op}: HTTP 429 Too Many Requests: Too many requests (`rate_limit_exceeded`)")
+            format!(
+                "{op}: HTTP 429 Too Many Requests: Too many requests (`rate_limit_exceeded`): \
+                 Rate limit exceeded. Try again later."
+            )
         );
         let request = &server.requests()[0];
         assert_eq!(
@@ -1520,6 +1543,8 @@ enum Want {
     Unexpected {
         status: u16,
         truncated: bool,
+        /// The server's message, as Display quotes it.
+        message: Option<&'static str>,
     },
     InvalidBody {
         status: Option<u16>,
@@ -1527,8 +1552,12 @@ enum Want {
     },
 }
 
-fn unexpected(status: u16, truncated: bool) -> Want {
-    Want::Unexpected { status, truncated }
+fn unexpected(status: u16, truncated: bool, message: Option<&'static str>) -> Want {
+    Want::Unexpected {
+        status,
+        truncated,
+        message,
+    }
 }
 
 fn invalid(status: Option<u16>, mentions: &'static str) -> Want {
@@ -1543,7 +1572,7 @@ fn malformed_cases() -> Vec<(&'static str, Reply, Want)> {
             Reply::status(500)
                 .header("content-type", "text/plain")
                 .body(b"upstream exploded".to_vec()),
-            unexpected(500, false),
+            unexpected(500, false, Some("upstream exploded")),
         ),
         (
             "undocumented 422 with a FastAPI detail list",
@@ -1551,7 +1580,7 @@ fn malformed_cases() -> Vec<(&'static str, Reply, Want)> {
                 422,
                 r#"{"detail":[{"loc":["body","mode"],"msg":"field required","type":"value_error.missing"}]}"#,
             ),
-            unexpected(422, false),
+            unexpected(422, false, Some("field required")),
         ),
         (
             "empty 200",
@@ -1614,7 +1643,8 @@ fn malformed_cases() -> Vec<(&'static str, Reply, Want)> {
             Reply::status(500)
                 .header("content-type", "application/json")
                 .body(huge_body()),
-            unexpected(500, true),
+            // A cut body that does not parse is not quoted.
+            unexpected(500, true, None),
         ),
     ]
 }
@@ -1660,6 +1690,7 @@ where
                 Want::Unexpected {
                     status: want_status,
                     truncated: want_truncated,
+                    message: want_message,
                 },
             ) => {
                 assert_eq!(status.as_u16(), want_status, "{op_id}, {what}");
@@ -1671,9 +1702,10 @@ where
                 );
                 assert_eq!(err.status().map(|s| s.as_u16()), Some(want_status));
                 assert!(!err.is_retryable(), "{op_id}, {what}");
+                let quoted = want_message.map(|m| format!(": {m}")).unwrap_or_default();
                 assert_eq!(
                     display,
-                    format!("{op_id}: undocumented HTTP status {status}"),
+                    format!("{op_id}: undocumented HTTP status {status}{quoted}"),
                     "{op_id}, {what}"
                 );
                 assert!(std::error::Error::source(&err).is_none());

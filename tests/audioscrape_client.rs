@@ -924,7 +924,10 @@ async fn malformed_responses_are_typed_errors() {
             Box::new(move |i: &Inspected| {
                 unexpected(404, Some(21))(i);
                 assert!(!i.retryable);
-                assert_eq!(i.display, "search: undocumented HTTP status 404 Not Found");
+                assert_eq!(
+                    i.display,
+                    "search: undocumented HTTP status 404 Not Found: Not Found"
+                );
             }),
         ),
         (

@@ -551,8 +551,10 @@ where
 {
     let code = StatusCode::from_u16(status).unwrap();
     let throttled = status == 429;
+    // The status table: a 500 means "retry the action" (`x-retryable`).
+    let retryable = throttled || status == 500;
     assert_eq!(err.status(), Some(code));
-    assert_eq!(err.is_retryable(), throttled, "{err}");
+    assert_eq!(err.is_retryable(), retryable, "{err}");
     assert_eq!(err.retry_after(), throttled.then_some(RATE_LIMIT_WAIT));
     let display = err.to_string();
     assert!(
@@ -565,7 +567,13 @@ where
 
     let lifted = into_crate_error(Err(err)).unwrap_err();
     assert_eq!(lifted.status(), Some(code));
-    assert_eq!(lifted.is_retryable(), throttled);
+    assert_eq!(lifted.is_retryable(), retryable);
+    // A rate limit is told apart from a bad key, whichever status carries it.
+    assert_eq!(
+        lifted.is_rate_limited(),
+        throttled || message.to_ascii_lowercase().contains("rate limit"),
+        "{lifted}"
+    );
     assert_eq!(lifted.retry_after(), throttled.then_some(RATE_LIMIT_WAIT));
     assert_eq!(lifted.to_string(), display);
     assert!(lifted.source().is_none());
@@ -602,7 +610,7 @@ async fn audio_download_documented_errors() {
         );
         // The inherent methods agree with the trait the runtime uses.
         assert_eq!(err.status(), Some(code));
-        assert_eq!(err.is_retryable(), status == 429);
+        assert_eq!(err.is_retryable(), status == 429 || status == 500);
         let lifted = check_documented(err, "audioDownload", status, message);
         assert!(matches!(lifted, Error::AudioDownload(_)), "{lifted:?}");
     }
@@ -716,6 +724,32 @@ async fn get_job_documented_errors() {
         let lifted = check_documented(err, "getJob", status, message);
         assert!(matches!(lifted, Error::GetJob(_)), "{lifted:?}");
     }
+}
+
+#[tokio::test]
+async fn a_401_rate_limit_is_told_apart_from_a_bad_key() {
+    // The current status-codes table lists "Rate Limit Exceeded" under 401.
+    let server = scripted([
+        error_reply(401, "Rate Limit Exceeded"),
+        error_reply(401, "Invalid API Key"),
+    ])
+    .await;
+    let client = client(&server.url(), Scheme::Header);
+    let limited = client.get_usage().send().await.expect_err("401");
+    assert_eq!(limited.status().map(|s| s.as_u16()), Some(401));
+    assert!(limited.is_rate_limited());
+    assert!(
+        !limited.is_retryable(),
+        "a quota does not come back on retry"
+    );
+    assert!(
+        limited.to_string().ends_with(": Rate Limit Exceeded"),
+        "{limited}"
+    );
+    let bad_key = client.get_usage().send().await.expect_err("401");
+    assert!(!bad_key.is_rate_limited());
+    assert!(!Error::from(bad_key).is_rate_limited());
+    assert!(Error::from(limited).is_rate_limited());
 }
 
 #[tokio::test]
@@ -846,7 +880,7 @@ async fn get_job_malformed_responses_are_typed_errors() {
                 assert_eq!(err.retry_after(), None);
                 assert_eq!(
                     err.to_string(),
-                    "getJob: undocumented HTTP status 418 I'm a teapot"
+                    "getJob: undocumented HTTP status 418 I'm a teapot: teapot"
                 );
                 assert!(err.source().is_none());
             },
@@ -907,7 +941,8 @@ async fn get_job_malformed_responses_are_typed_errors() {
         }),
         ("HTML page on documented 500", html(500), |err| {
             assert_invalid_body(err, Some(500), "<!DOCTYPE html>");
-            assert!(!err.is_retryable());
+            // The status is what is retryable (`x-retryable`), whatever the body.
+            assert!(err.is_retryable());
         }),
         (
             "HTML page on documented 429 with Retry-After",

@@ -653,10 +653,9 @@ async fn get_is_retried_on_a_500_the_spec_documents_as_retryable() {
     assert_eq!(clock.sleeps(), vec![Duration::from_millis(250)]);
 
     // Always failing: the attempts run out and the error says it is transient.
-    let server = TestServer::with_handler(|_, _| {
-        Reply::json(500, r#"{"error":"Internal Error"}"#).into()
-    })
-    .await;
+    let server =
+        TestServer::with_handler(|_, _| Reply::json(500, r#"{"error":"Internal Error"}"#).into())
+            .await;
     let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
     let error = client.get_usage().send().await.expect_err("always 500");
     assert!(error.is_retryable());
@@ -1262,7 +1261,10 @@ async fn huntapi_undocumented_state_ends_waiting_with_the_state_and_the_body() {
     // Two polls, one wait: not an hour of polling.
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
     let text = huntapi_client::Error::from(error).to_string();
-    assert!(text.contains("FailedJob") && text.contains(HUNT_JOB_ID), "{text}");
+    assert!(
+        text.contains("FailedJob") && text.contains(HUNT_JOB_ID),
+        "{text}"
+    );
 }
 
 #[tokio::test]

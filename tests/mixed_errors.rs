@@ -125,10 +125,10 @@ async fn a_404_detail_list_is_typed() {
     assert_eq!(response.body.detail[0].loc, ["path", "id"]);
     assert_eq!(response.body.detail[0].msg, "not found");
     assert!(!error.is_retryable());
-    // `detail` is a list, not a message: Display names the status and the description only.
+    // `detail` is a list of validation errors: Display quotes their messages.
     assert_eq!(
         error.to_string(),
-        "getItem: HTTP 404 Not Found: No such item"
+        "getItem: HTTP 404 Not Found: No such item: not found"
     );
 }
 
@@ -230,7 +230,7 @@ async fn a_500_text_body_is_kept_as_text() {
     assert!(!error.is_retryable());
     assert_eq!(
         error.to_string(),
-        "getItem: HTTP 500 Internal Server Error: Server failure, as plain text"
+        "getItem: HTTP 500 Internal Server Error: Server failure, as plain text: database on fire"
     );
 }
 

@@ -17,7 +17,7 @@ use clientgen_runtime::progenitor_client::{Error as ClientError, ResponseValue};
 use clientgen_runtime::reqwest;
 use clientgen_runtime::{
     CallError, CallOptions, ClientConfig, Failure, JobHandle, JobKind, JobPhase, OperationError,
-    OperationMeta, PollFuture, RawResponse, RetryPolicy, decode_json, is_retryable_status,
+    OperationMeta, PollFuture, RawResponse, RetryPolicy, decode_json,
 };
 use serde::de::DeserializeOwned;
 
@@ -453,9 +453,10 @@ pub fn outcome_of<T: Debug, E: OperationError + Debug>(
             } else {
                 assert_eq!(status, Some(reply.status), "{id}: {debug}");
                 let http_status = reqwest::StatusCode::from_u16(reply.status).expect("valid");
+                // Transient: 429, 502 to 504, and the statuses the spec marks `x-retryable`.
                 assert_eq!(
                     error.is_retryable(),
-                    is_retryable_status(http_status),
+                    case.meta.is_retryable_status(http_status),
                     "{id}: is_retryable of HTTP {}: {debug}",
                     reply.status
                 );

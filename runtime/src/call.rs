@@ -86,10 +86,18 @@ impl<E: Documented> CallError<E> {
     /// Whether the same call may succeed later: 429, 502, 503, 504, the statuses the spec
     /// documents as retryable for this operation (`x-retryable`), connection errors.
     pub fn is_retryable(&self) -> bool {
-        self.view().is_retryable()
-            || self
-                .status()
-                .is_some_and(|status| E::OPERATION.is_retryable_status(status))
+        self.view().is_retryable_for(E::OPERATION)
+    }
+
+    /// What the client knows about the operation that failed.
+    pub fn operation(&self) -> &'static OperationMeta {
+        E::OPERATION
+    }
+
+    /// Whether the server says the caller is rate-limited or out of quota: a 429, or a
+    /// message saying so under another status (see [`ErrorView::is_rate_limited`]).
+    pub fn is_rate_limited(&self) -> bool {
+        self.view().is_rate_limited()
     }
 
     /// The error, seen through one type.
@@ -271,7 +279,7 @@ mod tests {
         assert!(matches!(other, CallError::UnexpectedStatus(ref r) if r.status.as_u16() == 418));
         assert_eq!(
             other.to_string(),
-            "getThing: undocumented HTTP status 418 I'm a teapot"
+            "getThing: undocumented HTTP status 418 I'm a teapot: teapot"
         );
 
         let invalid = <CallError<GetThingError>>::from_response(raw(404, "<html>"));

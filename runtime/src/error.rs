@@ -143,6 +143,104 @@ pub fn decode_json<B: DeserializeOwned>(raw: &RawResponse) -> Result<B, InvalidB
     }
 }
 
+/// The longest server message quoted from an error body, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A plain-text body longer than this is a page, not a message.
+const MAX_TEXT_MESSAGE_BYTES: usize = 2048;
+
+/// The server's message in an error body, whatever schema the description documents: the
+/// first of the fields APIs commonly use, read from a JSON body (`message`; `detail` as a
+/// string, as an object with `message` or `msg`, or as a list of those (FastAPI); `error` as a
+/// string or an object with `message`; `error_description` (OAuth); `title` (RFC 9457
+/// problem details, joined with `detail`); `errors` as a list of strings or objects with
+/// `message`), else a short plain-text body. `None` for empty, HTML, binary or cut JSON bodies
+/// and for pages of text. Cut at 300 characters.
+pub fn message_in_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let found = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => message_in_json(&value)?,
+        Err(_) => {
+            // Markup, JSON that does not parse (cut, say), a page of text and binary data
+            // are not a message.
+            let markup_or_json = text.starts_with(['<', '{', '[']);
+            let binary = text.chars().any(|c| c.is_control() && !c.is_whitespace());
+            if markup_or_json || binary || text.len() > MAX_TEXT_MESSAGE_BYTES {
+                return None;
+            }
+            text.to_owned()
+        }
+    };
+    let found = found.split_whitespace().collect::<Vec<_>>().join(" ");
+    if found.is_empty() {
+        return None;
+    }
+    Some(match found.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &found[..cut]),
+        None => found,
+    })
+}
+
+fn message_in_json(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    };
+    // A message, or an object or list of objects that hold one.
+    fn nested(v: &Value, depth: usize) -> Option<String> {
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Object(o) if depth < 3 => ["message", "msg", "detail", "error", "title"]
+                .iter()
+                .find_map(|key| o.get(*key).and_then(|v| nested(v, depth + 1))),
+            Value::Array(items) if depth < 3 => {
+                let all: Vec<String> = items
+                    .iter()
+                    .filter_map(|item| nested(item, depth + 1))
+                    .take(3)
+                    .collect();
+                (!all.is_empty()).then(|| all.join("; "))
+            }
+            _ => None,
+        }
+    }
+    match value {
+        Value::Object(o) => {
+            if let (Some(title), Some(detail)) = (
+                o.get("title").and_then(text),
+                o.get("detail").and_then(text),
+            ) {
+                return Some(format!("{title}: {detail}"));
+            }
+            [
+                "message",
+                "detail",
+                "error",
+                "error_description",
+                "title",
+                "errors",
+            ]
+            .iter()
+            .find_map(|key| o.get(*key).and_then(|v| nested(v, 1)))
+        }
+        Value::String(_) => text(value),
+        Value::Array(_) => nested(value, 1),
+        _ => None,
+    }
+}
+
+/// Whether a server message says the caller is rate-limited or out of quota.
+fn says_rate_limited(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    ["rate limit", "rate-limit", "ratelimit", "too many requests"]
+        .iter()
+        .any(|phrase| lower.contains(phrase))
+}
+
 /// Typed headers of an error response that declares none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoHeaders;
@@ -172,6 +270,9 @@ pub struct ErrorResponse<B, H = NoHeaders> {
     pub body: B,
     /// The response's declared headers, typed.
     pub typed_headers: H,
+    /// The server's message, read from the body's usual fields whatever its documented schema
+    /// ([`message_in_body`]).
+    pub message: Option<String>,
 }
 
 impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
@@ -180,6 +281,7 @@ impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
     pub fn from_raw(raw: RawResponse) -> Result<Self, InvalidBody> {
         let body = decode_json(&raw)?;
         Ok(Self {
+            message: message_in_body(&raw.body),
             status: raw.status,
             headers: raw.headers,
             body,
@@ -194,6 +296,7 @@ impl<B, H: FromHeaders> ErrorResponse<B, H> {
         Self {
             body: read_body(&raw),
             typed_headers: H::from_headers(&raw.headers),
+            message: message_in_body(&raw.body),
             status: raw.status,
             headers: raw.headers,
         }
@@ -213,6 +316,7 @@ impl<B, H> ErrorResponse<B, H> {
         let body = decode_body(&raw)?;
         Ok(Self {
             typed_headers: read_headers(&raw.headers),
+            message: message_in_body(&raw.body),
             status: raw.status,
             headers: raw.headers,
             body,
@@ -226,6 +330,7 @@ impl<B, H> ErrorResponse<B, H> {
             headers: self.headers,
             body: self.body,
             typed_headers,
+            message: self.message,
         }
     }
 
@@ -234,14 +339,15 @@ impl<B, H> ErrorResponse<B, H> {
         retry_after_header(&self.headers, SystemTime::now())
     }
 
-    /// This response as an [`ErrorView`]: its status and its `Retry-After` header. Generated
-    /// code adds the body's message field ([`ErrorView::with_message`]) and a documented
-    /// body field for the wait ([`ErrorView::or_retry_after`]).
+    /// This response as an [`ErrorView`]: its status, its `Retry-After` header and the
+    /// server's message. Generated code puts the documented message field first
+    /// ([`ErrorView::with_message`]) and adds a documented body field for the wait
+    /// ([`ErrorView::or_retry_after`]).
     pub fn view(&self) -> ErrorView<'_> {
         ErrorView::Documented {
             status: self.status,
             retry_after: self.retry_after(),
-            message: None,
+            message: self.message.as_deref(),
         }
     }
 }
@@ -566,7 +672,8 @@ pub enum ErrorView<'a> {
         status: StatusCode,
         /// The wait the response asks for (header, else a documented body field).
         retry_after: Option<Duration>,
-        /// The body's message field, when the schema has one.
+        /// The server's message: the body's documented message field, else one of the usual
+        /// fields ([`message_in_body`]).
         message: Option<&'a str>,
     },
     /// A status the operation does not document.
@@ -582,12 +689,40 @@ pub enum ErrorView<'a> {
 }
 
 impl<'a> ErrorView<'a> {
-    /// Quotes `message` (the body's message field) in `Display`.
+    /// Quotes `text` (the body's documented message field) in `Display`, unless it is empty.
     pub fn with_message(mut self, text: &'a str) -> Self {
-        if let ErrorView::Documented { message, .. } = &mut self {
+        if let ErrorView::Documented { message, .. } = &mut self
+            && !text.trim().is_empty()
+        {
             *message = Some(text);
         }
         self
+    }
+
+    /// Whether the same call may succeed later, by `operation`'s rules:
+    /// [`is_retryable`](Self::is_retryable), or a status the operation documents as retryable
+    /// ([`OperationMeta::is_retryable_status`]).
+    pub fn is_retryable_for(&self, operation: &OperationMeta) -> bool {
+        self.is_retryable()
+            || self
+                .status()
+                .is_some_and(|status| operation.is_retryable_status(status))
+    }
+
+    /// Whether the server says the caller is rate-limited or out of quota: a 429, or a
+    /// message that says so under another status (HuntAPI answers "Rate limit exceeded" with
+    /// a 401, which is not a bad key).
+    pub fn is_rate_limited(&self) -> bool {
+        if self.status().is_some_and(|s| s.as_u16() == 429) {
+            return true;
+        }
+        match self {
+            ErrorView::Documented { message, .. } => message.is_some_and(says_rate_limited),
+            ErrorView::UnexpectedStatus(raw) => {
+                message_in_body(&raw.body).is_some_and(|m| says_rate_limited(&m))
+            }
+            _ => false,
+        }
     }
 
     /// Uses `wait` (read from a documented body field) when the response had no `Retry-After`
@@ -662,7 +797,11 @@ impl<'a> ErrorView<'a> {
                 }
             }
             ErrorView::UnexpectedStatus(raw) => {
-                write!(f, "{id}: undocumented HTTP status {}", raw.status)
+                write!(f, "{id}: undocumented HTTP status {}", raw.status)?;
+                match message_in_body(&raw.body) {
+                    Some(message) => write!(f, ": {message}"),
+                    None => Ok(()),
+                }
             }
             ErrorView::InvalidBody(e) => write!(f, "{id}: {e}"),
             ErrorView::Transport(e) => write!(f, "{id}: {e}"),
@@ -752,6 +891,84 @@ impl OperationError for UntypedError {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn messages_are_found_in_the_usual_fields() {
+        let m = |body: &str| message_in_body(body.as_bytes());
+        assert_eq!(
+            m(r#"{"error":"Invalid API Key"}"#).as_deref(),
+            Some("Invalid API Key")
+        );
+        // The message wins over a code.
+        assert_eq!(
+            m(r#"{"error":"insufficient_api_balance","message":"Insufficient balance"}"#)
+                .as_deref(),
+            Some("Insufficient balance")
+        );
+        // FastAPI: a string, an object, or a list of validation errors.
+        assert_eq!(
+            m(r#"{"detail":"Job not found"}"#).as_deref(),
+            Some("Job not found")
+        );
+        assert_eq!(
+            m(r#"{"detail":{"message":"Top up first","required_cents":50}}"#).as_deref(),
+            Some("Top up first")
+        );
+        assert_eq!(
+            m(r#"{"detail":[{"loc":["body","url"],"msg":"field required"},{"msg":"bad mode"}]}"#)
+                .as_deref(),
+            Some("field required; bad mode")
+        );
+        // Problem details, OAuth, nested errors, lists.
+        assert_eq!(
+            m(r#"{"type":"about:blank","title":"Not Found","detail":"no such job"}"#).as_deref(),
+            Some("Not Found: no such job")
+        );
+        assert_eq!(
+            m(r#"{"error":"invalid_grant","error_description":"expired"}"#).as_deref(),
+            Some("invalid_grant")
+        );
+        assert_eq!(
+            m(r#"{"error":{"code":7,"message":"quota exceeded"}}"#).as_deref(),
+            Some("quota exceeded")
+        );
+        assert_eq!(
+            m(r#"{"errors":[{"message":"a"},"b"]}"#).as_deref(),
+            Some("a; b")
+        );
+        // Plain text is the message; HTML, empty and unknown shapes are not.
+        assert_eq!(
+            m("Internal Server Error\n").as_deref(),
+            Some("Internal Server Error")
+        );
+        assert_eq!(m("<html><body>502</body></html>"), None);
+        assert_eq!(m("  "), None);
+        assert_eq!(m(r#"{"detail":"cut of"#), None);
+        assert_eq!(m(&"word ".repeat(1000)), None);
+        assert_eq!(m(r#"{"code":7}"#), None);
+        assert_eq!(m(r#"{"message":""}"#), None);
+        // Long messages are cut.
+        let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(1000));
+        assert_eq!(m(&long).map(|s| s.chars().count()), Some(301));
+    }
+
+    #[test]
+    fn rate_limits_are_told_apart_from_other_errors_of_the_same_status() {
+        let documented = |status: u16, body: &'static [u8]| {
+            ErrorResponse::<serde_json::Value>::from_raw(raw(status, body)).unwrap()
+        };
+        let limited = documented(
+            401,
+            br#"{"error":"Rate limit exceeded for the API key: quota monthly"}"#,
+        );
+        assert!(limited.view().is_rate_limited());
+        let bad_key = documented(401, br#"{"error":"Invalid API Key"}"#);
+        assert!(!bad_key.view().is_rate_limited());
+        let throttled = documented(429, b"{}");
+        assert!(throttled.view().is_rate_limited());
+        let raw_limited = raw(403, b"Too Many Requests");
+        assert!(ErrorView::UnexpectedStatus(&raw_limited).is_rate_limited());
+    }
 
     fn raw(status: u16, body: &'static [u8]) -> RawResponse {
         RawResponse {
@@ -899,7 +1116,7 @@ mod tests {
         assert!(!view.is_retryable());
         assert_eq!(
             Shown(view, &OP).to_string(),
-            "getThing: undocumented HTTP status 418 I'm a teapot"
+            "getThing: undocumented HTTP status 418 I'm a teapot: teapot"
         );
         assert_eq!(
             Shown(ErrorView::InvalidRequest("bad id"), &OP).to_string(),

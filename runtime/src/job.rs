@@ -771,8 +771,13 @@ mod tests {
         assert_eq!(u.progress, Some(42.5));
         assert_eq!(u.message, None);
 
-        let err =
-            interpret::<String, _>(&SPEC, UnknownStates::End, "j1", serde_json::json!({"state": "x"})).unwrap_err();
+        let err = interpret::<String, _>(
+            &SPEC,
+            UnknownStates::End,
+            "j1",
+            serde_json::json!({"state": "x"}),
+        )
+        .unwrap_err();
         assert!(matches!(err, JobError::MissingState { ref pointer, .. } if pointer == "/status"));
         assert!(err.to_string().contains("j1"));
     }

@@ -88,13 +88,12 @@ pub use config::{ClientConfig, ConfigError, DEFAULT_USER_AGENT, MAX_REDIRECTS};
 pub use error::{
     DeadlineExceeded, ErrorResponse, ErrorView, Failure, FromHeaders, InvalidBody,
     MAX_ERROR_BODY_BYTES, NoHeaders, OperationError, RawResponse, TransportError,
-    TransportErrorKind, UntypedError, decode_json, read_bounded, retry_after_from_body,
-    retry_after_header,
+    TransportErrorKind, UntypedError, decode_json, message_in_body, read_bounded,
+    retry_after_from_body, retry_after_header,
 };
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UnknownStates,
-    UpdateResult,
-    WaitOptions, job_id_from, submitted,
+    UpdateResult, WaitOptions, job_id_from, submitted,
 };
 pub use multipart::FilePart;
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};

@@ -124,11 +124,12 @@ async fn outcome<E: OperationError>(op: &OperationMeta, error: ClientError<()>) 
         ClientError::ErrorResponse(value) => from_raw(
             op,
             RawResponse {
-            status: value.status(),
-            headers: value.headers().clone(),
-            body: Bytes::new(),
-            truncated: false,
-        }),
+                status: value.status(),
+                headers: value.headers().clone(),
+                body: Bytes::new(),
+                truncated: false,
+            },
+        ),
         ClientError::CommunicationError(e)
         | ClientError::ResponseBodyError(e)
         | ClientError::InvalidUpgrade(e) => from_failure(Failure::Transport(e.into())),

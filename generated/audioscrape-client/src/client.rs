@@ -3403,26 +3403,30 @@ impl From<::clientgen_runtime::ConfigError> for Error {
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
-        self.inner().1.and_then(|view| view.status())
+        self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
-        self.inner().1.and_then(|view| view.retry_after())
+        self.inner().1.and_then(|(view, _)| view.retry_after())
     }
-    /// Whether the same call may succeed later.
+    /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
     pub fn is_retryable(&self) -> bool {
-        self.inner().1.is_some_and(|view| view.is_retryable())
+        self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
-    /// The error inside, and how it reads if it is an operation's error.
+    /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    pub fn is_rate_limited(&self) -> bool {
+        self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
+    }
+    /// The error inside, and, if it is an operation's error, how it reads and the operation.
     fn inner(
         &self,
-    ) -> (&(dyn ::std::error::Error + 'static), Option<::clientgen_runtime::ErrorView<'_>>) {
+    ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
         match self {
-            Self::GetMe(e) => (e, Some(e.view())),
-            Self::ListNotifications(e) => (e, Some(e.view())),
-            Self::CreateNotification(e) => (e, Some(e.view())),
-            Self::DeleteNotification(e) => (e, Some(e.view())),
-            Self::Search(e) => (e, Some(e.view())),
+            Self::GetMe(e) => (e, Some((e.view(), e.operation()))),
+            Self::ListNotifications(e) => (e, Some((e.view(), e.operation()))),
+            Self::CreateNotification(e) => (e, Some((e.view(), e.operation()))),
+            Self::DeleteNotification(e) => (e, Some((e.view(), e.operation()))),
+            Self::Search(e) => (e, Some((e.view(), e.operation()))),
             Self::Config(e) => (e, None),
         }
     }

@@ -319,17 +319,24 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         (
             "The HTTP status, when the error came from a response.",
             "pub fn status(&self) -> Option<::reqwest::StatusCode> {",
-            "self.inner().1.and_then(|view| view.status())",
+            "self.inner().1.and_then(|(view, _)| view.status())",
         ),
         (
             "How long the server asked to wait before retrying.",
             "pub fn retry_after(&self) -> Option<::std::time::Duration> {",
-            "self.inner().1.and_then(|view| view.retry_after())",
+            "self.inner().1.and_then(|(view, _)| view.retry_after())",
         ),
         (
-            "Whether the same call may succeed later.",
+            "Whether the same call may succeed later (including the statuses the spec \
+             documents as retryable for the operation).",
             "pub fn is_retryable(&self) -> bool {",
-            "self.inner().1.is_some_and(|view| view.is_retryable())",
+            "self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))",
+        ),
+        (
+            "Whether the server says the caller is rate-limited or out of quota (a 429, or a \
+             message saying so under another status).",
+            "pub fn is_rate_limited(&self) -> bool {",
+            "self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())",
         ),
     ] {
         out.doc(doc);
@@ -337,16 +344,20 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         out.line(body);
         out.close("}");
     }
-    out.doc("The error inside, and how it reads if it is an operation's error.");
+    out.doc(
+        "The error inside, and, if it is an operation's error, how it reads and the operation.",
+    );
     out.line("fn inner(");
     out.continuation(&["&self,".to_string()], "");
     out.open(&format!(
-        ") -> (&(dyn ::std::error::Error + 'static), Option<{rt}::ErrorView<'_>>) {{"
+        ") -> (&(dyn ::std::error::Error + 'static), Option<({rt}::ErrorView<'_>, &'static {rt}::OperationMeta)>) {{"
     ));
     out.open("match self {");
     for (variant, _, _, is_operation) in &variants {
         if *is_operation {
-            out.line(&format!("Self::{variant}(e) => (e, Some(e.view())),"));
+            out.line(&format!(
+                "Self::{variant}(e) => (e, Some((e.view(), e.operation()))),"
+            ));
         } else {
             out.line(&format!("Self::{variant}(e) => (e, None),"));
         }

@@ -224,13 +224,15 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          spec does not document is `CallError::UnexpectedStatus` (status, headers and the raw \
          body, at most 1 MiB); a body that does not match its schema is `InvalidBody` (the bytes \
          and the decode error); `Transport`, `InvalidRequest` and `DeadlineExceeded` cover the \
-         rest. `CallError` is `#[non_exhaustive]` and offers `status()`, `retry_after()` and \
-         `is_retryable()`; it converts into the crate-level `Error` for callers who just use \
-         `?`.\n\n\
+         rest. `CallError` is `#[non_exhaustive]` and offers `status()`, `retry_after()`, \
+         `is_retryable()` and `is_rate_limited()` (a 429, or a message saying so under another \
+         status); its `Display` names the operation and the status and quotes the server's \
+         message. It converts into the crate-level `Error` for callers who just use `?`.\n\n\
          ## Retries, billing and timeouts\n\n\
          Requests go through a `RetryPolicy` (3 attempts, exponential backoff with jitter). \
          `GET`, `HEAD`, `PUT` and `DELETE` are retried on connection errors, 429, 502, 503 and \
-         504, after at least the server's `Retry-After`. An operation that costs credits or is \
+         504 (and the statuses the spec marks `x-retryable`), after at least the server's \
+         `Retry-After`. An operation that costs credits or is \
          not idempotent is re-sent only when the server certainly did not process it (connection \
          refused, 429), unless the caller opts in for that call with \
          `CallOptions::with_allow_billable_retries(true)`. Each attempt has a timeout (30 s) and \

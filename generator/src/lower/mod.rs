@@ -1395,15 +1395,12 @@ impl<'a> Lowering<'a> {
                 return None;
             }
         };
-        let named_pointers = id_pointers
-            .iter()
-            .map(|p| ("idPointer", Some(p)))
-            .chain([
-                ("statePointer", state_pointer.as_ref()),
-                ("progressPointer", progress_pointer.as_ref()),
-                ("errorPointer", error_pointer.as_ref()),
-                ("successPointer", success_pointer.as_ref()),
-            ]);
+        let named_pointers = id_pointers.iter().map(|p| ("idPointer", Some(p))).chain([
+            ("statePointer", state_pointer.as_ref()),
+            ("progressPointer", progress_pointer.as_ref()),
+            ("errorPointer", error_pointer.as_ref()),
+            ("successPointer", success_pointer.as_ref()),
+        ]);
         for (key, p) in named_pointers {
             if let Some(p) = p
                 && !p.is_empty()
@@ -1600,5 +1597,122 @@ mod tests {
                 "application/xml"
             ]
         );
+    }
+
+    fn lowered(x_job: &str, x_retryable: &str) -> Result<(Api, Diagnostics), Diagnostics> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Jobs, version: '1'}}
+paths:
+  /renders:
+    post:
+      operationId: startRender
+      x-job: {x_job}
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{type: object}}}}}}}}
+  /renders/{{id}}:
+    get:
+      operationId: getRender
+      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{type: object}}}}}}}}
+        '500': {{description: retry, x-retryable: {x_retryable}}}
+"#
+        );
+        let doc = crate::load::parse_text("jobs.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        lower(&doc, &spec)
+    }
+
+    const JOB: &str = "{statusOperation: getRender, idParameter: id, statePointer: /state, \
+                       succeeded: [done], failed: [failed]";
+
+    #[test]
+    fn job_extensions_are_read() {
+        let x_job =
+            format!("{JOB}, idPointer: [/id, /job_id], pending: [queued], successPointer: /ok}}");
+        let (api, _) = lowered(&x_job, "true").expect("lowers");
+        let submit = api
+            .operations
+            .iter()
+            .find(|op| op.id == "startRender")
+            .unwrap();
+        let job = submit.job.as_ref().expect("a job");
+        assert_eq!(job.id_pointers, ["/id", "/job_id"]);
+        assert_eq!(job.success_pointer.as_deref(), Some("/ok"));
+        // Pending states listed: an unknown state ends waiting unless the spec says otherwise.
+        assert!(!job.unknown_pending);
+        let status = api
+            .operations
+            .iter()
+            .find(|op| op.id == "getRender")
+            .unwrap();
+        assert!(status.errors.iter().all(|e| e.retryable));
+
+        let x_job = format!("{JOB}, idPointer: /id, unknownStates: pending, pending: [queued]}}");
+        let (api, _) = lowered(&x_job, "false").expect("lowers");
+        let job = api
+            .operations
+            .iter()
+            .find_map(|op| op.job.as_ref())
+            .unwrap();
+        assert!(job.unknown_pending);
+        assert_eq!(job.success_pointer, None);
+        // No pending state listed: every state that is not terminal is pending.
+        let (api, _) = lowered(&format!("{JOB}, idPointer: /id}}"), "false").expect("lowers");
+        assert!(
+            api.operations
+                .iter()
+                .find_map(|op| op.job.as_ref())
+                .unwrap()
+                .unknown_pending
+        );
+    }
+
+    #[test]
+    fn malformed_job_extensions_are_errors_that_say_where() {
+        for (x_job, x_retryable, pointer, words) in [
+            (
+                format!("{JOB}, idPointer: /id, unknownStates: maybe}}"),
+                "true",
+                "/x-job/unknownStates",
+                "`pending` or `end`",
+            ),
+            (
+                format!("{JOB}, idPointer: [id]}}"),
+                "true",
+                "/x-job/idPointer",
+                "starting with `/`",
+            ),
+            (
+                format!("{JOB}, idPointer: []}}"),
+                "true",
+                "/x-job/idPointer",
+                "list of them",
+            ),
+            (
+                format!("{JOB}, idPointer: /id, successPointer: ok}}"),
+                "true",
+                "/x-job/successPointer",
+                "starting with `/`",
+            ),
+            (
+                format!("{JOB}, idPointer: /id}}"),
+                "sometimes",
+                "/responses/500/x-retryable",
+                "boolean",
+            ),
+        ] {
+            let diagnostics = match lowered(&x_job, x_retryable) {
+                Err(d) => d,
+                Ok((_, d)) => d,
+            };
+            let text = diagnostics.to_string();
+            assert!(
+                text.contains(pointer) && text.contains(words),
+                "{x_job}: {text}"
+            );
+        }
     }
 }

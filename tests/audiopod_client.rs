@@ -299,7 +299,9 @@ const KEY_CREATED: &str = r#"{"id":"key-uuid","name":"production-key","api_key":
 fn assert_key_created(created: &types::ApiKeyCreated) {
     assert_eq!(created.id.as_deref(), Some("key-uuid"));
     assert_eq!(created.name.as_deref(), Some("production-key"));
-    assert_eq!(created.api_key, "ap_xxxxxxxxxxxxxxxx");
+    assert_eq!(created.api_key.expose(), "ap_xxxxxxxxxxxxxxxx");
+    // The new key is a credential: printing the response does not show it.
+    assert!(!format!("{created:?}").contains("ap_xxxxxxxxxxxxxxxx"));
     assert_eq!(created.scopes, vec!["*".to_string()]);
     assert_eq!(
         created.created_at.map(|t| t.to_rfc3339()),
@@ -346,7 +348,7 @@ async fn create_api_key_omits_unset_fields() {
         .send()
         .await
         .expect("createApiKey");
-    assert_eq!(created.api_key, "ap_1");
+    assert_eq!(created.api_key.expose(), "ap_1");
     assert_eq!(created.id, None);
     assert!(created.scopes.is_empty());
     let sent: Value = serde_json::from_slice(&server.requests()[0].body).unwrap();

@@ -146,8 +146,8 @@ async fn search_sends_the_whole_body_and_decodes_the_documented_page() {
                 speakers: vec!["Dr. Jane Smith".into()],
             }),
             sort: Some(types::SearchSort {
-                field: Some(types::SearchSortField::Date),
-                order: Some(types::SearchSortOrder::Desc),
+                field: Some(types::SearchSortField::Date.into()),
+                order: Some(types::SearchSortOrder::Desc.into()),
             }),
         };
         let page = client(&server.url(), scheme)
@@ -290,8 +290,8 @@ async fn search_sort_enums_are_sent_as_the_spec_spells_them() {
             .search()
             .body_map(|b| {
                 b.query("ai").sort(types::SearchSort {
-                    field: Some(field),
-                    order: Some(order),
+                    field: Some(field.into()),
+                    order: Some(order.into()),
                 })
             })
             .send()

@@ -14,7 +14,7 @@ use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clientgen_runtime::{ClientConfig, ManualClock, RetryPolicy};
+use clientgen_runtime::{ClientConfig, ManualClock, OpenEnum, RetryPolicy};
 use clientgen_testkit::{Action, Reply, TestServer, dead_port};
 use mixed_errors_client::errors::{DeleteItemError, GetItemError, PutItemError};
 use mixed_errors_client::{CallError, Client, Error, types};
@@ -75,6 +75,38 @@ async fn a_200_decodes_the_item() {
         (item.id.as_str(), item.name.as_str(), item.tags),
         ("x", "Ex", vec!["a".to_string(), "b".to_string()])
     );
+}
+
+#[tokio::test]
+async fn an_enum_value_the_spec_does_not_list_is_kept_and_secrets_are_redacted() {
+    let server = TestServer::start(vec![
+        Reply::json(200, r#"{"id":"x","name":"Ex","state":"published"}"#).into(),
+        Reply::json(
+            200,
+            r#"{"id":"y","name":"Why","state":"archived","secret":"tok-123"}"#,
+        )
+        .into(),
+    ])
+    .await;
+    let client = client(&server.url());
+    let item = client.get_item().id("x").send().await.expect("a success");
+    let state = item.into_inner().state.expect("a state");
+    assert_eq!(state, OpenEnum::Known(types::ItemState::Published));
+    // A state added after the description was written: the response still decodes.
+    let item = client.get_item().id("y").send().await.expect("a success");
+    let item = item.into_inner();
+    assert_eq!(
+        item.state.as_ref().and_then(|s| s.unknown()),
+        Some("archived")
+    );
+    assert_eq!(
+        serde_json::to_value(&item).expect("serializes")["state"],
+        "archived",
+        "written back as read"
+    );
+    let secret = item.secret.as_ref().expect("a secret");
+    assert_eq!(secret.expose(), "tok-123");
+    assert!(!format!("{item:?}").contains("tok-123"));
 }
 
 #[tokio::test]

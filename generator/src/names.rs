@@ -68,6 +68,13 @@ pub fn type_name(key: &str) -> String {
     name
 }
 
+/// The type name typify gives a schema nested in the type `parent`: a property's (`part` is
+/// the property name), array items' (`item`) or map values' (`value`): `PetStatus`,
+/// `PetTagsItem`.
+pub fn nested_type_name(parent: &str, part: &str) -> String {
+    type_name(&format!("{parent} {part}"))
+}
+
 /// A snake_case identifier that is no keyword and starts with a letter: for methods, fields,
 /// setters and modules.
 pub fn snake_ident(name: &str) -> String {
@@ -331,6 +338,16 @@ mod tests {
         for (key, name) in table {
             assert_eq!(type_name(key), name, "{key}");
             assert_eq!(type_name(name), name, "a type name is its own fixed point");
+        }
+        let nested = [
+            ("Pet", "status", "PetStatus"),
+            ("Pet", "item", "PetItem"),
+            ("PetTags", "item", "PetTagsItem"),
+            ("Pet", "x-rate_limit", "PetXRateLimit"),
+            ("Job", "2fa", "Job2fa"),
+        ];
+        for (parent, part, name) in nested {
+            assert_eq!(nested_type_name(parent, part), name, "{parent} {part}");
         }
     }
 

@@ -74,6 +74,7 @@ pub mod config;
 pub mod error;
 pub mod job;
 pub mod multipart;
+pub mod open_enum;
 pub mod operation;
 pub mod request;
 pub mod response;
@@ -96,6 +97,7 @@ pub use job::{
     UpdateResult, WaitOptions, job_id_from, submitted,
 };
 pub use multipart::FilePart;
+pub use open_enum::{OpenEnum, SecretString};
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};
 pub use request::{AttemptError, FormPart, IntoParam};
 pub use retry::{

@@ -78,7 +78,7 @@ quickstart shows only `api_key`, so only that one is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiKeyCreated {
         ///The secret key. Shown only once.
-        pub api_key: ::std::string::String,
+        pub api_key: ::clientgen_runtime::SecretString,
         ///When the key was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -393,9 +393,9 @@ undocumented.
         ///The audio file to separate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file: ::std::option::Option<::std::string::String>,
-        pub mode: StemMode,
+        pub mode: ::clientgen_runtime::OpenEnum<StemMode>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub stem: ::std::option::Option<StemName>,
+        pub stem: ::std::option::Option<::clientgen_runtime::OpenEnum<StemName>>,
         ///URL of the audio or video (YouTube, SoundCloud or a direct link).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -1165,7 +1165,10 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         }
         #[derive(Clone, Debug)]
         pub struct ApiKeyCreated {
-            api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            api_key: ::std::result::Result<
+                ::clientgen_runtime::SecretString,
+                ::std::string::String,
+            >,
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
@@ -1202,7 +1205,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         impl ApiKeyCreated {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::clientgen_runtime::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.api_key = value
@@ -1882,9 +1885,12 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            mode: ::std::result::Result<super::StemMode, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::clientgen_runtime::OpenEnum<super::StemMode>,
+                ::std::string::String,
+            >,
             stem: ::std::result::Result<
-                ::std::option::Option<super::StemName>,
+                ::std::option::Option<::clientgen_runtime::OpenEnum<super::StemName>>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<
@@ -1917,7 +1923,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::StemMode>,
+                T: ::std::convert::TryInto<
+                    ::clientgen_runtime::OpenEnum<super::StemMode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
@@ -1929,7 +1937,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
             pub fn stem<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::StemName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::clientgen_runtime::OpenEnum<super::StemName>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.stem = value

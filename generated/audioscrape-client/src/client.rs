@@ -424,10 +424,10 @@ or `date`, order `asc` or `desc`); the property names `field` and
     pub struct SearchSort {
         ///Sort key.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub field: ::std::option::Option<SearchSortField>,
+        pub field: ::std::option::Option<::clientgen_runtime::OpenEnum<SearchSortField>>,
         ///Sort direction.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub order: ::std::option::Option<SearchSortOrder>,
+        pub order: ::std::option::Option<::clientgen_runtime::OpenEnum<SearchSortOrder>>,
     }
     impl SearchSort {
         pub fn builder() -> builder::SearchSort {
@@ -2417,11 +2417,15 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[derive(Clone, Debug)]
         pub struct SearchSort {
             field: ::std::result::Result<
-                ::std::option::Option<super::SearchSortField>,
+                ::std::option::Option<
+                    ::clientgen_runtime::OpenEnum<super::SearchSortField>,
+                >,
                 ::std::string::String,
             >,
             order: ::std::result::Result<
-                ::std::option::Option<super::SearchSortOrder>,
+                ::std::option::Option<
+                    ::clientgen_runtime::OpenEnum<super::SearchSortOrder>,
+                >,
                 ::std::string::String,
             >,
         }
@@ -2437,7 +2441,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
             pub fn field<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SearchSortField>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::OpenEnum<super::SearchSortField>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2451,7 +2457,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
             pub fn order<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SearchSortOrder>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::OpenEnum<super::SearchSortOrder>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

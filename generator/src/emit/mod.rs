@@ -9,6 +9,7 @@
 
 mod client;
 mod errors;
+mod forward;
 mod jobs;
 mod operations;
 pub(crate) mod package;

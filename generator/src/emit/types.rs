@@ -4,7 +4,9 @@
 //! JSON level ([`to_json_schema`]): `nullable` becomes a `null` type (or an `anyOf` with a null
 //! schema), boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric form, `example`
 //! becomes `examples`, and the keywords typify does not read are dropped. A schema that does not
-//! deserialize as JSON Schema is degraded to "any value" where it fails, with a warning.
+//! deserialize as JSON Schema is degraded to "any value" where it fails, with a warning. The
+//! pass of `forward.rs` then makes nested string enums open (`OpenEnum<E>`) and secret strings
+//! `SecretString`.
 //!
 //! typify then makes the named schemas (one Rust type each) and the inline schemas (a built-in
 //! type, or a new type named after them) into one token stream, formatted item by item. A
@@ -22,8 +24,9 @@ use std::sync::Once;
 use proc_macro2::TokenStream;
 use schemars::schema::{InstanceType, Schema, SchemaObject, SingleOrVec, SubschemaValidation};
 use serde_json::{Map, Value, json};
-use typify::{TypeSpace, TypeSpacePatch, TypeSpaceSettings};
+use typify::{CrateVers, TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 
+use super::forward::{self, Forward};
 use super::stream;
 use super::text::type_text;
 use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token};
@@ -188,10 +191,25 @@ fn generate_here(
         return None;
     }
     let mut taken: BTreeSet<String> = names.iter().map(|name| name.to_string()).collect();
+    let enums = schemas
+        .iter()
+        .filter(|s| s.schema.get("enum").is_some())
+        .filter(|s| {
+            forward::is_closed_string_enum(&to_json_schema(&s.schema, &names, &mut Vec::new()))
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let mut forward = Forward::new(
+        enums,
+        taken
+            .iter()
+            .cloned()
+            .chain(inline.iter().map(|s| s.name.clone())),
+    );
     let mut named = Vec::with_capacity(schemas.len());
     let mut origin = Vec::with_capacity(schemas.len());
     for (i, s) in schemas.iter().enumerate() {
-        let mut schema = convert(&names, &s.name, &s.pointer, &s.schema, report);
+        let mut schema = convert(&names, &mut forward, &s.name, &s.pointer, &s.schema, report);
         let inner = name_nullable_inner(&s.name, &mut schema, &mut taken);
         named.push((s.name.clone(), schema));
         origin.push(i);
@@ -203,7 +221,7 @@ fn generate_here(
     let inline_schemas = inline
         .iter()
         .map(|s| {
-            let schema = convert(&names, &s.name, &s.pointer, &s.schema, report);
+            let schema = convert(&names, &mut forward, &s.name, &s.pointer, &s.schema, report);
             Some((s.name.clone(), schema))
         })
         .collect();
@@ -271,7 +289,9 @@ fn type_space_settings(
     let is_type_path = |s: &str| syn::parse_str::<syn::TypePath>(s).is_ok();
     let mut out = TypeSpaceSettings::default();
     out.with_type_mod("types")
-        .with_struct_builder(settings.struct_builders);
+        .with_struct_builder(settings.struct_builders)
+        // `OpenEnum` and `SecretString` (see `forward.rs`), named through `x-rust-type`.
+        .with_crate(forward::RUNTIME_CRATE, CrateVers::Any, None);
     for derive in &settings.extra_derives {
         if is_path(derive) {
             out.with_derive(derive.clone());
@@ -351,20 +371,23 @@ fn type_space_settings(
 /// warning at its pointer.
 fn convert(
     names: &BTreeSet<&str>,
+    forward: &mut Forward,
     name: &str,
     at: &str,
     schema: &Value,
     report: &mut Report,
 ) -> Schema {
     let mut notes = Vec::new();
-    let converted = to_json_schema(schema, names, &mut notes);
+    let mut converted = to_json_schema(schema, names, &mut notes);
+    forward.schema(&mut converted, name);
     let schema = match serde_json::from_value::<Schema>(converted) {
         Ok(schema) => schema,
         Err(_) => {
             // Degrade the smallest subschemas that do not deserialize, then convert again.
             let mut repaired = schema.clone();
             degrade_invalid(&mut repaired, "", names, &mut notes, 0);
-            let converted = to_json_schema(&repaired, names, &mut Vec::new());
+            let mut converted = to_json_schema(&repaired, names, &mut Vec::new());
+            forward.schema(&mut converted, name);
             serde_json::from_value::<Schema>(converted).unwrap_or_else(|e| {
                 notes.push((
                     String::new(),
@@ -536,7 +559,7 @@ impl Converter<'_> {
                 }
                 // JSON Schema's `examples` (OpenAPI 3.1 style): kept when it is a list.
                 "examples" if value.is_array() => value.clone(),
-                RUST_TYPE_EXTENSION => value.clone(),
+                RUST_TYPE_EXTENSION | forward::SECRET_EXTENSION => value.clone(),
                 key if PLAIN_KEYWORDS.contains(&key) => value.clone(),
                 // `nullable` and the bounds flags are read below; `discriminator`, `xml`,
                 // `externalDocs`, other extensions and keywords OpenAPI 3.0 does not define

@@ -20,7 +20,7 @@ pub mod types {
     pub struct NewPet {
         pub name: NewPetName,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub species: ::std::option::Option<Species>,
+        pub species: ::std::option::Option<::clientgen_runtime::OpenEnum<Species>>,
     }
     impl NewPet {
         pub fn builder() -> builder::NewPet {
@@ -89,7 +89,7 @@ pub mod types {
         pub id: i64,
         pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub species: ::std::option::Option<Species>,
+        pub species: ::std::option::Option<::clientgen_runtime::OpenEnum<Species>>,
     }
     impl Pet {
         pub fn builder() -> builder::Pet {
@@ -239,7 +239,7 @@ pub mod types {
         pub struct NewPet {
             name: ::std::result::Result<super::NewPetName, ::std::string::String>,
             species: ::std::result::Result<
-                ::std::option::Option<super::Species>,
+                ::std::option::Option<::clientgen_runtime::OpenEnum<super::Species>>,
                 ::std::string::String,
             >,
         }
@@ -266,7 +266,9 @@ pub mod types {
             }
             pub fn species<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Species>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::clientgen_runtime::OpenEnum<super::Species>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.species = value
@@ -305,7 +307,7 @@ pub mod types {
             id: ::std::result::Result<i64, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             species: ::std::result::Result<
-                ::std::option::Option<super::Species>,
+                ::std::option::Option<::clientgen_runtime::OpenEnum<super::Species>>,
                 ::std::string::String,
             >,
         }
@@ -358,7 +360,9 @@ pub mod types {
             }
             pub fn species<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Species>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::clientgen_runtime::OpenEnum<super::Species>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.species = value

@@ -304,7 +304,11 @@ fn assert_key_created(created: &types::ApiKeyCreated) {
     assert!(!format!("{created:?}").contains("ap_xxxxxxxxxxxxxxxx"));
     assert_eq!(created.scopes, vec!["*".to_string()]);
     assert_eq!(
-        created.created_at.map(|t| t.to_rfc3339()),
+        created
+            .created_at
+            .as_ref()
+            .and_then(|t| t.parsed())
+            .map(|t| t.to_rfc3339()),
         Some("2025-01-01T00:00:00+00:00".to_string())
     );
     assert_eq!(created.expires_at, None);
@@ -656,7 +660,11 @@ async fn wallet_operations_send_and_decode_documented_bodies() {
     assert_eq!(entry.duration_minutes, Some(5.47));
     assert_eq!(entry.amount_usd.as_deref(), Some("$0.55"));
     assert_eq!(
-        entry.created_at.map(|t| t.to_rfc3339()),
+        entry
+            .created_at
+            .as_ref()
+            .and_then(|t| t.parsed())
+            .map(|t| t.to_rfc3339()),
         Some("2025-12-11T12:39:37+00:00".to_string())
     );
 

@@ -371,6 +371,42 @@ async fn invalid_parameters_are_errors_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn get_job_keeps_dates_and_progress_in_forms_the_docs_do_not_show() {
+    // A date without a time zone and a progress as a string: the job still decodes, and the
+    // two fields keep what the server sent.
+    let body = serde_json::json!({
+        "id": "0193443f-fb80-9d19-29ba-82bc77c7cd8c",
+        "status": "QueuedJob",
+        "created_at": "2024-11-19T11:47:44.127229",
+        "started_at": "2024-11-19T11:47:44.134374Z",
+        "progress": "42%"
+    });
+    let server = TestServer::start(vec![Reply::json(200, &body.to_string()).into()]).await;
+    let client = client(&server.url(), Scheme::Header);
+    let job = client
+        .get_job()
+        .id("0193443f-fb80-9d19-29ba-82bc77c7cd8c")
+        .send()
+        .await
+        .expect("decodes")
+        .into_inner();
+    let created = job.created_at.expect("present");
+    assert_eq!(
+        created.raw(),
+        Some(&serde_json::json!("2024-11-19T11:47:44.127229"))
+    );
+    let started = job.started_at.expect("present");
+    assert_eq!(
+        started.parsed().map(|t| t.to_rfc3339()),
+        Some("2024-11-19T11:47:44.134374+00:00".to_string())
+    );
+    assert_eq!(
+        job.progress.expect("present").raw(),
+        Some(&serde_json::json!("42%"))
+    );
+}
+
+#[tokio::test]
 async fn get_job_decodes_queued_completed_and_failed_jobs() {
     let id = "0193443f-fb80-9d19-29ba-82bc77c7cd8c";
     // The spec's example, then a completed and a failed job with every documented field.
@@ -425,14 +461,16 @@ async fn get_job_decodes_queued_completed_and_failed_jobs() {
             ))
         );
         assert_eq!(
-            job.created_at.map(|t| t.to_rfc3339()),
+            job.created_at
+                .and_then(|t| t.into_parsed().ok())
+                .map(|t| t.to_rfc3339()),
             Some("2024-11-19T11:47:44.127229+00:00".to_owned())
         );
         assert_eq!(
             job.started_at,
             Some("2024-11-19T11:47:44.134374Z".parse().unwrap())
         );
-        assert_eq!(job.progress, Some(35.5));
+        assert_eq!(job.progress, Some(35.5.into()));
         assert_eq!(job.success, None);
         assert!(job.result.is_none());
 
@@ -440,7 +478,7 @@ async fn get_job_decodes_queued_completed_and_failed_jobs() {
         assert_eq!(job.status.as_str(), "CompletedJob");
         assert_eq!(job.success, Some(true));
         assert_eq!(job.duration_ms, Some(95321.5));
-        assert_eq!(job.progress, Some(100.0));
+        assert_eq!(job.progress, Some(100.0.into()));
         let result = job.result.as_ref().expect("a completed job has a result");
         assert_eq!(
             result.response.as_deref(),

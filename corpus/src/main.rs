@@ -34,6 +34,10 @@ struct Cli {
     /// The sample's seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Leave out this description (its path under the corpus, as the report names it), after
+    /// sampling, so that the rest of a seeded sample stays the same. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    exclude: Vec<String>,
     /// Which declared versions to take: 3.0, 3.1 or all.
     #[arg(long, default_value = "3.0")]
     versions: String,
@@ -162,10 +166,23 @@ fn run(cli: &Cli) -> Result<bool, String> {
         *by_version.entry(f.version.label()).or_insert(0) += 1;
     }
     let eligible: Vec<SpecFile> = all.iter().filter(|f| wanted(f.version)).cloned().collect();
-    let specs = match cli.sample {
+    if let Some(unknown) = cli
+        .exclude
+        .iter()
+        .find(|name| !all.iter().any(|f| &f.name == *name))
+    {
+        return Err(format!(
+            "--exclude {unknown}: no such description under {}",
+            corpus.display()
+        ));
+    }
+    let specs: Vec<SpecFile> = match cli.sample {
         Some(n) => sample(&eligible, n, cli.seed),
         None => eligible,
-    };
+    }
+    .into_iter()
+    .filter(|f| !cli.exclude.contains(&f.name))
+    .collect();
     if specs.is_empty() {
         return Err(format!(
             "no {} description under {}",
@@ -483,6 +500,14 @@ fn summarize(cli: &Cli, results: &[SpecResult]) -> String {
             None => "all".to_string(),
         }
     );
+    if !cli.exclude.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+Left out (`--exclude`): {}.",
+            cli.exclude.join(", ")
+        );
+    }
     let _ = writeln!(out, "\n| outcome | count |\n|---|---|");
     let _ = writeln!(out, "| generated | {generated} |");
     let _ = writeln!(out, "| … of which with warnings | {with_warnings} |");

@@ -72,9 +72,9 @@ pub mod call;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod forward;
 pub mod job;
 pub mod multipart;
-pub mod open_enum;
 pub mod operation;
 pub mod request;
 pub mod response;
@@ -92,12 +92,12 @@ pub use error::{
     TransportErrorKind, UntypedError, decode_json, message_in_body, read_bounded,
     retry_after_from_body, retry_after_header,
 };
+pub use forward::{Lenient, OpenEnum, SecretString};
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UnknownStates,
     UpdateResult, WaitOptions, job_id_from, submitted,
 };
 pub use multipart::FilePart;
-pub use open_enum::{OpenEnum, SecretString};
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};
 pub use request::{AttemptError, FormPart, IntoParam};
 pub use retry::{

@@ -81,10 +81,14 @@ quickstart shows only `api_key`, so only that one is required.
         pub api_key: ::clientgen_runtime::SecretString,
         ///When the key was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         ///When the key expires; `null` if it does not.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         ///The key's id, used to revoke it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -827,7 +831,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         pub amount_usd: ::std::option::Option<::std::string::String>,
         ///When the charge was made.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         ///Minutes of audio billed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_minutes: ::std::option::Option<f64>,
@@ -1170,11 +1176,19 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -1218,7 +1232,11 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1232,7 +1250,11 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2687,7 +2709,11 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             duration_minutes: ::std::result::Result<
@@ -2725,7 +2751,11 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -30,7 +30,7 @@ pub mod types {
         ///When the last delivery happened; `null` before the first.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_delivery: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
         ///Deliveries that succeeded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -53,7 +53,7 @@ pub mod types {
         ///When the episode was published.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publish_date: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
         ///Episode slug, as used in site URLs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -181,7 +181,9 @@ as `date-time`.
     pub struct Notification {
         ///When the notification was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delivery_stats: ::std::option::Option<DeliveryStats>,
         ///Email address that receives notifications, if any.
@@ -655,7 +657,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
             last_delivery: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             successful_deliveries: ::std::result::Result<
@@ -695,7 +701,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
             pub fn last_delivery<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -765,7 +775,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
             publish_date: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             slug: ::std::result::Result<
@@ -801,7 +815,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
             pub fn publish_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1264,7 +1282,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[derive(Clone, Debug)]
         pub struct Notification {
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             delivery_stats: ::std::result::Result<
@@ -1301,7 +1323,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

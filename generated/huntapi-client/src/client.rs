@@ -213,7 +213,9 @@ when `status` is `CompletedJob`.
         pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///When the job was created (ISO 8601).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         ///Time taken to complete the job, in milliseconds. Only present when `status` is `CompletedJob`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_ms: ::std::option::Option<f64>,
@@ -232,12 +234,14 @@ to appear in the job body as well.
         pub id: ::uuid::Uuid,
         ///Progress in percent. Documented only by the official MCP server and SDKs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub progress: ::std::option::Option<f64>,
+        pub progress: ::std::option::Option<::clientgen_runtime::Lenient<f64>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<JobResult>,
         ///When the job started processing (ISO 8601).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub started_at: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         pub status: JobStatus,
         ///Whether the job completed successfully. Only present when `status` is `CompletedJob`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -619,7 +623,11 @@ body, so no properties are declared.
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             duration_ms: ::std::result::Result<
@@ -636,7 +644,7 @@ body, so no properties are declared.
             >,
             id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             progress: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<::clientgen_runtime::Lenient<f64>>,
                 ::std::string::String,
             >,
             result: ::std::result::Result<
@@ -644,7 +652,11 @@ body, so no properties are declared.
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<
+                        ::chrono::DateTime<::chrono::offset::Utc>,
+                    >,
+                >,
                 ::std::string::String,
             >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
@@ -688,7 +700,11 @@ body, so no properties are declared.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -747,7 +763,9 @@ body, so no properties are declared.
             }
             pub fn progress<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::clientgen_runtime::Lenient<f64>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.progress = value
@@ -772,7 +790,11 @@ body, so no properties are declared.
             pub fn started_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<
+                            ::chrono::DateTime<::chrono::offset::Utc>,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -8,6 +8,9 @@
 //!   wrapped the same way. The wrapper reaches typify through its `x-rust-type` extension, with
 //!   the enum as the type parameter; a nested enum is named by [`names::nested_type_name`]
 //!   (or its title), as typify would have named it.
+//! - A date or time (`format: date-time`, `date`), and any scalar marked `x-lenient: true` (a
+//!   field whose format the vendor's docs do not fix), becomes `clientgen_runtime::Lenient<T>`:
+//!   `T` when the value parses as documented, else the JSON value as sent.
 //! - A string marked secret (`format: password`, `x-secret: true`) becomes
 //!   `clientgen_runtime::SecretString`, which `Debug` and `Display` redact.
 //!
@@ -26,6 +29,13 @@ pub(crate) const RUNTIME_CRATE: &str = "clientgen-runtime";
 
 /// The extension that marks a string as secret (besides `format: password`).
 pub(crate) const SECRET_EXTENSION: &str = "x-secret";
+
+/// The extension that marks a value whose format the docs do not fix.
+pub(crate) const LENIENT_EXTENSION: &str = "x-lenient";
+
+/// String formats typify parses into a type of their own that a server's other spelling
+/// would fail (`chrono`'s).
+const LENIENT_FORMATS: &[&str] = &["date-time", "date"];
 
 /// The `$ref` prefix of a named schema.
 const REF_PREFIX: &str = "#/components/schemas/";
@@ -127,6 +137,11 @@ impl Forward {
             let nullable = types_of(obj).contains(&"null");
             let secret = x_rust_type("clientgen_runtime::SecretString", Vec::new());
             *node = annotated(secret, obj, nullable);
+            return;
+        }
+        if let Some((inner, nullable)) = lenient_inner(obj) {
+            let lenient = x_rust_type("clientgen_runtime::Lenient", vec![inner]);
+            *node = annotated(lenient, obj, nullable);
             return;
         }
         self.children(node, name, depth + 1);
@@ -240,6 +255,56 @@ fn is_secret(obj: &Map<String, Value>) -> bool {
     marked && string && plain
 }
 
+/// The schema of `T` in `Lenient<T>` for a value that is to be lenient (a date, a time, or
+/// anything marked `x-lenient`), without `null` (an optional field stays an `Option`), and
+/// whether `null` was allowed.
+fn lenient_inner(obj: &Map<String, Value>) -> Option<(Value, bool)> {
+    let types = types_of(obj);
+    // Scalars only: typify names no type of its own inside `Lenient<T>`.
+    let scalar = !types.is_empty()
+        && types
+            .iter()
+            .all(|t| matches!(*t, "string" | "number" | "integer" | "boolean" | "null"))
+        && !obj.contains_key("enum");
+    let marked = obj.get(LENIENT_EXTENSION) == Some(&Value::Bool(true)) && scalar;
+    let formatted = matches!(
+        types.as_slice(),
+        ["string"] | ["string", "null"] | ["null", "string"]
+    ) && obj
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| LENIENT_FORMATS.contains(&f));
+    if !marked && !formatted {
+        return None;
+    }
+    let nullable = types.contains(&"null");
+    let mut inner = obj.clone();
+    inner.shift_remove(LENIENT_EXTENSION);
+    for key in [
+        "description",
+        "title",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    ] {
+        inner.shift_remove(key);
+    }
+    if nullable {
+        let without_null: Vec<Value> = types
+            .iter()
+            .filter(|t| **t != "null")
+            .map(|t| Value::String((*t).to_string()))
+            .collect();
+        match without_null.as_slice() {
+            [single] => inner.insert("type".into(), single.clone()),
+            _ => inner.insert("type".into(), Value::Array(without_null)),
+        };
+    }
+    Some((Value::Object(inner), nullable))
+}
+
 /// `{"x-rust-type": ...}` naming a runtime type, with its type parameters.
 fn x_rust_type(path: &str, parameters: Vec<Value>) -> Value {
     let mut extension = json!({
@@ -351,6 +416,39 @@ mod tests {
         assert!(!is_closed_string_enum(
             &json!({"type": ["string", "null"], "enum": ["a", null]})
         ));
+    }
+
+    #[test]
+    fn dates_and_marked_values_are_lenient() {
+        let out = pass(
+            json!({"properties": {
+                "created_at": {"type": "string", "format": "date-time", "description": "When."},
+                "day": {"type": ["string", "null"], "format": "date"},
+                "progress": {"type": "number", "x-lenient": true},
+                "id": {"type": "string", "format": "uuid"}
+            }}),
+            &[],
+        );
+        let lenient = |inner: Value| {
+            json!({"x-rust-type": {"crate": "clientgen-runtime", "version": "*",
+                "path": "clientgen_runtime::Lenient", "parameters": [inner]}})
+        };
+        let mut created = lenient(json!({"type": "string", "format": "date-time"}));
+        created["description"] = "When.".into();
+        assert_eq!(out["properties"]["created_at"], created);
+        assert_eq!(
+            out["properties"]["day"],
+            json!({"anyOf": [lenient(json!({"type": "string", "format": "date"})), {"type": "null"}]})
+        );
+        assert_eq!(
+            out["properties"]["progress"],
+            lenient(json!({"type": "number"}))
+        );
+        // Other formats keep their type.
+        assert_eq!(
+            out["properties"]["id"],
+            json!({"type": "string", "format": "uuid"})
+        );
     }
 
     #[test]

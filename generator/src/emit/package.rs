@@ -230,8 +230,9 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          message. It converts into the crate-level `Error` for callers who just use `?`.\n\n\
          A string enum inside a body is `OpenEnum<E>`: `OpenEnum::Known(E::…)` for a documented \
          value, `OpenEnum::Unknown(String)` for one the server added since, so that a new value \
-         does not fail the whole response. A field the spec marks secret is a `SecretString`, \
-         redacted when printed and read with `expose()`.\n\n\
+         does not fail the whole response. A date or time is a `Lenient<T>`: `Parsed(T)`, or \
+         the value as sent when the server used another format. A field the spec marks secret \
+         is a `SecretString`, redacted when printed and read with `expose()`.\n\n\
          ## Retries, billing and timeouts\n\n\
          Requests go through a `RetryPolicy` (3 attempts, exponential backoff with jitter). \
          `GET`, `HEAD`, `PUT` and `DELETE` are retried on connection errors, 429, 502, 503 and \

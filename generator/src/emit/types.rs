@@ -559,7 +559,9 @@ impl Converter<'_> {
                 }
                 // JSON Schema's `examples` (OpenAPI 3.1 style): kept when it is a list.
                 "examples" if value.is_array() => value.clone(),
-                RUST_TYPE_EXTENSION | forward::SECRET_EXTENSION => value.clone(),
+                RUST_TYPE_EXTENSION | forward::SECRET_EXTENSION | forward::LENIENT_EXTENSION => {
+                    value.clone()
+                }
                 key if PLAIN_KEYWORDS.contains(&key) => value.clone(),
                 // `nullable` and the bounds flags are read below; `discriminator`, `xml`,
                 // `externalDocs`, other extensions and keywords OpenAPI 3.0 does not define

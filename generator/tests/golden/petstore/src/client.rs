@@ -85,7 +85,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Pet {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub born: ::std::option::Option<::chrono::naive::NaiveDate>,
+        pub born: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::chrono::naive::NaiveDate>,
+        >,
         pub id: i64,
         pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -301,7 +303,9 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Pet {
             born: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<::chrono::naive::NaiveDate>,
+                >,
                 ::std::string::String,
             >,
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -325,7 +329,9 @@ pub mod types {
             pub fn born<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<::chrono::naive::NaiveDate>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

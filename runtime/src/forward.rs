@@ -1,5 +1,5 @@
-//! Forward-compatible values: string enums that keep a value the client does not know, and
-//! strings that must not be printed.
+//! Forward-compatible values: string enums that keep a value the client does not know, values
+//! kept raw when they do not parse as documented, and strings that must not be printed.
 
 use std::fmt;
 
@@ -103,6 +103,110 @@ impl<'de, K: Deserialize<'de>> Deserialize<'de> for OpenEnum<K> {
         Ok(match known {
             Ok(known) => OpenEnum::Known(known),
             Err(_) => OpenEnum::Unknown(value),
+        })
+    }
+}
+
+/// A value in the documented format, or, when the server sent something else (another date
+/// format, a number as a string), the value as sent: one field the client did not expect does
+/// not make the whole response fail to decode.
+///
+/// Generated types use it for dates and times (`format: date-time`, `date`) inside a schema,
+/// and for any value the spec marks `x-lenient: true` (a field whose format the vendor's docs
+/// do not fix).
+///
+/// ```
+/// # use clientgen_runtime::Lenient;
+/// let parsed: Lenient<u32> = serde_json::from_str("42").unwrap();
+/// assert_eq!(parsed.parsed(), Some(&42));
+/// let raw: Lenient<u32> = serde_json::from_str(r#""42%""#).unwrap();
+/// assert_eq!(raw.raw(), Some(&serde_json::json!("42%")));
+/// assert_eq!(serde_json::to_string(&raw).unwrap(), r#""42%""#);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lenient<T> {
+    /// The value, in the documented format.
+    Parsed(T),
+    /// The value as sent, which does not parse as documented.
+    Raw(serde_json::Value),
+}
+
+impl<T> Lenient<T> {
+    /// The value, if it is in the documented format.
+    pub fn parsed(&self) -> Option<&T> {
+        match self {
+            Lenient::Parsed(value) => Some(value),
+            Lenient::Raw(_) => None,
+        }
+    }
+
+    /// The value as sent, if it is not in the documented format.
+    pub fn raw(&self) -> Option<&serde_json::Value> {
+        match self {
+            Lenient::Parsed(_) => None,
+            Lenient::Raw(raw) => Some(raw),
+        }
+    }
+
+    /// The value in the documented format, or the value as sent as the error.
+    pub fn into_parsed(self) -> Result<T, serde_json::Value> {
+        match self {
+            Lenient::Parsed(value) => Ok(value),
+            Lenient::Raw(raw) => Err(raw),
+        }
+    }
+}
+
+impl<T> From<T> for Lenient<T> {
+    fn from(value: T) -> Self {
+        Lenient::Parsed(value)
+    }
+}
+
+impl<T: std::str::FromStr> std::str::FromStr for Lenient<T> {
+    type Err = std::convert::Infallible;
+
+    /// `T` if `text` parses as one, else the text kept as a JSON string.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text.parse::<T>() {
+            Ok(value) => Lenient::Parsed(value),
+            Err(_) => Lenient::Raw(serde_json::Value::String(text.to_owned())),
+        })
+    }
+}
+
+impl<T: Default> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient::Parsed(T::default())
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Lenient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lenient::Parsed(value) => value.fmt(f),
+            Lenient::Raw(serde_json::Value::String(raw)) => f.write_str(raw),
+            Lenient::Raw(raw) => raw.fmt(f),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Lenient<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Lenient::Parsed(value) => value.serialize(serializer),
+            Lenient::Raw(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Lenient<T> {
+    /// Any JSON value: `T` if it parses as one, else kept as it is.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = serde_json::Value::deserialize(deserializer)?;
+        Ok(match T::deserialize(&raw) {
+            Ok(value) => Lenient::Parsed(value),
+            Err(_) => Lenient::Raw(raw),
         })
     }
 }
@@ -215,6 +319,61 @@ mod tests {
         let absent: Option<OpenEnum<Mode>> = serde_json::from_str("null").unwrap();
         assert_eq!(absent, None);
         assert_eq!(OpenEnum::from(Mode::Four), OpenEnum::Known(Mode::Four));
+    }
+
+    #[test]
+    fn values_that_do_not_parse_are_kept_as_sent() {
+        use chrono_like::Stamp;
+        let stamps: Vec<Lenient<Stamp>> = serde_json::from_str(
+            r#"["2024-11-19T11:47:44Z", "2025-12-11T12:39:37.379848", 1732016864, null]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            stamps[0],
+            Lenient::Parsed(Stamp("2024-11-19T11:47:44Z".into()))
+        );
+        assert_eq!(
+            stamps[1].raw(),
+            Some(&serde_json::json!("2025-12-11T12:39:37.379848"))
+        );
+        assert_eq!(stamps[2].raw(), Some(&serde_json::json!(1732016864)));
+        assert_eq!(stamps[3].raw(), Some(&serde_json::Value::Null));
+        assert_eq!(
+            serde_json::to_string(&stamps).unwrap(),
+            r#"["2024-11-19T11:47:44Z","2025-12-11T12:39:37.379848",1732016864,null]"#
+        );
+        assert_eq!(stamps[1].to_string(), "2025-12-11T12:39:37.379848");
+        assert_eq!(stamps[0].clone().into_parsed().map(|s| s.0.len()), Ok(20));
+        let parsed: Lenient<u8> = "7".parse().unwrap();
+        assert_eq!(parsed, Lenient::Parsed(7));
+        let kept: Lenient<u8> = "seven".parse().unwrap();
+        assert_eq!(kept.raw(), Some(&serde_json::json!("seven")));
+        // An absent optional field is still `None`.
+        let absent: Option<Lenient<u8>> = serde_json::from_str("null").unwrap();
+        assert_eq!(absent, None);
+    }
+
+    /// A stand-in for a timestamp type: a string ending in `Z`.
+    mod chrono_like {
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct Stamp(pub String);
+
+        impl std::fmt::Display for Stamp {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for Stamp {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                if s.ends_with('Z') {
+                    Ok(Stamp(s))
+                } else {
+                    Err(serde::de::Error::custom("no offset"))
+                }
+            }
+        }
     }
 
     #[test]

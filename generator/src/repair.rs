@@ -8,10 +8,13 @@
 //!   path parameter that is not in the template is dropped; path parameters are made required;
 //! - an operationId starting with a digit gets an `op_` prefix;
 //! - a boolean schema is read as one that takes any value, and a `pattern`, `format`, `title`
-//!   or `description` that is not a string is left out.
+//!   or `description` that is not a string is left out;
+//! - a response or request body whose `$ref` names a schema (`#/components/schemas/X`) where
+//!   a response or request body belongs is read as a JSON one with that schema.
 //!
 //! Normalizations of valid documents come first, without warnings: percent-encoded `$ref`
-//! fragments are decoded, `$ref`s into `#/paths` are replaced by copies of their targets, and
+//! fragments are decoded, `$ref`s into `#/paths` and to callbacks are replaced by copies of
+//! their targets, and
 //! carriage returns in descriptions become line feeds.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,8 +39,85 @@ pub fn repair(doc: &mut SourceDoc) -> Diagnostics {
     operation_ids(doc, &mut value, &mut ds);
     path_parameters(doc, &mut value, &mut ds);
     schema_shapes(doc, &mut value, &mut ds);
+    schema_refs_as_bodies(doc, &mut value, &mut ds);
     doc.value = value;
     ds
+}
+
+/// A response or request body written as a `$ref` to a schema (a slip for a response or body
+/// whose JSON content is that schema) is read as one: the operation keeps its typed body
+/// instead of the whole description failing on a reference that does not resolve.
+fn schema_refs_as_bodies(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
+    const SCHEMA_PREFIX: &str = "#/components/schemas/";
+    let schema_names: BTreeSet<String> = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    let fix = |node: &mut Value, at: &str, what: &str, ds: &mut Diagnostics| {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+            return;
+        };
+        let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else {
+            return;
+        };
+        if !schema_names.contains(name) {
+            return;
+        }
+        ds.push(doc.diagnostic(
+            Severity::Warning,
+            at,
+            format!(
+                "{what} `$ref` `{reference}` names a schema, not a {what}: read as a {what} \
+                 with that schema as its `application/json` content"
+            ),
+        ));
+        let schema = json!({ "$ref": reference });
+        *node = if what == "response" {
+            json!({
+                "description": name,
+                "content": { "application/json": { "schema": schema } },
+            })
+        } else {
+            json!({ "content": { "application/json": { "schema": schema } } })
+        };
+    };
+    if let Some(Value::Object(paths)) = value.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for method in METHODS {
+                let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let op_at = pointer(["paths", path.as_str(), method]);
+                if let Some(body) = op.get_mut("requestBody") {
+                    fix(body, &format!("{op_at}/requestBody"), "request body", ds);
+                }
+                if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                    for (status, response) in responses.iter_mut() {
+                        let at = format!("{op_at}{}", pointer(["responses", status.as_str()]));
+                        fix(response, &at, "response", ds);
+                    }
+                }
+            }
+        }
+    }
+    for (section, what) in [("responses", "response"), ("requestBodies", "request body")] {
+        if let Some(Value::Object(items)) =
+            value.get_mut("components").and_then(|c| c.get_mut(section))
+        {
+            for (name, item) in items.iter_mut() {
+                fix(
+                    item,
+                    &pointer(["components", section, name.as_str()]),
+                    what,
+                    ds,
+                );
+            }
+        }
+    }
 }
 
 /// Keywords of a schema whose value must be a string.
@@ -217,11 +297,18 @@ fn normalize_line_ends(value: &mut Value) {
     });
 }
 
-/// Replaces each `$ref` into `#/paths/...` (a response, parameter or body reused from another
-/// operation) with a copy of its target, since the later stages resolve references into
-/// `#/components` only. A reference that does not resolve, a chain deeper than 16, or one past
-/// the first 10,000 copies is left for the validate stage to report. Not a repair either: such
-/// references are valid.
+/// Whether a `$ref` is one the later stages cannot follow, so that it is replaced by a copy of
+/// its target: into `#/paths/...` (a response, parameter or body reused from another
+/// operation), or to a callback (`#/components/callbacks/...`, which the typed model cannot
+/// hold as a reference).
+fn inlined_ref(reference: &str) -> bool {
+    reference.starts_with("#/paths/") || reference.starts_with("#/components/callbacks/")
+}
+
+/// Replaces each `$ref` that [`inlined_ref`] picks with a copy of its target, since the later
+/// stages resolve references into `#/components` only (callbacks aside). A reference that does
+/// not resolve, a chain deeper than 16, or one past the first 10,000 copies is left for the
+/// validate stage to report. Not a repair either: such references are valid.
 fn inline_path_refs(value: &mut Value) {
     fn has_path_ref(node: &Value, depth: usize) -> bool {
         depth <= 256
@@ -229,7 +316,7 @@ fn inline_path_refs(value: &mut Value) {
                 Value::Object(obj) => {
                     obj.get("$ref")
                         .and_then(Value::as_str)
-                        .is_some_and(|r| r.starts_with("#/paths/"))
+                        .is_some_and(inlined_ref)
                         || obj.values().any(|v| has_path_ref(v, depth + 1))
                 }
                 Value::Array(items) => items.iter().any(|v| has_path_ref(v, depth + 1)),
@@ -240,7 +327,7 @@ fn inline_path_refs(value: &mut Value) {
         let mut found = root.pointer(reference.strip_prefix('#')?)?;
         for _ in 0..16 {
             match found.get("$ref").and_then(Value::as_str) {
-                Some(next) if next.starts_with("#/paths/") => {
+                Some(next) if inlined_ref(next) => {
                     found = root.pointer(next.strip_prefix('#')?)?;
                 }
                 _ => return Some(found),
@@ -257,7 +344,7 @@ fn inline_path_refs(value: &mut Value) {
             && let Some(reference) = node
                 .get("$ref")
                 .and_then(Value::as_str)
-                .filter(|r| r.starts_with("#/paths/"))
+                .filter(|r| inlined_ref(r))
             && let Some(found) = target(root, reference)
         {
             *node = found.clone();
@@ -545,6 +632,51 @@ mod tests {
     }
 
     const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+    #[test]
+    fn callback_refs_are_replaced_by_copies() {
+        let text = format!(
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      callbacks: {{hook: {{$ref: '#/components/callbacks/Hook'}}}}\n      responses: {{'200': {{description: ok}}}}\ncomponents:\n  callbacks:\n    Hook: {{'{{$request.query.url}}': {{post: {{responses: {{'200': {{description: ok}}}}}}}}}}\n"
+        );
+        let mut doc = parse_text("r.yaml", &text).unwrap();
+        let ds = repair(&mut doc);
+        let hook = &doc.value["paths"]["/a"]["get"]["callbacks"]["hook"];
+        assert!(hook.get("$ref").is_none(), "{hook}");
+        assert!(hook["{$request.query.url}"]["post"].is_object(), "{hook}");
+        assert_eq!(ds.iter().count(), 0, "valid: no warning");
+        // The typed model reads it now.
+        assert!(crate::load::to_openapi(&doc).is_ok());
+    }
+
+    #[test]
+    fn responses_and_bodies_that_name_a_schema_are_read_as_json_ones() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths:\n  /a:\n    post:\n      operationId: a\n      requestBody: {{$ref: '#/components/schemas/In'}}\n      responses:\n        '200': {{description: ok}}\n        '404': {{$ref: '#/components/schemas/NotFound'}}\n        '409': {{$ref: '#/components/schemas/Missing'}}\ncomponents:\n  schemas:\n    In: {{type: object}}\n    NotFound: {{type: object}}\n"
+        ));
+        let op = &value["paths"]["/a"]["post"];
+        assert_eq!(
+            op["requestBody"],
+            json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}})
+        );
+        assert_eq!(
+            op["responses"]["404"],
+            json!({"description": "NotFound", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFound"}}}})
+        );
+        // A schema that does not exist is left for validate to report.
+        assert_eq!(
+            op["responses"]["409"],
+            json!({"$ref": "#/components/schemas/Missing"})
+        );
+        let pointers: Vec<&str> = ds.iter().map(|d| d.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/paths/~1a/post/requestBody",
+                "/paths/~1a/post/responses/404"
+            ]
+        );
+        assert!(ds.to_string().contains("names a schema"), "{ds}");
+    }
 
     #[test]
     fn missing_operation_ids_are_synthesized_from_method_and_path() {

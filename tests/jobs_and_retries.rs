@@ -857,11 +857,12 @@ async fn retry_after_beyond_the_policy_cap_is_returned_instead_of_waited_for() {
         assert!(clock.sleeps().is_empty(), "{name}");
     }
 
-    // Audioscrape's body field, against the default cap (60 s).
+    // Audioscrape's documented 429 (`retry_after: 60`), against the default cap (10 s): the
+    // search is not re-sent a silent minute later; the caller gets the error and the wait.
     let server = fails_once(
         Reply::json(
             429,
-            r#"{"error":"Rate Limited","message":"Too many requests","retry_after":90}"#,
+            r#"{"error":"Rate Limited","message":"Too many requests","retry_after":60}"#,
         )
         .into(),
         "{}",
@@ -872,11 +873,12 @@ async fn retry_after_beyond_the_policy_cap_is_returned_instead_of_waited_for() {
     let error = client.get_me().send().await.expect_err("not waited for");
     match &error {
         CallError::Documented(audioscrape_client::errors::GetMeError::RateLimited(e)) => {
-            assert_eq!(e.body.retry_after, Some(90));
+            assert_eq!(e.body.retry_after, Some(60));
         }
         other => panic!("expected RateLimited, got {other:?}"),
     }
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(90)));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
+    assert!(error.is_rate_limited());
     assert_eq!(server.count(), 1);
     assert!(clock.sleeps().is_empty());
 }

@@ -31,7 +31,9 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(10),
             multiplier: 2.0,
             jitter: true,
-            max_retry_after: Duration::from_secs(60),
+            // An interactive call should not sleep a silent minute: a longer wait is the
+            // caller's to choose (the error carries it in `retry_after()`).
+            max_retry_after: Duration::from_secs(10),
         }
     }
 }
@@ -75,7 +77,8 @@ impl RetryPolicy {
     }
 
     /// Sets the longest `Retry-After` the client waits for; a server asking for longer gets
-    /// its error returned to the caller instead. Default 60 s.
+    /// its error returned to the caller instead, with the wait in its `retry_after()`.
+    /// Default 10 s.
     pub fn with_max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
         self

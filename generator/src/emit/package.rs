@@ -237,7 +237,9 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          Requests go through a `RetryPolicy` (3 attempts, exponential backoff with jitter). \
          `GET`, `HEAD`, `PUT` and `DELETE` are retried on connection errors, 429, 502, 503 and \
          504 (and the statuses the spec marks `x-retryable`), after at least the server's \
-         `Retry-After`. An operation that costs credits or is \
+         `Retry-After`; a server asking for more than 10 s is not waited for: the error comes \
+         back at once with the wait in `retry_after()` \
+         (`RetryPolicy::with_max_retry_after` changes it). An operation that costs credits or is \
          not idempotent is re-sent only when the server certainly did not process it (connection \
          refused, 429), unless the caller opts in for that call with \
          `CallOptions::with_allow_billable_retries(true)`. Each attempt has a timeout (30 s) and \

@@ -512,6 +512,26 @@ async fn out_of_range_query_values_are_refused_before_sending() {
     let shape = shape_of!(GetWalletUsageError: Unauthorized, Forbidden, RateLimited);
     let err = c.get_wallet_usage().page(0u64).send().await.unwrap_err();
     assert!(matches!(shape(&err), Shape::InvalidRequest(m) if m.contains("page")));
+    // Declared limits, checked before sending: `limit` at most 100, and the billable top-up's
+    // `amount_cents` at least 100 (in its JSON body).
+    let shape = shape_of!(GetWalletUsageError: Unauthorized, Forbidden, RateLimited);
+    let err = c.get_wallet_usage().limit(150u64).send().await.unwrap_err();
+    assert!(
+        matches!(shape(&err), Shape::InvalidRequest(m) if m == "`limit` must be at most 100 (is 150)"),
+        "{err}"
+    );
+    let shape =
+        shape_of!(CreateTopupCheckoutError: BadRequest, Unauthorized, Forbidden, RateLimited);
+    let err = c
+        .create_topup_checkout()
+        .body(types::TopupCheckoutRequest { amount_cents: 50 })
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(shape(&err), Shape::InvalidRequest(m) if m == "body field `amount_cents` must be at least 100 (is 50)"),
+        "{err}"
+    );
     assert_eq!(
         server.count(),
         0,
@@ -1373,8 +1393,9 @@ async fn wallet_operations_type_every_documented_error() {
         "createTopupCheckout",
         &[INVALID_AMOUNT, WALLET_UNAUTHORIZED, FORBIDDEN, RATE_LIMITED],
         |c| async move {
+            // Within the declared limits, so that it is sent: the scripted server answers.
             c.create_topup_checkout()
-                .body(types::TopupCheckoutRequest { amount_cents: 50 })
+                .body(types::TopupCheckoutRequest { amount_cents: 100 })
                 .send()
                 .await
         },
@@ -1522,7 +1543,8 @@ async fn fastapi_detail_strings_and_wallet_codes_decode_typed() {
     }
     match c
         .create_topup_checkout()
-        .body(types::TopupCheckoutRequest { amount_cents: 5 })
+        // Within the declared limits, so that it is sent: the scripted server refuses it.
+        .body(types::TopupCheckoutRequest { amount_cents: 100 })
         .send()
         .await
         .unwrap_err()

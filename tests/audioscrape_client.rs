@@ -228,6 +228,23 @@ async fn search_sends_the_whole_body_and_decodes_the_documented_page() {
 }
 
 #[tokio::test]
+async fn a_search_over_the_documented_limit_is_refused_before_it_is_billed() {
+    let server = TestServer::start(vec![]).await;
+    let client = client(&server.url(), Scheme::Bearer);
+    let err = client
+        .search()
+        .body_map(|b| b.query("climate").limit(150))
+        .send()
+        .await
+        .expect_err("limit is at most 100");
+    let CallError::InvalidRequest(message) = &err else {
+        panic!("expected InvalidRequest, got {err:?}");
+    };
+    assert_eq!(message, "body field `limit` must be at most 100 (is 150)");
+    assert_eq!(server.count(), 0, "nothing is sent, nothing is billed");
+}
+
+#[tokio::test]
 async fn search_leaves_out_unset_optional_fields() {
     let server =
         TestServer::with_handler(|_, _| Reply::json(200, r#"{"meta":{},"results":[]}"#).into())

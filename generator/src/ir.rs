@@ -187,6 +187,36 @@ pub struct Parameter {
     /// else the schema's first `enum` value. `None` for strings whose `format` makes them
     /// another Rust type (dates, UUIDs), which a string literal cannot stand for.
     pub example: Option<serde_json::Value>,
+    /// The limits its schema declares, checked before sending.
+    pub limits: Limits,
+}
+
+/// The limits a scalar schema declares (`minimum`, `maximum` and their exclusive forms,
+/// `minLength`, `maxLength`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Limits {
+    /// The least value.
+    pub minimum: Option<f64>,
+    /// Whether `minimum` is excluded.
+    pub exclusive_minimum: bool,
+    /// The greatest value.
+    pub maximum: Option<f64>,
+    /// Whether `maximum` is excluded.
+    pub exclusive_maximum: bool,
+    /// The fewest characters.
+    pub min_length: Option<usize>,
+    /// The most characters.
+    pub max_length: Option<usize>,
+}
+
+impl Limits {
+    /// Whether no limit is declared.
+    pub fn is_empty(&self) -> bool {
+        self.minimum.is_none()
+            && self.maximum.is_none()
+            && self.min_length.is_none()
+            && self.max_length.is_none()
+    }
 }
 
 /// The shape of a scalar value.
@@ -256,6 +286,9 @@ pub struct TypedBody {
     /// The other request media types the body is documented in, sendable as raw bytes with
     /// `send_body`.
     pub other_media_types: Vec<String>,
+    /// The limits declared on the top-level properties of a JSON or form body, by property
+    /// name, checked before sending.
+    pub field_limits: Vec<(String, Limits)>,
 }
 
 /// A `multipart/form-data` body.

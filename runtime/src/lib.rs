@@ -99,7 +99,7 @@ pub use job::{
 };
 pub use multipart::FilePart;
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};
-pub use request::{AttemptError, FormPart, IntoParam};
+pub use request::{AttemptError, FormPart, IntoParam, Limits};
 pub use retry::{
     FailureClass, RetryPolicy, classify_failure, classify_status, default_is_retryable,
     is_retryable_status, parse_retry_after,

@@ -64,6 +64,138 @@ pub fn invalid(message: &str) -> ClientError<()> {
     ClientError::InvalidRequest(message.to_owned())
 }
 
+/// The limits a description declares on a parameter (`minimum`, `maximum`, their exclusive
+/// forms, `minLength`, `maxLength`), checked by [`check`] before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Limits {
+    /// The least value.
+    pub minimum: Option<f64>,
+    /// Whether `minimum` itself is excluded.
+    pub exclusive_minimum: bool,
+    /// The greatest value.
+    pub maximum: Option<f64>,
+    /// Whether `maximum` itself is excluded.
+    pub exclusive_maximum: bool,
+    /// The fewest characters.
+    pub min_length: Option<usize>,
+    /// The most characters.
+    pub max_length: Option<usize>,
+}
+
+impl Limits {
+    /// No limit at all (for `..Limits::NONE` in generated code).
+    pub const NONE: Limits = Limits {
+        minimum: None,
+        exclusive_minimum: false,
+        maximum: None,
+        exclusive_maximum: false,
+        min_length: None,
+        max_length: None,
+    };
+
+    /// What is wrong with the number `value`, if anything.
+    fn number_problem(&self, value: f64) -> Option<String> {
+        let show = |v: f64| {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            }
+        };
+        if let Some(min) = self.minimum {
+            if self.exclusive_minimum && value <= min {
+                return Some(format!(
+                    "must be greater than {} (is {})",
+                    show(min),
+                    show(value)
+                ));
+            }
+            if value < min {
+                return Some(format!(
+                    "must be at least {} (is {})",
+                    show(min),
+                    show(value)
+                ));
+            }
+        }
+        if let Some(max) = self.maximum {
+            if self.exclusive_maximum && value >= max {
+                return Some(format!(
+                    "must be less than {} (is {})",
+                    show(max),
+                    show(value)
+                ));
+            }
+            if value > max {
+                return Some(format!(
+                    "must be at most {} (is {})",
+                    show(max),
+                    show(value)
+                ));
+            }
+        }
+        None
+    }
+
+    /// What is wrong with a string of `chars` characters, if anything.
+    fn length_problem(&self, chars: usize) -> Option<String> {
+        match (self.min_length, self.max_length) {
+            (Some(min), _) if chars < min => Some(format!(
+                "must be at least {min} characters long (is {chars})"
+            )),
+            (_, Some(max)) if chars > max => Some(format!(
+                "must be at most {max} characters long (is {chars})"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Checks `value` (a parameter's value, or `None` when it is not set) against the limits the
+/// description declares: a value outside them is an invalid request that names the parameter,
+/// and nothing is sent (which matters most for billable calls).
+pub fn check<T: Serialize + ?Sized>(
+    name: &str,
+    value: &T,
+    limits: &Limits,
+) -> Result<(), ClientError<()>> {
+    match serde_json::to_value(value)
+        .ok()
+        .and_then(|v| problem(&v, limits))
+    {
+        Some(problem) => Err(invalid(&format!("`{name}` {problem}"))),
+        None => Ok(()),
+    }
+}
+
+/// Checks the top-level fields of a body (`None` when it is not set) against the limits the
+/// description declares on them, by property name: a value outside them is an invalid request
+/// that names the field, and nothing is sent.
+pub fn check_fields<T: Serialize + ?Sized>(
+    body: &T,
+    fields: &[(&str, Limits)],
+) -> Result<(), ClientError<()>> {
+    let Ok(serde_json::Value::Object(body)) = serde_json::to_value(body) else {
+        return Ok(());
+    };
+    for (name, limits) in fields {
+        if let Some(problem) = body.get(*name).and_then(|v| problem(v, limits)) {
+            return Err(invalid(&format!("body field `{name}` {problem}")));
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with a JSON value under `limits`: numbers and strings are checked, anything
+/// else passes.
+fn problem(value: &serde_json::Value, limits: &Limits) -> Option<String> {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64().and_then(|v| limits.number_problem(v)),
+        serde_json::Value::String(s) => limits.length_problem(s.chars().count()),
+        _ => None,
+    }
+}
+
 /// The failure for a required parameter or body that was not set.
 pub fn missing(name: &str) -> ClientError<()> {
     ClientError::InvalidRequest(format!("`{name}` is required but was not set"))
@@ -244,6 +376,78 @@ pub fn unexpected<T>(response: reqwest::Response) -> Result<T, ClientError<()>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn declared_limits_are_checked_before_sending() {
+        let message = |r: Result<(), ClientError<()>>| match r {
+            Err(ClientError::InvalidRequest(m)) => m,
+            other => panic!("expected an invalid request, got {other:?}"),
+        };
+        let page = Limits {
+            minimum: Some(1.0),
+            maximum: Some(100.0),
+            ..Limits::NONE
+        };
+        assert!(check("limit", &50u32, &page).is_ok());
+        assert!(check("limit", &100i64, &page).is_ok());
+        assert!(check("limit", &None::<i64>, &page).is_ok(), "not set");
+        assert_eq!(
+            message(check("limit", &Some(150i64), &page)),
+            "`limit` must be at most 100 (is 150)"
+        );
+        assert_eq!(
+            message(check("limit", &0i64, &page)),
+            "`limit` must be at least 1 (is 0)"
+        );
+        let positive = Limits {
+            minimum: Some(0.0),
+            exclusive_minimum: true,
+            ..Limits::NONE
+        };
+        assert_eq!(
+            message(check("rate", &0.0f64, &positive)),
+            "`rate` must be greater than 0 (is 0)"
+        );
+        assert!(check("rate", &0.5f64, &positive).is_ok());
+        let name = Limits {
+            min_length: Some(2),
+            max_length: Some(4),
+            ..Limits::NONE
+        };
+        assert!(check("q", "été", &name).is_ok(), "characters, not bytes");
+        assert_eq!(
+            message(check("q", "a", &name)),
+            "`q` must be at least 2 characters long (is 1)"
+        );
+        assert_eq!(
+            message(check("q", &String::from("abcde"), &name)),
+            "`q` must be at most 4 characters long (is 5)"
+        );
+        // Values of other shapes are not checked.
+        assert!(check("flag", &true, &page).is_ok());
+
+        let body = serde_json::json!({"amount_cents": 50, "note": "x"});
+        let fields = [(
+            "amount_cents",
+            Limits {
+                minimum: Some(100.0),
+                ..Limits::NONE
+            },
+        )];
+        assert_eq!(
+            message(check_fields(&body, &fields)),
+            "body field `amount_cents` must be at least 100 (is 50)"
+        );
+        assert!(check_fields(&serde_json::json!({"amount_cents": 100}), &fields).is_ok());
+        assert!(
+            check_fields(&serde_json::json!({}), &fields).is_ok(),
+            "absent"
+        );
+        assert!(
+            check_fields(&None::<serde_json::Value>, &fields).is_ok(),
+            "no body"
+        );
+    }
 
     #[test]
     fn conversions_keep_the_first_failure() {

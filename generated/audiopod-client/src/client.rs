@@ -530,7 +530,7 @@ not an `enum`, so that a state added by the vendor still parses.
 - `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
 - `four`: vocals, drums, bass, other
 - `six`: vocals, drums, bass, guitar, piano, other
-- `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
+- `producer`: drums split into kick, snare and hi-hat: vocals, kick, snare, hihat, bass, guitar, piano, other (up to 8 stems; Creator plan or above)
 - `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
 - `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
 
@@ -2952,11 +2952,13 @@ impl Client {
     }
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
     ///
-    /// Session access token from login or registration, as
-    /// `Authorization: Bearer <token>`. The docs reserve this scheme for
-    /// session JWTs; the official Python SDK also sends its API key as a
-    /// bearer token, but always together with `X-API-Key`, so that is no
-    /// evidence the key is accepted here alone. Hence no `x-env-var`.
+    /// `Authorization: Bearer <token>`. The authentication page describes it
+    /// for the session JWT from login or registration; two other vendor
+    /// pages (account webhooks, OpenAI compatibility) send the API key alone
+    /// as a bearer token, and the official Python SDK sends the key both here
+    /// and in `X-API-Key`. So an API key works here too; `from_env` uses
+    /// `ApiKeyHeader`, the scheme the authentication page documents for
+    /// keys.
     pub fn with_bearer_auth(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
@@ -3483,6 +3485,12 @@ mod ops {
                 let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
+                rt::request::check_fields(
+                    p_body,
+                    &[
+                        ("amount_cents", rt::Limits { minimum: Some(100.0), maximum: Some(1000000.0), ..rt::Limits::NONE }),
+                    ],
+                )?;
                 let url = format!(
                     "{}/api/v1/api-wallet/topup/checkout",
                     self.client.config.base_url(),
@@ -3607,6 +3615,16 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
+                rt::request::check(
+                    "limit",
+                    &self.limit,
+                    &rt::Limits { minimum: Some(1.0), maximum: Some(100.0), ..rt::Limits::NONE },
+                )?;
+                rt::request::check(
+                    "page",
+                    &self.page,
+                    &rt::Limits { minimum: Some(1.0), ..rt::Limits::NONE },
+                )?;
                 let url = format!("{}/api/v1/api-wallet/usage", self.client.config.base_url());
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
@@ -4070,7 +4088,7 @@ mod ops {
             /// - `two`: vocals + instrumental, returned as `vocals` and `no_vocals` (karaoke)
             /// - `four`: vocals, drums, bass, other
             /// - `six`: vocals, drums, bass, guitar, piano, other
-            /// - `producer`: drums split into kick, snare and hi-hat; up to 8 stems (Creator plan or above)
+            /// - `producer`: drums split into kick, snare and hi-hat: vocals, kick, snare, hihat, bass, guitar, piano, other (up to 8 stems; Creator plan or above)
             /// - `studio`: full drum kit plus a bass frequency split; up to 12 stems (Pro plan or above)
             /// - `mastering`: full kit, bass split and vocal stereo separation; up to 16 stems (Pro plan or above)
             ///
@@ -4668,6 +4686,16 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
+                rt::request::check(
+                    "limit",
+                    &self.limit,
+                    &rt::Limits { minimum: Some(1.0), ..rt::Limits::NONE },
+                )?;
+                rt::request::check(
+                    "skip",
+                    &self.skip,
+                    &rt::Limits { minimum: Some(0.0), ..rt::Limits::NONE },
+                )?;
                 let url = format!("{}/api/v1/stem-extraction/jobs", self.client.config.base_url());
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");

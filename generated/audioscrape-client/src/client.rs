@@ -2707,6 +2707,8 @@ impl Client {
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
     ///
     /// API key as `Authorization: Bearer <key>` (the documented, recommended way).
+    /// No vendor page names an environment variable for the key:
+    /// `AUDIOSCRAPE_API_KEY` (read by `from_env`) is this project's choice.
     pub fn with_bearer_auth(
         key: impl Into<String>,
     ) -> Result<Self, ::clientgen_runtime::ConfigError> {
@@ -3322,6 +3324,12 @@ mod ops {
                 let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
+                rt::request::check_fields(
+                    p_body,
+                    &[
+                        ("limit", rt::Limits { maximum: Some(100.0), ..rt::Limits::NONE }),
+                    ],
+                )?;
                 let url = format!("{}/api/v1/search", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");

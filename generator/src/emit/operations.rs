@@ -7,7 +7,7 @@
 use super::Context;
 use super::text::{Source, string_literal};
 use crate::ir::{
-    BodyEncoding, FieldKind, Operation, Parameter, RequestBody, ScalarKind, StatusMatch,
+    BodyEncoding, FieldKind, Limits, Operation, Parameter, RequestBody, ScalarKind, StatusMatch,
     SuccessBody, TypeRef,
 };
 use crate::names::{self, Namespace};
@@ -404,6 +404,31 @@ fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     }
 }
 
+/// `rt::Limits { .. }` with the declared fields only.
+fn limits_literal(limits: &Limits) -> String {
+    let mut fields = Vec::new();
+    let number = |v: f64| format!("{v:?}");
+    if let Some(v) = limits.minimum {
+        fields.push(format!("minimum: Some({})", number(v)));
+        if limits.exclusive_minimum {
+            fields.push("exclusive_minimum: true".to_string());
+        }
+    }
+    if let Some(v) = limits.maximum {
+        fields.push(format!("maximum: Some({})", number(v)));
+        if limits.exclusive_maximum {
+            fields.push("exclusive_maximum: true".to_string());
+        }
+    }
+    if let Some(v) = limits.min_length {
+        fields.push(format!("min_length: Some({v})"));
+    }
+    if let Some(v) = limits.max_length {
+        fields.push(format!("max_length: Some({v})"));
+    }
+    format!("rt::Limits {{ {}, ..rt::Limits::NONE }}", fields.join(", "))
+}
+
 /// One attempt: checks what was set, builds the request and decodes a documented success.
 fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source) {
     let others = !op.body.other_media_types().is_empty();
@@ -456,6 +481,41 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
             format!("&self.{ident}")
         }
     };
+    // The limits the description declares, before anything is sent.
+    if let RequestBody::Typed(body) = &op.body
+        && !body.field_limits.is_empty()
+        && !deferred.iter().any(|(ident, _, _)| *ident == "body")
+    {
+        out.open("rt::request::check_fields(");
+        out.line(&format!("{},", value("body")));
+        out.open("&[");
+        for (name, limits) in &body.field_limits {
+            out.line(&format!(
+                "({}, {}),",
+                string_literal(name),
+                limits_literal(limits)
+            ));
+        }
+        out.close("],");
+        out.close(")?;");
+    }
+    for p in op.parameters.iter().filter(|p| !p.limits.is_empty()) {
+        let line = format!(
+            "rt::request::check({}, {}, &{})?;",
+            string_literal(&p.name),
+            value(&p.rust_name),
+            limits_literal(&p.limits)
+        );
+        if out.fits(&line, 0) {
+            out.line(&line);
+        } else {
+            out.open("rt::request::check(");
+            out.line(&format!("{},", string_literal(&p.name)));
+            out.line(&format!("{},", value(&p.rust_name)));
+            out.line(&format!("&{},", limits_literal(&p.limits)));
+            out.close(")?;");
+        }
+    }
     // The URL.
     let mut format_str = String::from("{}");
     let mut args = vec!["self.client.config.base_url()".to_string()];

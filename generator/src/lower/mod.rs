@@ -597,6 +597,7 @@ impl<'a> Lowering<'a> {
                 }
             };
             let name = data.name.clone();
+            let mut limits = Limits::default();
             let (kind, example, ty) = match &data.format {
                 ParameterSchemaOrContent::Content(_) => {
                     self.fallback(
@@ -639,6 +640,7 @@ impl<'a> Lowering<'a> {
                     } else {
                         let hint = format!("{op_id} {name}");
                         let ty = self.type_of(schema, &hint, &format!("{p_at}/schema"));
+                        limits = self.limits(schema);
                         (kind, example, ty)
                     }
                 }
@@ -653,6 +655,7 @@ impl<'a> Lowering<'a> {
                 description: data.description.clone(),
                 pointer: p_at.clone(),
                 example,
+                limits,
             };
             // An operation parameter overrides a path-level one of the same name and location.
             out.retain(|(p, _)| !(p.name == lowered.name && p.location == lowered.location));
@@ -668,6 +671,37 @@ impl<'a> Lowering<'a> {
             })
             .collect();
         out.into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// The limits a scalar parameter schema declares (none for other schemas).
+    fn limits(&self, schema: &ReferenceOr<Schema>) -> Limits {
+        match self.resolve_schema(schema) {
+            Some(schema) => limits_of(schema),
+            None => Limits::default(),
+        }
+    }
+
+    /// The limits declared on the top-level properties of an object body schema, by property
+    /// name, in schema order.
+    fn field_limits(&self, schema: &ReferenceOr<Schema>) -> Vec<(String, Limits)> {
+        let Some(SchemaKind::Type(Type::Object(object))) =
+            self.resolve_schema(schema).map(|s| &s.schema_kind)
+        else {
+            return Vec::new();
+        };
+        object
+            .properties
+            .iter()
+            .filter_map(|(name, property)| {
+                let limits = match property {
+                    ReferenceOr::Item(schema) => limits_of(schema),
+                    ReferenceOr::Reference { reference } => self.limits(&ReferenceOr::Reference {
+                        reference: reference.clone(),
+                    }),
+                };
+                (!limits.is_empty()).then(|| (name.clone(), limits))
+            })
+            .collect()
     }
 
     fn resolve_schema<'s>(&self, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
@@ -879,6 +913,10 @@ impl<'a> Lowering<'a> {
                 TypeRef::Json
             }
         };
+        let field_limits = match (encoding, &media.schema) {
+            (BodyEncoding::Json | BodyEncoding::Form, Some(schema)) => self.field_limits(schema),
+            _ => Vec::new(),
+        };
         RequestBody::Typed(TypedBody {
             media_type,
             encoding,
@@ -886,6 +924,7 @@ impl<'a> Lowering<'a> {
             required: body.required,
             description: body.description.clone(),
             other_media_types,
+            field_limits,
         })
     }
 
@@ -1476,6 +1515,33 @@ impl<'a> Lowering<'a> {
                 }
             }
         }
+    }
+}
+
+/// The limits a scalar schema declares (`minimum`, `maximum`, lengths; none for others).
+fn limits_of(schema: &Schema) -> Limits {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(t)) => Limits {
+            minimum: t.minimum.map(|v| v as f64),
+            exclusive_minimum: t.exclusive_minimum && t.minimum.is_some(),
+            maximum: t.maximum.map(|v| v as f64),
+            exclusive_maximum: t.exclusive_maximum && t.maximum.is_some(),
+            ..Limits::default()
+        },
+        SchemaKind::Type(Type::Number(t)) => Limits {
+            minimum: t.minimum.filter(|v| v.is_finite()),
+            exclusive_minimum: t.exclusive_minimum && t.minimum.is_some(),
+            maximum: t.maximum.filter(|v| v.is_finite()),
+            exclusive_maximum: t.exclusive_maximum && t.maximum.is_some(),
+            ..Limits::default()
+        },
+        // Enum values are checked by their type.
+        SchemaKind::Type(Type::String(t)) if t.enumeration.is_empty() => Limits {
+            min_length: t.min_length,
+            max_length: t.max_length,
+            ..Limits::default()
+        },
+        _ => Limits::default(),
     }
 }
 

@@ -573,6 +573,11 @@ mod ops {
                 if let Some(invalid) = &self.invalid {
                     return Err(rt::request::invalid(invalid));
                 }
+                rt::request::check(
+                    "limit",
+                    &self.limit,
+                    &rt::Limits { maximum: Some(100.0), ..rt::Limits::NONE },
+                )?;
                 let url = format!("{}/pets", self.client.config.base_url());
                 let request = self.client.http.get(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
@@ -677,6 +682,12 @@ mod ops {
                 let Some(p_body) = &self.body else {
                     return Err(rt::request::missing("body"));
                 };
+                rt::request::check_fields(
+                    p_body,
+                    &[
+                        ("name", rt::Limits { min_length: Some(1), ..rt::Limits::NONE }),
+                    ],
+                )?;
                 let url = format!("{}/pets", self.client.config.base_url());
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");

@@ -765,6 +765,42 @@ async fn get_job_documented_errors() {
 }
 
 #[tokio::test]
+async fn a_404_on_a_download_is_known_to_have_cost_a_credit() {
+    // The status-codes page bills a 404 (`x-cost.billedStatuses`); other failures are free.
+    let server = scripted([
+        error_reply(404, "Not Found"),
+        error_reply(400, "Bad Request"),
+    ])
+    .await;
+    let client = client(&server.url(), Scheme::Header);
+    let not_found = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .send()
+        .await
+        .expect_err("404");
+    assert!(
+        matches!(
+            not_found,
+            CallError::Documented(errors::AudioDownloadError::NotFound(_))
+        ),
+        "{not_found:?}"
+    );
+    assert!(not_found.may_have_been_billed());
+    let bad = client
+        .video_download()
+        .query(MEDIA_URL)
+        .send()
+        .await
+        .expect_err("400");
+    assert!(!bad.may_have_been_billed());
+    // Nothing is sent for an invalid request: nothing is billed.
+    let invalid = client.audio_download().send().await.expect_err("no query");
+    assert!(!invalid.may_have_been_billed());
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
 async fn a_401_rate_limit_is_told_apart_from_a_bad_key() {
     // The current status-codes table lists "Rate Limit Exceeded" under 401.
     let server = scripted([

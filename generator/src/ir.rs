@@ -161,6 +161,9 @@ pub struct Cost {
     pub unit: String,
     /// Free text from the spec.
     pub description: Option<String>,
+    /// `billedStatuses`: the statuses a call is billed for (the successes, and any error
+    /// status listed, such as HuntAPI's 404).
+    pub billed_statuses: Vec<u16>,
 }
 
 /// A parameter, as far as the emitters need to know it.
@@ -378,6 +381,8 @@ pub struct ErrorResponse {
     pub retry_after_pointer: Option<String>,
     /// `x-retryable: true`: the spec documents the status as transient.
     pub retryable: bool,
+    /// A call that fails with this status is billed all the same (`x-cost.billedStatuses`).
+    pub billed: bool,
     /// A string property of the body worth showing in `Display` (`message`, `error`, `detail`).
     pub message_field: Option<String>,
 }

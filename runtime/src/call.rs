@@ -89,6 +89,23 @@ impl<E: Documented> CallError<E> {
         self.view().is_retryable_for(E::OPERATION)
     }
 
+    /// Whether the failed call may have cost money or credits: for a billable operation, a
+    /// status the spec lists as billed (HuntAPI bills a 404), a failure after the request may
+    /// have reached the server (a timeout, a dropped connection), or a passed deadline; never
+    /// an invalid request, which is not sent.
+    pub fn may_have_been_billed(&self) -> bool {
+        let op = E::OPERATION;
+        if !op.billable {
+            return false;
+        }
+        match self {
+            CallError::Transport(e) => e.was_sent(),
+            CallError::InvalidRequest(_) => false,
+            CallError::DeadlineExceeded(_) => true,
+            other => other.status().is_some_and(|status| op.bills_status(status)),
+        }
+    }
+
     /// What the client knows about the operation that failed.
     pub fn operation(&self) -> &'static OperationMeta {
         E::OPERATION

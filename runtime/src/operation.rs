@@ -38,6 +38,9 @@ pub struct ErrorDoc {
     /// with it is retried like a 502 (when the operation is safe to repeat), and a job's
     /// status poll that fails with it does not end waiting.
     pub retryable: bool,
+    /// Whether a call that fails with this status is billed all the same (`x-cost`'s
+    /// `billedStatuses`, such as HuntAPI's 404).
+    pub billed: bool,
 }
 
 impl ErrorDoc {
@@ -47,6 +50,7 @@ impl ErrorDoc {
             status: StatusPattern::Code(code),
             description,
             retryable: false,
+            billed: false,
         }
     }
 
@@ -56,6 +60,7 @@ impl ErrorDoc {
             status: StatusPattern::Range(digit),
             description,
             retryable: false,
+            billed: false,
         }
     }
 
@@ -65,12 +70,19 @@ impl ErrorDoc {
             status: StatusPattern::Default,
             description,
             retryable: false,
+            billed: false,
         }
     }
 
     /// The same response, documented as transient (`x-retryable: true`).
     pub const fn retryable(mut self) -> Self {
         self.retryable = true;
+        self
+    }
+
+    /// The same response, documented as billed (`x-cost.billedStatuses`).
+    pub const fn billed(mut self) -> Self {
+        self.billed = true;
         self
     }
 }
@@ -112,6 +124,12 @@ impl OperationMeta {
     pub fn is_retryable_status(&self, status: reqwest::StatusCode) -> bool {
         crate::retry::is_retryable_status(status)
             || self.error_doc(status).is_some_and(|doc| doc.retryable)
+    }
+
+    /// Whether a call that failed with `status` was billed: the operation is billable and the
+    /// spec lists the status among those it bills (`x-cost.billedStatuses`).
+    pub fn bills_status(&self, status: reqwest::StatusCode) -> bool {
+        self.billable && self.error_doc(status).is_some_and(|doc| doc.billed)
     }
 
     /// How a failed response with `status` is retried for this operation: as

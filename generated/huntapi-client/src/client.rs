@@ -1501,6 +1501,8 @@ mod ops {
             PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
             /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
             Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
+            NotFound(rt::ErrorResponse<types::ErrorResponse>),
             /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
             RateLimited(rt::ErrorResponse<types::ErrorResponse>),
             /// `500`: Internal error; retry or contact support
@@ -1514,6 +1516,7 @@ mod ops {
                     401 => rt::json_error(response, Self::Unauthorized),
                     402 => rt::json_error(response, Self::PaymentRequired),
                     403 => rt::json_error(response, Self::Forbidden),
+                    404 => rt::json_error(response, Self::NotFound),
                     429 => rt::json_error(response, Self::RateLimited),
                     500 => rt::json_error(response, Self::InternalServerError),
                     _ => rt::CallError::UnexpectedStatus(response),
@@ -1525,6 +1528,7 @@ mod ops {
                     | Self::Unauthorized(r)
                     | Self::PaymentRequired(r)
                     | Self::Forbidden(r)
+                    | Self::NotFound(r)
                     | Self::RateLimited(r)
                     | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
                 }
@@ -1532,7 +1536,9 @@ mod ops {
         }
         /// What the client knows about `audioDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
         /// requests (status 200); the status-codes page bills 200 and 201 and
-        /// not 202. Failed requests are not charged).
+        /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
+        /// 404"; the legacy page does not bill it). Other failed requests are
+        /// not charged).
         pub const META: rt::OperationMeta = rt::OperationMeta {
             operation_id: "audioDownload",
             method: "POST",
@@ -1546,6 +1552,7 @@ mod ops {
                 rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
                 rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+                rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
                 rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],
@@ -2017,6 +2024,8 @@ mod ops {
             PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
             /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
             Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
+            NotFound(rt::ErrorResponse<types::ErrorResponse>),
             /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
             RateLimited(rt::ErrorResponse<types::ErrorResponse>),
             /// `500`: Internal error; retry or contact support
@@ -2030,6 +2039,7 @@ mod ops {
                     401 => rt::json_error(response, Self::Unauthorized),
                     402 => rt::json_error(response, Self::PaymentRequired),
                     403 => rt::json_error(response, Self::Forbidden),
+                    404 => rt::json_error(response, Self::NotFound),
                     429 => rt::json_error(response, Self::RateLimited),
                     500 => rt::json_error(response, Self::InternalServerError),
                     _ => rt::CallError::UnexpectedStatus(response),
@@ -2041,6 +2051,7 @@ mod ops {
                     | Self::Unauthorized(r)
                     | Self::PaymentRequired(r)
                     | Self::Forbidden(r)
+                    | Self::NotFound(r)
                     | Self::RateLimited(r)
                     | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
                 }
@@ -2048,7 +2059,9 @@ mod ops {
         }
         /// What the client knows about `videoDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
         /// requests (status 200); the status-codes page bills 200 and 201 and
-        /// not 202. Failed requests are not charged).
+        /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
+        /// 404"; the legacy page does not bill it). Other failed requests are
+        /// not charged).
         pub const META: rt::OperationMeta = rt::OperationMeta {
             operation_id: "videoDownload",
             method: "POST",
@@ -2062,6 +2075,7 @@ mod ops {
                 rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
                 rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
                 rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+                rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
                 rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
                 rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
             ],

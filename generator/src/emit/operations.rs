@@ -882,8 +882,12 @@ fn meta(op: &Operation, out: &mut Source) {
                 .filter(|a| !a.is_empty())
                 .collect();
             let retryable = if e.retryable { ".retryable()" } else { "" };
+            let billed = if e.billed { ".billed()" } else { "" };
             // One line per documented error, however long: a table to scan.
-            out.line(&format!("{function}({}){retryable},", args.join(", ")));
+            out.line(&format!(
+                "{function}({}){retryable}{billed},",
+                args.join(", ")
+            ));
         }
         out.close("],");
     }

@@ -242,7 +242,9 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          (`RetryPolicy::with_max_retry_after` changes it). An operation that costs credits or is \
          not idempotent is re-sent only when the server certainly did not process it (connection \
          refused, 429), unless the caller opts in for that call with \
-         `CallOptions::with_allow_billable_retries(true)`. Each attempt has a timeout (30 s) and \
+         `CallOptions::with_allow_billable_retries(true)`; `may_have_been_billed()` on the \
+         error says whether a failed billable call may still have cost. Each attempt has a \
+         timeout (30 s) and \
          each call a deadline (120 s); both are set on `ClientConfig`.\n\n"
     );
     let _ = writeln!(out, "## Operations\n");

@@ -414,7 +414,13 @@ impl<'a> Lowering<'a> {
         // query string.
         parameters
             .sort_by(|a, b| (a.location != "path", &a.name).cmp(&(b.location != "path", &b.name)));
-        let errors = self.errors(op, &id, at);
+        let mut errors = self.errors(op, &id, at);
+        if let Some(cost) = &cost {
+            for e in &mut errors {
+                e.billed =
+                    matches!(e.status, StatusMatch::Code(c) if cost.billed_statuses.contains(&c));
+            }
+        }
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
         Some(Operation {
@@ -491,9 +497,36 @@ impl<'a> Lowering<'a> {
             );
             return None;
         }
+        let billed_statuses = match obj.get("billedStatuses") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let codes: Vec<u16> = items
+                    .iter()
+                    .filter_map(Value::as_u64)
+                    .filter(|c| (100..=599).contains(c))
+                    .map(|c| c as u16)
+                    .collect();
+                if codes.len() != items.len() {
+                    self.error(
+                        &format!("{at}/billedStatuses"),
+                        "`x-cost.billedStatuses` must be a list of HTTP status codes",
+                    );
+                    return None;
+                }
+                codes
+            }
+            Some(_) => {
+                self.error(
+                    &format!("{at}/billedStatuses"),
+                    "`x-cost.billedStatuses` must be a list of HTTP status codes",
+                );
+                return None;
+            }
+        };
         (amount > 0.0).then(|| Cost {
             amount,
             unit,
+            billed_statuses,
             description: obj
                 .get("description")
                 .and_then(Value::as_str)
@@ -1259,6 +1292,7 @@ impl<'a> Lowering<'a> {
                 headers,
                 retry_after_pointer,
                 retryable,
+                billed: false,
                 message_field,
             });
         }

@@ -5,8 +5,8 @@
 //! schema), boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric form, `example`
 //! becomes `examples`, and the keywords typify does not read are dropped. A schema that does not
 //! deserialize as JSON Schema is degraded to "any value" where it fails, with a warning. The
-//! pass of `forward.rs` then makes nested string enums open (`OpenEnum<E>`) and secret strings
-//! `SecretString`.
+//! pass of `forward.rs` then makes nested string enums open (`OpenEnum<E>`), dates and
+//! `x-lenient` scalars `Lenient<T>`, and secret strings `SecretString`.
 //!
 //! typify then makes the named schemas (one Rust type each) and the inline schemas (a built-in
 //! type, or a new type named after them) into one token stream, formatted item by item. A
@@ -290,7 +290,8 @@ fn type_space_settings(
     let mut out = TypeSpaceSettings::default();
     out.with_type_mod("types")
         .with_struct_builder(settings.struct_builders)
-        // `OpenEnum` and `SecretString` (see `forward.rs`), named through `x-rust-type`.
+        // `OpenEnum`, `Lenient` and `SecretString` (see `forward.rs`), named through
+        // `x-rust-type`.
         .with_crate(forward::RUNTIME_CRATE, CrateVers::Any, None);
     for derive in &settings.extra_derives {
         if is_path(derive) {

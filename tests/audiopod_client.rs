@@ -1503,12 +1503,17 @@ async fn payment_required_exposes_the_wallet_figures_in_both_documented_styles()
             assert_eq!(r.body.required_cents, Some(50));
             assert_eq!(r.body.available_cents, Some(0));
             assert!(r.body.detail.is_none());
+            // One accessor, whichever place the server put the amounts.
+            assert_eq!(r.field("required_cents"), Some(json!(50)));
+            assert_eq!(r.field("available_cents"), Some(json!(0)));
         }
         other => panic!("expected PaymentRequired, got {other:?}"),
     }
     match send().await.unwrap_err() {
         CallError::Documented(errors::ExtractStemsError::PaymentRequired(r)) => {
             assert_eq!(r.body.required_cents, None);
+            assert_eq!(r.field("required_cents"), Some(json!(120)));
+            assert_eq!(r.field("available_cents"), Some(json!(35)));
             match r.body.detail {
                 Some(types::ErrorDetail::ErrorDetailObject(detail)) => {
                     assert_eq!(detail.message.as_deref(), Some("Insufficient balance"));

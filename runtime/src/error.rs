@@ -273,6 +273,18 @@ pub struct ErrorResponse<B, H = NoHeaders> {
     /// The server's message, read from the body's usual fields whatever its documented schema
     /// ([`message_in_body`]).
     pub message: Option<String>,
+    /// The body as received, for [`ErrorResponse::field`] and [`ErrorResponse::raw_body`].
+    raw: RawBody,
+}
+
+/// An error body's bytes, shown in `Debug` by length only (the decoded body is shown beside).
+#[derive(Clone, Default)]
+struct RawBody(Bytes);
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
 }
 
 impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
@@ -282,6 +294,7 @@ impl<B: DeserializeOwned> ErrorResponse<B, NoHeaders> {
         let body = decode_json(&raw)?;
         Ok(Self {
             message: message_in_body(&raw.body),
+            raw: RawBody(raw.body),
             status: raw.status,
             headers: raw.headers,
             body,
@@ -297,6 +310,7 @@ impl<B, H: FromHeaders> ErrorResponse<B, H> {
             body: read_body(&raw),
             typed_headers: H::from_headers(&raw.headers),
             message: message_in_body(&raw.body),
+            raw: RawBody(raw.body),
             status: raw.status,
             headers: raw.headers,
         }
@@ -317,6 +331,7 @@ impl<B, H> ErrorResponse<B, H> {
         Ok(Self {
             typed_headers: read_headers(&raw.headers),
             message: message_in_body(&raw.body),
+            raw: RawBody(raw.body),
             status: raw.status,
             headers: raw.headers,
             body,
@@ -331,7 +346,28 @@ impl<B, H> ErrorResponse<B, H> {
             body: self.body,
             typed_headers,
             message: self.message,
+            raw: self.raw,
         }
+    }
+
+    /// The body as the server sent it (up to [`MAX_ERROR_BODY_BYTES`]).
+    pub fn raw_body(&self) -> &Bytes {
+        &self.raw.0
+    }
+
+    /// A field of a JSON body by name, wherever the server put it: at the top level, else
+    /// inside one of the top-level objects (FastAPI's `detail`, an `error` or `data` object).
+    /// AudioPod sends its 402 amounts either way: `field("required_cents")` reads both.
+    pub fn field(&self, name: &str) -> Option<serde_json::Value> {
+        let body: serde_json::Value = serde_json::from_slice(&self.raw.0).ok()?;
+        let object = body.as_object()?;
+        let usable = |v: &&serde_json::Value| !v.is_null();
+        object.get(name).filter(usable).cloned().or_else(|| {
+            object
+                .values()
+                .filter_map(serde_json::Value::as_object)
+                .find_map(|inner| inner.get(name).filter(usable).cloned())
+        })
     }
 
     /// The wait the `Retry-After` header asks for (HTTP-dates relative to the system time).
@@ -950,6 +986,26 @@ mod tests {
         // Long messages are cut.
         let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(1000));
         assert_eq!(m(&long).map(|s| s.chars().count()), Some(301));
+    }
+
+    #[test]
+    fn fields_are_found_wherever_the_server_put_them() {
+        let top = ErrorResponse::<serde_json::Value>::from_raw(raw(
+            402,
+            br#"{"error":"insufficient_api_balance","required_cents":50,"available_cents":0}"#,
+        ))
+        .unwrap();
+        let nested = ErrorResponse::<serde_json::Value>::from_raw(raw(
+            402,
+            br#"{"detail":{"message":"Insufficient balance","required_cents":120}}"#,
+        ))
+        .unwrap();
+        assert_eq!(top.field("required_cents"), Some(serde_json::json!(50)));
+        assert_eq!(nested.field("required_cents"), Some(serde_json::json!(120)));
+        assert_eq!(nested.field("available_cents"), None);
+        assert_eq!(top.raw_body().len(), 76);
+        let debug = format!("{top:?}");
+        assert!(debug.contains("<76 bytes>"), "{debug}");
     }
 
     #[test]

@@ -390,6 +390,9 @@ async fn get_job_keeps_dates_and_progress_in_forms_the_docs_do_not_show() {
         .await
         .expect("decodes")
         .into_inner();
+    // The state compares with a string literal, as a newcomer writes it.
+    assert!(job.status == "QueuedJob");
+    assert!(job.status != "CompletedJob");
     let created = job.created_at.expect("present");
     assert_eq!(
         created.raw(),

@@ -2849,6 +2849,16 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
         }
     }
+    impl ::std::cmp::PartialEq<str> for StemJobStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.0 == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for StemJobStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.0 == *other
+        }
+    }
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,

@@ -1098,6 +1098,16 @@ body, so no properties are declared.
             }
         }
     }
+    impl ::std::cmp::PartialEq<str> for JobStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.0 == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for JobStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.0 == *other
+        }
+    }
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,

@@ -102,6 +102,16 @@ pub fn emit_client(
     out.line("#[allow(clippy::all)]");
     out.open("pub mod types {");
     out.raw(&types.text);
+    // A string newtype compares with a string literal (`job.status == "CompletedJob"`).
+    for name in &types.string_newtypes {
+        for (rhs, other) in [("str", "other"), ("&str", "*other")] {
+            out.open(&format!("impl ::std::cmp::PartialEq<{rhs}> for {name} {{"));
+            out.open(&format!("fn eq(&self, other: &{rhs}) -> bool {{"));
+            out.line(&format!("self.0 == {other}"));
+            out.close("}");
+            out.close("}");
+        }
+    }
     out.close("}");
 
     let front = quote! {

@@ -87,6 +87,9 @@ pub(crate) struct Types {
     /// The struct types, which have a builder under `types::builder` when
     /// [`TypeSettings::struct_builders`] is on.
     pub struct_builders: BTreeSet<String>,
+    /// The newtypes around a `String` (typify's type for a named string schema), which get
+    /// `PartialEq<str>` so that `job.status == "CompletedJob"` compiles.
+    pub string_newtypes: BTreeSet<String>,
     /// The fallbacks taken, one warning each.
     pub warnings: Diagnostics,
 }
@@ -272,6 +275,7 @@ fn generate_here(
         } else {
             BTreeSet::new()
         },
+        string_newtypes: run.uses.string_newtypes,
         warnings: Diagnostics::new(),
     })
 }
@@ -832,6 +836,8 @@ struct Uses {
     regress: bool,
     /// The names of the struct types.
     structs: BTreeSet<String>,
+    /// The names of the newtypes around a `String`.
+    string_newtypes: BTreeSet<String>,
 }
 
 /// How far a run goes after typify: a trial only checks that the output parses (item by
@@ -1017,6 +1023,16 @@ fn typify_run(
         structs: space
             .iter_types()
             .filter(|ty| matches!(ty.details(), typify::TypeDetails::Struct(_)))
+            .map(|ty| ty.name())
+            .collect(),
+        string_newtypes: space
+            .iter_types()
+            .filter(|ty| match ty.details() {
+                typify::TypeDetails::Newtype(newtype) => space
+                    .get_type(&newtype.inner())
+                    .is_ok_and(|inner| matches!(inner.details(), typify::TypeDetails::String)),
+                _ => false,
+            })
             .map(|ty| ty.name())
             .collect(),
     };

@@ -435,6 +435,16 @@ pub mod types {
             }
         }
     }
+    impl ::std::cmp::PartialEq<str> for NewPetName {
+        fn eq(&self, other: &str) -> bool {
+            self.0 == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for NewPetName {
+        fn eq(&self, other: &&str) -> bool {
+            self.0 == *other
+        }
+    }
 }
 pub use ::clientgen_runtime::{
     ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,

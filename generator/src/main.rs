@@ -329,8 +329,24 @@ fn generate_one(
     name: &str,
     types: &clientgen::emit::TypeSettings,
 ) -> Result<(), String> {
+    // The folders this run creates, deepest first: a run that fails removes them again, so
+    // that a failed generation leaves no empty `--out` folder behind.
+    let created: Vec<PathBuf> = out
+        .ancestors()
+        .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
-    let generated = standalone_crate(spec, out, name, types)?;
+    let generated = match standalone_crate(spec, out, name, types) {
+        Ok(generated) => generated,
+        Err(e) => {
+            for dir in &created {
+                // Only empty folders go (`remove_dir` refuses others).
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
     let written = clientgen::write::write_if_changed(out, &generated.files)
         .map_err(|e| format!("error: {e}"))?;
     println!(

@@ -231,6 +231,25 @@ fn a_malformed_spec_exits_1_naming_file_line_and_pointer() {
         }
         assert!(!repo.path().join("generated/broken-client").exists());
     }
+    // One-spec mode: a failed run leaves no `--out` folder it created behind, and keeps one
+    // that was there.
+    let spec = broken.to_str().expect("UTF-8 temp path");
+    let fresh = repo.path().join("out/deep/client");
+    let args = ["generate", "--spec", spec, "--crate-name", "x", "--out"];
+    let output = clientgen(
+        repo.path(),
+        &[&args[..], &[fresh.to_str().unwrap()]].concat(),
+    );
+    assert_exit(&output, 1);
+    assert!(!repo.path().join("out").exists(), "{}", stderr(&output));
+    let kept = repo.path().join("kept");
+    std::fs::create_dir_all(&kept).expect("kept");
+    let output = clientgen(
+        repo.path(),
+        &[&args[..], &[kept.to_str().unwrap()]].concat(),
+    );
+    assert_exit(&output, 1);
+    assert!(kept.is_dir());
 }
 
 #[test]

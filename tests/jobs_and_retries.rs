@@ -1270,6 +1270,37 @@ async fn huntapi_undocumented_state_ends_waiting_with_the_state_and_the_body() {
 }
 
 #[tokio::test]
+async fn a_status_body_that_does_not_decode_ends_waiting_with_the_body() {
+    // `id` is documented as a UUID; this server sends a number.
+    let server = scripted_job_api(
+        "/v1/audio/download",
+        r#"{"job_id":"5f0c1a52-8d1e-4a53-9d57-0d6f3c1e2b7a"}"#,
+        format!("/v1/jobs/{HUNT_JOB_ID}"),
+        |_| Reply::json(200, r#"{"id":42,"status":"QueuedJob"}"#),
+    )
+    .await;
+    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .submit()
+        .await
+        .expect("submitted");
+    match handle.wait().await {
+        Err(JobError::UndecodableStatus {
+            job_id,
+            body,
+            reason,
+        }) => {
+            assert_eq!(job_id, HUNT_JOB_ID);
+            assert_eq!(&body[..], br#"{"id":42,"status":"QueuedJob"}"#);
+            assert!(reason.contains("invalid type"), "{reason}");
+        }
+        other => panic!("expected UndecodableStatus, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn huntapi_completed_job_with_success_false_is_a_failure() {
     let unsuccessful = serde_json::json!({
         "id": HUNT_JOB_ID,

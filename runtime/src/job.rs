@@ -19,7 +19,7 @@ use progenitor_client::ResponseValue;
 use crate::call::CallError;
 use crate::clock::Clock;
 use crate::config::ClientConfig;
-use crate::error::{InvalidBody, OperationError};
+use crate::error::{ErrorView, InvalidBody, OperationError};
 
 /// How to read a job's state from its status body (from the spec's `x-job`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +182,17 @@ pub enum JobError<E, S> {
         /// The status operation's error.
         source: E,
     },
+    /// The status body did not decode as the status operation documents it: the body as
+    /// sent and why it did not decode. The job may still be running: the handle can wait
+    /// again.
+    UndecodableStatus {
+        /// The job.
+        job_id: String,
+        /// The status body, as sent (up to the error body limit).
+        body: bytes::Bytes,
+        /// Why it did not decode.
+        reason: String,
+    },
     /// The job reached a state the spec does not list (see [`UnknownStates`]). The job may
     /// still be running: the handle can wait again.
     UnknownState {
@@ -208,6 +219,7 @@ impl<E, S> JobError<E, S> {
             JobError::Failed { job_id, .. }
             | JobError::DeadlineExceeded { job_id, .. }
             | JobError::Poll { job_id, .. }
+            | JobError::UndecodableStatus { job_id, .. }
             | JobError::UnknownState { job_id, .. }
             | JobError::MissingState { job_id, .. } => job_id,
         }
@@ -247,6 +259,15 @@ impl<E: fmt::Display, S> fmt::Display for JobError<E, S> {
             JobError::Poll { job_id, source } => {
                 write!(f, "polling job {job_id} failed: {source}")
             }
+            JobError::UndecodableStatus {
+                job_id,
+                body,
+                reason,
+            } => write!(
+                f,
+                "the status of job {job_id} did not decode ({reason}); body: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            ),
             JobError::UnknownState { job_id, state, .. } => write!(
                 f,
                 "job {job_id} reached state {state}, which the API does not document as \
@@ -418,12 +439,23 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
         &self,
         unknown: UnknownStates,
     ) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
-        let status = K::poll(self.client, &self.id)
-            .await
-            .map_err(|source| JobError::Poll {
-                job_id: self.id.clone(),
-                source,
-            })?;
+        let status =
+            K::poll(self.client, &self.id)
+                .await
+                .map_err(|source| match source.view() {
+                    // A success whose body does not decode: the body, not a decode error.
+                    ErrorView::InvalidBody(invalid) if invalid.status.is_none() => {
+                        JobError::UndecodableStatus {
+                            job_id: self.id.clone(),
+                            body: invalid.body.clone(),
+                            reason: invalid.source.to_string(),
+                        }
+                    }
+                    _ => JobError::Poll {
+                        job_id: self.id.clone(),
+                        source,
+                    },
+                })?;
         interpret(&K::SPEC, unknown, &self.id, status)
     }
 

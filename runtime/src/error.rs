@@ -445,7 +445,7 @@ impl StdError for InvalidBody {
 }
 
 /// The first bytes of a body, as text.
-fn preview(body: &[u8]) -> String {
+pub(crate) fn preview(body: &[u8]) -> String {
     let end = body.len().min(PREVIEW_BYTES);
     let mut text = String::from_utf8_lossy(&body[..end]).into_owned();
     if body.len() > PREVIEW_BYTES {

@@ -266,7 +266,7 @@ impl<E: fmt::Display, S> fmt::Display for JobError<E, S> {
             } => write!(
                 f,
                 "the status of job {job_id} did not decode ({reason}); body: {}",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
+                crate::error::preview(body)
             ),
             JobError::UnknownState { job_id, state, .. } => write!(
                 f,

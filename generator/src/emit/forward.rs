@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use super::types::{REF_PREFIX, or_null};
 use crate::names::{self, Namespace};
 
 /// The crate `x-rust-type` names (typify must be told it may use it).
@@ -36,9 +37,6 @@ pub(crate) const LENIENT_EXTENSION: &str = "x-lenient";
 /// String formats typify parses into a type of their own that a server's other spelling
 /// would fail (`chrono`'s).
 const LENIENT_FORMATS: &[&str] = &["date-time", "date"];
-
-/// The `$ref` prefix of a named schema.
-const REF_PREFIX: &str = "#/components/schemas/";
 
 /// Keywords a string enum may carry besides `type` and `enum` and still be one.
 const ENUM_ANNOTATIONS: &[&str] = &[
@@ -319,24 +317,21 @@ fn x_rust_type(path: &str, parameters: Vec<Value>) -> Value {
 }
 
 /// `inner` with the documentation of `original` next to it, or `null` besides when
-/// `nullable`.
+/// `nullable` (in `or_null`'s form, the documentation outside).
 fn annotated(inner: Value, original: &Map<String, Value>, nullable: bool) -> Value {
-    let mut out = if nullable {
-        let mut out = Map::new();
-        out.insert("anyOf".into(), json!([inner, {"type": "null"}]));
-        out
-    } else {
-        match inner {
-            Value::Object(map) => map,
-            other => return other,
-        }
+    let Value::Object(mut out) = inner else {
+        return inner;
     };
     for key in ["description", "deprecated", "readOnly", "writeOnly"] {
         if let Some(value) = original.get(key) {
             out.insert(key.into(), value.clone());
         }
     }
-    Value::Object(out)
+    if nullable {
+        or_null(Value::Object(out))
+    } else {
+        Value::Object(out)
+    }
 }
 
 #[cfg(test)]

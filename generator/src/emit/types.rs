@@ -104,7 +104,7 @@ const RUN_BUDGET: usize = 400;
 const MAX_DEPTH: usize = 64;
 
 /// The `$ref` prefix of a named schema.
-const REF_PREFIX: &str = "#/components/schemas/";
+pub(super) const REF_PREFIX: &str = "#/components/schemas/";
 
 /// The Rust type of a schema that cannot be generated.
 const ANY_VALUE_TYPE: &str = "::serde_json::Value";
@@ -648,7 +648,7 @@ fn nullable_form(mut schema: Map<String, Value>) -> Value {
 
 /// `schema` or `null`: `{"anyOf": [schema, {"type": "null"}]}`, with the annotations on the
 /// outside (typify documents and names a type from there).
-fn or_null(schema: Value) -> Value {
+pub(super) fn or_null(schema: Value) -> Value {
     let mut inner = match schema {
         Value::Object(inner) => inner,
         other => return other,

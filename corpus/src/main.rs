@@ -460,6 +460,9 @@ fn cargo_check(
             "--quiet",
         ])
         .env("CARGO_TARGET_DIR", &target)
+        // Throwaway crates: incremental state would only fill the disk (tens of GB over a
+        // few seeded samples).
+        .env("CARGO_INCREMENTAL", "0")
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()

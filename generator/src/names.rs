@@ -62,11 +62,18 @@ pub fn type_name(key: &str) -> String {
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name = format!("X{name}");
     }
-    if is_keyword(&name) || name == "Self" {
+    if is_keyword(&name) || name == "Self" || PRELUDE_TYPES.contains(&name.as_str()) {
         name.push_str("Type");
     }
     name
 }
+
+/// Names of the prelude that generated code (typify's among it) uses unqualified: a type of the
+/// description named like one would shadow it (`Default::default()` on a struct `Default`).
+const PRELUDE_TYPES: &[&str] = &[
+    "Default", "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "Clone",
+    "Copy", "Send", "Sync", "Sized", "From", "Into", "TryFrom", "TryInto", "ToString",
+];
 
 /// The type name typify gives a schema nested in the type `parent`: a property's (`part` is
 /// the property name), array items' (`item`) or map values' (`value`): `PetStatus`,
@@ -330,6 +337,8 @@ mod tests {
             ("HTTPError", "HttpError"),
             ("2fa-setup", "X2faSetup"),
             ("Self", "SelfType"),
+            ("Default", "DefaultType"),
+            ("option", "OptionType"),
             ("a.b/c", "Abc"),
             ("ErrorBody", "ErrorBody"),
             ("V1Job", "V1Job"),

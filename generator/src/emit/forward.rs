@@ -16,7 +16,10 @@
 //!
 //! Roots are left alone: a named enum keeps its name and its closed type, and an operation's
 //! inline parameter or body enum stays closed, so that a request cannot send a misspelt value.
-//! A nested enum's `default` is dropped (the field is optional instead).
+//! A nested enum's `default` is dropped (the field is optional instead), and so is the `default`
+//! of every value that holds a wrapped one (an array of enums with a default list, an object
+//! with a default object): typify writes such a default as a call naming the wrapper without
+//! its type parameters, which does not compile.
 
 use std::collections::BTreeSet;
 
@@ -78,41 +81,49 @@ impl Forward {
         self.children(schema, type_name, 0);
     }
 
-    fn children(&mut self, schema: &mut Value, type_name: &str, depth: usize) {
+    /// Wraps the value positions inside `schema`; true when one was wrapped, and then the
+    /// `default` of `schema` is gone.
+    fn children(&mut self, schema: &mut Value, type_name: &str, depth: usize) -> bool {
         if depth > 64 {
-            return;
+            return false;
         }
         let Some(obj) = schema.as_object_mut() else {
-            return;
+            return false;
         };
+        let mut wrapped = false;
         if let Some(Value::Object(props)) = obj.get_mut("properties") {
             for (prop, child) in props.iter_mut() {
                 let name = names::nested_type_name(type_name, prop);
-                self.value(child, &name, depth);
+                wrapped |= self.value(child, &name, depth);
             }
         }
         if let Some(items) = obj.get_mut("items")
             && items.is_object()
         {
             let name = names::nested_type_name(type_name, "item");
-            self.value(items, &name, depth);
+            wrapped |= self.value(items, &name, depth);
         }
         if let Some(extra) = obj.get_mut("additionalProperties")
             && extra.is_object()
         {
             let name = names::nested_type_name(type_name, "value");
-            self.value(extra, &name, depth);
+            wrapped |= self.value(extra, &name, depth);
         }
+        if wrapped {
+            obj.shift_remove("default");
+        }
+        wrapped
     }
 
-    /// One value position: wraps it if it is an enum or a secret, else looks inside.
-    fn value(&mut self, node: &mut Value, name: &str, depth: usize) {
+    /// One value position: wraps it if it is an enum or a secret, else looks inside; true when
+    /// it or a value inside it was wrapped.
+    fn value(&mut self, node: &mut Value, name: &str, depth: usize) -> bool {
         let Some(obj) = node.as_object() else {
-            return;
+            return false;
         };
         if let Some(wrapped) = self.wrap_ref(obj) {
             *node = wrapped;
-            return;
+            return true;
         }
         if let Some((values, nullable)) = string_enum(obj) {
             let enum_name = match obj.get("title").and_then(Value::as_str) {
@@ -129,20 +140,20 @@ impl Forward {
             }
             let open = x_rust_type("clientgen_runtime::OpenEnum", vec![Value::Object(inner)]);
             *node = annotated(open, obj, nullable);
-            return;
+            return true;
         }
         if is_secret(obj) {
             let nullable = types_of(obj).contains(&"null");
             let secret = x_rust_type("clientgen_runtime::SecretString", Vec::new());
             *node = annotated(secret, obj, nullable);
-            return;
+            return true;
         }
         if let Some((inner, nullable)) = lenient_inner(obj) {
             let lenient = x_rust_type("clientgen_runtime::Lenient", vec![inner]);
             *node = annotated(lenient, obj, nullable);
-            return;
+            return true;
         }
-        self.children(node, name, depth + 1);
+        self.children(node, name, depth + 1)
     }
 
     /// A `$ref` (maybe or `null`) to a named string enum, wrapped.
@@ -398,6 +409,25 @@ mod tests {
         // Not string enums: untouched.
         assert_eq!(props["count"], json!({"type": "integer", "enum": [1, 2]}));
         assert_eq!(props["free"], json!({"type": "string"}));
+    }
+
+    #[test]
+    fn defaults_holding_wrapped_values_are_dropped() {
+        let out = pass(
+            json!({"type": "object", "default": {"bands": ["24"]}, "properties": {
+                "bands": {"type": "array", "items": {"type": "string", "enum": ["24", "5"]},
+                    "default": ["24", "5"]},
+                "window": {"type": "object", "default": {"since": "2024-01-01"},
+                    "properties": {"since": {"type": "string", "format": "date"}}},
+                "plain": {"type": "array", "items": {"type": "string"}, "default": ["x"]}
+            }}),
+            &[],
+        );
+        assert_eq!(out.get("default"), None);
+        assert_eq!(out["properties"]["bands"].get("default"), None);
+        assert_eq!(out["properties"]["window"].get("default"), None);
+        // Nothing wrapped inside: the default stays.
+        assert_eq!(out["properties"]["plain"]["default"], json!(["x"]));
     }
 
     #[test]

@@ -139,6 +139,6 @@ async fn a_compiled_module_makes_a_typed_call() {
 
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
-    assert_eq!(requests[0].target, "/v1/usage");
+    assert_eq!(requests[0].target, "/usage");
     assert_eq!(requests[0].header("x-api-key"), Some("build-key"));
 }

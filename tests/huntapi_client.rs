@@ -536,10 +536,86 @@ async fn get_usage_keeps_the_undocumented_body() {
         assert_eq!(usage.len(), 3);
         let request = only_request(&server);
         assert_eq!(request.method, "GET");
-        assert_eq!(path(&request), "/v1/usage");
+        assert_eq!(path(&request), "/usage");
         assert_eq!(query_pairs(&request), with_key(&[], scheme));
         assert_auth(&request, scheme);
     }
+}
+
+/// The vendor's pages name the usage path both `/usage` and `/v1/usage`: a server that has only
+/// the second answers the first with 404, and the client tries the second, authenticated too.
+#[tokio::test]
+async fn usage_is_found_at_either_documented_path() {
+    for (scheme, served) in [
+        (Scheme::Header, "/v1/usage"),
+        (Scheme::Query, "/v1/usage"),
+        (Scheme::Header, "/usage"),
+    ] {
+        let server = TestServer::with_handler(move |request, _| {
+            if request.target.split('?').next() == Some(served) {
+                Reply::json(200, r#"{"plan":"pro"}"#).into()
+            } else {
+                Reply::json(404, r#"{"error":"Not Found"}"#).into()
+            }
+        })
+        .await;
+        let usage = client(&server.url(), scheme)
+            .get_usage()
+            .send()
+            .await
+            .expect("usage")
+            .into_inner();
+        assert_eq!(usage.get("plan"), Some(&serde_json::json!("pro")));
+        let requests = server.requests();
+        let paths: Vec<&str> = requests.iter().map(path).collect();
+        let expected: &[&str] = if served == "/usage" {
+            &["/usage"]
+        } else {
+            &["/usage", "/v1/usage"]
+        };
+        assert_eq!(paths, expected);
+        for request in &requests {
+            assert_auth(request, scheme);
+        }
+    }
+}
+
+/// Only a missing route moves on to the other path: a documented error at the first path is the
+/// answer, and a 404 at the last path is returned as it came.
+#[tokio::test]
+async fn usage_fallback_is_for_missing_routes_only() {
+    let server = TestServer::start(vec![
+        Reply::json(401, r#"{"error":"Invalid API Key"}"#).into(),
+    ])
+    .await;
+    let err = client(&server.url(), Scheme::Header)
+        .get_usage()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            CallError::Documented(errors::GetUsageError::Unauthorized(_))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.count(), 1);
+
+    let server =
+        TestServer::with_handler(|_, _| Reply::json(404, r#"{"error":"Not Found"}"#).into()).await;
+    let err = client(&server.url(), Scheme::Header)
+        .get_usage()
+        .send()
+        .await
+        .unwrap_err();
+    let CallError::UnexpectedStatus(raw) = &err else {
+        panic!("a 404 at every path is an undocumented status: {err:?}");
+    };
+    assert_eq!(raw.status.as_u16(), 404);
+    let requests = server.requests();
+    let paths: Vec<&str> = requests.iter().map(path).collect();
+    assert_eq!(paths, ["/usage", "/v1/usage"]);
 }
 
 // ---------------------------------------------------------------------------------------------

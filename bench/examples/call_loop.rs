@@ -1,4 +1,4 @@
-//! Makes N sequential `GET /v1/usage` calls with one client against the bench server, for
+//! Makes N sequential `GET /usage` calls with one client against the bench server, for
 //! counting instructions per call under callgrind (deterministic where timings are not):
 //!
 //! ```text

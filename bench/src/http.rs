@@ -1,5 +1,5 @@
 //! The client-overhead comparison: a hyper server on 127.0.0.1 answering HuntAPI's
-//! `GET /v1/usage`, the generated `huntapi_client` call, and the same request written by hand
+//! `GET /usage`, the generated `huntapi_client` call, and the same request written by hand
 //! with reqwest (same URL, headers and decoding into the same type).
 
 use std::convert::Infallible;
@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 /// The API key both clients send.
 pub const BENCH_KEY: &str = "bench-key-0123456789abcdef";
 
-/// The body the server answers `GET /v1/usage` with.
+/// The body the server answers `GET /usage` with.
 pub const USAGE_BODY: &str = r#"{"plan":"pro","requests_limit":50000,"requests_used":1234,"requests_remaining":48766,"reset_at":"2026-12-01T00:00:00Z","features":{"audio":true,"video":true,"priority_queue":false}}"#;
 
 /// A hyper HTTP/1.1 server on 127.0.0.1, on its own thread and single-threaded runtime, until
@@ -106,11 +106,11 @@ async fn serve(
     }
 }
 
-/// 200 with [`USAGE_BODY`] for an authenticated `GET /v1/usage` carrying the headers the
+/// 200 with [`USAGE_BODY`] for an authenticated `GET /usage` carrying the headers the
 /// generated client sends; 400, 401 or 404 otherwise, so that a client sending less fails.
 fn answer(request: &Request<Incoming>, served: &AtomicU64) -> Response<Full<Bytes>> {
     let headers = request.headers();
-    let status = if request.method() != hyper::Method::GET || request.uri().path() != "/v1/usage" {
+    let status = if request.method() != hyper::Method::GET || request.uri().path() != "/usage" {
         StatusCode::NOT_FOUND
     } else if headers.get("x-api-key").map(|v| v.as_bytes()) != Some(BENCH_KEY.as_bytes()) {
         StatusCode::UNAUTHORIZED
@@ -184,7 +184,7 @@ impl Caller {
     }
 }
 
-/// A hand-written `GET /v1/usage`: reqwest, the same headers, serde into the same type.
+/// A hand-written `GET /usage`: reqwest, the same headers, serde into the same type.
 pub struct RawClient {
     http: reqwest::Client,
     url: String,
@@ -199,7 +199,7 @@ impl RawClient {
             .map_err(|e| e.to_string())?;
         Ok(Self {
             http,
-            url: format!("{}/v1/usage", base_url.trim_end_matches('/')),
+            url: format!("{}/usage", base_url.trim_end_matches('/')),
         })
     }
 
@@ -322,7 +322,7 @@ mod tests {
         let server = BenchServer::start().unwrap();
         let rt = runtime();
         let http = reqwest::Client::new();
-        let url = format!("{}/v1/usage", server.base_url());
+        let url = format!("{}/usage", server.base_url());
         let status = |request: reqwest::RequestBuilder| {
             rt.block_on(async { request.send().await.unwrap().status().as_u16() })
         };

@@ -105,6 +105,9 @@ pub struct Operation {
     pub method: String,
     /// Path template.
     pub path: String,
+    /// `x-fallback-paths`: other path templates the vendor's docs give for the operation, tried
+    /// in order when the server has no route at [`Operation::path`] (404 or 405).
+    pub fallback_paths: Vec<String>,
     /// JSON pointer of the operation object.
     pub pointer: String,
     /// `summary`.

@@ -355,7 +355,7 @@ pub async fn form_parts(
 pub async fn execute(
     http: &reqwest::Client,
     config: &ClientConfig,
-    op: &'static OperationMeta,
+    op: &OperationMeta,
     request: RequestBuilder,
 ) -> Result<reqwest::Response, ClientError<()>> {
     let mut request = request.build()?;
@@ -365,6 +365,36 @@ pub async fn execute(
     http.execute(request)
         .await
         .map_err(ClientError::CommunicationError)
+}
+
+/// One attempt of an operation the vendor's docs give several paths for (`x-fallback-paths`):
+/// `urls` pairs each path template, the documented one first, with its URL. The request `build`
+/// makes for a URL is sent; when the server answers 404 or 405 (no such route) and another path
+/// is left, the next one is tried. The last response is returned whatever its status.
+pub async fn execute_first(
+    http: &reqwest::Client,
+    config: &ClientConfig,
+    op: &OperationMeta,
+    urls: Vec<(&'static str, String)>,
+    build: impl Fn(String) -> Result<RequestBuilder, ClientError<()>>,
+) -> Result<reqwest::Response, ClientError<()>> {
+    let count = urls.len();
+    for (i, (template, url)) in urls.into_iter().enumerate() {
+        // The path check compares the URL with the template it was written from.
+        let meta = OperationMeta {
+            path: template,
+            ..*op
+        };
+        let response = execute(http, config, &meta, build(url)?).await?;
+        let no_route = matches!(response.status().as_u16(), 404 | 405);
+        if !no_route || i + 1 == count {
+            return Ok(response);
+        }
+    }
+    Err(ClientError::InvalidRequest(format!(
+        "operation `{}` has no path to send to",
+        op.operation_id
+    )))
 }
 
 /// The response of an attempt whose status is not one of the documented successes, for

@@ -1316,30 +1316,154 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    pub use super::ops::get_usage::GetUsage;
     pub use super::ops::audio_download::AudioDownload;
     pub use super::ops::get_job::GetJob;
-    pub use super::ops::get_usage::GetUsage;
     pub use super::ops::video_download::VideoDownload;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    pub use super::ops::get_usage::GetUsageError;
     pub use super::ops::audio_download::AudioDownloadError;
     pub use super::ops::get_job::GetJobError;
-    pub use super::ops::get_usage::GetUsageError;
     pub use super::ops::video_download::VideoDownloadError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    pub use super::ops::get_usage::META as GET_USAGE;
     pub use super::ops::audio_download::META as AUDIO_DOWNLOAD;
     pub use super::ops::get_job::META as GET_JOB;
-    pub use super::ops::get_usage::META as GET_USAGE;
     pub use super::ops::video_download::META as VIDEO_DOWNLOAD;
 }
 /// Each operation's items, together: its builder, documented errors and metadata.
 #[allow(clippy::result_large_err)]
 mod ops {
+    /// `GET /usage` (operationId `getUsage`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod get_usage {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Get the plan and remaining requests
+            ///
+            /// Returns the plan and the remaining requests of the calling API key.
+            /// Not billed.
+            ///
+            /// Path: the introduction's first example and the credits table use
+            /// `/usage`; the authentication example uses `/v1/usage`. The credits
+            /// table writes `/v1/` for every other endpoint and not for this one, so
+            /// `/usage` is taken as the documented path, and `/v1/usage` is tried
+            /// when the server has no route there (`x-fallback-paths`). The response
+            /// body is not documented anywhere and is left open.
+            ///
+            /// Sends `GET /usage`.
+            pub fn get_usage(&self) -> GetUsage<'_> {
+                GetUsage::new(self)
+            }
+        }
+        /// Builder for [`Client::get_usage`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct GetUsage<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+        }
+        impl<'a> GetUsage<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None }
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(&self) -> Result<rt::ResponseValue<types::Usage>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let urls = vec![
+                    ("/usage", format!("{}/usage", self.client.config.base_url())),
+                    ("/v1/usage", format!("{}/v1/usage", self.client.config.base_url())),
+                ];
+                let response = rt::request::execute_first(&self.client.http, &self.client.config, &META, urls, |url| {
+                    let request = self.client.http.get(url);
+                    let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                    Ok(request)
+                })
+                .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::get_usage`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<GetUsageError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum GetUsageError {
+            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `402`: Payment required; settle outstanding invoices to continue
+            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)
+            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+            /// `500`: Internal error; retry or contact support
+            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+        }
+        impl rt::Documented for GetUsageError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    402 => rt::json_error(response, Self::PaymentRequired),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    500 => rt::json_error(response, Self::InternalServerError),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r)
+                    | Self::PaymentRequired(r)
+                    | Self::Forbidden(r)
+                    | Self::RateLimited(r)
+                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+                }
+            }
+        }
+        /// What the client knows about `getUsage`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "getUsage",
+            method: "GET",
+            path: "/usage",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["ApiKeyHeader", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
+                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
+                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)"),
+                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
+            ],
+        };
+    }
     /// `POST /v1/audio/download` (operationId `audioDownload`): the request builder, the documented errors and the
     /// metadata.
     pub mod audio_download {
@@ -1740,124 +1864,6 @@ mod ops {
             ],
         };
     }
-    /// `GET /v1/usage` (operationId `getUsage`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod get_usage {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Get the plan and remaining requests
-            ///
-            /// Returns the plan and the remaining requests of the calling API key.
-            /// Not billed.
-            ///
-            /// Path: the introduction's first example and the credits table use
-            /// `/usage`, the authentication example uses `/v1/usage`. This
-            /// description uses `/v1/usage`, consistent with every other endpoint's
-            /// `/v1` prefix. The response body is not documented anywhere and is
-            /// left open.
-            ///
-            /// Sends `GET /v1/usage`.
-            pub fn get_usage(&self) -> GetUsage<'_> {
-                GetUsage::new(self)
-            }
-        }
-        /// Builder for [`Client::get_usage`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct GetUsage<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-        }
-        impl<'a> GetUsage<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None }
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Usage>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let url = format!("{}/v1/usage", self.client.config.base_url());
-                let request = self.client.http.get(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::get_usage`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<GetUsageError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum GetUsageError {
-            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
-            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
-            /// `402`: Payment required; settle outstanding invoices to continue
-            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
-            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
-            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
-            /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)
-            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
-            /// `500`: Internal error; retry or contact support
-            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
-        }
-        impl rt::Documented for GetUsageError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    401 => rt::json_error(response, Self::Unauthorized),
-                    402 => rt::json_error(response, Self::PaymentRequired),
-                    403 => rt::json_error(response, Self::Forbidden),
-                    429 => rt::json_error(response, Self::RateLimited),
-                    500 => rt::json_error(response, Self::InternalServerError),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::Unauthorized(r)
-                    | Self::PaymentRequired(r)
-                    | Self::Forbidden(r)
-                    | Self::RateLimited(r)
-                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                }
-            }
-        }
-        /// What the client knows about `getUsage`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "getUsage",
-            method: "GET",
-            path: "/v1/usage",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-            errors: &[
-                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
-                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
-                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
-                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
-            ],
-        };
-    }
     /// `POST /v1/video/download` (operationId `videoDownload`): the request builder, the documented errors and the
     /// metadata.
     pub mod video_download {
@@ -2127,12 +2133,12 @@ mod ops {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
+    /// A failed `getUsage` call.
+    GetUsage(::clientgen_runtime::CallError<errors::GetUsageError>),
     /// A failed `audioDownload` call.
     AudioDownload(::clientgen_runtime::CallError<errors::AudioDownloadError>),
     /// A failed `getJob` call.
     GetJob(::clientgen_runtime::CallError<errors::GetJobError>),
-    /// A failed `getUsage` call.
-    GetUsage(::clientgen_runtime::CallError<errors::GetUsageError>),
     /// A failed `videoDownload` call.
     VideoDownload(::clientgen_runtime::CallError<errors::VideoDownloadError>),
     /// Waiting for a job polled with `getJob` failed.
@@ -2142,6 +2148,11 @@ pub enum Error {
     /// The client could not be configured (missing key, invalid base URL).
     Config(::clientgen_runtime::ConfigError),
 }
+impl From<::clientgen_runtime::CallError<errors::GetUsageError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::GetUsageError>) -> Self {
+        Self::GetUsage(e)
+    }
+}
 impl From<::clientgen_runtime::CallError<errors::AudioDownloadError>> for Error {
     fn from(e: ::clientgen_runtime::CallError<errors::AudioDownloadError>) -> Self {
         Self::AudioDownload(e)
@@ -2150,11 +2161,6 @@ impl From<::clientgen_runtime::CallError<errors::AudioDownloadError>> for Error 
 impl From<::clientgen_runtime::CallError<errors::GetJobError>> for Error {
     fn from(e: ::clientgen_runtime::CallError<errors::GetJobError>) -> Self {
         Self::GetJob(e)
-    }
-}
-impl From<::clientgen_runtime::CallError<errors::GetUsageError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::GetUsageError>) -> Self {
-        Self::GetUsage(e)
     }
 }
 impl From<::clientgen_runtime::CallError<errors::VideoDownloadError>> for Error {
@@ -2194,9 +2200,9 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
         match self {
+            Self::GetUsage(e) => (e, Some((e.view(), e.operation()))),
             Self::AudioDownload(e) => (e, Some((e.view(), e.operation()))),
             Self::GetJob(e) => (e, Some((e.view(), e.operation()))),
-            Self::GetUsage(e) => (e, Some((e.view(), e.operation()))),
             Self::VideoDownload(e) => (e, Some((e.view(), e.operation()))),
             Self::GetJobWait(e) => (e, None),
             Self::Config(e) => (e, None),

@@ -516,33 +516,32 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
             out.close(")?;");
         }
     }
-    // The URL.
-    let mut format_str = String::from("{}");
-    let mut args = vec!["self.client.config.base_url()".to_string()];
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        format_str.push_str(&rest[..start].replace('}', "}}"));
-        let after = &rest[start + 1..];
-        let end = after.find('}').unwrap_or(after.len());
-        let name = &after[..end];
-        match op
-            .parameters
-            .iter()
-            .find(|p| p.location == "path" && p.name == name)
-        {
-            Some(p) => {
-                format_str.push_str("{}");
-                args.push(format!("rt::request::path({})?", value(&p.rust_name)));
+    // The URL: the documented path, or each path in turn when the docs give others.
+    let url_args = |path: &str| url_format(op, path, &value);
+    if op.fallback_paths.is_empty() {
+        let args = url_args(&op.path);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        out.call("let url = format!", &args, ";");
+    } else {
+        out.open("let urls = vec![");
+        for path in std::iter::once(&op.path).chain(&op.fallback_paths) {
+            let args = url_args(path);
+            let line = format!("({}, format!({})),", string_literal(path), args.join(", "));
+            if out.fits(&line, 0) {
+                out.line(&line);
+                continue;
             }
-            None => format_str.push_str(&format!("{{{{{name}}}}}")),
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            out.open("(");
+            out.line(&format!("{},", string_literal(path)));
+            out.call("format!", &args, ",");
+            out.close("),");
         }
-        rest = after.get(end + 1..).unwrap_or("");
+        out.close("];");
+        out.open(
+            "let response = rt::request::execute_first(&self.client.http, &self.client.config, &META, urls, |url| {",
+        );
     }
-    format_str.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    let mut url_args = vec![string_literal(&format_str)];
-    url_args.extend(args);
-    let url_args: Vec<&str> = url_args.iter().map(String::as_str).collect();
-    out.call("let url = format!", &url_args, ";");
     let method = op.method.to_ascii_lowercase();
     let start = match method.as_str() {
         "get" | "post" | "put" | "delete" | "patch" | "head" => {
@@ -612,10 +611,46 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
             out.line(line);
         }
     }
-    out.line("let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)");
-    out.line("    .await?;");
+    if op.fallback_paths.is_empty() {
+        out.line("let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)");
+        out.line("    .await?;");
+    } else {
+        out.line("Ok(request)");
+        out.close("})");
+        out.line(".await?;");
+    }
     decode(op, out);
     out.close("}");
+}
+
+/// The arguments of the `format!` that writes the URL of `path`, a template with `op`'s path
+/// parameters; `value` gives the expression that reads a parameter.
+fn url_format(op: &Operation, path: &str, value: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut format_str = String::from("{}");
+    let mut args = vec!["self.client.config.base_url()".to_string()];
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        format_str.push_str(&rest[..start].replace('}', "}}"));
+        let after = &rest[start + 1..];
+        let end = after.find('}').unwrap_or(after.len());
+        let name = &after[..end];
+        match op
+            .parameters
+            .iter()
+            .find(|p| p.location == "path" && p.name == name)
+        {
+            Some(p) => {
+                format_str.push_str("{}");
+                args.push(format!("rt::request::path({})?", value(&p.rust_name)));
+            }
+            None => format_str.push_str(&format!("{{{{{name}}}}}")),
+        }
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    format_str.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let mut url_args = vec![string_literal(&format_str)];
+    url_args.extend(args);
+    url_args
 }
 
 /// A description with its blank ends trimmed, if it says anything.

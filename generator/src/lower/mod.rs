@@ -423,10 +423,12 @@ impl<'a> Lowering<'a> {
         }
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
+        let fallback_paths = self.fallback_paths(op, path, &cost, &body, at);
         Some(Operation {
             id,
             method: method_upper,
             path: path.to_string(),
+            fallback_paths,
             pointer: at.to_string(),
             summary: op.summary.clone(),
             description: op.description.clone(),
@@ -470,6 +472,67 @@ impl<'a> Lowering<'a> {
                 f.rust_name = names.next().flatten().unwrap_or_default();
             }
         }
+    }
+
+    /// `x-fallback-paths`: a list of path templates with the same path parameters as `path`,
+    /// on an operation that is free and whose request can be built again.
+    fn fallback_paths(
+        &mut self,
+        op: &openapiv3::Operation,
+        path: &str,
+        cost: &Option<Cost>,
+        body: &RequestBody,
+        at: &str,
+    ) -> Vec<String> {
+        let Some(value) = op.extensions.get("x-fallback-paths") else {
+            return Vec::new();
+        };
+        let at = format!("{at}/x-fallback-paths");
+        let Some(items) = value.as_array() else {
+            self.error(&at, "`x-fallback-paths` must be a list of path templates");
+            return Vec::new();
+        };
+        if cost.as_ref().is_some_and(|c| c.amount > 0.0) {
+            self.error(
+                &at,
+                "`x-fallback-paths` on a billable operation: the request sent to a missing \
+                 path may be billed, so the client does not try another",
+            );
+            return Vec::new();
+        }
+        if matches!(body, RequestBody::Multipart(_)) {
+            self.error(
+                &at,
+                "`x-fallback-paths` on a multipart operation: its files are streamed once and \
+                 cannot be sent to a second path",
+            );
+            return Vec::new();
+        }
+        let wanted = template_names(path);
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_at = format!("{at}/{i}");
+            let Some(alt) = item.as_str().filter(|p| p.starts_with('/')) else {
+                self.error(
+                    &item_at,
+                    "a fallback path must be a string starting with `/`",
+                );
+                continue;
+            };
+            if alt == path || out.iter().any(|p| p == alt) {
+                self.error(&item_at, format!("fallback path `{alt}` is given twice"));
+                continue;
+            }
+            if template_names(alt) != wanted {
+                self.error(
+                    &item_at,
+                    format!("fallback path `{alt}` must name the same path parameters as `{path}`"),
+                );
+                continue;
+            }
+            out.push(alt.to_string());
+        }
+        out
     }
 
     fn cost(&mut self, op: &openapiv3::Operation, at: &str) -> Option<Cost> {
@@ -1659,6 +1722,17 @@ pub fn is_json_media_type(media_type: &str) -> bool {
         || essence.to_ascii_lowercase().ends_with("+json")
 }
 
+/// The parameter names of a path template, sorted.
+fn template_names(path: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 fn parent(pointer: &str) -> &str {
     pointer.rfind('/').map_or("", |i| &pointer[..i])
 }
@@ -1696,6 +1770,61 @@ mod tests {
                 "text/plain",
                 "application/xml"
             ]
+        );
+    }
+
+    fn with_fallbacks(extensions: &str) -> Result<(Api, Diagnostics), Diagnostics> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Paths, version: '1'}}
+paths:
+  /items/{{id}}:
+    get:
+      operationId: getItem
+      {extensions}
+      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]
+      responses:
+        '200': {{description: ok}}
+"#
+        );
+        let doc = crate::load::parse_text("paths.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        lower(&doc, &spec)
+    }
+
+    #[test]
+    fn fallback_paths_take_the_same_parameters_on_free_operations() {
+        let (api, _) = with_fallbacks("x-fallback-paths: ['/v1/items/{id}', '/api/items/{id}']")
+            .expect("lowers");
+        assert_eq!(
+            api.operations[0].fallback_paths,
+            ["/v1/items/{id}", "/api/items/{id}"]
+        );
+        let message = |extensions: &str| {
+            with_fallbacks(extensions)
+                .expect_err("rejected")
+                .errors()
+                .map(|d| format!("{}: {}", d.pointer, d.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(
+            message("x-fallback-paths: ['/v1/items/{other}']")
+                .contains("/x-fallback-paths/0: fallback path `/v1/items/{other}` must name the same path parameters"),
+        );
+        assert!(
+            message("x-fallback-paths: [items]").contains("must be a string starting with `/`")
+        );
+        assert!(message("x-fallback-paths: ['/items/{id}']").contains("is given twice"));
+        assert!(
+            message("x-fallback-paths: /v1/items").contains("must be a list of path templates")
+        );
+        assert!(
+            message(
+                "x-fallback-paths: ['/v1/items/{id}']\n      x-cost: {amount: 1, unit: credit}"
+            )
+            .contains("on a billable operation")
         );
     }
 

@@ -39,7 +39,7 @@ fn client(base_url: &str, scheme: Scheme) -> Client {
 }
 
 /// The request carries the key exactly as `scheme` says, and nowhere else; no other query
-/// parameter is sent (no operation has one).
+/// parameter is sent (for the operations without query parameters).
 fn assert_auth(request: &Recorded, scheme: Scheme) {
     let query = query_pairs(request);
     match scheme {
@@ -139,16 +139,20 @@ async fn search_sends_the_whole_body_and_decodes_the_documented_page() {
         let server = TestServer::start(vec![ok_json(200, &search_page())]).await;
         let request = types::SearchRequest {
             query: "machine learning AND neural networks".into(),
-            limit: 2,
-            offset: 40,
+            limit: Some(2),
+            offset: Some(40),
             filters: Some(types::SearchFilters {
                 podcast_ids: vec!["42".into()],
                 speakers: vec!["Dr. Jane Smith".into()],
+                ..Default::default()
             }),
             sort: Some(types::SearchSort {
                 field: Some(types::SearchSortField::Date.into()),
                 order: Some(types::SearchSortOrder::Desc.into()),
             }),
+            search_type: None,
+            pagination: None,
+            options: None,
         };
         let page = client(&server.url(), scheme)
             .search()
@@ -200,7 +204,14 @@ async fn search_sends_the_whole_body_and_decodes_the_documented_page() {
         assert_eq!((timestamp.start, timestamp.end), (Some(125.4), Some(142.8)));
         assert_eq!(hit.speaker.as_deref(), Some("Dr. Jane Smith"));
         let episode = hit.episode.as_ref().unwrap();
-        assert_eq!(episode.id.as_deref(), Some("789"));
+        assert_eq!(
+            episode
+                .id
+                .as_ref()
+                .and_then(|id| id.parsed())
+                .map(String::as_str),
+            Some("789")
+        );
         assert_eq!(episode.title.as_deref(), Some("The Future of AI"));
         assert_eq!(episode.slug.as_deref(), Some("the-future-of-ai"));
         assert_eq!(
@@ -208,7 +219,14 @@ async fn search_sends_the_whole_body_and_decodes_the_documented_page() {
             Some("2024-06-15T10:00:00Z".parse().unwrap())
         );
         let podcast = hit.podcast.as_ref().unwrap();
-        assert_eq!(podcast.id.as_deref(), Some("42"));
+        assert_eq!(
+            podcast
+                .id
+                .as_ref()
+                .and_then(|id| id.parsed())
+                .map(String::as_str),
+            Some("42")
+        );
         assert_eq!(podcast.title.as_deref(), Some("Tech Talk Weekly"));
         assert_eq!(podcast.slug.as_deref(), Some("tech-talk-weekly"));
         assert_eq!(
@@ -260,11 +278,10 @@ async fn search_leaves_out_unset_optional_fields() {
         .into_inner();
     assert!(page.results.is_empty());
     assert_eq!(page.meta.total, None);
-    // `limit` and `offset` have spec defaults, which the client writes out; `filters` and
-    // `sort` are left out.
+    // `limit`, `offset`, `filters`, `sort` and the nested body's fields are left out.
     assert_eq!(
         json_body(server.requests().last().unwrap()),
-        json!({ "query": "\"exact phrase\" -term", "limit": 20, "offset": 0 })
+        json!({ "query": "\"exact phrase\" -term" })
     );
 
     // Empty filter lists and an empty sort are left out inside their objects too.
@@ -280,7 +297,7 @@ async fn search_leaves_out_unset_optional_fields() {
         .expect("empty page");
     assert_eq!(
         json_body(server.requests().last().unwrap()),
-        json!({ "query": "ai", "limit": 20, "offset": 0, "filters": {}, "sort": {} })
+        json!({ "query": "ai", "filters": {}, "sort": {} })
     );
 }
 
@@ -1224,4 +1241,198 @@ async fn from_env_reads_audioscrape_api_key() {
         .expect("client builds");
     local.get_me().send().await.expect("me");
     assert_auth(&only_request(&server), Scheme::Bearer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The newer nested search body, and the catalog and billing endpoints
+
+/// The newer search page's nested body is sent as that page writes it, with no flat field
+/// beside it; its response (a `segment` object, integer ids) still decodes.
+#[tokio::test]
+async fn search_sends_the_nested_body_and_reads_its_answer() {
+    let answer = json!({
+        "meta": {"total": 1},
+        "results": [{
+            "segment": {"text": "ethics of AI", "start": 12.5},
+            "episode": {"id": 789, "title": "The Future of AI"},
+            "podcast": {"id": "42"}
+        }]
+    });
+    let server = TestServer::start(vec![ok_json(200, &answer)]).await;
+    let page = client(&server.url(), Scheme::Bearer)
+        .search()
+        .body_map(|b| {
+            b.query("artificial intelligence ethics")
+                .search_type(Some(types::SearchRequestSearchType::Hybrid.into()))
+                .filters(types::SearchFilters {
+                    date_range: Some(types::SearchDateRange {
+                        start: Some("2024-01-01".into()),
+                        end: None,
+                    }),
+                    ..Default::default()
+                })
+                .pagination(types::SearchPagination {
+                    limit: 10,
+                    offset: 0,
+                })
+                .options(types::SearchOptions {
+                    include_highlights: true,
+                    ..Default::default()
+                })
+        })
+        .send()
+        .await
+        .expect("nested search")
+        .into_inner();
+    assert_eq!(
+        json_body(&only_request(&server)),
+        json!({
+            "query": "artificial intelligence ethics",
+            "search_type": "hybrid",
+            "filters": {"date_range": {"start": "2024-01-01"}},
+            "pagination": {"limit": 10, "offset": 0},
+            "options": {"include_highlights": true}
+        })
+    );
+    let hit = &page.results[0];
+    let segment = hit.segment.as_ref().expect("segment object");
+    assert_eq!(segment.text.as_deref(), Some("ethics of AI"));
+    // An integer id (the legacy shape) is kept as sent, and reads the same as a string.
+    let episode_id = hit.episode.as_ref().unwrap().id.as_ref().unwrap();
+    assert_eq!(episode_id.raw(), Some(&json!(789)));
+    assert_eq!(episode_id.to_string(), "789");
+    let podcast_id = hit.podcast.as_ref().unwrap().id.as_ref().unwrap();
+    assert_eq!(podcast_id.to_string(), "42");
+}
+
+#[tokio::test]
+async fn libraries_decode_as_documented() {
+    let body = json!({
+        "libraries": [{
+            "slug": "lukas-library", "name": "Lukas' Library",
+            "description": null, "curator": "Lukas Schmyrczyk",
+            "subscriber_count": 142, "dataset_count": 7, "episode_count": 1834,
+            "is_subscribed": true
+        }],
+        "total": 1
+    });
+    for scheme in SCHEMES {
+        let server = TestServer::start(vec![ok_json(200, &body)]).await;
+        let list = client(&server.url(), scheme)
+            .list_libraries()
+            .send()
+            .await
+            .expect("libraries")
+            .into_inner();
+        assert_eq!(list.total, Some(1));
+        let library = &list.libraries[0];
+        assert_eq!(library.slug.as_deref(), Some("lukas-library"));
+        assert_eq!(library.description, None);
+        assert_eq!(library.episode_count, Some(1834));
+        assert_eq!(library.is_subscribed, Some(true));
+        let request = only_request(&server);
+        assert_eq!(
+            (request.method.as_str(), path(&request)),
+            ("GET", "/api/libraries")
+        );
+        assert_auth(&request, scheme);
+    }
+}
+
+/// The charts and podcast search send the query parameters the API index documents; their
+/// bodies are not documented, so whatever JSON comes back (an array here) is the result.
+#[tokio::test]
+async fn charts_and_podcast_search_send_the_documented_parameters() {
+    let server = TestServer::with_handler(|_, _| Reply::json(200, r#"[{"rank":1}]"#).into()).await;
+    let client = client(&server.url(), Scheme::Bearer);
+    let chart = client
+        .get_podcast_charts()
+        .country("us")
+        .platform("spotify")
+        .limit(50)
+        .send()
+        .await
+        .expect("chart")
+        .into_inner();
+    assert_eq!(chart, json!([{"rank": 1}]));
+    client
+        .get_episode_charts()
+        .country("gb")
+        .send()
+        .await
+        .expect("chart");
+    client
+        .get_podcast_chart_history()
+        .podcast_id("42")
+        .send()
+        .await
+        .expect("history");
+    client
+        .search_podcasts()
+        .q("tech talk")
+        .language("en")
+        .offset(20)
+        .send()
+        .await
+        .expect("podcasts");
+    let requests = server.requests();
+    let sent: Vec<(&str, Vec<(String, String)>)> =
+        requests.iter().map(|r| (path(r), query_pairs(r))).collect();
+    let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        sent,
+        [
+            (
+                "/api/charts/podcasts",
+                pairs(&[("country", "us"), ("limit", "50"), ("platform", "spotify")])
+            ),
+            ("/api/charts/episodes", pairs(&[("country", "gb")])),
+            ("/api/charts/podcast/42", pairs(&[])),
+            (
+                "/api/podcasts",
+                pairs(&[("language", "en"), ("offset", "20"), ("q", "tech talk")])
+            ),
+        ]
+    );
+    let bearer = format!("Bearer {SECRET}");
+    for request in &requests {
+        assert_eq!(request.header("authorization"), Some(bearer.as_str()));
+    }
+}
+
+/// The agent checkout needs no API key: a client that has one does not send it there.
+#[tokio::test]
+async fn the_payment_link_is_asked_for_without_the_key() {
+    for scheme in SCHEMES {
+        let server = TestServer::start(vec![ok_json(
+            200,
+            &json!({"url": "https://checkout.stripe.com/c/pay/cs_test"}),
+        )])
+        .await;
+        let link = client(&server.url(), scheme)
+            .create_payment_link()
+            .body_map(|b| b.plan("basic").email("user@example.com"))
+            .send()
+            .await
+            .expect("payment link")
+            .into_inner();
+        assert_eq!(link["url"], "https://checkout.stripe.com/c/pay/cs_test");
+        let request = only_request(&server);
+        assert_eq!(
+            (request.method.as_str(), path(&request)),
+            ("POST", "/api/agent/payment-link")
+        );
+        assert_eq!(
+            json_body(&request),
+            json!({"plan": "basic", "email": "user@example.com"})
+        );
+        assert_eq!(request.header("authorization"), None);
+        assert!(query_pairs(&request).is_empty(), "{}", request.target);
+        assert_no_secret("the request target", &request.target);
+    }
 }

@@ -47,9 +47,13 @@ pub mod types {
     ///The episode a segment belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct EpisodeSummary {
-        ///Episode id (a string in this response, an integer in the legacy one).
+        /**Episode id: a string in this response, an integer in the legacy one,
+so either is read (an integer is kept as sent).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::std::string::String>,
+        >,
         ///When the episode was published.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publish_date: ::std::option::Option<
@@ -77,6 +81,53 @@ pub mod types {
     }
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
+            Default::default()
+        }
+    }
+    ///A curated workspace of datasets.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct Library {
+        ///Display name of the library owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub curator: ::std::option::Option<::std::string::String>,
+        ///Number of public datasets in the library.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dataset_count: ::std::option::Option<i64>,
+        ///Optional library description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Sum of episodes across all public datasets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub episode_count: ::std::option::Option<i64>,
+        ///Whether the calling user is a member of this library.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_subscribed: ::std::option::Option<bool>,
+        ///Human-readable library name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Stable URL slug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        ///Number of users subscribed to the library.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subscriber_count: ::std::option::Option<i64>,
+    }
+    impl Library {
+        pub fn builder() -> builder::Library {
+            Default::default()
+        }
+    }
+    ///The public libraries, by subscriber count.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct LibraryList {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub libraries: ::std::vec::Vec<Library>,
+        ///Number of libraries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl LibraryList {
+        pub fn builder() -> builder::LibraryList {
             Default::default()
         }
     }
@@ -224,6 +275,21 @@ as `date-time`.
             Self(value)
         }
     }
+    ///The plan to upgrade to, and the user's email address.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PaymentLinkRequest {
+        ///The email address of the user who pays.
+        pub email: ::std::string::String,
+        /**Plan slug (`starter`, `basic`, `pro`...; see `getMe`). Not an
+`enum`, so that a plan added by the vendor can be asked for.
+*/
+        pub plan: ::std::string::String,
+    }
+    impl PaymentLinkRequest {
+        pub fn builder() -> builder::PaymentLinkRequest {
+            Default::default()
+        }
+    }
     ///Per-resource limits of the plan.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PlanLimits {
@@ -260,9 +326,13 @@ as `date-time`.
     ///The podcast a segment belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PodcastSummary {
-        ///Podcast id (a string in this response, an integer in the legacy one).
+        /**Podcast id: a string in this response, an integer in the legacy one,
+so either is read (an integer is kept as sent).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<
+            ::clientgen_runtime::Lenient<::std::string::String>,
+        >,
         ///Cover image URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_url: ::std::option::Option<::std::string::String>,
@@ -294,6 +364,22 @@ as `date-time`.
             Default::default()
         }
     }
+    /**The segment as an object: the newer search page's sample code reads
+`result['segment']['text']`, a shape the documented response does
+not have. Only `text` is read; other fields it may carry are not
+documented.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ResultSegment {
+        ///The segment's transcript text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl ResultSegment {
+        pub fn builder() -> builder::ResultSegment {
+            Default::default()
+        }
+    }
     ///Paths on www.audioscrape.com, relative to the site root.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResultUrls {
@@ -309,12 +395,34 @@ as `date-time`.
             Default::default()
         }
     }
-    ///Restrict results to some podcasts or speakers.
+    ///Nested body's publication window, as ISO 8601 dates (`2024-01-01`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SearchDateRange {
+        ///Last day, as an ISO 8601 date.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end: ::std::option::Option<::std::string::String>,
+        ///First day, as an ISO 8601 date.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start: ::std::option::Option<::std::string::String>,
+    }
+    impl SearchDateRange {
+        pub fn builder() -> builder::SearchDateRange {
+            Default::default()
+        }
+    }
+    /**Restrict results to some podcasts, speakers or dates. `podcast_ids`
+is the flat body's name, `podcasts` the nested body's.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchFilters {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub date_range: ::std::option::Option<SearchDateRange>,
         ///Only segments from these podcasts (ids as in `results[].podcast.id`).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub podcast_ids: ::std::vec::Vec<::std::string::String>,
+        ///Nested body's podcast filter (ids as in `results[].podcast.id`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub podcasts: ::std::vec::Vec<::std::string::String>,
         ///Only segments spoken by these speakers (names).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub speakers: ::std::vec::Vec<::std::string::String>,
@@ -351,27 +459,162 @@ as `date-time`.
             Default::default()
         }
     }
-    ///A transcript search.
+    ///Nested body's additional options.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SearchOptions {
+        ///Include faceted counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_aggregations: ::std::option::Option<bool>,
+        ///Include the surrounding segments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_context: ::std::option::Option<bool>,
+        ///Highlight the matching text.
+        #[serde(default = "defaults::default_bool::<true>")]
+        pub include_highlights: bool,
+    }
+    impl ::std::default::Default for SearchOptions {
+        fn default() -> Self {
+            Self {
+                include_aggregations: Default::default(),
+                include_context: Default::default(),
+                include_highlights: defaults::default_bool::<true>(),
+            }
+        }
+    }
+    impl SearchOptions {
+        pub fn builder() -> builder::SearchOptions {
+            Default::default()
+        }
+    }
+    ///Nested body's page (the flat body's `limit` and `offset`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SearchPagination {
+        ///Results per page.
+        #[serde(default = "defaults::default_u64::<i64, 20>")]
+        pub limit: i64,
+        ///Starting position.
+        #[serde(default)]
+        pub offset: i64,
+    }
+    impl ::std::default::Default for SearchPagination {
+        fn default() -> Self {
+            Self {
+                limit: defaults::default_u64::<i64, 20>(),
+                offset: Default::default(),
+            }
+        }
+    }
+    impl SearchPagination {
+        pub fn builder() -> builder::SearchPagination {
+            Default::default()
+        }
+    }
+    /**A transcript search. The vendor's search pages document two bodies
+for `/api/v1/search`, and this type holds both, so either can be
+sent: the flat one (`limit`, `offset`, `filters.podcast_ids`) and
+the newer nested one (`search_type`, `pagination`, `options`,
+`filters.podcasts`, `filters.date_range`). Fields left unset are not
+sent. Only the flat body's response is documented.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filters: ::std::option::Option<SearchFilters>,
-        ///Maximum number of results to return.
-        #[serde(default = "defaults::default_u64::<i64, 20>")]
-        pub limit: i64,
-        ///Number of results to skip, for pagination.
-        #[serde(default)]
-        pub offset: i64,
+        /**Flat body: maximum number of results to return (the server's
+default is 20). Left out unless set, so that a nested body
+(`pagination`) carries no flat field beside it.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i64>,
+        /**Flat body: number of results to skip, for pagination (the
+server's default is 0). Left out unless set.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offset: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub options: ::std::option::Option<SearchOptions>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pagination: ::std::option::Option<SearchPagination>,
         /**The search query. Supports `"exact phrases"`, `AND`, `OR`, `NOT`
 or `-term` exclusions, `term*` prefix wildcards and `( )` grouping.
 */
         pub query: ::std::string::String,
+        /**Nested body: `text` (keyword matching with fuzzy search),
+`semantic` (conceptual search) or `hybrid` (both; the server's
+default).
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_type: ::std::option::Option<
+            ::clientgen_runtime::OpenEnum<SearchRequestSearchType>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<SearchSort>,
     }
     impl SearchRequest {
         pub fn builder() -> builder::SearchRequest {
             Default::default()
+        }
+    }
+    /**Nested body: `text` (keyword matching with fuzzy search),
+`semantic` (conceptual search) or `hybrid` (both; the server's
+default).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum SearchRequestSearchType {
+        #[serde(rename = "text")]
+        Text,
+        #[serde(rename = "semantic")]
+        Semantic,
+        #[serde(rename = "hybrid")]
+        Hybrid,
+    }
+    impl ::std::fmt::Display for SearchRequestSearchType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("text"),
+                Self::Semantic => f.write_str("semantic"),
+                Self::Hybrid => f.write_str("hybrid"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SearchRequestSearchType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "text" => Ok(Self::Text),
+                "semantic" => Ok(Self::Semantic),
+                "hybrid" => Ok(Self::Hybrid),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchRequestSearchType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchRequestSearchType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///One page of search results.
@@ -399,6 +642,8 @@ or `-term` exclusions, `term*` prefix wildcards and `( )` grouping.
         ///Relevance score.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub score: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub segment: ::std::option::Option<ResultSegment>,
         ///Identifier of the segment.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub segment_id: ::std::option::Option<::std::string::String>,
@@ -771,7 +1016,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[derive(Clone, Debug)]
         pub struct EpisodeSummary {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<::std::string::String>,
+                >,
                 ::std::string::String,
             >,
             publish_date: ::std::result::Result<
@@ -804,7 +1051,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
         impl EpisodeSummary {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<::std::string::String>,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -933,6 +1184,250 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 Self {
                     error: Ok(value.error),
                     message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Library {
+            curator: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dataset_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            episode_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            is_subscribed: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            subscriber_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Library {
+            fn default() -> Self {
+                Self {
+                    curator: Ok(Default::default()),
+                    dataset_count: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    episode_count: Ok(Default::default()),
+                    is_subscribed: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    slug: Ok(Default::default()),
+                    subscriber_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl Library {
+            pub fn curator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.curator = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for curator: {e}")
+                    });
+                self
+            }
+            pub fn dataset_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_count: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn episode_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.episode_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for episode_count: {e}")
+                    });
+                self
+            }
+            pub fn is_subscribed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_subscribed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_subscribed: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn subscriber_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subscriber_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subscriber_count: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Library> for super::Library {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Library,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    curator: value.curator?,
+                    dataset_count: value.dataset_count?,
+                    description: value.description?,
+                    episode_count: value.episode_count?,
+                    is_subscribed: value.is_subscribed?,
+                    name: value.name?,
+                    slug: value.slug?,
+                    subscriber_count: value.subscriber_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Library> for Library {
+            fn from(value: super::Library) -> Self {
+                Self {
+                    curator: Ok(value.curator),
+                    dataset_count: Ok(value.dataset_count),
+                    description: Ok(value.description),
+                    episode_count: Ok(value.episode_count),
+                    is_subscribed: Ok(value.is_subscribed),
+                    name: Ok(value.name),
+                    slug: Ok(value.slug),
+                    subscriber_count: Ok(value.subscriber_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LibraryList {
+            libraries: ::std::result::Result<
+                ::std::vec::Vec<super::Library>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LibraryList {
+            fn default() -> Self {
+                Self {
+                    libraries: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl LibraryList {
+            pub fn libraries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Library>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.libraries = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for libraries: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LibraryList> for super::LibraryList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LibraryList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    libraries: value.libraries?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LibraryList> for LibraryList {
+            fn from(value: super::LibraryList) -> Self {
+                Self {
+                    libraries: Ok(value.libraries),
+                    total: Ok(value.total),
                 }
             }
         }
@@ -1429,6 +1924,64 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PaymentLinkRequest {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            plan: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for PaymentLinkRequest {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    plan: Err("no value supplied for plan".to_string()),
+                }
+            }
+        }
+        impl PaymentLinkRequest {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn plan<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaymentLinkRequest> for super::PaymentLinkRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaymentLinkRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    plan: value.plan?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaymentLinkRequest> for PaymentLinkRequest {
+            fn from(value: super::PaymentLinkRequest) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    plan: Ok(value.plan),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PlanLimits {
             data_calls_per_month: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -1624,7 +2177,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[derive(Clone, Debug)]
         pub struct PodcastSummary {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<
+                    ::clientgen_runtime::Lenient<::std::string::String>,
+                >,
                 ::std::string::String,
             >,
             image_url: ::std::result::Result<
@@ -1653,7 +2208,11 @@ or `date`, order `asc` or `desc`); the property names `field` and
         impl PodcastSummary {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::clientgen_runtime::Lenient<::std::string::String>,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -1799,6 +2358,47 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ResultSegment {
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResultSegment {
+            fn default() -> Self {
+                Self {
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl ResultSegment {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResultSegment> for super::ResultSegment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResultSegment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::ResultSegment> for ResultSegment {
+            fn from(value: super::ResultSegment) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResultUrls {
             episode: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1863,8 +2463,80 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SearchDateRange {
+            end: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SearchDateRange {
+            fn default() -> Self {
+                Self {
+                    end: Ok(Default::default()),
+                    start: Ok(Default::default()),
+                }
+            }
+        }
+        impl SearchDateRange {
+            pub fn end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end: {e}")
+                    });
+                self
+            }
+            pub fn start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchDateRange> for super::SearchDateRange {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchDateRange,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end: value.end?,
+                    start: value.start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchDateRange> for SearchDateRange {
+            fn from(value: super::SearchDateRange) -> Self {
+                Self {
+                    end: Ok(value.end),
+                    start: Ok(value.start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SearchFilters {
+            date_range: ::std::result::Result<
+                ::std::option::Option<super::SearchDateRange>,
+                ::std::string::String,
+            >,
             podcast_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            podcasts: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
@@ -1876,12 +2548,28 @@ or `date`, order `asc` or `desc`); the property names `field` and
         impl ::std::default::Default for SearchFilters {
             fn default() -> Self {
                 Self {
+                    date_range: Ok(Default::default()),
                     podcast_ids: Ok(Default::default()),
+                    podcasts: Ok(Default::default()),
                     speakers: Ok(Default::default()),
                 }
             }
         }
         impl SearchFilters {
+            pub fn date_range<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SearchDateRange>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.date_range = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for date_range: {e}")
+                    });
+                self
+            }
             pub fn podcast_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -1891,6 +2579,18 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for podcast_ids: {e}")
+                    });
+                self
+            }
+            pub fn podcasts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.podcasts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for podcasts: {e}")
                     });
                 self
             }
@@ -1913,7 +2613,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 value: SearchFilters,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    date_range: value.date_range?,
                     podcast_ids: value.podcast_ids?,
+                    podcasts: value.podcasts?,
                     speakers: value.speakers?,
                 })
             }
@@ -1921,7 +2623,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
         impl ::std::convert::From<super::SearchFilters> for SearchFilters {
             fn from(value: super::SearchFilters) -> Self {
                 Self {
+                    date_range: Ok(value.date_range),
                     podcast_ids: Ok(value.podcast_ids),
+                    podcasts: Ok(value.podcasts),
                     speakers: Ok(value.speakers),
                 }
             }
@@ -2067,43 +2771,105 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
         #[derive(Clone, Debug)]
-        pub struct SearchRequest {
-            filters: ::std::result::Result<
-                ::std::option::Option<super::SearchFilters>,
+        pub struct SearchOptions {
+            include_aggregations: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            limit: ::std::result::Result<i64, ::std::string::String>,
-            offset: ::std::result::Result<i64, ::std::string::String>,
-            query: ::std::result::Result<::std::string::String, ::std::string::String>,
-            sort: ::std::result::Result<
-                ::std::option::Option<super::SearchSort>,
+            include_context: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            include_highlights: ::std::result::Result<bool, ::std::string::String>,
         }
-        impl ::std::default::Default for SearchRequest {
+        impl ::std::default::Default for SearchOptions {
             fn default() -> Self {
                 Self {
-                    filters: Ok(Default::default()),
-                    limit: Ok(super::defaults::default_u64::<i64, 20>()),
-                    offset: Ok(Default::default()),
-                    query: Err("no value supplied for query".to_string()),
-                    sort: Ok(Default::default()),
+                    include_aggregations: Ok(Default::default()),
+                    include_context: Ok(Default::default()),
+                    include_highlights: Ok(super::defaults::default_bool::<true>()),
                 }
             }
         }
-        impl SearchRequest {
-            pub fn filters<T>(mut self, value: T) -> Self
+        impl SearchOptions {
+            pub fn include_aggregations<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SearchFilters>>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
+                self.include_aggregations = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
+                        format!(
+                            "error converting supplied value for include_aggregations: {e}"
+                        )
                     });
                 self
             }
+            pub fn include_context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for include_context: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn include_highlights<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_highlights = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for include_highlights: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchOptions> for super::SearchOptions {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchOptions,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    include_aggregations: value.include_aggregations?,
+                    include_context: value.include_context?,
+                    include_highlights: value.include_highlights?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchOptions> for SearchOptions {
+            fn from(value: super::SearchOptions) -> Self {
+                Self {
+                    include_aggregations: Ok(value.include_aggregations),
+                    include_context: Ok(value.include_context),
+                    include_highlights: Ok(value.include_highlights),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchPagination {
+            limit: ::std::result::Result<i64, ::std::string::String>,
+            offset: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for SearchPagination {
+            fn default() -> Self {
+                Self {
+                    limit: Ok(super::defaults::default_u64::<i64, 20>()),
+                    offset: Ok(Default::default()),
+                }
+            }
+        }
+        impl SearchPagination {
             pub fn limit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -2128,6 +2894,137 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     });
                 self
             }
+        }
+        impl ::std::convert::TryFrom<SearchPagination> for super::SearchPagination {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchPagination,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    limit: value.limit?,
+                    offset: value.offset?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchPagination> for SearchPagination {
+            fn from(value: super::SearchPagination) -> Self {
+                Self {
+                    limit: Ok(value.limit),
+                    offset: Ok(value.offset),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchRequest {
+            filters: ::std::result::Result<
+                ::std::option::Option<super::SearchFilters>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            offset: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            options: ::std::result::Result<
+                ::std::option::Option<super::SearchOptions>,
+                ::std::string::String,
+            >,
+            pagination: ::std::result::Result<
+                ::std::option::Option<super::SearchPagination>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<::std::string::String, ::std::string::String>,
+            search_type: ::std::result::Result<
+                ::std::option::Option<
+                    ::clientgen_runtime::OpenEnum<super::SearchRequestSearchType>,
+                >,
+                ::std::string::String,
+            >,
+            sort: ::std::result::Result<
+                ::std::option::Option<super::SearchSort>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SearchRequest {
+            fn default() -> Self {
+                Self {
+                    filters: Ok(Default::default()),
+                    limit: Ok(Default::default()),
+                    offset: Ok(Default::default()),
+                    options: Ok(Default::default()),
+                    pagination: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                    search_type: Ok(Default::default()),
+                    sort: Ok(Default::default()),
+                }
+            }
+        }
+        impl SearchRequest {
+            pub fn filters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SearchFilters>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filters: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offset: {e}")
+                    });
+                self
+            }
+            pub fn options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SearchOptions>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.options = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for options: {e}")
+                    });
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SearchPagination>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
+                self
+            }
             pub fn query<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2137,6 +3034,22 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for query: {e}")
+                    });
+                self
+            }
+            pub fn search_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::clientgen_runtime::OpenEnum<super::SearchRequestSearchType>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for search_type: {e}")
                     });
                 self
             }
@@ -2162,7 +3075,10 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     filters: value.filters?,
                     limit: value.limit?,
                     offset: value.offset?,
+                    options: value.options?,
+                    pagination: value.pagination?,
                     query: value.query?,
+                    search_type: value.search_type?,
                     sort: value.sort?,
                 })
             }
@@ -2173,7 +3089,10 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     filters: Ok(value.filters),
                     limit: Ok(value.limit),
                     offset: Ok(value.offset),
+                    options: Ok(value.options),
+                    pagination: Ok(value.pagination),
                     query: Ok(value.query),
+                    search_type: Ok(value.search_type),
                     sort: Ok(value.sort),
                 }
             }
@@ -2257,6 +3176,10 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            segment: ::std::result::Result<
+                ::std::option::Option<super::ResultSegment>,
+                ::std::string::String,
+            >,
             segment_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2285,6 +3208,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     highlighted_text: Ok(Default::default()),
                     podcast: Ok(Default::default()),
                     score: Ok(Default::default()),
+                    segment: Ok(Default::default()),
                     segment_id: Ok(Default::default()),
                     speaker: Ok(Default::default()),
                     text: Ok(Default::default()),
@@ -2341,6 +3265,18 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for score: {e}")
+                    });
+                self
+            }
+            pub fn segment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ResultSegment>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.segment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for segment: {e}")
                     });
                 self
             }
@@ -2417,6 +3353,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     highlighted_text: value.highlighted_text?,
                     podcast: value.podcast?,
                     score: value.score?,
+                    segment: value.segment?,
                     segment_id: value.segment_id?,
                     speaker: value.speaker?,
                     text: value.text?,
@@ -2432,6 +3369,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                     highlighted_text: Ok(value.highlighted_text),
                     podcast: Ok(value.podcast),
                     score: Ok(value.score),
+                    segment: Ok(value.segment),
                     segment_id: Ok(value.segment_id),
                     speaker: Ok(value.speaker),
                     text: Ok(value.text),
@@ -2583,6 +3521,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
         pub(super) fn default_u64<T, const V: u64>() -> T
         where
             T: ::std::convert::TryFrom<u64>,
@@ -2634,8 +3575,17 @@ pub use ::clientgen_runtime::{
 /// Audioscrape (www.audioscrape.com) searches the transcripts of millions of
 /// podcast episodes and returns the matching segments with timestamps,
 /// speaker, episode and podcast. This description covers transcript search,
-/// the caller's account and plan (`/api/me`), and search-term notifications
-/// delivered by webhook or email.
+/// the caller's account and plan (`/api/me`), search-term notifications
+/// delivered by webhook or email, the public libraries, chart rankings,
+/// podcast search and the agent checkout link.
+///
+/// Left out, because no page available when this was written shows their
+/// shape: one library (`/api/libraries/{slug}`), its datasets and items
+/// (`/api/items`), and `/api/episodes` (the libraries page names these
+/// routes; their parameters and bodies were not captured). The charts and
+/// podcast-search endpoints are in with the parameters the API index
+/// documents; their response bodies are not shown anywhere, so they decode
+/// as any JSON value.
 ///
 /// Written by hand from the vendor's public pages. The vendor also publishes
 /// a machine-readable spec at `/api/openapi.json` and says it wins where the
@@ -2752,33 +3702,671 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    pub use super::ops::create_payment_link::CreatePaymentLink;
+    pub use super::ops::get_episode_charts::GetEpisodeCharts;
+    pub use super::ops::get_podcast_chart_history::GetPodcastChartHistory;
+    pub use super::ops::get_podcast_charts::GetPodcastCharts;
+    pub use super::ops::list_libraries::ListLibraries;
     pub use super::ops::get_me::GetMe;
     pub use super::ops::list_notifications::ListNotifications;
     pub use super::ops::create_notification::CreateNotification;
     pub use super::ops::delete_notification::DeleteNotification;
+    pub use super::ops::search_podcasts::SearchPodcasts;
     pub use super::ops::search::Search;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    pub use super::ops::create_payment_link::CreatePaymentLinkError;
+    pub use super::ops::get_episode_charts::GetEpisodeChartsError;
+    pub use super::ops::get_podcast_chart_history::GetPodcastChartHistoryError;
+    pub use super::ops::get_podcast_charts::GetPodcastChartsError;
+    pub use super::ops::list_libraries::ListLibrariesError;
     pub use super::ops::get_me::GetMeError;
     pub use super::ops::list_notifications::ListNotificationsError;
     pub use super::ops::create_notification::CreateNotificationError;
     pub use super::ops::delete_notification::DeleteNotificationError;
+    pub use super::ops::search_podcasts::SearchPodcastsError;
     pub use super::ops::search::SearchError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    pub use super::ops::create_payment_link::META as CREATE_PAYMENT_LINK;
+    pub use super::ops::get_episode_charts::META as GET_EPISODE_CHARTS;
+    pub use super::ops::get_podcast_chart_history::META as GET_PODCAST_CHART_HISTORY;
+    pub use super::ops::get_podcast_charts::META as GET_PODCAST_CHARTS;
+    pub use super::ops::list_libraries::META as LIST_LIBRARIES;
     pub use super::ops::get_me::META as GET_ME;
     pub use super::ops::list_notifications::META as LIST_NOTIFICATIONS;
     pub use super::ops::create_notification::META as CREATE_NOTIFICATION;
     pub use super::ops::delete_notification::META as DELETE_NOTIFICATION;
+    pub use super::ops::search_podcasts::META as SEARCH_PODCASTS;
     pub use super::ops::search::META as SEARCH;
 }
 /// Each operation's items, together: its builder, documented errors and metadata.
 #[allow(clippy::result_large_err)]
 mod ops {
+    /// `POST /api/agent/payment-link` (operationId `createPaymentLink`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod create_payment_link {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Create a plan upgrade payment link
+            ///
+            /// Returns a Stripe payment link that an agent can present to its user
+            /// to upgrade to `plan`. Needs no API key. The response body is
+            /// described only as "a Stripe payment link" and decodes as any JSON
+            /// value.
+            ///
+            /// Sends `POST /api/agent/payment-link`.
+            pub fn create_payment_link(&self) -> CreatePaymentLink<'_> {
+                CreatePaymentLink::new(self)
+            }
+        }
+        /// Builder for [`Client::create_payment_link`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct CreatePaymentLink<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+            body: Option<types::PaymentLinkRequest>,
+        }
+        impl<'a> CreatePaymentLink<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None, body: None }
+            }
+            /// Sets the request body. Sent as `application/json`. Required.
+            pub fn body(mut self, value: impl rt::IntoParam<types::PaymentLinkRequest>) -> Self {
+                self.body = value.into_param("body", &mut self.invalid);
+                self
+            }
+            /// Sets the body by editing its builder (`types::builder::PaymentLinkRequest`), starting from the body set so far.
+            pub fn body_map(
+                mut self,
+                f: impl FnOnce(types::builder::PaymentLinkRequest) -> types::builder::PaymentLinkRequest,
+            ) -> Self {
+                self.body = rt::request::map_body::<types::PaymentLinkRequest, types::builder::PaymentLinkRequest, _>(self.body.take(), f, &mut self.invalid);
+                self
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<CreatePaymentLinkError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<CreatePaymentLinkError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let Some(p_body) = &self.body else {
+                    return Err(rt::request::missing("body"));
+                };
+                let url = format!("{}/api/agent/payment-link", self.client.config.base_url());
+                let request = self.client.http.post(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let request = rt::request::json(request, "application/json", p_body)?;
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::create_payment_link`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<CreatePaymentLinkError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum CreatePaymentLinkError {
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for CreatePaymentLinkError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `createPaymentLink`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "createPaymentLink",
+            method: "POST",
+            path: "/api/agent/payment-link",
+            billable: false,
+            idempotent: false,
+            streams_body: false,
+            security: &[],
+            errors: &[
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
+    /// `GET /api/charts/episodes` (operationId `getEpisodeCharts`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod get_episode_charts {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Top episodes by chart ranking
+            ///
+            /// The top episodes of a country's chart on a platform. The response
+            /// body is not shown on any page and decodes as any JSON value.
+            ///
+            /// Sends `GET /api/charts/episodes`.
+            pub fn get_episode_charts(&self) -> GetEpisodeCharts<'_> {
+                GetEpisodeCharts::new(self)
+            }
+        }
+        /// Builder for [`Client::get_episode_charts`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct GetEpisodeCharts<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+            country: Option<::std::string::String>,
+            limit: Option<i64>,
+            platform: Option<::std::string::String>,
+        }
+        impl<'a> GetEpisodeCharts<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None, country: None, limit: None, platform: None }
+            }
+            /// The chart's country, as a two-letter code.
+            pub fn country(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.country = value.into_param("country", &mut self.invalid);
+                self
+            }
+            /// Maximum number of chart entries to return.
+            pub fn limit(mut self, value: impl rt::IntoParam<i64>) -> Self {
+                self.limit = value.into_param("limit", &mut self.invalid);
+                self
+            }
+            /// The chart's platform: `apple` or `spotify`. Not an `enum`, so that a
+            /// platform the vendor adds can be asked for.
+            pub fn platform(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.platform = value.into_param("platform", &mut self.invalid);
+                self
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetEpisodeChartsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetEpisodeChartsError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let url = format!("{}/api/charts/episodes", self.client.config.base_url());
+                let request = self.client.http.get(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let request = rt::request::query(request, "country", &self.country);
+                let request = rt::request::query(request, "limit", &self.limit);
+                let request = rt::request::query(request, "platform", &self.platform);
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::get_episode_charts`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<GetEpisodeChartsError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum GetEpisodeChartsError {
+            /// `401`: Missing or invalid API key
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: The API key is valid but lacks the required permission
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for GetEpisodeChartsError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r) | Self::Forbidden(r) => {
+                        r.view().with_message(&r.body.message)
+                    }
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `getEpisodeCharts`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "getEpisodeCharts",
+            method: "GET",
+            path: "/api/charts/episodes",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["BearerAuth", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Missing or invalid API key"),
+                rt::ErrorDoc::code(403, "The API key is valid but lacks the required permission"),
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
+    /// `GET /api/charts/podcast/{podcast_id}` (operationId `getPodcastChartHistory`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod get_podcast_chart_history {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Ranking history of one podcast
+            ///
+            /// The chart positions of one podcast over time. The response body is
+            /// not shown on any page and decodes as any JSON value.
+            ///
+            /// Sends `GET /api/charts/podcast/{podcast_id}`.
+            pub fn get_podcast_chart_history(&self) -> GetPodcastChartHistory<'_> {
+                GetPodcastChartHistory::new(self)
+            }
+        }
+        /// Builder for [`Client::get_podcast_chart_history`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct GetPodcastChartHistory<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+            podcast_id: Option<::std::string::String>,
+        }
+        impl<'a> GetPodcastChartHistory<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None, podcast_id: None }
+            }
+            /// The podcast's id (as in `results[].podcast.id` of a search). The
+            /// pages show podcast ids both as strings and as integers, so any
+            /// string is accepted. Required.
+            pub fn podcast_id(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.podcast_id = value.into_param("podcast_id", &mut self.invalid);
+                self
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetPodcastChartHistoryError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetPodcastChartHistoryError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let Some(p_podcast_id) = &self.podcast_id else {
+                    return Err(rt::request::missing("podcast_id"));
+                };
+                let url = format!(
+                    "{}/api/charts/podcast/{}",
+                    self.client.config.base_url(),
+                    rt::request::path(p_podcast_id)?,
+                );
+                let request = self.client.http.get(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::get_podcast_chart_history`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<GetPodcastChartHistoryError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum GetPodcastChartHistoryError {
+            /// `401`: Missing or invalid API key
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: The API key is valid but lacks the required permission
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `404`: No podcast with this id (assumed; not documented)
+            NotFound(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for GetPodcastChartHistoryError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    404 => rt::json_error(response, Self::NotFound),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r) | Self::Forbidden(r) | Self::NotFound(r) => {
+                        r.view().with_message(&r.body.message)
+                    }
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `getPodcastChartHistory`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "getPodcastChartHistory",
+            method: "GET",
+            path: "/api/charts/podcast/{podcast_id}",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["BearerAuth", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Missing or invalid API key"),
+                rt::ErrorDoc::code(403, "The API key is valid but lacks the required permission"),
+                rt::ErrorDoc::code(404, "No podcast with this id (assumed; not documented)"),
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
+    /// `GET /api/charts/podcasts` (operationId `getPodcastCharts`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod get_podcast_charts {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Top podcasts from the Apple and Spotify charts
+            ///
+            /// The top podcasts of a country's chart on a platform. The API index
+            /// documents the query parameters; the response body is not shown on any
+            /// page and decodes as any JSON value.
+            ///
+            /// Sends `GET /api/charts/podcasts`.
+            pub fn get_podcast_charts(&self) -> GetPodcastCharts<'_> {
+                GetPodcastCharts::new(self)
+            }
+        }
+        /// Builder for [`Client::get_podcast_charts`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct GetPodcastCharts<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+            country: Option<::std::string::String>,
+            limit: Option<i64>,
+            platform: Option<::std::string::String>,
+        }
+        impl<'a> GetPodcastCharts<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None, country: None, limit: None, platform: None }
+            }
+            /// The chart's country, as a two-letter code.
+            pub fn country(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.country = value.into_param("country", &mut self.invalid);
+                self
+            }
+            /// Maximum number of chart entries to return.
+            pub fn limit(mut self, value: impl rt::IntoParam<i64>) -> Self {
+                self.limit = value.into_param("limit", &mut self.invalid);
+                self
+            }
+            /// The chart's platform: `apple` or `spotify`. Not an `enum`, so that a
+            /// platform the vendor adds can be asked for.
+            pub fn platform(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.platform = value.into_param("platform", &mut self.invalid);
+                self
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetPodcastChartsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<GetPodcastChartsError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let url = format!("{}/api/charts/podcasts", self.client.config.base_url());
+                let request = self.client.http.get(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let request = rt::request::query(request, "country", &self.country);
+                let request = rt::request::query(request, "limit", &self.limit);
+                let request = rt::request::query(request, "platform", &self.platform);
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::get_podcast_charts`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<GetPodcastChartsError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum GetPodcastChartsError {
+            /// `401`: Missing or invalid API key
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: The API key is valid but lacks the required permission
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for GetPodcastChartsError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r) | Self::Forbidden(r) => {
+                        r.view().with_message(&r.body.message)
+                    }
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `getPodcastCharts`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "getPodcastCharts",
+            method: "GET",
+            path: "/api/charts/podcasts",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["BearerAuth", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Missing or invalid API key"),
+                rt::ErrorDoc::code(403, "The API key is valid but lacks the required permission"),
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
+    /// `GET /api/libraries` (operationId `listLibraries`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod list_libraries {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// List the public libraries
+            ///
+            /// Returns every public library, ordered by subscriber count.
+            /// `is_subscribed` says whether the calling user is a member. A library
+            /// holds datasets, which hold items (one piece of audio each: a podcast
+            /// episode, an upload, a recording...).
+            ///
+            /// Sends `GET /api/libraries`.
+            pub fn list_libraries(&self) -> ListLibraries<'_> {
+                ListLibraries::new(self)
+            }
+        }
+        /// Builder for [`Client::list_libraries`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct ListLibraries<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+        }
+        impl<'a> ListLibraries<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None }
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::LibraryList>, rt::CallError<ListLibrariesError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<types::LibraryList>, rt::CallError<ListLibrariesError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<types::LibraryList>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let url = format!("{}/api/libraries", self.client.config.base_url());
+                let request = self.client.http.get(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::list_libraries`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<ListLibrariesError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum ListLibrariesError {
+            /// `401`: Missing or invalid API key
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: The API key is valid but lacks the required permission
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for ListLibrariesError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r) | Self::Forbidden(r) => {
+                        r.view().with_message(&r.body.message)
+                    }
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `listLibraries`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "listLibraries",
+            method: "GET",
+            path: "/api/libraries",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["BearerAuth", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Missing or invalid API key"),
+                rt::ErrorDoc::code(403, "The API key is valid but lacks the required permission"),
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
     /// `GET /api/me` (operationId `getMe`): the request builder, the documented errors and the
     /// metadata.
     pub mod get_me {
@@ -3247,6 +4835,145 @@ mod ops {
             ],
         };
     }
+    /// `GET /api/podcasts` (operationId `searchPodcasts`): the request builder, the documented errors and the
+    /// metadata.
+    pub mod search_podcasts {
+        #[allow(unused_imports)]
+        use super::super::{types, Client};
+        use ::clientgen_runtime as rt;
+        impl Client {
+            /// Search podcasts by title
+            ///
+            /// Podcasts whose title matches `q`, optionally in one language. The
+            /// libraries page calls this route a convenience alias of `/api/items`
+            /// for podcast episodes. The response body is not shown on any page and
+            /// decodes as any JSON value.
+            ///
+            /// Sends `GET /api/podcasts`.
+            pub fn search_podcasts(&self) -> SearchPodcasts<'_> {
+                SearchPodcasts::new(self)
+            }
+        }
+        /// Builder for [`Client::search_podcasts`]: set the parameters, then `send`.
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `send` is called"]
+        pub struct SearchPodcasts<'a> {
+            client: &'a Client,
+            invalid: Option<::std::string::String>,
+            language: Option<::std::string::String>,
+            limit: Option<i64>,
+            offset: Option<i64>,
+            q: Option<::std::string::String>,
+        }
+        impl<'a> SearchPodcasts<'a> {
+            fn new(client: &'a Client) -> Self {
+                Self { client, invalid: None, language: None, limit: None, offset: None, q: None }
+            }
+            /// Only podcasts in this language (a language code such as `en`).
+            pub fn language(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.language = value.into_param("language", &mut self.invalid);
+                self
+            }
+            /// Maximum number of podcasts to return.
+            pub fn limit(mut self, value: impl rt::IntoParam<i64>) -> Self {
+                self.limit = value.into_param("limit", &mut self.invalid);
+                self
+            }
+            /// Number of podcasts to skip, for pagination.
+            pub fn offset(mut self, value: impl rt::IntoParam<i64>) -> Self {
+                self.offset = value.into_param("offset", &mut self.invalid);
+                self
+            }
+            /// Words to look for in podcast titles.
+            pub fn q(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
+                self.q = value.into_param("q", &mut self.invalid);
+                self
+            }
+            /// Sends the request, with the client's retry policy and deadline.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<SearchPodcastsError>>> + 'a {
+                self.send_with(&rt::CallOptions::DEFAULT)
+            }
+            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
+            pub async fn send_with(
+                self,
+                options: &rt::CallOptions,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::CallError<SearchPodcastsError>> {
+                rt::send(&self.client.config, &META, options, || self.attempt()).await
+            }
+            async fn attempt(
+                &self,
+            ) -> Result<rt::ResponseValue<::serde_json::Value>, rt::AttemptError> {
+                if let Some(invalid) = &self.invalid {
+                    return Err(rt::request::invalid(invalid));
+                }
+                let url = format!("{}/api/podcasts", self.client.config.base_url());
+                let request = self.client.http.get(url);
+                let request = request.header(::reqwest::header::ACCEPT, "application/json");
+                let request = rt::request::query(request, "language", &self.language);
+                let request = rt::request::query(request, "limit", &self.limit);
+                let request = rt::request::query(request, "offset", &self.offset);
+                let request = rt::request::query(request, "q", &self.q);
+                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
+                    .await?;
+                match response.status().as_u16() {
+                    200 => rt::response::json(response).await,
+                    _ => rt::request::unexpected(response),
+                }
+            }
+        }
+        /// The documented error responses of [`Client::search_podcasts`]: a variant per status, with
+        /// the body typed as documented. A call fails with `rt::CallError<SearchPodcastsError>`.
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub enum SearchPodcastsError {
+            /// `401`: Missing or invalid API key
+            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+            /// `403`: The API key is valid but lacks the required permission
+            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+            /// `429`: Rate limit exceeded; retry after `retry_after` seconds
+            RateLimited(rt::ErrorResponse<types::RateLimitError>),
+        }
+        impl rt::Documented for SearchPodcastsError {
+            const OPERATION: &'static rt::OperationMeta = &META;
+            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+                match response.status.as_u16() {
+                    401 => rt::json_error(response, Self::Unauthorized),
+                    403 => rt::json_error(response, Self::Forbidden),
+                    429 => rt::json_error(response, Self::RateLimited),
+                    _ => rt::CallError::UnexpectedStatus(response),
+                }
+            }
+            fn view(&self) -> rt::ErrorView<'_> {
+                match self {
+                    Self::Unauthorized(r) | Self::Forbidden(r) => {
+                        r.view().with_message(&r.body.message)
+                    }
+                    Self::RateLimited(r) => {
+                        r.view()
+                            .with_message(&r.body.message)
+                            .or_retry_after(rt::retry_after_from_body(&r.body, "/retry_after"))
+                    }
+                }
+            }
+        }
+        /// What the client knows about `searchPodcasts`.
+        pub const META: rt::OperationMeta = rt::OperationMeta {
+            operation_id: "searchPodcasts",
+            method: "GET",
+            path: "/api/podcasts",
+            billable: false,
+            idempotent: true,
+            streams_body: false,
+            security: &["BearerAuth", "ApiKeyQuery"],
+            errors: &[
+                rt::ErrorDoc::code(401, "Missing or invalid API key"),
+                rt::ErrorDoc::code(403, "The API key is valid but lacks the required permission"),
+                rt::ErrorDoc::code(429, "Rate limit exceeded; retry after `retry_after` seconds"),
+            ],
+        };
+    }
     /// `POST /api/v1/search` (operationId `search`): the request builder, the documented errors and the
     /// metadata.
     pub mod search {
@@ -3399,6 +5126,16 @@ mod ops {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
+    /// A failed `createPaymentLink` call.
+    CreatePaymentLink(::clientgen_runtime::CallError<errors::CreatePaymentLinkError>),
+    /// A failed `getEpisodeCharts` call.
+    GetEpisodeCharts(::clientgen_runtime::CallError<errors::GetEpisodeChartsError>),
+    /// A failed `getPodcastChartHistory` call.
+    GetPodcastChartHistory(::clientgen_runtime::CallError<errors::GetPodcastChartHistoryError>),
+    /// A failed `getPodcastCharts` call.
+    GetPodcastCharts(::clientgen_runtime::CallError<errors::GetPodcastChartsError>),
+    /// A failed `listLibraries` call.
+    ListLibraries(::clientgen_runtime::CallError<errors::ListLibrariesError>),
     /// A failed `getMe` call.
     GetMe(::clientgen_runtime::CallError<errors::GetMeError>),
     /// A failed `listNotifications` call.
@@ -3407,10 +5144,37 @@ pub enum Error {
     CreateNotification(::clientgen_runtime::CallError<errors::CreateNotificationError>),
     /// A failed `deleteNotification` call.
     DeleteNotification(::clientgen_runtime::CallError<errors::DeleteNotificationError>),
+    /// A failed `searchPodcasts` call.
+    SearchPodcasts(::clientgen_runtime::CallError<errors::SearchPodcastsError>),
     /// A failed `search` call.
     Search(::clientgen_runtime::CallError<errors::SearchError>),
     /// The client could not be configured (missing key, invalid base URL).
     Config(::clientgen_runtime::ConfigError),
+}
+impl From<::clientgen_runtime::CallError<errors::CreatePaymentLinkError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::CreatePaymentLinkError>) -> Self {
+        Self::CreatePaymentLink(e)
+    }
+}
+impl From<::clientgen_runtime::CallError<errors::GetEpisodeChartsError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::GetEpisodeChartsError>) -> Self {
+        Self::GetEpisodeCharts(e)
+    }
+}
+impl From<::clientgen_runtime::CallError<errors::GetPodcastChartHistoryError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::GetPodcastChartHistoryError>) -> Self {
+        Self::GetPodcastChartHistory(e)
+    }
+}
+impl From<::clientgen_runtime::CallError<errors::GetPodcastChartsError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::GetPodcastChartsError>) -> Self {
+        Self::GetPodcastCharts(e)
+    }
+}
+impl From<::clientgen_runtime::CallError<errors::ListLibrariesError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::ListLibrariesError>) -> Self {
+        Self::ListLibraries(e)
+    }
 }
 impl From<::clientgen_runtime::CallError<errors::GetMeError>> for Error {
     fn from(e: ::clientgen_runtime::CallError<errors::GetMeError>) -> Self {
@@ -3430,6 +5194,11 @@ impl From<::clientgen_runtime::CallError<errors::CreateNotificationError>> for E
 impl From<::clientgen_runtime::CallError<errors::DeleteNotificationError>> for Error {
     fn from(e: ::clientgen_runtime::CallError<errors::DeleteNotificationError>) -> Self {
         Self::DeleteNotification(e)
+    }
+}
+impl From<::clientgen_runtime::CallError<errors::SearchPodcastsError>> for Error {
+    fn from(e: ::clientgen_runtime::CallError<errors::SearchPodcastsError>) -> Self {
+        Self::SearchPodcasts(e)
     }
 }
 impl From<::clientgen_runtime::CallError<errors::SearchError>> for Error {
@@ -3464,10 +5233,16 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
         match self {
+            Self::CreatePaymentLink(e) => (e, Some((e.view(), e.operation()))),
+            Self::GetEpisodeCharts(e) => (e, Some((e.view(), e.operation()))),
+            Self::GetPodcastChartHistory(e) => (e, Some((e.view(), e.operation()))),
+            Self::GetPodcastCharts(e) => (e, Some((e.view(), e.operation()))),
+            Self::ListLibraries(e) => (e, Some((e.view(), e.operation()))),
             Self::GetMe(e) => (e, Some((e.view(), e.operation()))),
             Self::ListNotifications(e) => (e, Some((e.view(), e.operation()))),
             Self::CreateNotification(e) => (e, Some((e.view(), e.operation()))),
             Self::DeleteNotification(e) => (e, Some((e.view(), e.operation()))),
+            Self::SearchPodcasts(e) => (e, Some((e.view(), e.operation()))),
             Self::Search(e) => (e, Some((e.view(), e.operation()))),
             Self::Config(e) => (e, None),
         }

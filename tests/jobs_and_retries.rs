@@ -195,6 +195,39 @@ fn stem_api(statuses: Vec<String>, fault_percent: u64, seed: u64) -> JobApi {
 // ---------------------------------------------------------------------------------------------
 // Jobs: submit + wait through faults
 
+/// A handle made owned waits in a spawned task, after the client that made it is gone, with
+/// the client's configuration (its clock and key) and without submitting again.
+#[tokio::test]
+async fn an_owned_handle_waits_in_a_spawned_task() {
+    let statuses = vec![
+        hunt_status("QueuedJob", Some(10.0)),
+        hunt_status("CompletedJob", Some(100.0)),
+    ];
+    let (server, stats) = hunt_api(statuses, 0, 1).start().await;
+    let clock = Arc::new(ManualClock::new());
+    let client = huntapi(&server.url(), clock.clone());
+    let handle = client
+        .audio_download()
+        .query(MEDIA_URL)
+        .submit()
+        .await
+        .expect("submitted")
+        .into_owned();
+    drop(client);
+    let copy = handle.clone();
+    let done = tokio::spawn(async move { handle.wait().await })
+        .await
+        .expect("the task ran")
+        .expect("the job completes");
+    assert_eq!(done.status.as_str(), "CompletedJob");
+    assert_eq!(copy.id(), HUNT_JOB_ID);
+    assert_eq!(stats.served.load(Ordering::SeqCst), 2);
+    assert_eq!(posts(&server), 1, "the billable submit was sent once");
+    for request in server.requests() {
+        assert_eq!(request.header("x-api-key"), Some("test-key"));
+    }
+}
+
 #[tokio::test]
 async fn huntapi_wait_completes_through_injected_503s() {
     let mut statuses: Vec<String> = (0..8)

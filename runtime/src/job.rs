@@ -390,17 +390,59 @@ impl WaitOptions {
 
 /// A submitted job, identified by its id. Created by a generated submit method, or with
 /// [`JobHandle::new`] to resume a job whose id was stored.
+///
+/// A handle borrows its client; [`JobHandle::into_owned`] (or [`JobHandle::shared`]) gives one
+/// that shares it instead, a `JobHandle<'static, K>` that can move into a spawned task (each
+/// generated crate's README shows it, as a doctest).
 pub struct JobHandle<'c, K: JobKind> {
-    client: &'c K::Client,
+    client: Holder<'c, K::Client>,
     id: String,
     kind: PhantomData<fn() -> K>,
+}
+
+/// How a handle holds its client.
+enum Holder<'c, C> {
+    /// Borrowed from the caller.
+    Borrowed(&'c C),
+    /// Shared, so that the handle lives as long as it likes.
+    Shared(Arc<C>),
+}
+
+impl<C> Holder<'_, C> {
+    fn get(&self) -> &C {
+        match self {
+            Holder::Borrowed(client) => client,
+            Holder::Shared(client) => client,
+        }
+    }
+}
+
+impl<C> Clone for Holder<'_, C> {
+    fn clone(&self) -> Self {
+        match self {
+            Holder::Borrowed(client) => Holder::Borrowed(client),
+            Holder::Shared(client) => Holder::Shared(Arc::clone(client)),
+        }
+    }
 }
 
 impl<K: JobKind> Clone for JobHandle<'_, K> {
     fn clone(&self) -> Self {
         Self {
-            client: self.client,
+            client: self.client.clone(),
             id: self.id.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K: JobKind> JobHandle<'static, K> {
+    /// A handle on the job `job_id` that shares `client`: it borrows nothing, so it can move
+    /// into `tokio::spawn` or be stored beside the client.
+    pub fn shared(client: Arc<K::Client>, job_id: impl Into<String>) -> Self {
+        Self {
+            client: Holder::Shared(client),
+            id: job_id.into(),
             kind: PhantomData,
         }
     }
@@ -419,8 +461,26 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
     /// A handle on the job `job_id` of `client`.
     pub fn new(client: &'c K::Client, job_id: impl Into<String>) -> Self {
         Self {
-            client,
+            client: Holder::Borrowed(client),
             id: job_id.into(),
+            kind: PhantomData,
+        }
+    }
+
+    /// The same job, with a handle that holds a copy of the client (a generated client is
+    /// cheap to clone: its configuration and connection pool are shared), so that it can
+    /// move into `tokio::spawn`.
+    pub fn into_owned(self) -> JobHandle<'static, K>
+    where
+        K::Client: Clone,
+    {
+        let client = match self.client {
+            Holder::Borrowed(client) => Arc::new(client.clone()),
+            Holder::Shared(client) => client,
+        };
+        JobHandle {
+            client: Holder::Shared(client),
+            id: self.id,
             kind: PhantomData,
         }
     }
@@ -439,23 +499,22 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
         &self,
         unknown: UnknownStates,
     ) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
-        let status =
-            K::poll(self.client, &self.id)
-                .await
-                .map_err(|source| match source.view() {
-                    // A success whose body does not decode: the body, not a decode error.
-                    ErrorView::InvalidBody(invalid) if invalid.status.is_none() => {
-                        JobError::UndecodableStatus {
-                            job_id: self.id.clone(),
-                            body: invalid.body.clone(),
-                            reason: invalid.source.to_string(),
-                        }
-                    }
-                    _ => JobError::Poll {
+        let status = K::poll(self.client.get(), &self.id)
+            .await
+            .map_err(|source| match source.view() {
+                // A success whose body does not decode: the body, not a decode error.
+                ErrorView::InvalidBody(invalid) if invalid.status.is_none() => {
+                    JobError::UndecodableStatus {
                         job_id: self.id.clone(),
-                        source,
-                    },
-                })?;
+                        body: invalid.body.clone(),
+                        reason: invalid.source.to_string(),
+                    }
+                }
+                _ => JobError::Poll {
+                    job_id: self.id.clone(),
+                    source,
+                },
+            })?;
         interpret(&K::SPEC, unknown, &self.id, status)
     }
 
@@ -536,7 +595,7 @@ struct Waiter<'c, K: JobKind> {
 
 impl<'c, K: JobKind> Waiter<'c, K> {
     fn new(handle: JobHandle<'c, K>, options: WaitOptions) -> Self {
-        let clock = K::config(handle.client).clock().clone();
+        let clock = K::config(handle.client.get()).clock().clone();
         Self {
             interval: options.initial_interval(),
             handle,

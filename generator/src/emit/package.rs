@@ -211,6 +211,19 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
              println!(\"{{done:?}}\");\n\
              # Ok(())\n\
              # }}\n\
+             ```\n\n\
+             A handle borrows the client. `into_owned()` gives one that holds a copy of it (the \
+             configuration and the connection pool are shared), so that waiting can move into a \
+             task:\n\n\
+             ```rust,no_run\n\
+             use {krate}::{{Client, Error}};\n\n\
+             # async fn run(client: Client, id: String) -> Result<(), Error> {{\n\
+             let handle = client.{resume}(id).into_owned();\n\
+             let task = tokio::spawn(async move {{ handle.wait().await }});\n\
+             let done = task.await.expect(\"the waiting task ran\")?;\n\
+             println!(\"{{done:?}}\");\n\
+             # Ok(())\n\
+             # }}\n\
              ```\n\n"
         );
     }

@@ -658,12 +658,27 @@ impl<'c, K: JobKind> Waiter<'c, K> {
                     } else {
                         self.schedule(self.interval);
                     }
+                    tracing::debug!(
+                        job_id = %self.handle.id,
+                        state = %update.state,
+                        phase = ?update.phase,
+                        progress = update.progress,
+                        next_poll_ms = self.next_delay.map(|d| d.as_millis() as u64),
+                        "job polled"
+                    );
                     return Some(Ok(update));
                 }
                 Err(JobError::Poll { source, .. }) if source.is_retryable() => {
                     let wait = source
                         .retry_after()
                         .map_or(self.interval, |after| after.max(self.interval));
+                    tracing::info!(
+                        job_id = %self.handle.id,
+                        status = source.status().map(|s| s.as_u16()),
+                        retry_after_ms = source.retry_after().map(|d| d.as_millis() as u64),
+                        next_poll_ms = wait.as_millis() as u64,
+                        "job status poll failed transiently: polling again"
+                    );
                     self.schedule(wait);
                 }
                 Err(error) => {

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use progenitor_client::{Error as ClientError, ResponseValue};
+use tracing::Instrument;
 
 use crate::config::ClientConfig;
 use crate::error::{
@@ -35,11 +36,57 @@ use crate::retry::{FailureClass, classify_failure};
 ///   `Timeout`, retried like any other. (For an operation whose body is streamed after the call
 ///   returns, [`ClientConfig::prepare`] also sets the timeout on the request, so that it covers
 ///   that body.)
+///
+/// Each call runs in a `tracing` span named `clientgen.call` (at debug level) with the
+/// operation id, method and path template, and records the attempts made, the last status and
+/// the elapsed time on it; every retry (with its delay and the server's `Retry-After`) and every
+/// `Retry-After` too long to wait for is an info event. Nothing from the request or response
+/// is recorded but the status: no URL (a query-string key), no header, no body. Without a
+/// subscriber installed by the application, nothing is printed.
 pub async fn send<T, E, F, Fut>(
     config: &ClientConfig,
     op: &'static OperationMeta,
     options: &CallOptions,
+    attempt: F,
+) -> Result<ResponseValue<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, ClientError<()>>>,
+    E: OperationError,
+{
+    let span = tracing::debug_span!(
+        "clientgen.call",
+        operation = op.operation_id,
+        method = op.method,
+        path = op.path,
+        attempts = tracing::field::Empty,
+        status = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    );
+    let start = config.clock().now();
+    let result: Result<ResponseValue<T>, E> = run(config, op, options, attempt, &span)
+        .instrument(span.clone())
+        .await;
+    if !span.is_disabled() {
+        let status = match &result {
+            Ok(value) => Some(value.status()),
+            Err(error) => error.status(),
+        };
+        if let Some(status) = status {
+            span.record("status", status.as_u16());
+        }
+        let elapsed = config.clock().now().saturating_duration_since(start);
+        span.record("elapsed_ms", elapsed.as_millis() as u64);
+    }
+    result
+}
+
+async fn run<T, E, F, Fut>(
+    config: &ClientConfig,
+    op: &'static OperationMeta,
+    options: &CallOptions,
     mut attempt: F,
+    span: &tracing::Span,
 ) -> Result<ResponseValue<T>, E>
 where
     F: FnMut() -> Fut,
@@ -56,6 +103,7 @@ where
 
     loop {
         attempts = attempts.saturating_add(1);
+        span.record("attempts", attempts);
         let one = async {
             match attempt().await {
                 Ok(value) => Ok(value),
@@ -94,14 +142,37 @@ where
             return Err(failed.error);
         }
         let Some(delay) = policy.delay_for(attempts, failed.retry_after) else {
+            tracing::info!(
+                operation = op.operation_id,
+                attempt = attempts,
+                status = failed.error.status().map(|s| s.as_u16()),
+                retry_after_ms = failed.retry_after.map(|d| d.as_millis() as u64),
+                max_retry_after_ms = policy.max_retry_after().as_millis() as u64,
+                "the server asks to wait longer than the retry policy allows: not retried"
+            );
             return Err(failed.error);
         };
         if let Some(deadline) = deadline {
             let resume = clock.now().checked_add(delay);
             if resume.is_none_or(|resume| resume > deadline) {
+                tracing::info!(
+                    operation = op.operation_id,
+                    attempt = attempts,
+                    delay_ms = delay.as_millis() as u64,
+                    "the next attempt would pass the call deadline: not retried"
+                );
                 return Err(failed.error);
             }
         }
+        tracing::info!(
+            operation = op.operation_id,
+            attempt = attempts,
+            class = ?failed.class,
+            status = failed.error.status().map(|s| s.as_u16()),
+            retry_after_ms = failed.retry_after.map(|d| d.as_millis() as u64),
+            delay_ms = delay.as_millis() as u64,
+            "retrying"
+        );
         clock.sleep(delay).await;
     }
 }

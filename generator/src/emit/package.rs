@@ -258,7 +258,12 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          `CallOptions::with_allow_billable_retries(true)`; `may_have_been_billed()` on the \
          error says whether a failed billable call may still have cost. Each attempt has a \
          timeout (30 s) and \
-         each call a deadline (120 s); both are set on `ClientConfig`.\n\n"
+         each call a deadline (120 s); both are set on `ClientConfig`.\n\n\
+         Each call is a `tracing` span (`clientgen.call`: operation, method, path template, \
+         attempts, status, elapsed time), each retry and each `Retry-After` too long to wait for \
+         is an event, and so is each poll while a job is waited for; the key, URLs, headers and \
+         bodies are never recorded. Nothing is printed unless the application installs a \
+         subscriber.\n\n"
     );
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(

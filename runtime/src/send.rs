@@ -32,7 +32,7 @@ use crate::retry::{FailureClass, classify_failure};
 ///   per-call override, else the client's call timeout, measured with the client's
 ///   [`Clock`](crate::Clock)), whichever comes first. An attempt still running then is
 ///   cancelled: at the deadline the call fails with [`Failure::DeadlineExceeded`]; at its own
-///   timeout the attempt fails with a [`TransportError`](crate::TransportError) of kind
+///   timeout the attempt fails with a [`TransportError`] of kind
 ///   `Timeout`, retried like any other. (For an operation whose body is streamed after the call
 ///   returns, [`ClientConfig::prepare`] also sets the timeout on the request, so that it covers
 ///   that body.)

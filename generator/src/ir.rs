@@ -114,6 +114,8 @@ pub struct Operation {
     pub summary: Option<String>,
     /// `description`.
     pub description: Option<String>,
+    /// `tags`, as written.
+    pub tags: Vec<String>,
     /// Names of the security schemes that may authenticate it (empty: none).
     pub security: Vec<String>,
     /// `x-cost`, when the operation is billable.

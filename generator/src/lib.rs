@@ -2,7 +2,8 @@
 //!
 //! The pipeline is one module per stage: [`load`] (YAML/JSON with positions) -> [`dialect`] and
 //! [`repair`] -> [`validate`] (every problem in one run) -> [`lower`] (to the [`ir`], the one
-//! model of the description; every name is minted by [`names`]) -> [`emit`] (typify for the
+//! model of the description; every name is minted by [`names`]) -> [`subset`] (the operations
+//! asked for, and the types they use) -> [`emit`] (typify for the
 //! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
 //! -> [`write`] (write if changed, or check and diff). Only `load`'s callers and `write` touch
 //! the file system; [`generate`] is a pure function of its inputs.
@@ -23,6 +24,7 @@ pub mod load;
 pub mod lower;
 pub mod names;
 pub mod repair;
+pub mod subset;
 pub mod validate;
 pub mod workspace;
 pub mod write;
@@ -66,6 +68,8 @@ pub struct Settings {
     /// How the type engine shapes the types: extra derives, struct builders, patches,
     /// replacements and conversions.
     pub types: emit::TypeSettings,
+    /// Which operations to generate (all by default); the types none of them uses are left out.
+    pub subset: subset::Subset,
 }
 
 impl Settings {
@@ -79,7 +83,14 @@ impl Settings {
             runtime: RuntimeDependency::Path("../../runtime".into()),
             standalone: false,
             types: emit::TypeSettings::new(),
+            subset: subset::Subset::default(),
         }
+    }
+
+    /// Generates only the operations of `subset`, and the types they use.
+    pub fn with_subset(mut self, subset: subset::Subset) -> Self {
+        self.subset = subset;
+        self
     }
 
     /// Sets how the type engine shapes the types.
@@ -157,14 +168,17 @@ fn generate_parts(
     let validated = validate::validate(&doc, &spec);
     warnings.extend(validated);
     let warnings = warnings.propagate()?;
-    let (api, lower_warnings) =
+    let (mut api, lower_warnings) =
         lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
+    let subset_warnings = subset::apply(&mut api, &settings.subset, &settings.spec_label)
+        .map_err(|e| with_warnings(&warnings, e))?;
     // Past lowering, the IR is the only model of the description; at scale the openapiv3 model
     // and the document's JSON value are hundreds of megabytes.
     drop_in_background(spec);
     drop_in_background(std::mem::take(&mut doc.value));
     let mut warnings = warnings;
     warnings.extend(lower_warnings);
+    warnings.extend(subset_warnings);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
         .map_err(|e| with_warnings(&warnings, e))?;

@@ -432,6 +432,7 @@ impl<'a> Lowering<'a> {
             pointer: at.to_string(),
             summary: op.summary.clone(),
             description: op.description.clone(),
+            tags: op.tags.clone(),
             security,
             cost,
             idempotent,

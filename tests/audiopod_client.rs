@@ -802,6 +802,40 @@ async fn extract_stems_submits_a_url_in_each_of_the_seven_modes() {
     }
 }
 
+/// The spec says "exactly one of `url` and `file`" (a `oneOf` of `required` lists): a billable
+/// extraction with both, or with neither, is refused before anything is sent.
+#[tokio::test]
+async fn extract_stems_takes_a_url_or_a_file_not_both_nor_neither() {
+    let server = TestServer::start(Vec::new()).await;
+    let client = client(&server, Scheme::ApiKey);
+    let both = client
+        .extract_stems()
+        .url("https://youtube.com/watch?v=VIDEO_ID")
+        .file(FilePart::from_bytes("song.mp3", tricky_audio()))
+        .mode(types::StemMode::Two)
+        .send()
+        .await
+        .expect_err("both");
+    let CallError::InvalidRequest(message) = &both else {
+        panic!("expected InvalidRequest, got {both:?}");
+    };
+    assert_eq!(
+        message,
+        "exactly one of `url`, `file` must be set (`url` and `file` are)"
+    );
+    let neither = client
+        .extract_stems()
+        .mode(types::StemMode::Two)
+        .send()
+        .await
+        .expect_err("neither");
+    assert_eq!(
+        neither.to_string(),
+        "extractStems: invalid request: exactly one of `url`, `file` must be set (none is)"
+    );
+    assert_eq!(server.count(), 0, "nothing is sent, nothing is billed");
+}
+
 #[tokio::test]
 async fn extract_stems_uploads_a_file_with_name_type_and_exact_bytes() {
     let audio = tricky_audio();

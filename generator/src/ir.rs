@@ -313,6 +313,19 @@ pub struct MultipartBody {
     /// The other request media types the body is documented in, sendable as raw bytes with
     /// `send_body`.
     pub other_media_types: Vec<String>,
+    /// A `oneOf` (or `anyOf`) of `required` lists beside the properties: which fields may be
+    /// set together, checked before sending.
+    pub choice: Option<RequiredChoice>,
+}
+
+/// `oneOf: [{required: [a]}, {required: [b]}]` on an object schema: the groups of fields one of
+/// which must be set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredChoice {
+    /// `oneOf`: exactly one group is set; `anyOf`: at least one.
+    pub exactly_one: bool,
+    /// Each group's field names (a group is set when all its fields are).
+    pub groups: Vec<Vec<String>>,
 }
 
 /// One multipart form field.

@@ -350,6 +350,40 @@ pub async fn form_parts(
     Ok(form)
 }
 
+/// Checks a form's choice of fields before anything is sent: `groups` pairs each group's label
+/// (`` `url` ``, or `` `a` with `b` ``) with whether all its fields are set. With `exactly_one`
+/// (the schema's `oneOf`) one group must be set, else (its `anyOf`) at least one.
+pub fn choice(exactly_one: bool, groups: &[(&str, bool)]) -> Result<(), ClientError<()>> {
+    let set: Vec<&str> = groups
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(label, _)| *label)
+        .collect();
+    let fine = if exactly_one {
+        set.len() == 1
+    } else {
+        !set.is_empty()
+    };
+    if fine {
+        return Ok(());
+    }
+    let labels: Vec<&str> = groups.iter().map(|(label, _)| *label).collect();
+    let wanted = if exactly_one {
+        "exactly one"
+    } else {
+        "at least one"
+    };
+    let got = if set.is_empty() {
+        "none is".to_string()
+    } else {
+        format!("{} are", set.join(" and "))
+    };
+    Err(ClientError::InvalidRequest(format!(
+        "{wanted} of {} must be set ({got})",
+        labels.join(", ")
+    )))
+}
+
 /// One attempt: builds the request, lets `config` prepare it for `op` (path check, credential,
 /// timeout) and sends it with `http`.
 pub async fn execute(
@@ -406,6 +440,28 @@ pub fn unexpected<T>(response: reqwest::Response) -> Result<T, ClientError<()>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_of_fields_is_checked_before_sending() {
+        let message = |r: Result<(), ClientError<()>>| match r {
+            Err(ClientError::InvalidRequest(m)) => m,
+            other => panic!("expected an invalid request, got {other:?}"),
+        };
+        assert!(choice(true, &[("`url`", true), ("`file`", false)]).is_ok());
+        assert_eq!(
+            message(choice(true, &[("`url`", true), ("`file`", true)])),
+            "exactly one of `url`, `file` must be set (`url` and `file` are)"
+        );
+        assert_eq!(
+            message(choice(true, &[("`url`", false), ("`file`", false)])),
+            "exactly one of `url`, `file` must be set (none is)"
+        );
+        assert!(choice(false, &[("`a` with `b`", true), ("`c`", true)]).is_ok());
+        assert_eq!(
+            message(choice(false, &[("`a` with `b`", false), ("`c`", false)])),
+            "at least one of `a` with `b`, `c` must be set (none is)"
+        );
+    }
 
     #[test]
     fn declared_limits_are_checked_before_sending() {

@@ -393,21 +393,22 @@ undocumented.
 `file`.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct StemExtractionRequest {
-        ///The audio file to separate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub file: ::std::option::Option<::std::string::String>,
-        pub mode: ::clientgen_runtime::OpenEnum<StemMode>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub stem: ::std::option::Option<::clientgen_runtime::OpenEnum<StemName>>,
-        ///URL of the audio or video (YouTube, SoundCloud or a direct link).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub url: ::std::option::Option<::std::string::String>,
-    }
-    impl StemExtractionRequest {
-        pub fn builder() -> builder::StemExtractionRequest {
-            Default::default()
-        }
+    #[serde(untagged)]
+    pub enum StemExtractionRequest {
+        Variant0 {
+            mode: ::clientgen_runtime::OpenEnum<StemMode>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            stem: ::std::option::Option<::clientgen_runtime::OpenEnum<StemName>>,
+            ///URL of the audio or video (YouTube, SoundCloud or a direct link).
+            url: ::std::string::String,
+        },
+        Variant1 {
+            ///The audio file to separate.
+            file: ::std::string::String,
+            mode: ::clientgen_runtime::OpenEnum<StemMode>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            stem: ::std::option::Option<::clientgen_runtime::OpenEnum<StemName>>,
+        },
     }
     /**A stem separation job. The stem maps are keyed by stem name; which
 stems appear depends on the mode (see `StemMode`).
@@ -1898,114 +1899,6 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                     error: Ok(value.error),
                     message: Ok(value.message),
                     required_cents: Ok(value.required_cents),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct StemExtractionRequest {
-            file: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            mode: ::std::result::Result<
-                ::clientgen_runtime::OpenEnum<super::StemMode>,
-                ::std::string::String,
-            >,
-            stem: ::std::result::Result<
-                ::std::option::Option<::clientgen_runtime::OpenEnum<super::StemName>>,
-                ::std::string::String,
-            >,
-            url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for StemExtractionRequest {
-            fn default() -> Self {
-                Self {
-                    file: Ok(Default::default()),
-                    mode: Err("no value supplied for mode".to_string()),
-                    stem: Ok(Default::default()),
-                    url: Ok(Default::default()),
-                }
-            }
-        }
-        impl StemExtractionRequest {
-            pub fn file<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.file = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for file: {e}")
-                    });
-                self
-            }
-            pub fn mode<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::clientgen_runtime::OpenEnum<super::StemMode>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mode = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
-                self
-            }
-            pub fn stem<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::clientgen_runtime::OpenEnum<super::StemName>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stem = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for stem: {e}")
-                    });
-                self
-            }
-            pub fn url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<StemExtractionRequest>
-        for super::StemExtractionRequest {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: StemExtractionRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    file: value.file?,
-                    mode: value.mode?,
-                    stem: value.stem?,
-                    url: value.url?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::StemExtractionRequest>
-        for StemExtractionRequest {
-            fn from(value: super::StemExtractionRequest) -> Self {
-                Self {
-                    file: Ok(value.file),
-                    mode: Ok(value.mode),
-                    stem: Ok(value.stem),
-                    url: Ok(value.url),
                 }
             }
         }
@@ -4140,6 +4033,13 @@ mod ops {
                 let Some(p_mode) = &self.mode else {
                     return Err(rt::request::missing_field("mode"));
                 };
+                rt::request::choice(
+                    true,
+                    &[
+                        ("`url`", self.url.is_some()),
+                        ("`file`", self.file.is_some()),
+                    ],
+                )?;
                 let url = format!(
                     "{}/api/v1/stem-extraction/api/extract",
                     self.client.config.base_url(),

@@ -474,6 +474,29 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         missing_check(out, ident, name, missing);
         bound.push(ident);
     }
+    // Which form fields go together (a `oneOf` or `anyOf` of `required` lists).
+    if let RequestBody::Multipart(form) = &op.body
+        && let Some(choice) = &form.choice
+    {
+        out.open("rt::request::choice(");
+        out.line(&format!("{},", choice.exactly_one));
+        out.open("&[");
+        for group in &choice.groups {
+            let label: Vec<String> = group.iter().map(|name| format!("`{name}`")).collect();
+            let set: Vec<String> = group
+                .iter()
+                .filter_map(|name| form.fields.iter().find(|f| &f.name == name))
+                .map(|f| format!("self.{}.is_some()", f.rust_name))
+                .collect();
+            out.line(&format!(
+                "({}, {}),",
+                string_literal(&label.join(" with ")),
+                set.join(" && ")
+            ));
+        }
+        out.close("],");
+        out.close(")?;");
+    }
     let value = |ident: &str| -> String {
         if bound.contains(&ident) {
             local(ident)

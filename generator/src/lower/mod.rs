@@ -1035,7 +1035,7 @@ impl<'a> Lowering<'a> {
         media_at: &str,
         other_media_types: Vec<String>,
     ) -> RequestBody {
-        let object = media
+        let mut object = media
             .schema
             .as_ref()
             .and_then(|s| self.resolve_schema(s))
@@ -1045,6 +1045,13 @@ impl<'a> Lowering<'a> {
                 }
                 _ => None,
             });
+        let mut choice = None;
+        if object.is_none()
+            && let Some((properties, found)) = self.required_choice(&format!("{media_at}/schema"))
+        {
+            object = Some(properties);
+            choice = Some(found);
+        }
         let mut fields = Vec::new();
         let open = object.is_none();
         match object {
@@ -1091,7 +1098,65 @@ impl<'a> Lowering<'a> {
             open,
             description: body.description.clone(),
             other_media_types,
+            choice,
         })
+    }
+
+    /// An object schema (at `at` in the document, through `$ref`s) whose properties come with a
+    /// `oneOf` or `anyOf` that only lists `required` groups of them, the usual way to say "send
+    /// `url` or `file`": the object without that keyword, and the groups.
+    fn required_choice(&self, at: &str) -> Option<(openapiv3::ObjectType, RequiredChoice)> {
+        let mut raw = self.doc.value.pointer(at)?;
+        for _ in 0..32 {
+            match raw.get("$ref").and_then(Value::as_str) {
+                Some(reference) => raw = self.doc.value.pointer(reference.strip_prefix('#')?)?,
+                None => break,
+            }
+        }
+        let map = raw.as_object()?;
+        let properties = map.get("properties")?.as_object()?;
+        let (keyword, exactly_one) = match (map.get("oneOf"), map.get("anyOf")) {
+            (Some(_), None) => ("oneOf", true),
+            (None, Some(_)) => ("anyOf", false),
+            _ => return None,
+        };
+        let mut groups = Vec::new();
+        for member in map.get(keyword)?.as_array()? {
+            let member = member.as_object()?;
+            if member.len() != 1 {
+                return None;
+            }
+            let names: Vec<String> = member
+                .get("required")?
+                .as_array()?
+                .iter()
+                .map(|n| {
+                    n.as_str()
+                        .filter(|n| properties.contains_key(*n))
+                        .map(str::to_string)
+                })
+                .collect::<Option<_>>()?;
+            if names.is_empty() {
+                return None;
+            }
+            groups.push(names);
+        }
+        if groups.len() < 2 {
+            return None;
+        }
+        let mut plain = map.clone();
+        plain.remove(keyword);
+        let schema: Schema = serde_json::from_value(Value::Object(plain)).ok()?;
+        match schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => Some((
+                object,
+                RequiredChoice {
+                    exactly_one,
+                    groups,
+                },
+            )),
+            _ => None,
+        }
     }
 
     fn field_kind(

@@ -228,6 +228,41 @@ async fn an_owned_handle_waits_in_a_spawned_task() {
     }
 }
 
+/// The status operation takes the handle as its job id, converted to the integer the spec
+/// declares; an id that is not one is an invalid request naming the parameter.
+#[tokio::test]
+async fn the_status_operation_takes_the_handle_as_its_id() {
+    let server = TestServer::with_handler(|_, _| {
+        Reply::json(200, r#"{"id":5512,"status":"PROCESSING"}"#).into()
+    })
+    .await;
+    let client = audiopod(&server.url(), Arc::new(ManualClock::new()));
+    let handle = client.extract_stems_job("5512");
+    let status = client
+        .get_stem_job_status()
+        .job_id(&handle)
+        .send()
+        .await
+        .expect("status");
+    assert_eq!(status.id, 5512);
+    assert_eq!(
+        path_of(&server.requests()[0]),
+        "/api/v1/stem-extraction/status/5512"
+    );
+    let odd = client.extract_stems_job("job-5512");
+    let err = client
+        .get_stem_job_status()
+        .job_id(&odd)
+        .send()
+        .await
+        .expect_err("not an integer");
+    assert_eq!(
+        err.to_string(),
+        "getStemJobStatus: invalid request: `job_id`: invalid digit found in string"
+    );
+    assert_eq!(server.count(), 1, "the odd id was not sent");
+}
+
 #[tokio::test]
 async fn huntapi_wait_completes_through_injected_503s() {
     let mut statuses: Vec<String> = (0..8)

@@ -436,6 +436,29 @@ impl<K: JobKind> Clone for JobHandle<'_, K> {
     }
 }
 
+/// A handle is its job's id wherever an operation takes the id as a string, so that
+/// `client.get_status().job_id(&handle)` needs no conversion by hand.
+impl<K: JobKind> From<&JobHandle<'_, K>> for String {
+    fn from(handle: &JobHandle<'_, K>) -> Self {
+        handle.id.clone()
+    }
+}
+
+/// Handles convert to the integer types job ids are declared with; an id that is not a number
+/// is an error the setter keeps and the call returns, naming the parameter.
+macro_rules! id_as_integer {
+    ($($int:ty),*) => {$(
+        impl<K: JobKind> TryFrom<&JobHandle<'_, K>> for $int {
+            type Error = std::num::ParseIntError;
+            fn try_from(handle: &JobHandle<'_, K>) -> Result<Self, Self::Error> {
+                handle.id.parse()
+            }
+        }
+    )*};
+}
+
+id_as_integer!(i32, i64, u32, u64);
+
 impl<K: JobKind> JobHandle<'static, K> {
     /// A handle on the job `job_id` that shares `client`: it borrows nothing, so it can move
     /// into `tokio::spawn` or be stored beside the client.

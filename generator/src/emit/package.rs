@@ -190,13 +190,37 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
         }
         let imports = imports.join(", ");
         let submit = example.submit_arm(method);
+        // The status operation, called with the handle as its id.
+        let job = op.job.as_ref();
+        let status_call = job
+            .and_then(|job| {
+                let status = api
+                    .operations
+                    .iter()
+                    .find(|o| o.id == job.status_operation)?;
+                let setter = status
+                    .parameters
+                    .iter()
+                    .find(|p| p.name == job.id_parameter)?;
+                let arg = match job.id_kind {
+                    crate::ir::ScalarKind::Integer => "&handle",
+                    _ => "handle.id()",
+                };
+                Some(format!(
+                    "let status = client.{}().{}({arg}).send().await?;\n\
+                     println!(\"{{:?}}\", status.into_inner());\n",
+                    status.names.method, setter.rust_name
+                ))
+            })
+            .unwrap_or_default();
         let _ = write!(
             out,
             "### Jobs\n\n\
              `{method}()` starts an asynchronous job. `submit()` sends the request and returns a \
              handle; `wait()` polls until the job ends, backing off between polls and honouring \
              `Retry-After`, and returns the final status or a typed failure naming the state. Store \
-             `handle.id()` to resume after a restart with `client.{resume}(id)`.\n\n\
+             `handle.id()` to resume after a restart with `client.{resume}(id)`; the status \
+             operation takes the handle (or its id) as the job id.\n\n\
              ```rust,no_run\n\
              use std::time::Duration;\n\
              use {krate}::{{{imports}}};\n\n\
@@ -206,6 +230,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
              {submit}\
              }};\n\
              println!(\"job {{}}\", handle.id());\n\
+             {status_call}\
              let options = WaitOptions::default().with_deadline(Duration::from_secs(30 * 60));\n\
              let done = handle.wait_with(&options).await?;\n\
              println!(\"{{done:?}}\");\n\

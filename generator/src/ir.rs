@@ -132,6 +132,8 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// `x-job`, when the operation submits an asynchronous job.
     pub job: Option<JobLink>,
+    /// `x-pagination`, when the operation returns one page of a longer list.
+    pub pagination: Option<Pagination>,
     /// Parameters (path, query, header), path parameters first.
     pub parameters: Vec<Parameter>,
 }
@@ -460,4 +462,44 @@ pub struct JobLink {
     pub success_pointer: Option<String>,
     /// Whether a state in none of the lists is pending (else it ends waiting).
     pub unknown_pending: bool,
+}
+
+/// `x-pagination`: how to ask for the next page, and what a page says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// `offset` (the position counts items) or `page` (it numbers pages, from `first`).
+    pub style: PageStyle,
+    /// Where the position is sent.
+    pub position: PageField,
+    /// Where the page size is sent, if the operation takes one.
+    pub page_size: Option<PageField>,
+    /// JSON pointer to the items in the success body (`""`: the body is the array).
+    pub items: String,
+    /// JSON pointer to a boolean that is false on the last page.
+    pub has_more: Option<String>,
+    /// JSON pointer to the total number of items.
+    pub total: Option<String>,
+    /// The items' type, when the array's items name a component schema (else JSON values).
+    pub item: TypeRef,
+}
+
+/// How pages are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    /// The position is the number of items to skip.
+    Offset,
+    /// The position is a page number, the first page being `first`.
+    Page {
+        /// The first page's number.
+        first: u64,
+    },
+}
+
+/// Where a paging value is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageField {
+    /// A query parameter: its setter's Rust name.
+    Query(String),
+    /// A top-level field of the JSON body: its name on the wire.
+    Body(String),
 }

@@ -266,6 +266,9 @@ fn for_each_type(op: &Operation, f: &mut dyn FnMut(Used<'_>)) {
             f(Used::Named(name));
         }
     }
+    if let Some(paging) = &op.pagination {
+        type_ref(&paging.item, f);
+    }
 }
 
 /// Calls `f` with every [`TypeRef`] of `op`, to rewrite.
@@ -278,6 +281,9 @@ fn for_each_type_mut(op: &mut Operation, f: &mut dyn FnMut(&mut TypeRef)) {
     }
     if let SuccessBody::Json(ty) = &mut op.success.body {
         f(ty);
+    }
+    if let Some(paging) = &mut op.pagination {
+        f(&mut paging.item);
     }
 }
 

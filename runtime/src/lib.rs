@@ -76,6 +76,7 @@ pub mod forward;
 pub mod job;
 pub mod multipart;
 pub mod operation;
+pub mod pages;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -93,12 +94,15 @@ pub use error::{
     retry_after_from_body, retry_after_header,
 };
 pub use forward::{Lenient, OpenEnum, SecretString};
+/// What reads the streams of pages and items (`next().await`).
+pub use futures::StreamExt;
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UnknownStates,
     UpdateResult, WaitOptions, job_id_from, submitted,
 };
 pub use multipart::FilePart;
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};
+pub use pages::{BoxStream, PageStyle, Paged, Paging};
 pub use request::{AttemptError, FormPart, IntoParam, Limits};
 pub use retry::{
     FailureClass, RetryPolicy, classify_failure, classify_status, default_is_retryable,

@@ -2754,9 +2754,9 @@ catalog's `backing_track` with `extractStemsAdvanced`.
     }
 }
 pub use ::clientgen_runtime::{
-    ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
-    WaitOptions,
+    BoxStream, ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential,
+    FilePart, JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy,
+    StreamExt, UnknownStates, WaitOptions,
 };
 /// Client for AudioPod
 ///
@@ -3539,6 +3539,42 @@ mod ops {
                     200 => rt::response::json(response).await,
                     _ => rt::request::unexpected(response),
                 }
+            }
+        }
+        impl<'a> rt::Paged for GetWalletUsage<'a> {
+            type Page = types::WalletUsage;
+            type Error = GetWalletUsageError;
+            const PAGING: rt::Paging = rt::Paging {
+                style: rt::PageStyle::Page { first: 1 },
+                items: "/logs",
+                has_more: None,
+                total: None,
+            };
+            fn position(&self) -> Option<u64> {
+                rt::pages::number(self.page)
+            }
+            fn page_size(&self) -> Option<u64> {
+                rt::pages::number(self.limit)
+            }
+            fn at(self, position: u64) -> Self {
+                self.page(position)
+            }
+            fn fetch(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::WalletUsage>, rt::CallError<GetWalletUsageError>>> + Send {
+                self.send()
+            }
+        }
+        impl<'a> GetWalletUsage<'a> {
+            /// Every page, lazily, from the position set on the builder (else the first page): each
+            /// page is one call, with the client's retry policy and deadline. The stream ends after
+            /// the last page, or after an error, which it yields; drop it to stop early.
+            pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::WalletUsage>, rt::CallError<GetWalletUsageError>>> {
+                rt::pages::pages(self)
+            }
+            /// Every item of every page ([`GetWalletUsage::pages`](Self::pages)), lazily, in order.
+            pub fn items(self) -> rt::BoxStream<'a, Result<types::WalletUsageEntry, rt::CallError<GetWalletUsageError>>> {
+                rt::pages::items(self)
             }
         }
         /// The documented error responses of [`Client::get_wallet_usage`]: a variant per status, with
@@ -4617,6 +4653,42 @@ mod ops {
                     200 => rt::response::json(response).await,
                     _ => rt::request::unexpected(response),
                 }
+            }
+        }
+        impl<'a> rt::Paged for ListStemJobs<'a> {
+            type Page = types::StemJobList;
+            type Error = ListStemJobsError;
+            const PAGING: rt::Paging = rt::Paging {
+                style: rt::PageStyle::Offset,
+                items: "",
+                has_more: None,
+                total: None,
+            };
+            fn position(&self) -> Option<u64> {
+                rt::pages::number(self.skip)
+            }
+            fn page_size(&self) -> Option<u64> {
+                rt::pages::number(self.limit)
+            }
+            fn at(self, position: u64) -> Self {
+                self.skip(position)
+            }
+            fn fetch(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::StemJobList>, rt::CallError<ListStemJobsError>>> + Send {
+                self.send()
+            }
+        }
+        impl<'a> ListStemJobs<'a> {
+            /// Every page, lazily, from the position set on the builder (else the first page): each
+            /// page is one call, with the client's retry policy and deadline. The stream ends after
+            /// the last page, or after an error, which it yields; drop it to stop early.
+            pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::StemJobList>, rt::CallError<ListStemJobsError>>> {
+                rt::pages::pages(self)
+            }
+            /// Every item of every page ([`ListStemJobs::pages`](Self::pages)), lazily, in order.
+            pub fn items(self) -> rt::BoxStream<'a, Result<types::StemJob, rt::CallError<ListStemJobsError>>> {
+                rt::pages::items(self)
             }
         }
         /// The documented error responses of [`Client::list_stem_jobs`]: a variant per status, with

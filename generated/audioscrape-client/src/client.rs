@@ -3566,9 +3566,9 @@ or `date`, order `asc` or `desc`); the property names `field` and
     }
 }
 pub use ::clientgen_runtime::{
-    ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
-    WaitOptions,
+    BoxStream, ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential,
+    FilePart, JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy,
+    StreamExt, UnknownStates, WaitOptions,
 };
 /// Client for Audioscrape
 ///
@@ -5067,6 +5067,43 @@ mod ops {
                     200 => rt::response::json(response).await,
                     _ => rt::request::unexpected(response),
                 }
+            }
+        }
+        impl<'a> rt::Paged for Search<'a> {
+            type Page = types::SearchResponse;
+            type Error = SearchError;
+            const PAGING: rt::Paging = rt::Paging {
+                style: rt::PageStyle::Offset,
+                items: "/results",
+                has_more: Some("/meta/has_more"),
+                total: Some("/meta/total"),
+            };
+            fn position(&self) -> Option<u64> {
+                rt::pages::body_number(&self.body, "offset")
+            }
+            fn page_size(&self) -> Option<u64> {
+                rt::pages::body_number(&self.body, "limit")
+            }
+            fn at(mut self, position: u64) -> Self {
+                rt::pages::set_body_number(&mut self.body, "offset", position, &mut self.invalid);
+                self
+            }
+            fn fetch(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::SearchResponse>, rt::CallError<SearchError>>> + Send {
+                self.send()
+            }
+        }
+        impl<'a> Search<'a> {
+            /// Every page, lazily, from the position set on the builder (else the first page): each
+            /// page is one call, with the client's retry policy and deadline. The stream ends after
+            /// the last page, or after an error, which it yields; drop it to stop early.
+            pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::SearchResponse>, rt::CallError<SearchError>>> {
+                rt::pages::pages(self)
+            }
+            /// Every item of every page ([`Search::pages`](Self::pages)), lazily, in order.
+            pub fn items(self) -> rt::BoxStream<'a, Result<types::SearchResult, rt::CallError<SearchError>>> {
+                rt::pages::items(self)
             }
         }
         /// The documented error responses of [`Client::search`]: a variant per status, with

@@ -1110,9 +1110,9 @@ body, so no properties are declared.
     }
 }
 pub use ::clientgen_runtime::{
-    ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
-    WaitOptions,
+    BoxStream, ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential,
+    FilePart, JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy,
+    StreamExt, UnknownStates, WaitOptions,
 };
 /// Client for HuntAPI
 ///

@@ -116,9 +116,9 @@ pub fn emit_client(
 
     let front = quote! {
         pub use #rt::{
-            ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-            JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
-            WaitOptions,
+            BoxStream, ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential,
+            FilePart, JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy,
+            StreamExt, UnknownStates, WaitOptions,
         };
     };
     let client = client::client_struct(&cx);

@@ -7,8 +7,8 @@
 use super::Context;
 use super::text::{Source, string_literal};
 use crate::ir::{
-    BodyEncoding, FieldKind, Limits, Operation, Parameter, RequestBody, ScalarKind, StatusMatch,
-    SuccessBody, TypeRef,
+    BodyEncoding, FieldKind, Limits, Operation, PageField, PageStyle, Parameter, RequestBody,
+    ScalarKind, StatusMatch, SuccessBody, TypeRef,
 };
 use crate::names::{self, Namespace};
 
@@ -30,6 +30,7 @@ pub(crate) fn operation_module(
     out.line(&format!("use ::{} as rt;", cx.runtime));
     client_method(op, out);
     builder(cx, op, out);
+    pagination(cx, op, out);
     super::errors::operation_error(cx, op, out);
     media_types(op, out);
     meta(op, out);
@@ -674,6 +675,96 @@ fn url_format(op: &Operation, path: &str, value: &dyn Fn(&str) -> String) -> Vec
     let mut url_args = vec![string_literal(&format_str)];
     url_args.extend(args);
     url_args
+}
+
+/// For an `x-pagination` operation: the builder's `rt::Paged` implementation (where its
+/// position and page size are, how to move it) and its `pages` and `items` streams.
+fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
+    let Some(paging) = &op.pagination else {
+        return;
+    };
+    let names = &op.names;
+    let page = success_type(cx, op);
+    let item = cx.ty(&paging.item);
+    let error = &names.error;
+    out.open(&format!("impl<'a> rt::Paged for {}<'a> {{", names.builder));
+    out.line(&format!("type Page = {page};"));
+    out.line(&format!("type Error = {error};"));
+    out.open("const PAGING: rt::Paging = rt::Paging {");
+    out.line(&match paging.style {
+        PageStyle::Offset => "style: rt::PageStyle::Offset,".to_string(),
+        PageStyle::Page { first } => format!("style: rt::PageStyle::Page {{ first: {first} }},"),
+    });
+    out.line(&format!("items: {},", string_literal(&paging.items)));
+    let optional = |p: &Option<String>| match p {
+        Some(p) => format!("Some({})", string_literal(p)),
+        None => "None".into(),
+    };
+    out.line(&format!("has_more: {},", optional(&paging.has_more)));
+    out.line(&format!("total: {},", optional(&paging.total)));
+    out.close("};");
+    let read = |field: &PageField| match field {
+        PageField::Query(rust) => format!("rt::pages::number(self.{rust})"),
+        PageField::Body(name) => {
+            format!(
+                "rt::pages::body_number(&self.body, {})",
+                string_literal(name)
+            )
+        }
+    };
+    out.open("fn position(&self) -> Option<u64> {");
+    out.line(&read(&paging.position));
+    out.close("}");
+    out.open("fn page_size(&self) -> Option<u64> {");
+    out.line(&paging.page_size.as_ref().map_or("None".to_string(), read));
+    out.close("}");
+    match &paging.position {
+        PageField::Query(rust) => {
+            out.open("fn at(self, position: u64) -> Self {");
+            out.line(&format!("self.{rust}(position)"));
+        }
+        PageField::Body(name) => {
+            out.open("fn at(mut self, position: u64) -> Self {");
+            out.line(&format!(
+                "rt::pages::set_body_number(&mut self.body, {}, position, &mut self.invalid);",
+                string_literal(name)
+            ));
+            out.line("self");
+        }
+    }
+    out.close("}");
+    signature(
+        out,
+        "fn fetch",
+        &["self"],
+        &format!(
+            "impl ::std::future::Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
+        ),
+    );
+    out.line("self.send()");
+    out.close("}");
+    out.close("}");
+    out.open(&format!("impl<'a> {}<'a> {{", names.builder));
+    out.doc(
+        "Every page, lazily, from the position set on the builder (else the first page): each\n\
+         page is one call, with the client's retry policy and deadline. The stream ends after\n\
+         the last page, or after an error, which it yields; drop it to stop early.",
+    );
+    out.open(&format!(
+        "pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> {{"
+    ));
+    out.line("rt::pages::pages(self)");
+    out.close("}");
+    out.doc(&format!(
+        "Every item of every page ([`{}::pages`](Self::pages)), lazily, in order.",
+        names.builder
+    ));
+    out.open(&format!(
+        "pub fn items(self) -> rt::BoxStream<'a, Result<{item}, rt::CallError<{error}>>> {{"
+    ));
+    out.line("rt::pages::items(self)");
+    out.close("}");
+    out.close("}");
 }
 
 /// A description with its blank ends trimmed, if it says anything.

@@ -252,6 +252,34 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
              ```\n\n"
         );
     }
+    if let Some(op) = api.operations.iter().find(|op| op.pagination.is_some()) {
+        let method = &op.names.method;
+        let example = SubmitExample::new(op);
+        let mut imports = vec!["Client", "Error", "StreamExt"];
+        if example.uses_types {
+            imports.insert(0, "types");
+        }
+        let calls: String = example.calls.concat();
+        let _ = write!(
+            out,
+            "### Pages\n\n\
+             `{method}()` returns one page of a longer list. Its builder's `pages()` and `items()` \
+             are lazy streams of every page, or every item, from the position set on the builder: \
+             each page is one call (a billable one costs once per page), the stream ends after \
+             the last page or after an error, and dropping it stops early.\n\n\
+             ```rust,no_run\n\
+             use {krate}::{{{imports}}};\n\n\
+             # async fn run(client: Client) -> Result<(), Error> {{\n\
+             let mut items = client.{method}(){calls}.items();\n\
+             while let Some(item) = items.next().await {{\n\
+             \x20   println!(\"{{:?}}\", item?);\n\
+             }}\n\
+             # Ok(())\n\
+             # }}\n\
+             ```\n\n",
+            imports = imports.join(", "),
+        );
+    }
     let _ = write!(
         out,
         "## Errors\n\n\

@@ -424,6 +424,7 @@ impl<'a> Lowering<'a> {
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
         let fallback_paths = self.fallback_paths(op, path, &cost, &body, at);
+        let pagination = self.pagination(op, &parameters, &body, &success, at);
         Some(Operation {
             id,
             method: method_upper,
@@ -441,6 +442,7 @@ impl<'a> Lowering<'a> {
             success,
             errors,
             job,
+            pagination,
             parameters,
         })
     }
@@ -473,6 +475,222 @@ impl<'a> Lowering<'a> {
                 f.rust_name = names.next().flatten().unwrap_or_default();
             }
         }
+    }
+
+    /// `x-pagination`: where the position and page size go (a query parameter or a top-level
+    /// field of the JSON body), and where a page's items, `hasMore` flag and total are.
+    fn pagination(
+        &mut self,
+        op: &openapiv3::Operation,
+        parameters: &[Parameter],
+        body: &RequestBody,
+        success: &Success,
+        at: &str,
+    ) -> Option<Pagination> {
+        let value = op.extensions.get("x-pagination")?;
+        let at = format!("{at}/x-pagination");
+        let Some(obj) = value.as_object() else {
+            self.error(
+                &at,
+                "`x-pagination` must be a mapping (see docs/spec-extensions.md)",
+            );
+            return None;
+        };
+        let text = |key: &str| obj.get(key).and_then(Value::as_str);
+        let style = match (text("style"), obj.get("firstPage")) {
+            (Some("offset"), None) => PageStyle::Offset,
+            (Some("page"), first) => match first.map(Value::as_u64) {
+                None => PageStyle::Page { first: 1 },
+                Some(Some(first)) => PageStyle::Page { first },
+                Some(None) => {
+                    self.error(
+                        &format!("{at}/firstPage"),
+                        "`x-pagination.firstPage` must be a whole number",
+                    );
+                    return None;
+                }
+            },
+            (Some("offset"), Some(_)) => {
+                self.error(
+                    &format!("{at}/firstPage"),
+                    "`x-pagination.firstPage` is for `style: page`",
+                );
+                return None;
+            }
+            _ => {
+                self.error(
+                    &format!("{at}/style"),
+                    "`x-pagination.style` must be `offset` or `page`",
+                );
+                return None;
+            }
+        };
+        let body_fields = self.json_body_fields(op);
+        let mut field = |key: &str, required: bool| -> Result<Option<PageField>, ()> {
+            let Some(name) = text(key) else {
+                if required || obj.contains_key(key) {
+                    self.error(
+                        &format!("{at}/{key}"),
+                        format!("`x-pagination.{key}` must name a query parameter or body field"),
+                    );
+                    return Err(());
+                }
+                return Ok(None);
+            };
+            let query = parameters
+                .iter()
+                .find(|p| p.location == "query" && p.name == name);
+            if let Some(p) = query {
+                if !matches!(p.kind, ScalarKind::Integer) {
+                    self.error(
+                        &format!("{at}/{key}"),
+                        format!("`x-pagination.{key}`: query parameter `{name}` is not an integer"),
+                    );
+                    return Err(());
+                }
+                return Ok(Some(PageField::Query(p.rust_name.clone())));
+            }
+            let json_body =
+                matches!(body, RequestBody::Typed(b) if b.encoding == BodyEncoding::Json);
+            if json_body && body_fields.iter().any(|f| f == name) {
+                return Ok(Some(PageField::Body(name.to_string())));
+            }
+            self.error(
+                &format!("{at}/{key}"),
+                format!(
+                    "`x-pagination.{key}`: `{name}` is neither a query parameter nor a field of \
+                     the JSON body"
+                ),
+            );
+            Err(())
+        };
+        let position = field("position", true).ok()??;
+        let page_size = field("pageSize", false).ok()?;
+        let pointer = |key: &str| -> Result<Option<String>, String> {
+            match obj.get(key) {
+                None => Ok(None),
+                Some(Value::String(p)) if p.is_empty() || p.starts_with('/') => Ok(Some(p.clone())),
+                Some(_) => Err(format!(
+                    "`x-pagination.{key}` must be a JSON pointer such as /items"
+                )),
+            }
+        };
+        let (items, has_more, total) =
+            match (pointer("items"), pointer("hasMore"), pointer("total")) {
+                (Ok(Some(items)), Ok(has_more), Ok(total)) => (items, has_more, total),
+                (Ok(None), _, _) => {
+                    self.error(
+                        &format!("{at}/items"),
+                        "`x-pagination.items` must point at the page's array of items",
+                    );
+                    return None;
+                }
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    self.error(&at, e);
+                    return None;
+                }
+            };
+        if !matches!(success.body, SuccessBody::Json(_)) {
+            self.error(
+                &at,
+                "`x-pagination` needs a JSON success body to read pages from",
+            );
+            return None;
+        }
+        let item = match self.success_items(op, &items) {
+            Ok(item) => item,
+            Err(message) => {
+                self.error(&format!("{at}/items"), message);
+                return None;
+            }
+        };
+        Some(Pagination {
+            style,
+            position,
+            page_size,
+            items,
+            has_more,
+            total,
+            item,
+        })
+    }
+
+    /// The names of the top-level properties of the operation's JSON request body.
+    fn json_body_fields(&self, op: &openapiv3::Operation) -> Vec<String> {
+        let Some(ReferenceOr::Item(body)) = &op.request_body else {
+            return Vec::new();
+        };
+        body.content
+            .iter()
+            .filter(|(media, _)| media.contains("json"))
+            .filter_map(|(_, media)| media.schema.as_ref())
+            .filter_map(|schema| self.resolve_schema(schema))
+            .filter_map(|schema| match &schema.schema_kind {
+                SchemaKind::Type(Type::Object(object)) => {
+                    Some(object.properties.keys().cloned().collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// The type of the items at `pointer` in the operation's first JSON success body: a named
+    /// type when the array's items are a component schema, else JSON values.
+    fn success_items(&self, op: &openapiv3::Operation, pointer: &str) -> Result<TypeRef, String> {
+        let schema = op
+            .responses
+            .responses
+            .iter()
+            .filter(|(status, _)| status.to_string().starts_with('2'))
+            .filter_map(|(_, response)| match response {
+                ReferenceOr::Item(r) => Some(r),
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| self.spec.components.as_ref()?.responses.get(name))
+                    .and_then(|r| match r {
+                        ReferenceOr::Item(r) => Some(r),
+                        ReferenceOr::Reference { .. } => None,
+                    }),
+            })
+            .flat_map(|r| r.content.iter())
+            .filter(|(media, _)| media.contains("json"))
+            .find_map(|(_, media)| media.schema.clone())
+            .ok_or_else(|| "the operation has no JSON success body to page through".to_string())?;
+        let mut current = schema;
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            let resolved = self
+                .resolve_schema(&current)
+                .ok_or_else(|| format!("`{pointer}` does not resolve in the success body"))?;
+            let SchemaKind::Type(Type::Object(object)) = &resolved.schema_kind else {
+                return Err(format!(
+                    "`{pointer}`: `{token}` is not a property of an object in the success body"
+                ));
+            };
+            let next = object.properties.get(&token).ok_or_else(|| {
+                format!("`{pointer}`: the success body has no property `{token}` there")
+            })?;
+            current = match next {
+                ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+            };
+        }
+        let resolved = self
+            .resolve_schema(&current)
+            .ok_or_else(|| format!("`{pointer}` does not resolve in the success body"))?;
+        let SchemaKind::Type(Type::Array(array)) = &resolved.schema_kind else {
+            return Err(format!("`{pointer}` is not an array in the success body"));
+        };
+        Ok(match &array.items {
+            Some(ReferenceOr::Reference { reference }) => reference
+                .strip_prefix("#/components/schemas/")
+                .and_then(|key| self.type_names.get(key))
+                .map_or(TypeRef::Json, |name| TypeRef::Named(name.clone())),
+            _ => TypeRef::Json,
+        })
     }
 
     /// `x-fallback-paths`: a list of path templates with the same path parameters as `path`,
@@ -1891,6 +2109,73 @@ paths:
                 "x-fallback-paths: ['/v1/items/{id}']\n      x-cost: {amount: 1, unit: credit}"
             )
             .contains("on a billable operation")
+        );
+    }
+
+    fn paged(x_pagination: &str) -> Result<(Api, Diagnostics), Diagnostics> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Pages, version: '1'}}
+paths:
+  /search:
+    post:
+      operationId: search
+      x-pagination: {x_pagination}
+      parameters: [{{name: cursor, in: query, schema: {{type: string}}}}]
+      requestBody:
+        content: {{application/json: {{schema: {{type: object, properties: {{q: {{type: string}}, from: {{type: integer}}}}}}}}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  hits: {{type: array, items: {{$ref: '#/components/schemas/Hit'}}}}
+                  meta: {{type: object}}
+components:
+  schemas:
+    Hit: {{type: object, properties: {{id: {{type: string}}}}}}
+"#
+        );
+        let doc = crate::load::parse_text("pages.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        lower(&doc, &spec)
+    }
+
+    #[test]
+    fn pagination_is_read_and_checked() {
+        let (api, _) = paged("{style: offset, position: from, items: /hits, hasMore: /meta/more}")
+            .expect("lowers");
+        let paging = api.operations[0].pagination.as_ref().expect("paged");
+        assert_eq!(paging.position, PageField::Body("from".into()));
+        assert_eq!(paging.item, TypeRef::Named("Hit".into()));
+        assert_eq!(paging.has_more.as_deref(), Some("/meta/more"));
+        let message = |x: &str| {
+            paged(x)
+                .expect_err("rejected")
+                .errors()
+                .map(|d| format!("{}: {}", d.pointer, d.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(
+            message("{style: offset, position: cursor, items: /hits}")
+                .contains("query parameter `cursor` is not an integer")
+        );
+        assert!(
+            message("{style: offset, position: to, items: /hits}")
+                .contains("`to` is neither a query parameter nor a field of the JSON body")
+        );
+        assert!(
+            message("{style: offset, position: from, items: /meta}")
+                .contains("/x-pagination/items: `/meta` is not an array in the success body")
+        );
+        assert!(
+            message("{style: cursor, position: from, items: /hits}")
+                .contains("must be `offset` or `page`")
         );
     }
 

@@ -447,9 +447,9 @@ pub mod types {
     }
 }
 pub use ::clientgen_runtime::{
-    ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential, FilePart,
-    JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy, UnknownStates,
-    WaitOptions,
+    BoxStream, ByteStream, CallError, CallOptions, ClientConfig, ConfigError, Credential,
+    FilePart, JobError, JobHandle, JobPhase, JobUpdate, ResponseValue, RetryPolicy,
+    StreamExt, UnknownStates, WaitOptions,
 };
 /// Client for Pet Store
 ///

@@ -22,6 +22,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod render;
 pub mod repair;
 pub mod validate;
 pub mod workspace;
@@ -134,17 +135,48 @@ pub struct GeneratedModule {
 /// Path of the client module inside a generated crate.
 pub const CLIENT_MODULE_PATH: &str = "src/client.rs";
 
+/// A stage of generation, as reported to the callback of [`generate_with_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Parsing the YAML or JSON text.
+    Load,
+    /// Down-converting, repairing and validating the description.
+    Validate,
+    /// Lowering the description into the IR.
+    Lower,
+    /// Emitting (and formatting) the client for this many operations.
+    Emit {
+        /// The number of operations in the description.
+        operations: usize,
+    },
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stage::Load => f.write_str("loading"),
+            Stage::Validate => f.write_str("validating"),
+            Stage::Lower => f.write_str("lowering"),
+            Stage::Emit { operations } => write!(f, "emitting {operations} operation(s)"),
+        }
+    }
+}
+
 /// Generates the client module from a spec's text (YAML or JSON).
 pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
-    let (module, _api, _deps) = generate_parts(text, settings)?;
+    let (module, _api, _deps) = generate_parts(text, settings, &mut |_| {})?;
     Ok(module)
 }
 
 fn generate_parts(
     text: &str,
     settings: &Settings,
+    progress: &mut dyn FnMut(Stage),
 ) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
+    progress(Stage::Load);
     let mut doc = load::parse_text(&settings.spec_label, text)?;
+    progress(Stage::Validate);
     let mut warnings = dialect::down_convert(&mut doc);
     warnings.extend(repair::repair(&mut doc));
     // Errors are reported after the warnings of the stages before them.
@@ -157,6 +189,7 @@ fn generate_parts(
     let validated = validate::validate(&doc, &spec);
     warnings.extend(validated);
     let warnings = warnings.propagate()?;
+    progress(Stage::Lower);
     let (api, lower_warnings) =
         lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
     // Past lowering, the IR is the only model of the description; at scale the openapiv3 model
@@ -166,6 +199,9 @@ fn generate_parts(
     let mut warnings = warnings;
     warnings.extend(lower_warnings);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
+    progress(Stage::Emit {
+        operations: api.operations.len(),
+    });
     let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
         .map_err(|e| with_warnings(&warnings, e))?;
     warnings.extend(emitted.warnings);
@@ -187,7 +223,16 @@ pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
 
 /// Generates a whole crate from a spec's text (YAML or JSON).
 pub fn generate(text: &str, settings: &Settings) -> Result<GeneratedCrate, Diagnostics> {
-    let (module, api, deps) = generate_parts(text, settings)?;
+    generate_with_progress(text, settings, &mut |_| {})
+}
+
+/// [`generate`], telling `progress` each [`Stage`] as it starts.
+pub fn generate_with_progress(
+    text: &str,
+    settings: &Settings,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<GeneratedCrate, Diagnostics> {
+    let (module, api, deps) = generate_parts(text, settings, progress)?;
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let mut files = BTreeMap::new();
     files.insert(

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostics, Severity, pointer};
+use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, kind, nearest, pointer};
 use crate::load::SourceDoc;
 
 /// Checks `spec` and returns every problem found (warnings included).
@@ -32,21 +32,30 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
                 // turn an escaped `%` (`%25`) into the start of another escape.
                 if let Some(local) = reference.strip_prefix('#') {
                     if doc.value.pointer(local).is_none() {
-                        ds.push(doc.diagnostic(
-                            Severity::Error,
-                            ref_at,
-                            format!("`$ref` `{reference}` does not resolve"),
-                        ));
+                        let d = doc
+                            .diagnostic(
+                                Severity::Error,
+                                ref_at,
+                                format!("`$ref` `{reference}` does not resolve"),
+                            )
+                            .with_kind(kind::REFERENCE);
+                        ds.push(match nearest_target(&doc.value, local) {
+                            Some(near) => d.with_hint(format!("did you mean `#{near}`?")),
+                            None => d,
+                        });
                     }
                 } else {
-                    ds.push(doc.diagnostic(
-                        Severity::Error,
-                        ref_at,
-                        format!(
-                            "external `$ref` `{reference}` is not supported: bundle the \
-                             description into one file first"
-                        ),
-                    ));
+                    ds.push(
+                        doc.diagnostic(
+                            Severity::Error,
+                            ref_at,
+                            format!(
+                                "external `$ref` `{reference}` is not supported: bundle the \
+                                 description into one file first"
+                            ),
+                        )
+                        .with_kind(kind::REFERENCE),
+                    );
                 }
             }
             for (key, child) in map {
@@ -68,6 +77,32 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
         }
         _ => {}
     }
+}
+
+/// The existing pointer nearest to `missing`: its longest existing prefix, then for each token
+/// after it the nearest key of that mapping (`/components/schemas/Pett` -> `/components/schemas/Pet`).
+fn nearest_target(root: &Value, missing: &str) -> Option<String> {
+    let tokens: Vec<&str> = missing.split('/').skip(1).collect();
+    let mut at = String::new();
+    let mut node = root;
+    let mut changed = false;
+    for token in tokens {
+        let exact = node.pointer(&format!("/{token}"));
+        let (key, child) = match (exact, node) {
+            (Some(child), _) => (token.to_string(), child),
+            (None, Value::Object(map)) => {
+                let unescaped = token.replace("~1", "/").replace("~0", "~");
+                let key = nearest(&unescaped, map.keys().map(String::as_str))?;
+                changed = true;
+                (escape_pointer_token(key), &map[key])
+            }
+            (None, _) => return None,
+        };
+        at.push('/');
+        at.push_str(&key);
+        node = child;
+    }
+    changed.then_some(at)
 }
 
 fn check_operations(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) {

@@ -217,7 +217,7 @@ fn a_malformed_spec_exits_1_naming_file_line_and_pointer() {
     for (text, expected) in cases {
         std::fs::write(&broken, text).expect("write spec");
         for command in ["check", "generate"] {
-            let output = clientgen(repo.path(), &[command, "--root", root]);
+            let output = clientgen(repo.path(), &[command, "--root", root, "--format", "short"]);
             assert_exit(&output, 1);
             let err = stderr(&output);
             assert!(
@@ -396,4 +396,83 @@ fn type_settings_reach_the_type_engine() {
     let mut args = base.to_vec();
     args.extend(["--rename", "Pet"]);
     assert_exit(&clientgen(dir.path(), &args), 2);
+}
+
+/// Every file of a generated crate, by path relative to it.
+fn crate_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).expect("read crate") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).expect("read file");
+                files.push((path.strip_prefix(dir).unwrap().to_path_buf(), text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn output_does_not_depend_on_where_it_was_generated_and_a_failure_keeps_it() {
+    let dir = TempDir::new("portable");
+    let spec = dir.path().join("plain.yaml");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        &spec,
+    )
+    .expect("copy fixture");
+    let out = dir.path().join("out/plain-client");
+    let relative = [
+        "generate",
+        "--spec",
+        "plain.yaml",
+        "--out",
+        "out/plain-client",
+        "--crate-name",
+        "plain-client",
+    ];
+    assert_exit(&clientgen(dir.path(), &relative), 0);
+    let from_relative = crate_files(&out);
+    std::fs::remove_dir_all(dir.path().join("out")).expect("clean");
+    let (spec_abs, out_abs) = (spec.to_str().unwrap(), out.to_str().unwrap());
+    let absolute = [
+        "generate",
+        "--spec",
+        spec_abs,
+        "--out",
+        out_abs,
+        "--crate-name",
+        "plain-client",
+    ];
+    assert_exit(&clientgen(dir.path(), &absolute), 0);
+    let from_absolute = crate_files(&out);
+    assert_eq!(from_relative, from_absolute);
+    let (_, client) = from_absolute
+        .iter()
+        .find(|(path, _)| path.ends_with("client.rs"))
+        .expect("client.rs");
+    assert!(
+        client.contains(
+            "run `clientgen generate --spec plain.yaml --out out/plain-client --crate-name plain-client`"
+        ),
+        "{}",
+        &client[..300]
+    );
+    assert!(!client.contains(dir.path().to_str().unwrap()));
+
+    // A spec that no longer generates leaves the crate as it was.
+    edit(&spec, "openapi: 3.0.3", "swagger: '2.0'");
+    let output = clientgen(dir.path(), &absolute);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("Swagger 2.0"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(crate_files(&out), from_absolute);
 }

@@ -28,9 +28,12 @@ pub mod validate;
 pub mod workspace;
 pub mod write;
 
+mod config;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use config::{Config, ConfigError, SpecFailure};
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 
 /// The version of `clientgen-runtime` that generated crates depend on.

@@ -41,7 +41,7 @@ struct Cli {
     /// Print errors only: no warnings, no progress, no summary lines.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Also print each stage, its time, and the files left unchanged.
+    /// Also print the time each stage took.
     #[arg(long, short, global = true)]
     verbose: bool,
     /// Colour: `auto` (when stderr is a terminal and `NO_COLOR` is not set), `always`, `never`.

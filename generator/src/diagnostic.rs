@@ -61,6 +61,8 @@ pub mod kind {
     pub const STRUCTURE: &str = "structure";
     /// A `$ref` that does not resolve, or points outside the document.
     pub const REFERENCE: &str = "reference";
+    /// A key that is no field of its object but close to one (a typo, ignored otherwise).
+    pub const UNKNOWN_FIELD: &str = "unknown-field";
     /// Anything else the description gets wrong (the default).
     pub const SPEC: &str = "spec";
     /// A generated file differs from what generation writes (`check`).

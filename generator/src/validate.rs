@@ -19,7 +19,99 @@ pub fn validate(doc: &SourceDoc, spec: &OpenAPI) -> Diagnostics {
     let mut ds = Diagnostics::new();
     check_refs(doc, &doc.value, &mut String::new(), &mut ds);
     check_operations(doc, spec, &mut ds);
+    check_field_names(doc, &mut ds);
     ds
+}
+
+const ROOT_FIELDS: &[&str] = &[
+    "openapi",
+    "info",
+    "jsonSchemaDialect",
+    "servers",
+    "paths",
+    "webhooks",
+    "components",
+    "security",
+    "tags",
+    "externalDocs",
+];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+const PATH_ITEM_FIELDS: &[&str] = &[
+    "$ref",
+    "summary",
+    "description",
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "servers",
+    "parameters",
+];
+const OPERATION_FIELDS: &[&str] = &[
+    "tags",
+    "summary",
+    "description",
+    "externalDocs",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "callbacks",
+    "deprecated",
+    "security",
+    "servers",
+];
+
+/// A key of the root, a path item or an operation that is no field of that object but is close
+/// to one (`requestbody`, `operationID`, `paramters`) is a typo that would otherwise be ignored
+/// without a word: a warning naming the field it probably is. Keys close to no field, and `x-`
+/// extensions, are left alone.
+fn check_field_names(doc: &SourceDoc, ds: &mut Diagnostics) {
+    let Some(root) = doc.value.as_object() else {
+        return;
+    };
+    let mut check = |map: &serde_json::Map<String, Value>, at: &str, fields: &[&str]| {
+        for key in map.keys() {
+            if key.starts_with("x-") || fields.contains(&key.as_str()) {
+                continue;
+            }
+            if let Some(field) = nearest(key, fields.iter().copied()) {
+                ds.push(
+                    doc.diagnostic(
+                        Severity::Warning,
+                        format!("{at}/{}", escape_pointer_token(key)),
+                        format!("unknown field `{key}`: it is ignored"),
+                    )
+                    .with_kind(kind::UNKNOWN_FIELD)
+                    .with_hint(format!("`{key}` is probably meant to be `{field}`")),
+                );
+            }
+        }
+    };
+    check(root, "", ROOT_FIELDS);
+    let Some(paths) = root.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let item_at = pointer(["paths", path.as_str()]);
+        check(item, &item_at, PATH_ITEM_FIELDS);
+        for (method, op) in item {
+            if let Some(op) = op.as_object()
+                && METHODS.contains(&method.as_str())
+            {
+                check(op, &format!("{item_at}/{method}"), OPERATION_FIELDS);
+            }
+        }
+    }
 }
 
 /// Every `$ref` is local (`#/...`) and resolves.
@@ -220,6 +312,24 @@ mod tests {
         assert_eq!(ds.errors().count(), 3, "{all}");
         // Lines are known for each of them.
         assert!(ds.errors().all(|d| d.location.is_some()), "{all}");
+    }
+
+    #[test]
+    fn a_typo_in_an_optional_field_is_named_with_the_field() {
+        let text = format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: x\n      requestbody: {{}}\n      x-cost: 1\n      unrelated: 1\n      responses:\n        '200': {{description: ok}}\n"
+        );
+        let ds = diagnostics(&text);
+        let typos: Vec<_> = ds
+            .iter()
+            .filter(|d| d.kind == kind::UNKNOWN_FIELD)
+            .collect();
+        assert_eq!(typos.len(), 1, "{ds}");
+        assert_eq!(typos[0].pointer, "/paths/~1x/get/requestbody");
+        assert_eq!(
+            typos[0].hint.as_deref(),
+            Some("`requestbody` is probably meant to be `requestBody`")
+        );
     }
 
     #[test]

@@ -476,3 +476,60 @@ fn output_does_not_depend_on_where_it_was_generated_and_a_failure_keeps_it() {
     );
     assert_eq!(crate_files(&out), from_absolute);
 }
+
+/// A description with `n` operations, each with a path parameter and an object response.
+fn large_spec(n: usize) -> String {
+    let mut text = String::from("openapi: 3.0.3\ninfo: {title: Large, version: '1'}\npaths:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  /items{i}/{{id}}:\n    get:\n      operationId: getItem{i}\n      parameters: \
+             [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      \
+             responses:\n        '200': {{description: ok, content: {{application/json: \
+             {{schema: {{type: object, properties: {{a{i}: {{type: string}}}}}}}}}}}}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_long_generation_shows_progress_on_a_terminal_only() {
+    // 4000 operations take several seconds in a debug build, past the display's 1.5 s delay.
+    let dir = TempDir::new("progress");
+    std::fs::write(dir.path().join("large.yaml"), large_spec(4000)).expect("spec");
+    let bin = env!("CARGO_BIN_EXE_clientgen");
+    let args = |out: &str| {
+        format!("{bin} generate --spec large.yaml --out {out} --crate-name large-client")
+    };
+    // `script` (util-linux) runs the command on a pseudo-terminal and copies what it printed.
+    let terminal = Command::new("script")
+        .current_dir(dir.path())
+        .args(["-qec", &args("on-terminal"), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    let piped = Command::new(bin)
+        .current_dir(dir.path())
+        .args(args("piped").split(' ').skip(1))
+        .output()
+        .expect("clientgen runs");
+    let terminal = terminal.wait_with_output().expect("script(1) ends");
+    assert_exit(&terminal, 0);
+    assert_exit(&piped, 0);
+    let shown = stdout(&terminal);
+    assert!(
+        shown.contains("\r\u{1b}[2Klarge-client: emitting 4000 operation(s) ("),
+        "no progress line on the terminal:\n{shown:?}"
+    );
+    assert!(
+        shown.contains("large-client: 4 file(s) written to on-terminal"),
+        "{shown:?}"
+    );
+    assert!(
+        !stderr(&piped).contains("operation(s)") && !stderr(&piped).contains('\r'),
+        "progress drawn on a pipe:\n{}",
+        stderr(&piped)
+    );
+    assert!(dir.path().join("piped/src/client.rs").is_file());
+}

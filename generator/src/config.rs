@@ -165,12 +165,21 @@ fn module_name(spec: &Path) -> Option<String> {
     Some(name)
 }
 
-/// One diagnostic as cargo warning lines (cargo shows one line per `cargo:warning`).
+/// Prints one diagnostic as cargo warning lines.
 fn cargo_warning(d: &Diagnostic) {
-    println!("cargo:warning={d}");
-    if let Some(hint) = &d.hint {
-        println!("cargo:warning=  help: {hint}");
+    for line in cargo_warning_lines(d) {
+        println!("{line}");
     }
+}
+
+/// One diagnostic as `cargo:warning` lines: the one-line form, then the hint (cargo shows one
+/// line per directive).
+fn cargo_warning_lines(d: &Diagnostic) -> Vec<String> {
+    let mut lines = vec![format!("cargo:warning={d}")];
+    if let Some(hint) = &d.hint {
+        lines.push(format!("cargo:warning=  help: {hint}"));
+    }
+    lines
 }
 
 /// A spec that could not be generated, with its text for the source lines.
@@ -271,6 +280,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_diagnostic_is_one_cargo_warning_and_its_hint_another() {
+        let d = Diagnostic::new(Severity::Error, "spec/a.yaml", "/paths", "m").with_hint("h");
+        assert_eq!(
+            cargo_warning_lines(&d),
+            [
+                "cargo:warning=error: spec/a.yaml: at /paths: m",
+                "cargo:warning=  help: h"
+            ]
+        );
     }
 
     #[test]

@@ -533,3 +533,48 @@ fn a_long_generation_shows_progress_on_a_terminal_only() {
     );
     assert!(dir.path().join("piped/src/client.rs").is_file());
 }
+
+#[test]
+fn check_reports_drift_as_json_on_stdout_only() {
+    let dir = TempDir::new("json-drift");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        dir.path().join("plain.yaml"),
+    )
+    .expect("copy fixture");
+    let args = |command: &'static str| {
+        [
+            command,
+            "--spec",
+            "plain.yaml",
+            "--out",
+            "out",
+            "--crate-name",
+            "plain-client",
+            "--format",
+            "json",
+        ]
+    };
+    assert_exit(&clientgen(dir.path(), &args("generate")), 0);
+    edit(
+        &dir.path().join("plain.yaml"),
+        "summary: List notes",
+        "summary: List every note",
+    );
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("only JSON on stdout"))
+        .collect();
+    let files: Vec<&str> = lines.iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert!(lines.iter().all(|l| l["kind"] == "drift"), "{lines:?}");
+    assert!(files.contains(&"out/README.md"), "{files:?}");
+    assert!(
+        lines[0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("clientgen generate --spec plain.yaml --out out"),
+        "{lines:?}"
+    );
+}

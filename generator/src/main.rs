@@ -574,7 +574,7 @@ fn standalone_crate(
         .with_regenerate_command(one_spec_command(spec, dir, name))
         .with_type_settings(types.clone());
     // Diagnostics name the spec as given on the command line.
-    let mut generated = out.generate(&text, &settings.clone()).map_err(|ds| {
+    let mut generated = out.generate(&text, &settings).map_err(|ds| {
         let ds = relabel(ds, &settings.spec_label, &label);
         spec_failure(&label, ds)
     })?;

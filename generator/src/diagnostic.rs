@@ -63,6 +63,12 @@ pub mod kind {
     pub const REFERENCE: &str = "reference";
     /// A key that is no field of its object but close to one (a typo, ignored otherwise).
     pub const UNKNOWN_FIELD: &str = "unknown-field";
+    /// A 3.1 construct read as its 3.0 equivalent, or left out (a warning).
+    pub const DIALECT: &str = "dialect";
+    /// A loosely written description made usable, e.g. a missing operationId made (a warning).
+    pub const REPAIR: &str = "repair";
+    /// Generation went on with a documented fallback (a warning).
+    pub const FALLBACK: &str = "fallback";
     /// Anything else the description gets wrong (the default).
     pub const SPEC: &str = "spec";
     /// A generated file differs from what generation writes (`check`).
@@ -191,6 +197,17 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    /// Gives the warnings still of kind [`kind::SPEC`] the kind `kind`: a stage names the kind
+    /// of the warnings it makes.
+    pub fn warnings_of_kind(mut self, kind: &'static str) -> Self {
+        for d in &mut self.items {
+            if d.severity == Severity::Warning && d.kind == kind::SPEC {
+                d.kind = kind;
+            }
+        }
+        self
+    }
+
     /// Returns `Err(self)` when there is an error, so stages can stop at their boundary.
     pub fn propagate(self) -> Result<Diagnostics, Diagnostics> {
         if self.has_errors() {
@@ -284,6 +301,20 @@ mod tests {
         assert_eq!(nearest("owner", names), Some("Owner"));
         assert_eq!(nearest("Invoice", names), None);
         assert_eq!(nearest("Pet", ["Pet"]), None);
+    }
+
+    #[test]
+    fn a_stage_names_the_kind_of_its_warnings_only() {
+        let mut ds = Diagnostics::new();
+        ds.push(Diagnostic::new(Severity::Warning, "f", "", "w"));
+        ds.push(Diagnostic::new(Severity::Warning, "f", "", "t").with_kind(kind::UNKNOWN_FIELD));
+        ds.push(Diagnostic::new(Severity::Error, "f", "", "e"));
+        let kinds: Vec<&str> = ds
+            .warnings_of_kind(kind::REPAIR)
+            .iter()
+            .map(|d| d.kind)
+            .collect();
+        assert_eq!(kinds, [kind::REPAIR, kind::UNKNOWN_FIELD, kind::SPEC]);
     }
 
     #[test]

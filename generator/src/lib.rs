@@ -180,8 +180,8 @@ fn generate_parts(
     progress(Stage::Load);
     let mut doc = load::parse_text(&settings.spec_label, text)?;
     progress(Stage::Validate);
-    let mut warnings = dialect::down_convert(&mut doc);
-    warnings.extend(repair::repair(&mut doc));
+    let mut warnings = dialect::down_convert(&mut doc).warnings_of_kind(diagnostic::kind::DIALECT);
+    warnings.extend(repair::repair(&mut doc).warnings_of_kind(diagnostic::kind::REPAIR));
     // Errors are reported after the warnings of the stages before them.
     let with_warnings = |warnings: &Diagnostics, errors: Diagnostics| {
         let mut all = warnings.clone();
@@ -200,14 +200,18 @@ fn generate_parts(
     drop_in_background(spec);
     drop_in_background(std::mem::take(&mut doc.value));
     let mut warnings = warnings;
-    warnings.extend(lower_warnings);
+    warnings.extend(lower_warnings.warnings_of_kind(diagnostic::kind::FALLBACK));
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     progress(Stage::Emit {
         operations: api.operations.len(),
     });
     let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
         .map_err(|e| with_warnings(&warnings, e))?;
-    warnings.extend(emitted.warnings);
+    warnings.extend(
+        emitted
+            .warnings
+            .warnings_of_kind(diagnostic::kind::FALLBACK),
+    );
     let module = GeneratedModule {
         source: emitted.source,
         warnings,

@@ -41,7 +41,7 @@ struct Cli {
     /// Print errors only: no warnings, no progress, no summary lines.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Also print the time each stage took.
+    /// Also print the time each stage took, and draw every warning (not ten of a kind).
     #[arg(long, short, global = true)]
     verbose: bool,
     /// Colour: `auto` (when stderr is a terminal and `NO_COLOR` is not set), `always`, `never`.
@@ -229,6 +229,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// In the human form, how many warnings of one kind are drawn before the rest are counted.
+const WARNINGS_DRAWN_PER_KIND: usize = 10;
+
+/// Adds one to the count of `kind` in `counts`; returns the new count.
+fn count(counts: &mut Vec<(&'static str, usize)>, kind: &'static str) -> usize {
+    match counts.iter_mut().find(|(k, _)| *k == kind) {
+        Some((_, n)) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            counts.push((kind, 1));
+            1
+        }
+    }
+}
+
 /// Why a run failed: the diagnostics (errors, and the warnings met before them), and the
 /// closing line that says what it means for the output.
 struct Failure {
@@ -301,9 +318,31 @@ impl Reporter {
         }
     }
 
+    /// Every diagnostic of one spec. In the human form, warnings of one kind past the first
+    /// [`WARNINGS_DRAWN_PER_KIND`] are counted in one line per kind instead of drawn (unless
+    /// `--verbose`); `short` and `json` list them all.
     fn diagnostics(&self, ds: &Diagnostics) {
+        let mut drawn: Vec<(&'static str, usize)> = Vec::new();
+        let mut hidden: Vec<(&'static str, usize)> = Vec::new();
         for d in ds.iter() {
+            let summarise = self.format == Format::Human && !self.verbose;
+            if summarise && d.severity == Severity::Warning {
+                let n = count(&mut drawn, d.kind);
+                if n > WARNINGS_DRAWN_PER_KIND {
+                    count(&mut hidden, d.kind);
+                    continue;
+                }
+            }
             self.diagnostic(d);
+        }
+        if self.quiet {
+            return;
+        }
+        for (kind, n) in hidden {
+            eprintln!(
+                "warning: {n} more warning(s) of kind `{kind}` not shown (--verbose or --format \
+                 short shows them)\n"
+            );
         }
     }
 

@@ -21,6 +21,13 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("typo-field", "ui/typo-field.yaml", &[]),
     ("many-problems", "ui/many-problems.yaml", &[]),
     ("many-problems-quiet", "ui/many-problems.yaml", &["--quiet"]),
+    // Twelve repairs of one kind: ten drawn, two counted.
+    ("many-warnings", "ui/many-warnings.yaml", &[]),
+    (
+        "many-warnings-short",
+        "ui/many-warnings.yaml",
+        &["--format", "short"],
+    ),
     (
         "many-problems-short",
         "ui/many-problems.yaml",

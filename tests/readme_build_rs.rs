@@ -1,9 +1,10 @@
-//! The README's build.rs section, tested as written: a binary crate outside this workspace is
-//! made from exactly its `Cargo.toml` dependencies and its `build.rs`, generates its client at
-//! build time from `tests/fixtures/readme-api.yaml` (whose schema needs every dependency listed:
-//! a uuid, a date-time, a pattern), must build without a warning, and calls an operation over
-//! https against a local TLS server with a certificate made here. A dependency missing from the
-//! list fails the build, and so does a missing TLS feature (the crate's `main` trusts the test CA
+//! The README's build.rs section, tested as written: a crate outside this workspace is made from
+//! exactly its `Cargo.toml` dependencies, its `build.rs` and its `src/main.rs`, plus a second
+//! binary that trusts a test CA. It generates its client at build time from
+//! `tests/fixtures/readme-api.yaml` (whose schema needs every dependency listed: a uuid, a
+//! date-time, a pattern), must build without a warning, and the second binary calls an operation
+//! over https against a local TLS server with a certificate made here. A dependency missing from
+//! the list fails the build, and so does a missing TLS feature (the second binary trusts the CA
 //! through reqwest's TLS API); a TLS backend that cannot reach the server fails the call.
 //!
 //! The crate gets a copy of the workspace's `Cargo.lock` and builds `--offline` into this
@@ -126,8 +127,9 @@ async fn https_server(leaf: Vec<u8>, key: Vec<u8>) -> u16 {
     port
 }
 
-/// The crate's `src/main.rs`: the README's `include!` line, then a `main` that trusts the
-/// test CA and prints what `list_notes` returned.
+/// The crate's `src/bin/readme-https-call.rs`, after the README's `include!` line: a `main`
+/// that trusts the test CA and prints what `list_notes` returned. (The README's own `main`,
+/// which cannot know the test CA, is the crate's `src/main.rs`: built, not run.)
 const MAIN: &str = r#"
 #[tokio::main]
 async fn main() {
@@ -175,7 +177,7 @@ fn the_readme_build_rs_section_builds_a_binary_that_calls_over_https() {
 
     let dir = std::env::temp_dir().join(format!("clientgen-readme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).expect("crate folder");
+    std::fs::create_dir_all(dir.join("src/bin")).expect("crate folder");
     std::fs::create_dir_all(dir.join("spec")).expect("spec folder");
     let patch = format!(
         "\n# Outside any workspace.\n[workspace]\n\n[patch.crates-io]\n\
@@ -190,7 +192,11 @@ fn the_readme_build_rs_section_builds_a_binary_that_calls_over_https() {
     };
     write("Cargo.toml", &format!("{package}{manifest}{patch}"));
     write("build.rs", &build_rs);
-    write("src/main.rs", &format!("{include}\n{MAIN}"));
+    write("src/main.rs", &main_rs);
+    write(
+        "src/bin/readme-https-call.rs",
+        &format!("{include}\n{MAIN}"),
+    );
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
     std::fs::copy(
         repo().join("tests/fixtures/readme-api.yaml"),
@@ -221,7 +227,7 @@ fn the_readme_build_rs_section_builds_a_binary_that_calls_over_https() {
     std::fs::write(&ca_file, ca).expect("CA file");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let port = runtime.block_on(https_server(leaf, key));
-    let binary = target.join("debug/readme-build-rs");
+    let binary = target.join("debug/readme-https-call");
     let run = Command::new(&binary)
         .env("NOTES_URL", format!("https://localhost:{port}"))
         .env("NOTES_CA", &ca_file)

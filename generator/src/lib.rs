@@ -4,8 +4,9 @@
 //! [`repair`] -> [`validate`] (every problem in one run) -> [`lower`] (to the [`ir`], the one
 //! model of the description; every name is minted by [`names`]) -> [`emit`] (typify for the
 //! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
-//! -> [`write`] (write if changed, or check and diff). Only `load`'s callers and `write` touch
-//! the file system; [`generate`] is a pure function of its inputs.
+//! -> [`write`] (write if changed, or check and diff). Only `load`'s callers (the CLI, and
+//! [`Config`] for `build.rs`), `write` and `workspace` touch the file system; [`generate`] is a
+//! pure function of its inputs. [`render`] draws diagnostics for people and tools.
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();

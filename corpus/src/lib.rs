@@ -209,15 +209,15 @@ pub fn generate_into(
         .with_regenerate_command(format!("cargo run -p clientgen-corpus (from {label})"));
     let generated = clientgen::generate(text, &settings)?;
     clientgen::write::write_if_changed(out, &generated.files).map_err(|e| {
-        let mut ds = clientgen::Diagnostics::new();
-        ds.push(clientgen::Diagnostic {
-            severity: clientgen::Severity::Error,
-            file: label.to_string(),
-            pointer: String::new(),
-            location: None,
-            message: format!("writing the crate: {e}"),
-        });
-        ds
+        clientgen::Diagnostics::from(
+            clientgen::Diagnostic::new(
+                clientgen::Severity::Error,
+                label,
+                "",
+                format!("writing the crate: {e}"),
+            )
+            .with_kind(clientgen::diagnostic::kind::OUTPUT),
+        )
     })?;
     Ok(generated.warnings)
 }

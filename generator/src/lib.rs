@@ -5,8 +5,9 @@
 //! model of the description; every name is minted by [`names`]) -> [`subset`] (the operations
 //! asked for, and the types they use) -> [`emit`] (typify for the
 //! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
-//! -> [`write`] (write if changed, or check and diff). Only `load`'s callers and `write` touch
-//! the file system; [`generate`] is a pure function of its inputs.
+//! -> [`write`] (write if changed, or check and diff). Only `load`'s callers (the CLI, and
+//! [`Config`] for `build.rs`), `write` and `workspace` touch the file system; [`generate`] is a
+//! pure function of its inputs. [`render`] draws diagnostics for people and tools.
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();
@@ -23,15 +24,19 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod render;
 pub mod repair;
 pub mod subset;
 pub mod validate;
 pub mod workspace;
 pub mod write;
 
+mod config;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use config::{Config, ConfigError, SpecFailure};
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 
 /// The version of `clientgen-runtime` that generated crates depend on.
@@ -145,19 +150,50 @@ pub struct GeneratedModule {
 /// Path of the client module inside a generated crate.
 pub const CLIENT_MODULE_PATH: &str = "src/client.rs";
 
+/// A stage of generation, as reported to the callback of [`generate_with_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Parsing the YAML or JSON text.
+    Load,
+    /// Down-converting, repairing and validating the description.
+    Validate,
+    /// Lowering the description into the IR.
+    Lower,
+    /// Emitting (and formatting) the client for this many operations.
+    Emit {
+        /// The number of operations in the description.
+        operations: usize,
+    },
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stage::Load => f.write_str("loading"),
+            Stage::Validate => f.write_str("validating"),
+            Stage::Lower => f.write_str("lowering"),
+            Stage::Emit { operations } => write!(f, "emitting {operations} operation(s)"),
+        }
+    }
+}
+
 /// Generates the client module from a spec's text (YAML or JSON).
 pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
-    let (module, _api, _deps) = generate_parts(text, settings)?;
+    let (module, _api, _deps) = generate_parts(text, settings, &mut |_| {})?;
     Ok(module)
 }
 
 fn generate_parts(
     text: &str,
     settings: &Settings,
+    progress: &mut dyn FnMut(Stage),
 ) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
+    progress(Stage::Load);
     let mut doc = load::parse_text(&settings.spec_label, text)?;
-    let mut warnings = dialect::down_convert(&mut doc);
-    warnings.extend(repair::repair(&mut doc));
+    progress(Stage::Validate);
+    let mut warnings = dialect::down_convert(&mut doc).warnings_of_kind(diagnostic::kind::DIALECT);
+    warnings.extend(repair::repair(&mut doc).warnings_of_kind(diagnostic::kind::REPAIR));
     // Errors are reported after the warnings of the stages before them.
     let with_warnings = |warnings: &Diagnostics, errors: Diagnostics| {
         let mut all = warnings.clone();
@@ -168,6 +204,7 @@ fn generate_parts(
     let validated = validate::validate(&doc, &spec);
     warnings.extend(validated);
     let warnings = warnings.propagate()?;
+    progress(Stage::Lower);
     let (mut api, lower_warnings) =
         lower::lower(&doc, &spec).map_err(|e| with_warnings(&warnings, e))?;
     let subset_warnings = subset::apply(&mut api, &settings.subset, &settings.spec_label)
@@ -177,12 +214,19 @@ fn generate_parts(
     drop_in_background(spec);
     drop_in_background(std::mem::take(&mut doc.value));
     let mut warnings = warnings;
-    warnings.extend(lower_warnings);
+    warnings.extend(lower_warnings.warnings_of_kind(diagnostic::kind::FALLBACK));
     warnings.extend(subset_warnings);
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
+    progress(Stage::Emit {
+        operations: api.operations.len(),
+    });
     let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
         .map_err(|e| with_warnings(&warnings, e))?;
-    warnings.extend(emitted.warnings);
+    warnings.extend(
+        emitted
+            .warnings
+            .warnings_of_kind(diagnostic::kind::FALLBACK),
+    );
     let module = GeneratedModule {
         source: emitted.source,
         warnings,
@@ -201,7 +245,16 @@ pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
 
 /// Generates a whole crate from a spec's text (YAML or JSON).
 pub fn generate(text: &str, settings: &Settings) -> Result<GeneratedCrate, Diagnostics> {
-    let (module, api, deps) = generate_parts(text, settings)?;
+    generate_with_progress(text, settings, &mut |_| {})
+}
+
+/// [`generate`], telling `progress` each [`Stage`] as it starts.
+pub fn generate_with_progress(
+    text: &str,
+    settings: &Settings,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<GeneratedCrate, Diagnostics> {
+    let (module, api, deps) = generate_parts(text, settings, progress)?;
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let mut files = BTreeMap::new();
     files.insert(

@@ -8,7 +8,9 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, escape_pointer_token};
+use crate::diagnostic::{
+    Diagnostic, Diagnostics, Location, Severity, escape_pointer_token, kind, nearest,
+};
 
 /// A spec's text as loaded: the parsed value, and a lazily built map from JSON pointer to line.
 #[derive(Debug)]
@@ -47,13 +49,13 @@ impl SourceDoc {
         message: impl Into<String>,
     ) -> Diagnostic {
         let pointer = pointer.into();
-        Diagnostic {
-            severity,
-            file: self.file.clone(),
-            location: self.locate(&pointer),
-            pointer,
-            message: message.into(),
-        }
+        let location = self.locate(&pointer);
+        Diagnostic::new(severity, self.file.clone(), pointer, message).with_location(location)
+    }
+
+    /// The source text as loaded (without a byte order mark).
+    pub fn text(&self) -> &str {
+        &self.text
     }
 }
 
@@ -64,18 +66,14 @@ pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
         match serde_json::from_str::<Value>(trimmed) {
             Ok(value) => value,
             Err(err) => {
-                let mut ds = Diagnostics::new();
-                ds.push(Diagnostic {
-                    severity: Severity::Error,
-                    file: file.to_string(),
-                    pointer: String::new(),
-                    location: Some(Location {
+                let message = format!("invalid JSON: {err}");
+                let d = Diagnostic::new(Severity::Error, file, "", message)
+                    .with_kind(kind::SYNTAX)
+                    .with_location(Some(Location {
                         line: err.line(),
-                        column: err.column(),
-                    }),
-                    message: format!("invalid JSON: {err}"),
-                });
-                return Err(ds);
+                        column: err.column().max(1),
+                    }));
+                return Err(d.into());
             }
         }
     } else {
@@ -83,47 +81,34 @@ pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
         let mut parser = Parser::new_from_str(trimmed);
         if let Err(err) = parser.load(&mut builder, false) {
             let mark = err.marker();
-            let mut ds = Diagnostics::new();
-            ds.push(Diagnostic {
-                severity: Severity::Error,
-                file: file.to_string(),
-                pointer: builder.current_pointer(),
-                location: Some(Location {
+            let message = format!("invalid YAML: {}", err.info());
+            let d = Diagnostic::new(Severity::Error, file, builder.current_pointer(), message)
+                .with_kind(kind::SYNTAX)
+                .with_location(Some(Location {
                     line: mark.line(),
                     // yaml-rust2 counts columns from 0; diagnostics from 1.
                     column: mark.col() + 1,
-                }),
-                message: format!("invalid YAML: {}", err.info()),
-            });
-            return Err(ds);
+                }));
+            return Err(d.into());
         }
         if let Some((message, mark, pointer)) = builder.error.take() {
-            let mut ds = Diagnostics::new();
-            ds.push(Diagnostic {
-                severity: Severity::Error,
-                file: file.to_string(),
-                pointer,
-                location: Some(Location {
+            let d = Diagnostic::new(Severity::Error, file, pointer, message)
+                .with_kind(kind::SYNTAX)
+                .with_location(Some(Location {
                     line: mark.line(),
                     // yaml-rust2 counts columns from 0; diagnostics from 1.
                     column: mark.col() + 1,
-                }),
-                message,
-            });
-            return Err(ds);
+                }));
+            return Err(d.into());
         }
         match builder.root.take() {
             Some(value) => value,
             None => {
-                let mut ds = Diagnostics::new();
-                ds.push(Diagnostic {
-                    severity: Severity::Error,
-                    file: file.to_string(),
-                    pointer: String::new(),
-                    location: None,
-                    message: "the document is empty".into(),
-                });
-                return Err(ds);
+                let message = "the file is empty: expected an OpenAPI 3.0 description";
+                let d = Diagnostic::new(Severity::Error, file, "", message)
+                    .with_kind(kind::EMPTY)
+                    .with_hint("start it with `openapi: 3.0.3`, then `info` and `paths`");
+                return Err(d.into());
             }
         }
     };
@@ -139,57 +124,107 @@ pub fn parse_text(file: &str, text: &str) -> Result<SourceDoc, Diagnostics> {
 pub fn to_openapi(doc: &SourceDoc) -> Result<openapiv3::OpenAPI, Diagnostics> {
     let mut ds = Diagnostics::new();
     let Some(root) = doc.value.as_object() else {
-        ds.push(doc.diagnostic(
-            Severity::Error,
-            "",
-            "the document must be a mapping with `openapi`, `info` and `paths`",
-        ));
+        ds.push(
+            doc.diagnostic(
+                Severity::Error,
+                "",
+                "this is not an OpenAPI description: the document must be a mapping with \
+                 `openapi`, `info` and `paths`",
+            )
+            .with_kind(kind::NOT_OPENAPI),
+        );
         return Err(ds);
     };
+    let supported = "this generator reads OpenAPI 3.0.x: set `openapi: 3.0.3` once the \
+                     description is 3.0";
     match root.get("openapi") {
         Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => {}
         Some(Value::String(version)) if version.starts_with("3.1") => {
-            ds.push(doc.diagnostic(
-                Severity::Error,
-                "/openapi",
-                format!(
-                    "OpenAPI {version} is not supported: this generator reads OpenAPI 3.0.x \
-                     (3.1 changes the schema dialect to JSON Schema 2020-12: `type` arrays, \
-                     `const`, `examples`, `$ref` siblings); convert the description to 3.0.3"
-                ),
-            ));
+            ds.push(
+                doc.diagnostic(
+                    Severity::Error,
+                    "/openapi",
+                    format!(
+                        "OpenAPI {version} is not supported: this generator reads OpenAPI 3.0.x \
+                         (3.1 changes the schema dialect to JSON Schema 2020-12: `type` arrays, \
+                         `const`, `examples`, `$ref` siblings); convert the description to 3.0.3"
+                    ),
+                )
+                .with_kind(kind::VERSION)
+                .with_hint(supported),
+            );
             return Err(ds);
         }
         Some(Value::String(version)) => {
-            ds.push(doc.diagnostic(
-                Severity::Error,
-                "/openapi",
-                format!("unsupported OpenAPI version `{version}`: expected 3.0.x"),
-            ));
+            ds.push(
+                doc.diagnostic(
+                    Severity::Error,
+                    "/openapi",
+                    format!("unsupported OpenAPI version `{version}`: expected 3.0.x"),
+                )
+                .with_kind(kind::VERSION)
+                .with_hint(supported),
+            );
             return Err(ds);
         }
         Some(_) => {
-            ds.push(doc.diagnostic(
-                Severity::Error,
-                "/openapi",
-                "`openapi` must be a version string such as \"3.0.3\"",
-            ));
+            ds.push(
+                doc.diagnostic(
+                    Severity::Error,
+                    "/openapi",
+                    "`openapi` must be a version string such as \"3.0.3\"",
+                )
+                .with_kind(kind::VERSION)
+                .with_hint("quote the version: `openapi: \"3.0.3\"`"),
+            );
             return Err(ds);
         }
         None if root.contains_key("swagger") => {
-            ds.push(doc.diagnostic(
-                Severity::Error,
-                "/swagger",
-                "Swagger 2.0 is not supported: convert the description to OpenAPI 3.0.3",
-            ));
+            ds.push(
+                doc.diagnostic(
+                    Severity::Error,
+                    "/swagger",
+                    "Swagger 2.0 is not supported: convert the description to OpenAPI 3.0.3",
+                )
+                .with_kind(kind::VERSION)
+                .with_hint(
+                    "this generator needs OpenAPI 3.0.x: convert the file (e.g. `npx \
+                     swagger2openapi in.yaml -o out.yaml`), which replaces `swagger: \"2.0\"` \
+                     with `openapi: 3.0.3`",
+                ),
+            );
             return Err(ds);
         }
         None => {
-            ds.push(doc.diagnostic(
-                Severity::Error,
-                "",
-                "missing `openapi` version field: expected \"3.0.x\"",
-            ));
+            let typo = nearest("openapi", root.keys().map(String::as_str));
+            let at = typo.map(|key| format!("/{}", escape_pointer_token(key)));
+            let looks_like_openapi =
+                typo.is_some() || root.contains_key("paths") || root.contains_key("info");
+            let d = if looks_like_openapi {
+                doc.diagnostic(
+                    Severity::Error,
+                    at.unwrap_or_default(),
+                    "missing `openapi` version field: expected \"3.0.x\"",
+                )
+                .with_kind(kind::STRUCTURE)
+            } else {
+                doc.diagnostic(
+                    Severity::Error,
+                    "",
+                    "not an OpenAPI description: there is no `openapi` version field",
+                )
+                .with_kind(kind::NOT_OPENAPI)
+            };
+            ds.push(match typo {
+                Some(key) => d.with_hint(format!("`{key}` is probably meant to be `openapi`")),
+                None if looks_like_openapi => {
+                    d.with_hint("add `openapi: 3.0.3` at the top of the document")
+                }
+                None => d.with_hint(
+                    "this looks like some other YAML or JSON document; an OpenAPI description \
+                     starts with `openapi: 3.0.3`, `info` and `paths`",
+                ),
+            });
             return Err(ds);
         }
     }
@@ -204,10 +239,55 @@ pub fn to_openapi(doc: &SourceDoc) -> Result<openapiv3::OpenAPI, Diagnostics> {
             } else {
                 inner
             };
-            ds.push(doc.diagnostic(Severity::Error, pointer, message));
+            let mut d = doc
+                .diagnostic(Severity::Error, pointer.as_str(), message.as_str())
+                .with_kind(kind::STRUCTURE);
+            // `missing field `responses`` next to a `respones`: name the typo.
+            // serde names the mapping the field is missing from, or an ancestor of it (openapiv3
+            // flattens some levels): the first mapping below it without the field but with a
+            // key close to it holds the typo.
+            if let Some(field) = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                && let Some(node) = doc.value.pointer(&pointer)
+                && let Some((typo_at, typo)) = find_typo(node, &pointer, field, 4)
+            {
+                d = doc
+                    .diagnostic(Severity::Error, typo_at, message.as_str())
+                    .with_kind(kind::STRUCTURE)
+                    .with_hint(format!("`{typo}` is probably meant to be `{field}`"));
+            }
+            ds.push(d);
             Err(ds)
         }
     }
+}
+
+/// The pointer and name of the first key, in `node` or in a mapping up to `depth` levels below
+/// it, that is close to `field` in a mapping that lacks `field`.
+fn find_typo(node: &Value, at: &str, field: &str, depth: usize) -> Option<(String, String)> {
+    let Value::Object(map) = node else {
+        return None;
+    };
+    if !map.contains_key(field)
+        && let Some(typo) = nearest(field, map.keys().map(String::as_str))
+    {
+        return Some((
+            format!("{at}/{}", escape_pointer_token(typo)),
+            typo.to_string(),
+        ));
+    }
+    if depth == 0 {
+        return None;
+    }
+    map.iter().find_map(|(key, child)| {
+        find_typo(
+            child,
+            &format!("{at}/{}", escape_pointer_token(key)),
+            field,
+            depth - 1,
+        )
+    })
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

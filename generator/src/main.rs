@@ -1,12 +1,23 @@
 //! The `clientgen` command line: a thin front end over the library's `generate`.
 //!
 //! Exit codes: 0 success, 1 a problem in the input (or drift, for `check`), 2 bad usage.
+//! Diagnostics go to stderr in the rustc style (`--format human`), one line each (`short`), or
+//! as JSON lines on stdout (`json`), where nothing else is printed.
 
+mod progress;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use clientgen::{Diagnostics, RuntimeDependency, Settings};
+use clap::{Parser, Subcommand, ValueEnum};
+use clientgen::diagnostic::kind;
+use clientgen::render::{self, Color};
+use clientgen::{Diagnostic, Diagnostics, RuntimeDependency, Settings, Severity};
+
+use progress::Progress;
 
 /// A large description is tens of millions of small allocations, freed in no particular order:
 /// glibc's allocator then spends most of its time searching its fragmented free lists (over
@@ -23,6 +34,33 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How diagnostics are printed: `human` (rustc style, on stderr), `short` (one line each,
+    /// on stderr) or `json` (one object per line, on stdout).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Print errors only: no warnings, no progress, no summary lines.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print the time each stage took, and draw every warning (not ten of a kind).
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Colour: `auto` (when stderr is a terminal and `NO_COLOR` is not set), `always`, `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand)]
@@ -147,57 +185,270 @@ fn conversion(text: &str) -> Result<(serde_json::Value, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let out = Reporter {
+        format: cli.format,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        color: match cli.color {
+            ColorChoice::Auto => Color::auto(stderr_is_terminal),
+            ColorChoice::Always => Color::Always,
+            ColorChoice::Never => Color::Never,
+        },
+        progress: stderr_is_terminal && !cli.quiet && cli.format != Format::Json,
+        sources: RefCell::new(HashMap::new()),
+    };
     let result = match cli.command {
         Command::Generate {
             spec: Some(spec),
-            out: Some(out),
+            out: Some(dir),
             crate_name: Some(name),
             types,
             ..
-        } => generate_one(&spec, &out, &name, &types.settings()),
+        } => generate_one(&out, &spec, &dir, &name, &types.settings()),
         Command::Generate { root, types, .. } => {
-            find_root(root).and_then(|root| generate_all(&root, &types.settings()))
+            find_root(root).and_then(|root| generate_all(&out, &root, &types.settings()))
         }
         Command::Check {
             spec: Some(spec),
-            out: Some(out),
+            out: Some(dir),
             crate_name: Some(name),
             types,
             ..
-        } => check_one(&spec, &out, &name, &types.settings()),
+        } => check_one(&out, &spec, &dir, &name, &types.settings()),
         Command::Check { root, types, .. } => {
-            find_root(root).and_then(|root| check_all(&root, &types.settings()))
+            find_root(root).and_then(|root| check_all(&out, &root, &types.settings()))
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
+        Err(failure) => {
+            out.failure(&failure);
             ExitCode::from(1)
         }
     }
 }
 
+/// In the human form, how many warnings of one kind are drawn before the rest are counted.
+const WARNINGS_DRAWN_PER_KIND: usize = 10;
+
+/// Adds one to the count of `kind` in `counts`; returns the new count.
+fn count(counts: &mut Vec<(&'static str, usize)>, kind: &'static str) -> usize {
+    match counts.iter_mut().find(|(k, _)| *k == kind) {
+        Some((_, n)) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            counts.push((kind, 1));
+            1
+        }
+    }
+}
+
+/// Why a run failed: the diagnostics (errors, and the warnings met before them), and the
+/// closing line that says what it means for the output.
+struct Failure {
+    diagnostics: Diagnostics,
+    summary: Option<String>,
+}
+
+impl From<Diagnostic> for Failure {
+    fn from(d: Diagnostic) -> Self {
+        Failure {
+            diagnostics: d.into(),
+            summary: None,
+        }
+    }
+}
+
+/// Prints diagnostics and status lines as `--format`, `--quiet`, `--verbose` and `--color` ask.
+struct Reporter {
+    format: Format,
+    quiet: bool,
+    verbose: bool,
+    color: Color,
+    /// Whether a progress display may be drawn (stderr is a terminal, human output).
+    progress: bool,
+    /// The text of each spec read, by its label, for the source lines of diagnostics.
+    sources: RefCell<HashMap<String, String>>,
+}
+
+impl Reporter {
+    /// Reads a spec, keeping its text for diagnostics; a file that cannot be read is an error
+    /// of kind `io`.
+    fn read(&self, path: &Path, label: &str) -> Result<String, Failure> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let what = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::InvalidData => "the file is not UTF-8 text".to_string(),
+                _ => e.to_string(),
+            };
+            let d = Diagnostic::io(label, format!("cannot read the spec: {what}"));
+            let d = match path.parent().and_then(|dir| similar_file(dir, path)) {
+                Some(near) => d.with_hint(format!("did you mean `{near}`?")),
+                None => d,
+            };
+            Failure::from(d)
+        })?;
+        self.sources
+            .borrow_mut()
+            .insert(label.to_string(), text.clone());
+        Ok(text)
+    }
+
+    /// One diagnostic; warnings are dropped by `--quiet`.
+    fn diagnostic(&self, d: &Diagnostic) {
+        if self.quiet && d.severity == Severity::Warning {
+            return;
+        }
+        match self.format {
+            Format::Json => println!("{}", render::json(d)),
+            Format::Short => {
+                eprintln!("{d}");
+                if let Some(hint) = &d.hint {
+                    eprintln!("  help: {hint}");
+                }
+            }
+            Format::Human => {
+                let sources = self.sources.borrow();
+                let source = sources.get(&d.file).map(String::as_str);
+                eprintln!("{}\n", render::human(d, source, self.color));
+            }
+        }
+    }
+
+    /// Every diagnostic of one spec. In the human form, warnings of one kind past the first
+    /// [`WARNINGS_DRAWN_PER_KIND`] are counted in one line per kind instead of drawn (unless
+    /// `--verbose`); `short` and `json` list them all.
+    fn diagnostics(&self, ds: &Diagnostics) {
+        let mut drawn: Vec<(&'static str, usize)> = Vec::new();
+        let mut hidden: Vec<(&'static str, usize)> = Vec::new();
+        for d in ds.iter() {
+            let summarise = self.format == Format::Human && !self.verbose;
+            if summarise && d.severity == Severity::Warning {
+                let n = count(&mut drawn, d.kind);
+                if n > WARNINGS_DRAWN_PER_KIND {
+                    count(&mut hidden, d.kind);
+                    continue;
+                }
+            }
+            self.diagnostic(d);
+        }
+        if self.quiet {
+            return;
+        }
+        for (kind, n) in hidden {
+            eprintln!(
+                "warning: {n} more warning(s) of kind `{kind}` not shown (--verbose or --format \
+                 short shows them)\n"
+            );
+        }
+    }
+
+    /// A status line (what was written, what is up to date): stdout, or stderr when stdout
+    /// carries JSON; none with `--quiet`.
+    fn status(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.format == Format::Json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+
+    /// A line only `--verbose` prints, on stderr.
+    fn detail(&self, line: &str) {
+        if self.verbose {
+            eprintln!("{line}");
+        }
+    }
+
+    fn failure(&self, failure: &Failure) {
+        self.diagnostics(&failure.diagnostics);
+        if let Some(summary) = &failure.summary
+            && self.format != Format::Json
+        {
+            eprintln!("{summary}");
+        }
+    }
+
+    /// Generates one crate, with a progress display and `--verbose` stage times.
+    fn generate(
+        &self,
+        text: &str,
+        settings: &Settings,
+    ) -> Result<clientgen::GeneratedCrate, Diagnostics> {
+        let progress = Progress::start(self.progress, &settings.crate_name);
+        let started = std::time::Instant::now();
+        let mut last = started;
+        let mut current: Option<clientgen::Stage> = None;
+        let result = clientgen::generate_with_progress(text, settings, &mut |stage| {
+            if let Some(previous) = current.replace(stage) {
+                self.detail(&format!(
+                    "{}: {previous} took {:.2?}",
+                    settings.crate_name,
+                    last.elapsed()
+                ));
+            }
+            last = std::time::Instant::now();
+            progress.stage(&stage.to_string());
+        });
+        progress.finish();
+        if let Some(stage) = current {
+            self.detail(&format!(
+                "{}: {stage} took {:.2?} ({:.2?} in all)",
+                settings.crate_name,
+                last.elapsed(),
+                started.elapsed()
+            ));
+        }
+        result
+    }
+}
+
+/// A file next to `path` whose name is close to its name (a typo in `--spec`).
+fn similar_file(dir: &Path, path: &Path) -> Option<String> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let wanted = path.file_name()?.to_str()?;
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let near = clientgen::diagnostic::nearest(wanted, names.iter().map(String::as_str))?;
+    Some(path.with_file_name(near).display().to_string())
+}
+
 /// The directory holding `spec/` and `generated/`: the given one, or the nearest ancestor of the
 /// current directory that has `spec/`.
-fn find_root(given: Option<PathBuf>) -> Result<PathBuf, String> {
+fn find_root(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
     if let Some(root) = given {
         return Ok(root);
     }
-    let cwd = std::env::current_dir().map_err(|e| format!("error: current directory: {e}"))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Diagnostic::io(".", format!("current directory: {e}")))?;
     cwd.ancestors()
         .find(|dir| dir.join("spec").is_dir() && dir.join("Cargo.toml").is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| {
-            "error: no spec/ directory here or above: run from the repository, or pass --root"
-                .to_string()
+            Diagnostic::io(".", "no spec/ directory here or above")
+                .with_hint("run from the repository, or pass --root")
+                .into()
         })
 }
 
 /// The repository's specs, sorted, with their crate names (`spec/x.yaml` -> `x-client`).
-fn repo_specs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+fn repo_specs(root: &Path) -> Result<Vec<(PathBuf, String)>, Failure> {
     let dir = root.join("spec");
-    let entries = std::fs::read_dir(&dir).map_err(|e| format!("error: {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(&dir)
+        .map_err(|e| Diagnostic::io(dir.display().to_string(), e.to_string()))?;
     let mut specs: Vec<(PathBuf, String)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -209,182 +460,278 @@ fn repo_specs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         .collect();
     specs.sort();
     if specs.is_empty() {
-        return Err(format!("error: no *.yaml spec in {}", dir.display()));
+        return Err(Diagnostic::io(dir.display().to_string(), "no *.yaml spec here").into());
     }
     Ok(specs)
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("error: {}: {e}", path.display()))
-}
-
-fn report(ds: &Diagnostics) {
-    for d in ds.iter() {
-        eprintln!("{d}");
+/// The failure of generating from `label`: its diagnostics and the line saying nothing was
+/// written.
+fn spec_failure(label: &str, ds: Diagnostics) -> Failure {
+    let summary = format!(
+        "error: {label}: {} error(s); nothing was written",
+        ds.errors().count()
+    );
+    Failure {
+        diagnostics: ds,
+        summary: Some(summary),
     }
 }
 
+fn output_error(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Diagnostic::new(
+        Severity::Error,
+        path.display().to_string(),
+        "",
+        e.to_string(),
+    )
+    .with_kind(kind::OUTPUT)
+    .into()
+}
+
 fn repo_crate(
+    out: &Reporter,
     root: &Path,
     spec: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-) -> Result<clientgen::GeneratedCrate, String> {
+) -> Result<clientgen::GeneratedCrate, Failure> {
     let label = format!(
         "spec/{}",
         spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
     );
-    let text = read(&root.join(&label))?;
+    let text = out.read(&root.join(&label), &label)?;
     let settings = Settings::new(name, label.clone()).with_type_settings(types.clone());
-    let generated = clientgen::generate(&text, &settings).map_err(|ds| {
-        format!(
-            "{ds}\nerror: {label}: {} error(s); nothing was written",
-            ds.errors().count()
-        )
-    })?;
-    report(&generated.warnings);
+    let generated = out
+        .generate(&text, &settings)
+        .map_err(|ds| spec_failure(&label, ds))?;
+    out.diagnostics(&generated.warnings);
     Ok(generated)
 }
 
-fn generate_all(root: &Path, types: &clientgen::emit::TypeSettings) -> Result<(), String> {
+fn generate_all(
+    out: &Reporter,
+    root: &Path,
+    types: &clientgen::emit::TypeSettings,
+) -> Result<(), Failure> {
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(root, &spec, &name, types)?;
-        let out = root.join("generated").join(&name);
-        let written = clientgen::write::write_if_changed(&out, &generated.files)
-            .map_err(|e| format!("error: {e}"))?;
-        println!(
+        let generated = repo_crate(out, root, &spec, &name, types)?;
+        let dir = root.join("generated").join(&name);
+        let written = clientgen::write::write_if_changed(&dir, &generated.files)
+            .map_err(|e| output_error(&dir, e))?;
+        out.status(&format!(
             "{name}: {} file(s) written, {} unchanged",
             written.len(),
             generated.files.len() - written.len()
-        );
+        ));
     }
     Ok(())
 }
 
-fn check_all(root: &Path, types: &clientgen::emit::TypeSettings) -> Result<(), String> {
+/// One `drift` diagnostic per differing file, with the command that brings it up to date.
+fn drift_failure(
+    out: &Reporter,
+    drift: &[clientgen::write::Drift],
+    summary: String,
+    command: &str,
+) -> Failure {
+    let mut ds = Diagnostics::new();
+    for d in drift {
+        if out.format != Format::Json {
+            print!("{}", d.diff);
+        }
+        ds.push(
+            Diagnostic::new(
+                Severity::Error,
+                d.path.display().to_string(),
+                "",
+                "differs from what generation writes",
+            )
+            .with_kind(kind::DRIFT)
+            .with_hint(format!("run `{command}` and commit the result")),
+        );
+    }
+    // In human and short form the diff above says it; JSON gets one object per file.
+    if out.format != Format::Json {
+        ds = Diagnostics::new();
+    }
+    Failure {
+        diagnostics: ds,
+        summary: Some(summary),
+    }
+}
+
+fn check_all(
+    out: &Reporter,
+    root: &Path,
+    types: &clientgen::emit::TypeSettings,
+) -> Result<(), Failure> {
     let mut drifted = Vec::new();
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(root, &spec, &name, types)?;
-        let out = root.join("generated").join(&name);
-        for drift in clientgen::write::check(&out, &generated.files) {
-            print!("{}", drift.diff);
-            drifted.push(drift.path);
-        }
+        let generated = repo_crate(out, root, &spec, &name, types)?;
+        let dir = root.join("generated").join(&name);
+        drifted.extend(clientgen::write::check(&dir, &generated.files));
     }
     if drifted.is_empty() {
-        println!("generated/ is up to date with spec/");
+        out.status("generated/ is up to date with spec/");
         Ok(())
     } else {
-        Err(format!(
+        let summary = format!(
             "error: {} generated file(s) differ from spec/: run `{}` and commit the result",
             drifted.len(),
             clientgen::REGENERATE_COMMAND
+        );
+        Err(drift_failure(
+            out,
+            &drifted,
+            summary,
+            clientgen::REGENERATE_COMMAND,
         ))
     }
 }
 
-/// The crate generated from one spec into `out` (which must exist): the runtime is referenced
+/// The crate generated from one spec into `dir` (which must exist): the runtime is referenced
 /// by a relative path when it is reachable, and the crate gets its own `[workspace]` unless an
-/// enclosing workspace lists `out` as a member.
+/// enclosing workspace lists `dir` as a member.
 fn standalone_crate(
+    out: &Reporter,
     spec: &Path,
-    out: &Path,
+    dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-) -> Result<clientgen::GeneratedCrate, String> {
-    let text = read(spec)?;
+) -> Result<clientgen::GeneratedCrate, Failure> {
+    let label = spec.display().to_string();
+    let text = out.read(spec, &label)?;
     let runtime_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    let runtime = relative_path(out, &runtime_dir)
+    let runtime = relative_path(dir, &runtime_dir)
         .map(|p| RuntimeDependency::Path(p.to_string_lossy().into_owned()))
         .unwrap_or(RuntimeDependency::Registry);
-    let membership = clientgen::workspace::membership(out).map_err(|e| format!("error: {e}"))?;
-    let settings = Settings::new(name, spec.display().to_string())
+    let membership = clientgen::workspace::membership(dir).map_err(|e| output_error(dir, e))?;
+    let settings = Settings::new(name, portable(spec))
         .with_runtime(runtime)
         .with_standalone(membership.needs_own_workspace())
-        .with_regenerate_command(one_spec_command(spec, out, name))
+        .with_regenerate_command(one_spec_command(spec, dir, name))
         .with_type_settings(types.clone());
-    let generated = clientgen::generate(&text, &settings).map_err(|ds| {
-        format!(
-            "{ds}\nerror: {}: {} error(s); nothing was written",
-            spec.display(),
-            ds.errors().count()
-        )
+    // Diagnostics name the spec as given on the command line.
+    let mut generated = out.generate(&text, &settings).map_err(|ds| {
+        let ds = relabel(ds, &settings.spec_label, &label);
+        spec_failure(&label, ds)
     })?;
-    report(&generated.warnings);
+    generated.warnings = relabel(generated.warnings, &settings.spec_label, &label);
+    out.diagnostics(&generated.warnings);
     Ok(generated)
 }
 
-/// The command that regenerates one spec's crate.
-fn one_spec_command(spec: &Path, out: &Path, name: &str) -> String {
+/// `ds` with the file `from` named `to`.
+fn relabel(ds: Diagnostics, from: &str, to: &str) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for mut d in ds.iter().cloned() {
+        if d.file == from {
+            d.file = to.to_string();
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// `path` as written into generated files: relative to the current directory, so that the
+/// output does not depend on where the repository is (an absolute `--spec` or `--out` would put
+/// one machine's directories into committed files).
+fn portable(path: &Path) -> String {
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| relative_path(&cwd, path))
+            .unwrap_or_else(|| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let text = relative.display().to_string();
+    if text.is_empty() { ".".into() } else { text }
+}
+
+/// The command that regenerates one spec's crate, with paths relative to the current directory.
+fn one_spec_command(spec: &Path, dir: &Path, name: &str) -> String {
     format!(
         "clientgen generate --spec {} --out {} --crate-name {name}",
-        spec.display(),
-        out.display()
+        portable(spec),
+        portable(dir)
     )
 }
 
 fn generate_one(
+    out: &Reporter,
     spec: &Path,
-    out: &Path,
+    dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     // The folders this run creates, deepest first: a run that fails removes them again, so
-    // that a failed generation leaves no empty `--out` folder behind.
-    let created: Vec<PathBuf> = out
+    // that a failed generation leaves no empty or partial `--out` folder behind.
+    let created: Vec<PathBuf> = dir
         .ancestors()
-        .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
         .map(Path::to_path_buf)
         .collect();
-    std::fs::create_dir_all(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
-    let generated = match standalone_crate(spec, out, name, types) {
+    let remove_created = || {
+        if let Some(top) = created.last() {
+            let _ = std::fs::remove_dir_all(top);
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+    let generated = match standalone_crate(out, spec, dir, name, types) {
         Ok(generated) => generated,
         Err(e) => {
-            for dir in &created {
-                // Only empty folders go (`remove_dir` refuses others).
-                let _ = std::fs::remove_dir(dir);
-            }
+            remove_created();
             return Err(e);
         }
     };
-    let written = clientgen::write::write_if_changed(out, &generated.files)
-        .map_err(|e| format!("error: {e}"))?;
-    println!(
+    let written = match clientgen::write::write_if_changed(dir, &generated.files) {
+        Ok(written) => written,
+        Err(e) => {
+            remove_created();
+            return Err(output_error(dir, e));
+        }
+    };
+    out.status(&format!(
         "{name}: {} file(s) written to {}",
         written.len(),
-        out.display()
-    );
+        dir.display()
+    ));
     Ok(())
 }
 
 fn check_one(
+    out: &Reporter,
     spec: &Path,
-    out: &Path,
+    dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-) -> Result<(), String> {
-    if !out.is_dir() {
-        return Err(format!(
-            "error: {}: no such directory: run `{}`",
-            out.display(),
-            one_spec_command(spec, out, name)
-        ));
+) -> Result<(), Failure> {
+    let command = one_spec_command(spec, dir, name);
+    if !dir.is_dir() {
+        return Err(
+            Diagnostic::io(dir.display().to_string(), "no such directory")
+                .with_hint(format!("run `{command}`"))
+                .into(),
+        );
     }
-    let generated = standalone_crate(spec, out, name, types)?;
-    let drift = clientgen::write::check(out, &generated.files);
-    for d in &drift {
-        print!("{}", d.diff);
-    }
+    let generated = standalone_crate(out, spec, dir, name, types)?;
+    let drift = clientgen::write::check(dir, &generated.files);
     if drift.is_empty() {
-        println!("{} is up to date with {}", out.display(), spec.display());
+        out.status(&format!(
+            "{} is up to date with {}",
+            dir.display(),
+            spec.display()
+        ));
         Ok(())
     } else {
-        Err(format!(
-            "error: {} generated file(s) differ from {}: run `{}`",
+        let summary = format!(
+            "error: {} generated file(s) differ from {}: run `{command}`",
             drift.len(),
             spec.display(),
-            one_spec_command(spec, out, name)
-        ))
+        );
+        Err(drift_failure(out, &drift, summary, &command))
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity, nearest};
 use crate::ir::{Api, ErrorBody, FieldKind, Operation, RequestBody, SuccessBody, TypeRef};
 
 /// Which operations to generate. Empty lists keep everything.
@@ -101,14 +101,18 @@ pub fn apply(api: &mut Api, subset: &Subset, file: &str) -> Result<Diagnostics, 
     ] {
         for name in given {
             if !known.contains(name.as_str()) {
-                errors.push(diagnostic(
+                let mut error = diagnostic(
                     Severity::Error,
                     file,
                     format!(
                         "{flag}: the description has no {what} `{name}`; it has {}",
                         list(known)
                     ),
-                ));
+                );
+                if let Some(near) = nearest(name, known.iter().copied()) {
+                    error = error.with_hint(format!("did you mean `{near}`?"));
+                }
+                errors.push(error);
             }
         }
     }
@@ -323,13 +327,7 @@ fn list(known: &BTreeSet<&str>) -> String {
 }
 
 fn diagnostic(severity: Severity, file: &str, message: String) -> Diagnostic {
-    Diagnostic {
-        severity,
-        file: file.to_string(),
-        pointer: String::new(),
-        location: None,
-        message,
-    }
+    Diagnostic::new(severity, file, "", message)
 }
 
 #[cfg(test)]

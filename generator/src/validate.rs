@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostics, Severity, pointer};
+use crate::diagnostic::{Diagnostics, Severity, escape_pointer_token, kind, nearest, pointer};
 use crate::load::SourceDoc;
 
 /// Checks `spec` and returns every problem found (warnings included).
@@ -19,7 +19,99 @@ pub fn validate(doc: &SourceDoc, spec: &OpenAPI) -> Diagnostics {
     let mut ds = Diagnostics::new();
     check_refs(doc, &doc.value, &mut String::new(), &mut ds);
     check_operations(doc, spec, &mut ds);
+    check_field_names(doc, &mut ds);
     ds
+}
+
+const ROOT_FIELDS: &[&str] = &[
+    "openapi",
+    "info",
+    "jsonSchemaDialect",
+    "servers",
+    "paths",
+    "webhooks",
+    "components",
+    "security",
+    "tags",
+    "externalDocs",
+];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+const PATH_ITEM_FIELDS: &[&str] = &[
+    "$ref",
+    "summary",
+    "description",
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "servers",
+    "parameters",
+];
+const OPERATION_FIELDS: &[&str] = &[
+    "tags",
+    "summary",
+    "description",
+    "externalDocs",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "callbacks",
+    "deprecated",
+    "security",
+    "servers",
+];
+
+/// A key of the root, a path item or an operation that is no field of that object but is close
+/// to one (`requestbody`, `operationID`, `paramters`) is a typo that would otherwise be ignored
+/// without a word: a warning naming the field it probably is. Keys close to no field, and `x-`
+/// extensions, are left alone.
+fn check_field_names(doc: &SourceDoc, ds: &mut Diagnostics) {
+    let Some(root) = doc.value.as_object() else {
+        return;
+    };
+    let mut check = |map: &serde_json::Map<String, Value>, at: &str, fields: &[&str]| {
+        for key in map.keys() {
+            if key.starts_with("x-") || fields.contains(&key.as_str()) {
+                continue;
+            }
+            if let Some(field) = nearest(key, fields.iter().copied()) {
+                ds.push(
+                    doc.diagnostic(
+                        Severity::Warning,
+                        format!("{at}/{}", escape_pointer_token(key)),
+                        format!("unknown field `{key}`: it is ignored"),
+                    )
+                    .with_kind(kind::UNKNOWN_FIELD)
+                    .with_hint(format!("`{key}` is probably meant to be `{field}`")),
+                );
+            }
+        }
+    };
+    check(root, "", ROOT_FIELDS);
+    let Some(paths) = root.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let item_at = pointer(["paths", path.as_str()]);
+        check(item, &item_at, PATH_ITEM_FIELDS);
+        for (method, op) in item {
+            if let Some(op) = op.as_object()
+                && METHODS.contains(&method.as_str())
+            {
+                check(op, &format!("{item_at}/{method}"), OPERATION_FIELDS);
+            }
+        }
+    }
 }
 
 /// Every `$ref` is local (`#/...`) and resolves.
@@ -32,21 +124,30 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
                 // turn an escaped `%` (`%25`) into the start of another escape.
                 if let Some(local) = reference.strip_prefix('#') {
                     if doc.value.pointer(local).is_none() {
-                        ds.push(doc.diagnostic(
-                            Severity::Error,
-                            ref_at,
-                            format!("`$ref` `{reference}` does not resolve"),
-                        ));
+                        let d = doc
+                            .diagnostic(
+                                Severity::Error,
+                                ref_at,
+                                format!("`$ref` `{reference}` does not resolve"),
+                            )
+                            .with_kind(kind::REFERENCE);
+                        ds.push(match nearest_target(&doc.value, local) {
+                            Some(near) => d.with_hint(format!("did you mean `#{near}`?")),
+                            None => d,
+                        });
                     }
                 } else {
-                    ds.push(doc.diagnostic(
-                        Severity::Error,
-                        ref_at,
-                        format!(
-                            "external `$ref` `{reference}` is not supported: bundle the \
-                             description into one file first"
-                        ),
-                    ));
+                    ds.push(
+                        doc.diagnostic(
+                            Severity::Error,
+                            ref_at,
+                            format!(
+                                "external `$ref` `{reference}` is not supported: bundle the \
+                                 description into one file first"
+                            ),
+                        )
+                        .with_kind(kind::REFERENCE),
+                    );
                 }
             }
             for (key, child) in map {
@@ -68,6 +169,32 @@ fn check_refs(doc: &SourceDoc, value: &Value, at: &mut String, ds: &mut Diagnost
         }
         _ => {}
     }
+}
+
+/// The existing pointer nearest to `missing`: its longest existing prefix, then for each token
+/// after it the nearest key of that mapping (`/components/schemas/Pett` -> `/components/schemas/Pet`).
+fn nearest_target(root: &Value, missing: &str) -> Option<String> {
+    let tokens: Vec<&str> = missing.split('/').skip(1).collect();
+    let mut at = String::new();
+    let mut node = root;
+    let mut changed = false;
+    for token in tokens {
+        let exact = node.pointer(&format!("/{token}"));
+        let (key, child) = match (exact, node) {
+            (Some(child), _) => (token.to_string(), child),
+            (None, Value::Object(map)) => {
+                let unescaped = token.replace("~1", "/").replace("~0", "~");
+                let key = nearest(&unescaped, map.keys().map(String::as_str))?;
+                changed = true;
+                (escape_pointer_token(key), &map[key])
+            }
+            (None, _) => return None,
+        };
+        at.push('/');
+        at.push_str(&key);
+        node = child;
+    }
+    changed.then_some(at)
 }
 
 fn check_operations(doc: &SourceDoc, spec: &OpenAPI, ds: &mut Diagnostics) {
@@ -185,6 +312,24 @@ mod tests {
         assert_eq!(ds.errors().count(), 3, "{all}");
         // Lines are known for each of them.
         assert!(ds.errors().all(|d| d.location.is_some()), "{all}");
+    }
+
+    #[test]
+    fn a_typo_in_an_optional_field_is_named_with_the_field() {
+        let text = format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: x\n      requestbody: {{}}\n      x-cost: 1\n      unrelated: 1\n      responses:\n        '200': {{description: ok}}\n"
+        );
+        let ds = diagnostics(&text);
+        let typos: Vec<_> = ds
+            .iter()
+            .filter(|d| d.kind == kind::UNKNOWN_FIELD)
+            .collect();
+        assert_eq!(typos.len(), 1, "{ds}");
+        assert_eq!(typos[0].pointer, "/paths/~1x/get/requestbody");
+        assert_eq!(
+            typos[0].hint.as_deref(),
+            Some("`requestbody` is probably meant to be `requestBody`")
+        );
     }
 
     #[test]

@@ -217,7 +217,7 @@ fn a_malformed_spec_exits_1_naming_file_line_and_pointer() {
     for (text, expected) in cases {
         std::fs::write(&broken, text).expect("write spec");
         for command in ["check", "generate"] {
-            let output = clientgen(repo.path(), &[command, "--root", root]);
+            let output = clientgen(repo.path(), &[command, "--root", root, "--format", "short"]);
             assert_exit(&output, 1);
             let err = stderr(&output);
             assert!(
@@ -396,4 +396,185 @@ fn type_settings_reach_the_type_engine() {
     let mut args = base.to_vec();
     args.extend(["--rename", "Pet"]);
     assert_exit(&clientgen(dir.path(), &args), 2);
+}
+
+/// Every file of a generated crate, by path relative to it.
+fn crate_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).expect("read crate") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).expect("read file");
+                files.push((path.strip_prefix(dir).unwrap().to_path_buf(), text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn output_does_not_depend_on_where_it_was_generated_and_a_failure_keeps_it() {
+    let dir = TempDir::new("portable");
+    let spec = dir.path().join("plain.yaml");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        &spec,
+    )
+    .expect("copy fixture");
+    let out = dir.path().join("out/plain-client");
+    let relative = [
+        "generate",
+        "--spec",
+        "plain.yaml",
+        "--out",
+        "out/plain-client",
+        "--crate-name",
+        "plain-client",
+    ];
+    assert_exit(&clientgen(dir.path(), &relative), 0);
+    let from_relative = crate_files(&out);
+    std::fs::remove_dir_all(dir.path().join("out")).expect("clean");
+    let (spec_abs, out_abs) = (spec.to_str().unwrap(), out.to_str().unwrap());
+    let absolute = [
+        "generate",
+        "--spec",
+        spec_abs,
+        "--out",
+        out_abs,
+        "--crate-name",
+        "plain-client",
+    ];
+    assert_exit(&clientgen(dir.path(), &absolute), 0);
+    let from_absolute = crate_files(&out);
+    assert_eq!(from_relative, from_absolute);
+    let (_, client) = from_absolute
+        .iter()
+        .find(|(path, _)| path.ends_with("client.rs"))
+        .expect("client.rs");
+    assert!(
+        client.contains(
+            "run `clientgen generate --spec plain.yaml --out out/plain-client --crate-name plain-client`"
+        ),
+        "{}",
+        &client[..300]
+    );
+    assert!(!client.contains(dir.path().to_str().unwrap()));
+
+    // A spec that no longer generates leaves the crate as it was.
+    edit(&spec, "openapi: 3.0.3", "swagger: '2.0'");
+    let output = clientgen(dir.path(), &absolute);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("Swagger 2.0"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(crate_files(&out), from_absolute);
+}
+
+/// A description with `n` operations, each with a path parameter and an object response.
+fn large_spec(n: usize) -> String {
+    let mut text = String::from("openapi: 3.0.3\ninfo: {title: Large, version: '1'}\npaths:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  /items{i}/{{id}}:\n    get:\n      operationId: getItem{i}\n      parameters: \
+             [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      \
+             responses:\n        '200': {{description: ok, content: {{application/json: \
+             {{schema: {{type: object, properties: {{a{i}: {{type: string}}}}}}}}}}}}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_long_generation_shows_progress_on_a_terminal_only() {
+    // 4000 operations take several seconds in a debug build, past the display's 1.5 s delay.
+    let dir = TempDir::new("progress");
+    std::fs::write(dir.path().join("large.yaml"), large_spec(4000)).expect("spec");
+    let bin = env!("CARGO_BIN_EXE_clientgen");
+    let args = |out: &str| {
+        format!("{bin} generate --spec large.yaml --out {out} --crate-name large-client")
+    };
+    // `script` (util-linux) runs the command on a pseudo-terminal and copies what it printed.
+    let terminal = Command::new("script")
+        .current_dir(dir.path())
+        .args(["-qec", &args("on-terminal"), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    let piped = Command::new(bin)
+        .current_dir(dir.path())
+        .args(args("piped").split(' ').skip(1))
+        .output()
+        .expect("clientgen runs");
+    let terminal = terminal.wait_with_output().expect("script(1) ends");
+    assert_exit(&terminal, 0);
+    assert_exit(&piped, 0);
+    let shown = stdout(&terminal);
+    assert!(
+        shown.contains("\r\u{1b}[2Klarge-client: emitting 4000 operation(s) ("),
+        "no progress line on the terminal:\n{shown:?}"
+    );
+    assert!(
+        shown.contains("large-client: 4 file(s) written to on-terminal"),
+        "{shown:?}"
+    );
+    assert!(
+        !stderr(&piped).contains("operation(s)") && !stderr(&piped).contains('\r'),
+        "progress drawn on a pipe:\n{}",
+        stderr(&piped)
+    );
+    assert!(dir.path().join("piped/src/client.rs").is_file());
+}
+
+#[test]
+fn check_reports_drift_as_json_on_stdout_only() {
+    let dir = TempDir::new("json-drift");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        dir.path().join("plain.yaml"),
+    )
+    .expect("copy fixture");
+    let args = |command: &'static str| {
+        [
+            command,
+            "--spec",
+            "plain.yaml",
+            "--out",
+            "out",
+            "--crate-name",
+            "plain-client",
+            "--format",
+            "json",
+        ]
+    };
+    assert_exit(&clientgen(dir.path(), &args("generate")), 0);
+    edit(
+        &dir.path().join("plain.yaml"),
+        "summary: List notes",
+        "summary: List every note",
+    );
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("only JSON on stdout"))
+        .collect();
+    let files: Vec<&str> = lines.iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert!(lines.iter().all(|l| l["kind"] == "drift"), "{lines:?}");
+    assert!(files.contains(&"out/README.md"), "{files:?}");
+    assert!(
+        lines[0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("clientgen generate --spec plain.yaml --out out"),
+        "{lines:?}"
+    );
 }

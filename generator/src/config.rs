@@ -26,6 +26,7 @@ pub struct Config {
     specs: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     types: emit::TypeSettings,
+    subset: crate::subset::Subset,
     cargo: bool,
 }
 
@@ -55,6 +56,13 @@ impl Config {
     /// How the type engine shapes the types (extra derives, renames, replacements...).
     pub fn type_settings(mut self, types: emit::TypeSettings) -> Self {
         self.types = types;
+        self
+    }
+
+    /// Generates only the operations of `subset` (by tag or operationId), and the types they
+    /// use: a large description costs what the operations a crate calls cost to compile.
+    pub fn subset(mut self, subset: crate::subset::Subset) -> Self {
+        self.subset = subset;
         self
     }
 
@@ -126,7 +134,8 @@ impl Config {
         })?;
         let settings = Settings::new(format!("{}-client", name.replace('_', "-")), label.as_str())
             .with_regenerate_command("cargo build (build.rs)")
-            .with_type_settings(self.types.clone());
+            .with_type_settings(self.types.clone())
+            .with_subset(self.subset.clone());
         match crate::generate_module(&text, &settings) {
             Ok(module) => {
                 if self.cargo {
@@ -292,6 +301,31 @@ mod tests {
                 "cargo:warning=  help: h"
             ]
         );
+    }
+
+    #[test]
+    fn a_subset_narrows_the_module() {
+        let dir = temp_dir("subset");
+        let spec = dir.join("two.yaml");
+        std::fs::write(
+            &spec,
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      \
+             operationId: listA\n      tags: [a]\n      responses:\n        '204': {description: ok}\n  \
+             /b:\n    get:\n      operationId: listB\n      tags: [b]\n      responses:\n        \
+             '204': {description: ok}\n",
+        )
+        .unwrap();
+        Config::new()
+            .out_dir(&dir)
+            .cargo_directives(false)
+            .subset(crate::subset::Subset::default().include_tags(["b"]))
+            .spec(&spec)
+            .generate()
+            .unwrap();
+        let module = std::fs::read_to_string(dir.join("two.rs")).unwrap();
+        assert!(module.contains("fn list_b("), "{module}");
+        assert!(!module.contains("fn list_a("), "{module}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

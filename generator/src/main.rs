@@ -81,6 +81,8 @@ enum Command {
         root: Option<PathBuf>,
         #[command(flatten)]
         types: TypeArgs,
+        #[command(flatten)]
+        subset: SubsetArgs,
     },
     /// Exit 1 with a diff when generated/ (or one --out crate) differs from what `generate`
     /// would write.
@@ -99,7 +101,73 @@ enum Command {
         root: Option<PathBuf>,
         #[command(flatten)]
         types: TypeArgs,
+        #[command(flatten)]
+        subset: SubsetArgs,
     },
+}
+
+/// Which operations of one spec to generate (all by default); the types none of them uses are
+/// left out. For large descriptions whose caller needs a few operations.
+#[derive(clap::Args, Clone, Default)]
+struct SubsetArgs {
+    /// Generate only the operations with this tag (repeatable; with --include-operations, either).
+    #[arg(
+        long = "include-tags",
+        value_name = "TAG",
+        value_delimiter = ',',
+        requires = "spec"
+    )]
+    include_tags: Vec<String>,
+    /// Generate only this operation, by operationId (repeatable).
+    #[arg(
+        long = "include-operations",
+        value_name = "ID",
+        value_delimiter = ',',
+        requires = "spec"
+    )]
+    include_operations: Vec<String>,
+    /// Leave out the operations with this tag (repeatable).
+    #[arg(
+        long = "exclude-tags",
+        value_name = "TAG",
+        value_delimiter = ',',
+        requires = "spec"
+    )]
+    exclude_tags: Vec<String>,
+    /// Leave out this operation, by operationId (repeatable).
+    #[arg(
+        long = "exclude-operations",
+        value_name = "ID",
+        value_delimiter = ',',
+        requires = "spec"
+    )]
+    exclude_operations: Vec<String>,
+}
+
+impl SubsetArgs {
+    fn subset(&self) -> clientgen::subset::Subset {
+        clientgen::subset::Subset::default()
+            .include_tags(self.include_tags.iter().cloned())
+            .include_operations(self.include_operations.iter().cloned())
+            .exclude_tags(self.exclude_tags.iter().cloned())
+            .exclude_operations(self.exclude_operations.iter().cloned())
+    }
+
+    /// The flags as they are written in the regenerate command.
+    fn flags(&self) -> String {
+        let mut out = String::new();
+        for (flag, values) in [
+            ("--include-tags", &self.include_tags),
+            ("--include-operations", &self.include_operations),
+            ("--exclude-tags", &self.exclude_tags),
+            ("--exclude-operations", &self.exclude_operations),
+        ] {
+            if !values.is_empty() {
+                out.push_str(&format!(" {flag} {}", values.join(",")));
+            }
+        }
+        out
+    }
 }
 
 /// How the type engine (typify) shapes the generated types.
@@ -204,8 +272,9 @@ fn main() -> ExitCode {
             out: Some(dir),
             crate_name: Some(name),
             types,
+            subset,
             ..
-        } => generate_one(&out, &spec, &dir, &name, &types.settings()),
+        } => generate_one(&out, &spec, &dir, &name, &types.settings(), &subset),
         Command::Generate { root, types, .. } => {
             find_root(root).and_then(|root| generate_all(&out, &root, &types.settings()))
         }
@@ -214,8 +283,9 @@ fn main() -> ExitCode {
             out: Some(dir),
             crate_name: Some(name),
             types,
+            subset,
             ..
-        } => check_one(&out, &spec, &dir, &name, &types.settings()),
+        } => check_one(&out, &spec, &dir, &name, &types.settings(), &subset),
         Command::Check { root, types, .. } => {
             find_root(root).and_then(|root| check_all(&out, &root, &types.settings()))
         }
@@ -599,6 +669,7 @@ fn standalone_crate(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
+    subset: &SubsetArgs,
 ) -> Result<clientgen::GeneratedCrate, Failure> {
     let label = spec.display().to_string();
     let text = out.read(spec, &label)?;
@@ -610,8 +681,9 @@ fn standalone_crate(
     let settings = Settings::new(name, portable(spec))
         .with_runtime(runtime)
         .with_standalone(membership.needs_own_workspace())
-        .with_regenerate_command(one_spec_command(spec, dir, name))
-        .with_type_settings(types.clone());
+        .with_regenerate_command(one_spec_command(spec, dir, name, subset))
+        .with_type_settings(types.clone())
+        .with_subset(subset.subset());
     // Diagnostics name the spec as given on the command line.
     let mut generated = out.generate(&text, &settings).map_err(|ds| {
         let ds = relabel(ds, &settings.spec_label, &label);
@@ -651,11 +723,12 @@ fn portable(path: &Path) -> String {
 }
 
 /// The command that regenerates one spec's crate, with paths relative to the current directory.
-fn one_spec_command(spec: &Path, dir: &Path, name: &str) -> String {
+fn one_spec_command(spec: &Path, dir: &Path, name: &str, subset: &SubsetArgs) -> String {
     format!(
-        "clientgen generate --spec {} --out {} --crate-name {name}",
+        "clientgen generate --spec {} --out {} --crate-name {name}{}",
         portable(spec),
-        portable(dir)
+        portable(dir),
+        subset.flags()
     )
 }
 
@@ -665,6 +738,7 @@ fn generate_one(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
+    subset: &SubsetArgs,
 ) -> Result<(), Failure> {
     // The folders this run creates, deepest first: a run that fails removes them again, so
     // that a failed generation leaves no empty or partial `--out` folder behind.
@@ -679,7 +753,7 @@ fn generate_one(
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
-    let generated = match standalone_crate(out, spec, dir, name, types) {
+    let generated = match standalone_crate(out, spec, dir, name, types, subset) {
         Ok(generated) => generated,
         Err(e) => {
             remove_created();
@@ -707,8 +781,9 @@ fn check_one(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
+    subset: &SubsetArgs,
 ) -> Result<(), Failure> {
-    let command = one_spec_command(spec, dir, name);
+    let command = one_spec_command(spec, dir, name, subset);
     if !dir.is_dir() {
         return Err(
             Diagnostic::io(dir.display().to_string(), "no such directory")
@@ -716,7 +791,7 @@ fn check_one(
                 .into(),
         );
     }
-    let generated = standalone_crate(out, spec, dir, name, types)?;
+    let generated = standalone_crate(out, spec, dir, name, types, subset)?;
     let drift = clientgen::write::check(dir, &generated.files);
     if drift.is_empty() {
         out.status(&format!(

@@ -578,3 +578,79 @@ fn check_reports_drift_as_json_on_stdout_only() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_subset_of_operations_leaves_out_the_types_only_they_use() {
+    let dir = TempDir::new("subset");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/petstore.json"),
+        dir.path().join("petstore.json"),
+    )
+    .expect("copy fixture");
+    let args = |command: &'static str, flag: &'static str, value: &'static str| {
+        [
+            command,
+            "--spec",
+            "petstore.json",
+            "--out",
+            "pets",
+            "--crate-name",
+            "pets",
+            flag,
+            value,
+        ]
+    };
+    assert_exit(
+        &clientgen(
+            dir.path(),
+            &args("generate", "--exclude-operations", "createPet"),
+        ),
+        0,
+    );
+    let client = std::fs::read_to_string(dir.path().join("pets/src/client.rs")).expect("client");
+    assert!(
+        client.contains("pub struct Pet {"),
+        "the kept operations' type"
+    );
+    assert!(
+        !client.contains("pub struct NewPet"),
+        "only createPet took it"
+    );
+    assert!(!client.contains("fn create_pet("));
+    assert!(client.contains("--crate-name pets --exclude-operations createPet`"));
+    // The same flags check clean; without them the crate has drifted.
+    assert_exit(
+        &clientgen(
+            dir.path(),
+            &args("check", "--exclude-operations", "createPet"),
+        ),
+        0,
+    );
+    assert_exit(
+        &clientgen(
+            dir.path(),
+            &[
+                "check",
+                "--spec",
+                "petstore.json",
+                "--out",
+                "pets",
+                "--crate-name",
+                "pets",
+            ],
+        ),
+        1,
+    );
+    // A name the description does not have is an error with the nearest one.
+    let output = clientgen(
+        dir.path(),
+        &args("generate", "--include-operations", "listPet"),
+    );
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("include-operations: the description has no operation `listPet`; it has `createPet`, `listPets`, `showPetById`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `listPets`?"), "{err}");
+}

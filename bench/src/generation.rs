@@ -176,8 +176,9 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
 
     let start = Instant::now();
     let settings = clientgen::emit::TypeSettings::new();
-    let emitted = clientgen::emit::emit_client(&doc, &api, &settings, "clientgen_runtime", "")
-        .map_err(fail)?;
+    let emitted =
+        clientgen::emit::emit_client(&doc, &api, &settings, "clientgen_runtime", "", &mut |_| {})
+            .map_err(fail)?;
     stages.emit = start.elapsed();
     std::hint::black_box(emitted.source);
     Ok(stages)

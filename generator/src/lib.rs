@@ -160,10 +160,17 @@ pub enum Stage {
     Validate,
     /// Lowering the description into the IR.
     Lower,
-    /// Emitting (and formatting) the client for this many operations.
+    /// Emitting (and formatting) the client for this many operations: the types first.
     Emit {
         /// The number of operations in the description.
         operations: usize,
+    },
+    /// Emitting the operations, `done` of `total` so far.
+    Operations {
+        /// Operations emitted.
+        done: usize,
+        /// Operations in all.
+        total: usize,
     },
 }
 
@@ -173,7 +180,10 @@ impl std::fmt::Display for Stage {
             Stage::Load => f.write_str("loading"),
             Stage::Validate => f.write_str("validating"),
             Stage::Lower => f.write_str("lowering"),
-            Stage::Emit { operations } => write!(f, "emitting {operations} operation(s)"),
+            Stage::Emit { operations } => {
+                write!(f, "emitting the types of {operations} operation(s)")
+            }
+            Stage::Operations { done, total } => write!(f, "emitting operations: {done}/{total}"),
         }
     }
 }
@@ -220,8 +230,15 @@ fn generate_parts(
     progress(Stage::Emit {
         operations: api.operations.len(),
     });
-    let emitted = emit::emit_client(&doc, &api, &settings.types, "clientgen_runtime", &header)
-        .map_err(|e| with_warnings(&warnings, e))?;
+    let emitted = emit::emit_client(
+        &doc,
+        &api,
+        &settings.types,
+        "clientgen_runtime",
+        &header,
+        progress,
+    )
+    .map_err(|e| with_warnings(&warnings, e))?;
     warnings.extend(
         emitted
             .warnings
@@ -271,4 +288,32 @@ pub fn generate_with_progress(
         files,
         warnings: module.warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_names_each_stage_and_counts_the_operations() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      \
+                    operationId: a\n      responses:\n        '204': {description: ok}\n  /b:\n    \
+                    get:\n      operationId: b\n      responses:\n        '204': {description: ok}\n";
+        let mut seen = Vec::new();
+        generate_with_progress(text, &Settings::new("t", "t.yaml"), &mut |stage| {
+            seen.push(stage.to_string())
+        })
+        .expect("generates");
+        assert_eq!(
+            seen,
+            [
+                "loading",
+                "validating",
+                "lowering",
+                "emitting the types of 2 operation(s)",
+                "emitting operations: 0/2",
+                "emitting operations: 1/2",
+            ]
+        );
+    }
 }

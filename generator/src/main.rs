@@ -456,10 +456,24 @@ impl Reporter {
         let mut last = started;
         let mut current: Option<clientgen::Stage> = None;
         let result = clientgen::generate_with_progress(text, settings, &mut |stage| {
+            // One operation after another is one stage for the times `--verbose` prints.
+            let same_stage = matches!(
+                (&current, &stage),
+                (
+                    Some(clientgen::Stage::Operations { .. }),
+                    clientgen::Stage::Operations { .. }
+                )
+            );
+            if same_stage {
+                current = Some(stage);
+                progress.stage(&stage.to_string());
+                return;
+            }
             if let Some(previous) = current.replace(stage) {
                 self.detail(&format!(
-                    "{}: {previous} took {:.2?}",
+                    "{}: {} took {:.2?}",
                     settings.crate_name,
+                    stage_label(previous),
                     last.elapsed()
                 ));
             }
@@ -469,13 +483,22 @@ impl Reporter {
         progress.finish();
         if let Some(stage) = current {
             self.detail(&format!(
-                "{}: {stage} took {:.2?} ({:.2?} in all)",
+                "{}: {} took {:.2?} ({:.2?} in all)",
                 settings.crate_name,
+                stage_label(stage),
                 last.elapsed(),
                 started.elapsed()
             ));
         }
         result
+    }
+}
+
+/// A stage as `--verbose` names it: the operations together, not the last one reached.
+fn stage_label(stage: clientgen::Stage) -> String {
+    match stage {
+        clientgen::Stage::Operations { total, .. } => format!("emitting {total} operation(s)"),
+        other => other.to_string(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The command line's progress display (part of the binary, not the library): on a terminal, a
 //! generation that takes longer than [`DELAY`] gets one line on stderr naming the crate, the
-//! stage (with the number of operations) and the time so far, redrawn in place and cleared at
+//! stage (with the operations emitted so far) and the time so far, redrawn in place and cleared at
 //! the end. Silent when stderr is not a terminal, with `--quiet` and with `--format json`.
 
 use std::io::Write as _;

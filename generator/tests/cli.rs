@@ -519,7 +519,8 @@ fn a_long_generation_shows_progress_on_a_terminal_only() {
     assert_exit(&piped, 0);
     let shown = stdout(&terminal);
     assert!(
-        shown.contains("\r\u{1b}[2Klarge-client: emitting 4000 operation(s) ("),
+        shown.contains("\r\u{1b}[2Klarge-client: emitting the types of 4000 operation(s) (")
+            || shown.contains("\r\u{1b}[2Klarge-client: emitting operations: "),
         "no progress line on the terminal:\n{shown:?}"
     );
     assert!(

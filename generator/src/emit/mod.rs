@@ -80,6 +80,7 @@ pub fn emit_client(
     settings: &TypeSettings,
     runtime_crate: &str,
     header: &str,
+    progress: &mut dyn FnMut(crate::Stage),
 ) -> Result<EmittedClient, Diagnostics> {
     let types = types::generate(doc, &api.schemas, &api.inline_schemas, settings)?;
     let cx = Context {
@@ -132,7 +133,9 @@ pub fn emit_client(
     out.doc("Each operation's items, together: its builder, documented errors and metadata.");
     out.line("#[allow(clippy::result_large_err)]");
     out.open("mod ops {");
-    for op in &api.operations {
+    let total = api.operations.len();
+    for (done, op) in api.operations.iter().enumerate() {
+        progress(crate::Stage::Operations { done, total });
         operations::operation_module(&cx, op, &mut out).map_err(internal)?;
     }
     out.close("}");

@@ -836,6 +836,45 @@ async fn extract_stems_takes_a_url_or_a_file_not_both_nor_neither() {
     assert_eq!(server.count(), 0, "nothing is sent, nothing is billed");
 }
 
+/// `single` extracts the one stem `stem` names (`x-required-when`): without it the billable
+/// call is refused before it is sent; other modes need no stem.
+#[tokio::test]
+async fn extract_stems_in_single_mode_needs_its_stem() {
+    let server =
+        TestServer::with_handler(|_, _| Reply::json(201, r#"{"id":1,"status":"PENDING"}"#).into())
+            .await;
+    let client = client(&server, Scheme::ApiKey);
+    let url = "https://youtube.com/watch?v=VIDEO_ID";
+    let err = client
+        .extract_stems()
+        .url(url)
+        .mode(types::StemMode::Single)
+        .send()
+        .await
+        .expect_err("no stem");
+    assert_eq!(
+        err.to_string(),
+        "extractStems: invalid request: `stem` is required when `mode` is `single`"
+    );
+    assert_eq!(server.count(), 0, "nothing is sent, nothing is billed");
+    client
+        .extract_stems()
+        .url(url)
+        .mode(types::StemMode::Single)
+        .stem(types::StemName::Vocals)
+        .send()
+        .await
+        .expect("single with its stem");
+    client
+        .extract_stems()
+        .url(url)
+        .mode(types::StemMode::Four)
+        .send()
+        .await
+        .expect("four needs no stem");
+    assert_eq!(server.count(), 2);
+}
+
 #[tokio::test]
 async fn extract_stems_uploads_a_file_with_name_type_and_exact_bytes() {
     let audio = tricky_audio();

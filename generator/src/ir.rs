@@ -299,6 +299,8 @@ pub struct TypedBody {
     /// The limits declared on the top-level properties of a JSON or form body, by property
     /// name, checked before sending.
     pub field_limits: Vec<(String, Limits)>,
+    /// `x-required-when` on the schema of a JSON or form body, checked before sending.
+    pub required_when: Vec<RequiredWhen>,
 }
 
 /// A `multipart/form-data` body.
@@ -318,6 +320,19 @@ pub struct MultipartBody {
     /// A `oneOf` (or `anyOf`) of `required` lists beside the properties: which fields may be
     /// set together, checked before sending.
     pub choice: Option<RequiredChoice>,
+    /// `x-required-when`: fields required when another field has one of some values.
+    pub required_when: Vec<RequiredWhen>,
+}
+
+/// `x-required-when` on an object schema: `field` is required when `when` is one of `values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredWhen {
+    /// The field that becomes required.
+    pub field: String,
+    /// The field whose value decides.
+    pub when: String,
+    /// The values of `when` (as written on the wire) that make `field` required.
+    pub values: Vec<String>,
 }
 
 /// `oneOf: [{required: [a]}, {required: [b]}]` on an object schema: the groups of fields one of

@@ -384,6 +384,45 @@ pub fn choice(exactly_one: bool, groups: &[(&str, bool)]) -> Result<(), ClientEr
     )))
 }
 
+/// Checks a field the spec requires only when another has some values (`x-required-when`):
+/// `field` (set or not) is required when `when`'s value, as written on the wire, is one of
+/// `values`.
+pub fn required_when(
+    field: &str,
+    set: bool,
+    when: &str,
+    value: Option<&str>,
+    values: &[&str],
+) -> Result<(), ClientError<()>> {
+    match value {
+        Some(value) if !set && values.contains(&value) => Err(ClientError::InvalidRequest(
+            format!("`{field}` is required when `{when}` is `{value}`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// [`required_when`] for each `(field, when, values)` rule, on a JSON or form body's top-level
+/// fields as they serialize (an unset body, or an unset `when`, requires nothing).
+pub fn check_required_when<T: Serialize>(
+    body: &T,
+    rules: &[(&str, &str, &[&str])],
+) -> Result<(), ClientError<()>> {
+    let Ok(body) = serde_json::to_value(body) else {
+        return Ok(());
+    };
+    for (field, when, values) in rules {
+        let value = match body.get(when) {
+            None | Some(serde_json::Value::Null) => continue,
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let set = body.get(field).is_some_and(|v| !v.is_null());
+        required_when(field, set, when, Some(&value), values)?;
+    }
+    Ok(())
+}
+
 /// One attempt: builds the request, lets `config` prepare it for `op` (path check, credential,
 /// timeout) and sends it with `http`.
 pub async fn execute(
@@ -440,6 +479,31 @@ pub fn unexpected<T>(response: reqwest::Response) -> Result<T, ClientError<()>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_required_by_another_value_is_checked_before_sending() {
+        let single = &["single"][..];
+        assert!(required_when("stem", false, "mode", Some("two"), single).is_ok());
+        assert!(required_when("stem", true, "mode", Some("single"), single).is_ok());
+        assert!(required_when("stem", false, "mode", None, single).is_ok());
+        match required_when("stem", false, "mode", Some("single"), single) {
+            Err(ClientError::InvalidRequest(m)) => {
+                assert_eq!(m, "`stem` is required when `mode` is `single`")
+            }
+            other => panic!("{other:?}"),
+        }
+        let rules: &[(&str, &str, &[&str])] = &[("stem", "mode", &["single"])];
+        assert!(check_required_when(&serde_json::json!({"mode": "two"}), rules).is_ok());
+        assert!(check_required_when(&None::<serde_json::Value>, rules).is_ok());
+        assert!(
+            check_required_when(
+                &serde_json::json!({"mode": "single", "stem": "vocals"}),
+                rules
+            )
+            .is_ok()
+        );
+        assert!(check_required_when(&serde_json::json!({"mode": "single"}), rules).is_err());
+    }
 
     #[test]
     fn a_choice_of_fields_is_checked_before_sending() {

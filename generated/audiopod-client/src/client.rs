@@ -4076,6 +4076,13 @@ mod ops {
                         ("`file`", self.file.is_some()),
                     ],
                 )?;
+                rt::request::required_when(
+                    "stem",
+                    self.stem.is_some(),
+                    "mode",
+                    self.mode.as_ref().map(ToString::to_string).as_deref(),
+                    &["single"],
+                )?;
                 let url = format!(
                     "{}/api/v1/stem-extraction/api/extract",
                     self.client.config.base_url(),

@@ -498,6 +498,29 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         out.close("],");
         out.close(")?;");
     }
+    // Form fields required when another has some values (`x-required-when`).
+    if let RequestBody::Multipart(form) = &op.body {
+        let rust = |name: &str| {
+            form.fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.rust_name.clone())
+                .unwrap_or_default()
+        };
+        for rule in &form.required_when {
+            let values: Vec<String> = rule.values.iter().map(|v| string_literal(v)).collect();
+            out.open("rt::request::required_when(");
+            out.line(&format!("{},", string_literal(&rule.field)));
+            out.line(&format!("self.{}.is_some(),", rust(&rule.field)));
+            out.line(&format!("{},", string_literal(&rule.when)));
+            out.line(&format!(
+                "self.{}.as_ref().map(ToString::to_string).as_deref(),",
+                rust(&rule.when)
+            ));
+            out.line(&format!("&[{}],", values.join(", ")));
+            out.close(")?;");
+        }
+    }
     let value = |ident: &str| -> String {
         if bound.contains(&ident) {
             local(ident)
@@ -518,6 +541,25 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
                 "({}, {}),",
                 string_literal(name),
                 limits_literal(limits)
+            ));
+        }
+        out.close("],");
+        out.close(")?;");
+    }
+    if let RequestBody::Typed(body) = &op.body
+        && !body.required_when.is_empty()
+        && !deferred.iter().any(|(ident, _, _)| *ident == "body")
+    {
+        out.open("rt::request::check_required_when(");
+        out.line(&format!("{},", value("body")));
+        out.open("&[");
+        for rule in &body.required_when {
+            let values: Vec<String> = rule.values.iter().map(|v| string_literal(v)).collect();
+            out.line(&format!(
+                "({}, {}, &[{}]),",
+                string_literal(&rule.field),
+                string_literal(&rule.when),
+                values.join(", ")
             ));
         }
         out.close("],");

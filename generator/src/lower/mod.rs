@@ -1232,6 +1232,12 @@ impl<'a> Lowering<'a> {
             (BodyEncoding::Json | BodyEncoding::Form, Some(schema)) => self.field_limits(schema),
             _ => Vec::new(),
         };
+        let required_when = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => {
+                self.required_when(&format!("{media_at}/schema"), &|_| true)
+            }
+            _ => Vec::new(),
+        };
         RequestBody::Typed(TypedBody {
             media_type,
             encoding,
@@ -1240,6 +1246,7 @@ impl<'a> Lowering<'a> {
             description: body.description.clone(),
             other_media_types,
             field_limits,
+            required_when,
         })
     }
 
@@ -1310,6 +1317,17 @@ impl<'a> Lowering<'a> {
                 }
             }
         }
+        // A field decided on must be one whose value reads as text (a scalar or an enum).
+        let readable = |name: &str| {
+            fields.iter().any(|f: &MultipartField| {
+                f.name == name && matches!(f.kind, FieldKind::Scalar(_) | FieldKind::Named(_))
+            })
+        };
+        let required_when = if open {
+            Vec::new()
+        } else {
+            self.required_when(&format!("{media_at}/schema"), &readable)
+        };
         RequestBody::Multipart(MultipartBody {
             required: body.required,
             fields,
@@ -1317,7 +1335,103 @@ impl<'a> Lowering<'a> {
             description: body.description.clone(),
             other_media_types,
             choice,
+            required_when,
         })
+    }
+
+    /// The raw schema at `at` in the document, through `$ref`s, and its pointer.
+    fn raw_schema(&self, at: &str) -> Option<(&Value, String)> {
+        let mut pointer = at.to_string();
+        let mut raw = self.doc.value.pointer(at)?;
+        for _ in 0..32 {
+            match raw.get("$ref").and_then(Value::as_str) {
+                Some(reference) => {
+                    pointer = reference.strip_prefix('#')?.to_string();
+                    raw = self.doc.value.pointer(&pointer)?;
+                }
+                None => return Some((raw, pointer)),
+            }
+        }
+        None
+    }
+
+    /// `x-required-when` on the object schema at `at`: `{field: {other: [values]}}`, each
+    /// field and `other` a property of the schema (`other` one that `readable` accepts).
+    fn required_when(&mut self, at: &str, readable: &dyn Fn(&str) -> bool) -> Vec<RequiredWhen> {
+        let Some((raw, pointer)) = self.raw_schema(at) else {
+            return Vec::new();
+        };
+        let Some(extension) = raw.get("x-required-when") else {
+            return Vec::new();
+        };
+        let ext_at = format!("{pointer}/x-required-when");
+        let properties: Vec<String> = raw
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        match extension.as_object() {
+            None => problems.push((
+                ext_at.clone(),
+                "`x-required-when` must map a property to `{property: [values]}`".to_string(),
+            )),
+            Some(rules) => {
+                for (field, condition) in rules {
+                    let rule_at = format!("{ext_at}/{}", escape_pointer_token(field));
+                    if !properties.contains(field) {
+                        problems.push((
+                            rule_at,
+                            format!("`{field}` is not a property of the schema"),
+                        ));
+                        continue;
+                    }
+                    let Some((when, values)) = condition
+                        .as_object()
+                        .filter(|c| c.len() == 1)
+                        .and_then(|c| c.iter().next())
+                    else {
+                        problems.push((
+                            rule_at,
+                            format!("the condition on `{field}` must be one `property: [values]`"),
+                        ));
+                        continue;
+                    };
+                    if !properties.contains(when) || !readable(when) {
+                        problems.push((
+                            rule_at,
+                            format!("`{when}` is not a scalar or enum property of the schema"),
+                        ));
+                        continue;
+                    }
+                    let values: Option<Vec<String>> = values.as_array().map(|vs| {
+                        vs.iter()
+                            .filter_map(|v| match v {
+                                Value::String(s) => Some(s.clone()),
+                                Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+                                _ => None,
+                            })
+                            .collect()
+                    });
+                    match values {
+                        Some(values) if !values.is_empty() => out.push(RequiredWhen {
+                            field: field.clone(),
+                            when: when.clone(),
+                            values,
+                        }),
+                        _ => problems.push((
+                            rule_at,
+                            format!("the values of `{when}` that require `{field}` must be a list"),
+                        )),
+                    }
+                }
+            }
+        }
+        for (at, message) in problems {
+            self.error(&at, message);
+        }
+        out
     }
 
     /// An object schema (at `at` in the document, through `$ref`s) whose properties come with a
@@ -2176,6 +2290,49 @@ components:
         assert!(
             message("{style: cursor, position: from, items: /hits}")
                 .contains("must be `offset` or `page`")
+        );
+    }
+
+    #[test]
+    fn required_when_names_properties_of_its_schema() {
+        let spec = |rule: &str| {
+            format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /x:\n    post:\n      \
+                 operationId: x\n      requestBody:\n        content:\n          application/json:\n            \
+                 schema: {{type: object, x-required-when: {rule}, properties: {{a: {{type: string}}, \
+                 b: {{type: string}}}}}}\n      responses:\n        '204': {{description: ok}}\n"
+            )
+        };
+        let lowered = |rule: &str| {
+            let doc = crate::load::parse_text("x.yaml", &spec(rule)).expect("parses");
+            let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+            lower(&doc, &spec)
+        };
+        let (api, _) = lowered("{a: {b: [on]}}").expect("lowers");
+        let RequestBody::Typed(body) = &api.operations[0].body else {
+            panic!("a JSON body");
+        };
+        assert_eq!(
+            body.required_when,
+            [RequiredWhen {
+                field: "a".into(),
+                when: "b".into(),
+                values: vec!["on".into()]
+            }]
+        );
+        let errors = lowered("{c: {b: [on]}, a: {d: [on]}, b: {a: on}}").expect_err("rejected");
+        let messages: Vec<String> = errors
+            .errors()
+            .map(|d| format!("{}: {}", d.pointer, d.message))
+            .collect();
+        let at = "/paths/~1x/post/requestBody/content/application~1json/schema/x-required-when";
+        assert_eq!(
+            messages,
+            [
+                format!("{at}/c: `c` is not a property of the schema"),
+                format!("{at}/a: `d` is not a scalar or enum property of the schema"),
+                format!("{at}/b: the values of `a` that require `b` must be a list"),
+            ]
         );
     }
 

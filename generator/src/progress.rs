@@ -38,13 +38,17 @@ impl Progress {
                 let started = Instant::now();
                 let mut stage = String::new();
                 let mut drawn = false;
+                let mut last_draw: Option<Instant> = None;
                 loop {
                     match rx.recv_timeout(TICK) {
                         Ok(Message::Stage(next)) => stage = next,
                         Ok(Message::Finish) | Err(RecvTimeoutError::Disconnected) => break,
                         Err(RecvTimeoutError::Timeout) => {}
                     }
-                    if started.elapsed() >= DELAY {
+                    // At most one redraw a tick, however fast the stages (operations) come.
+                    let due = last_draw.is_none_or(|at| at.elapsed() >= TICK);
+                    if started.elapsed() >= DELAY && due {
+                        last_draw = Some(Instant::now());
                         let line = line(&label, &stage, started.elapsed());
                         let mut err = std::io::stderr().lock();
                         // Carriage return, clear the line, draw it again.

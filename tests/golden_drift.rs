@@ -40,7 +40,12 @@ impl Spec {
 
     /// The settings `clientgen generate` uses for this spec.
     fn settings(&self) -> Settings {
-        Settings::new(self.crate_name(), format!("spec/{}", self.file))
+        Settings::new(self.crate_name(), format!("spec/{}", self.file)).with_package(
+            clientgen::workspace::package_settings(
+                Path::new(env!("CARGO_MANIFEST_DIR")),
+                &self.crate_name(),
+            ),
+        )
     }
 
     fn generate(&self, text: &str) -> GeneratedCrate {
@@ -168,7 +173,15 @@ fn generating_twice_gives_identical_bytes() {
                 .keys()
                 .map(|p| p.to_string_lossy())
                 .collect::<Vec<_>>(),
-            ["Cargo.toml", "README.md", "src/client.rs", "src/lib.rs"],
+            [
+                "Cargo.toml",
+                "LICENSE-APACHE",
+                "LICENSE-MIT",
+                "README.md",
+                "openapi.yaml",
+                "src/client.rs",
+                "src/lib.rs"
+            ],
             "spec/{}",
             spec.file
         );
@@ -189,9 +202,15 @@ fn generating_twice_gives_identical_bytes() {
 fn the_json_form_of_each_spec_generates_the_same_crate() {
     for spec in specs() {
         let json = serde_json::to_string_pretty(&spec.value()).expect("serializes");
+        // The same crate but for the description it carries, given as JSON this time.
+        let without_copy = |files: &BTreeMap<PathBuf, String>| {
+            let mut files = files.clone();
+            files.remove(Path::new("openapi.yaml"));
+            files
+        };
         assert_eq!(
-            spec.generate(&json).files,
-            baseline(&spec).files,
+            without_copy(&spec.generate(&json).files),
+            without_copy(&baseline(&spec).files),
             "spec/{}",
             spec.file
         );
@@ -246,6 +265,20 @@ fn mutate(spec: &Spec, mutation: &str, value: &Value) -> Mutated {
             alone.insert(rel, diff);
         }
     }
+    // The package carries the description as it is: the copy follows every change, and the
+    // assertions below are about the code made from it.
+    let copy = ["openapi.yaml", "openapi.json"]
+        .into_iter()
+        .find(|name| after.contains_key(Path::new(name)))
+        .expect("the description is in the package");
+    assert_eq!(
+        after[Path::new(copy)],
+        text,
+        "{copy} is the description as given"
+    );
+    let mut disk: BTreeMap<String, String> = disk;
+    disk.remove(copy);
+    alone.remove(copy);
     Mutated { disk, alone }
 }
 

@@ -75,6 +75,60 @@ pub struct Settings {
     pub types: emit::TypeSettings,
     /// Which operations to generate (all by default); the types none of them uses are left out.
     pub subset: subset::Subset,
+    /// What a publisher sets in the package: license, repository, documentation, authors.
+    pub package: PackageSettings,
+}
+
+/// The package metadata of a generated crate, for its publisher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PackageSettings {
+    /// An SPDX license expression (`MIT OR Apache-2.0` by default). When it names MIT or
+    /// Apache-2.0, the crate gets `LICENSE-MIT` or `LICENSE-APACHE`.
+    pub license: String,
+    /// The `repository` URL, if any.
+    pub repository: Option<String>,
+    /// The `documentation` URL, if any (crates.io links docs.rs without it).
+    pub documentation: Option<String>,
+    /// The `authors`; the first names the copyright holder in `LICENSE-MIT`.
+    pub authors: Vec<String>,
+}
+
+impl Default for PackageSettings {
+    fn default() -> Self {
+        Self {
+            license: "MIT OR Apache-2.0".into(),
+            repository: None,
+            documentation: None,
+            authors: Vec::new(),
+        }
+    }
+}
+
+impl PackageSettings {
+    /// Sets the license expression.
+    pub fn license(mut self, license: impl Into<String>) -> Self {
+        self.license = license.into();
+        self
+    }
+
+    /// Sets the repository URL.
+    pub fn repository(mut self, url: impl Into<String>) -> Self {
+        self.repository = Some(url.into());
+        self
+    }
+
+    /// Sets the documentation URL.
+    pub fn documentation(mut self, url: impl Into<String>) -> Self {
+        self.documentation = Some(url.into());
+        self
+    }
+
+    /// Adds an author.
+    pub fn author(mut self, author: impl Into<String>) -> Self {
+        self.authors.push(author.into());
+        self
+    }
 }
 
 impl Settings {
@@ -89,7 +143,14 @@ impl Settings {
             standalone: false,
             types: emit::TypeSettings::new(),
             subset: subset::Subset::default(),
+            package: PackageSettings::default(),
         }
+    }
+
+    /// Sets the package metadata (license, repository, documentation, authors).
+    pub fn with_package(mut self, package: PackageSettings) -> Self {
+        self.package = package;
+        self
     }
 
     /// Generates only the operations of `subset`, and the types they use.
@@ -284,6 +345,14 @@ pub fn generate_with_progress(
     );
     files.insert(PathBuf::from("src/lib.rs"), emit::package::lib_rs(&header));
     files.insert(PathBuf::from(CLIENT_MODULE_PATH), module.source);
+    // The description itself goes into the package, beside the code made from it.
+    files.insert(
+        PathBuf::from(emit::package::spec_file_name(settings)),
+        text.to_string(),
+    );
+    for (name, text) in emit::package::license_files(settings) {
+        files.insert(PathBuf::from(name), text);
+    }
     Ok(GeneratedCrate {
         files,
         warnings: module.warnings,

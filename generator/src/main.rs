@@ -83,6 +83,8 @@ enum Command {
         types: TypeArgs,
         #[command(flatten)]
         subset: SubsetArgs,
+        #[command(flatten)]
+        package: PackageArgs,
     },
     /// Exit 1 with a diff when generated/ (or one --out crate) differs from what `generate`
     /// would write.
@@ -103,7 +105,78 @@ enum Command {
         types: TypeArgs,
         #[command(flatten)]
         subset: SubsetArgs,
+        #[command(flatten)]
+        package: PackageArgs,
     },
+}
+
+/// The package metadata of a crate generated from one spec, for its publisher.
+#[derive(clap::Args, Clone, Default)]
+struct PackageArgs {
+    /// The package version (default 0.1.0).
+    #[arg(long = "crate-version", value_name = "VERSION", requires = "spec")]
+    crate_version: Option<String>,
+    /// The SPDX license expression (default `MIT OR Apache-2.0`); MIT and Apache-2.0 get their
+    /// LICENSE files.
+    #[arg(long, value_name = "SPDX", requires = "spec")]
+    license: Option<String>,
+    /// The repository URL.
+    #[arg(long, value_name = "URL", requires = "spec")]
+    repository: Option<String>,
+    /// The documentation URL.
+    #[arg(long, value_name = "URL", requires = "spec")]
+    documentation: Option<String>,
+    /// An author (repeatable); the first is the copyright holder in LICENSE-MIT.
+    #[arg(long = "author", value_name = "NAME", requires = "spec")]
+    authors: Vec<String>,
+}
+
+impl PackageArgs {
+    fn package(&self) -> clientgen::PackageSettings {
+        let mut package = clientgen::PackageSettings::default();
+        if let Some(license) = &self.license {
+            package = package.license(license);
+        }
+        if let Some(url) = &self.repository {
+            package = package.repository(url);
+        }
+        if let Some(url) = &self.documentation {
+            package = package.documentation(url);
+        }
+        for author in &self.authors {
+            package = package.author(author);
+        }
+        package
+    }
+
+    /// The flags as they are written in the regenerate command.
+    fn flags(&self) -> String {
+        let mut out = String::new();
+        let quoted = |value: &str| {
+            if value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
+            {
+                value.to_string()
+            } else {
+                format!("'{}'", value.replace('\'', "'\\''"))
+            }
+        };
+        for (flag, value) in [
+            ("--crate-version", &self.crate_version),
+            ("--license", &self.license),
+            ("--repository", &self.repository),
+            ("--documentation", &self.documentation),
+        ] {
+            if let Some(value) = value {
+                out.push_str(&format!(" {flag} {}", quoted(value)));
+            }
+        }
+        for author in &self.authors {
+            out.push_str(&format!(" --author {}", quoted(author)));
+        }
+        out
+    }
 }
 
 /// Which operations of one spec to generate (all by default); the types none of them uses are
@@ -273,8 +346,16 @@ fn main() -> ExitCode {
             crate_name: Some(name),
             types,
             subset,
+            package,
             ..
-        } => generate_one(&out, &spec, &dir, &name, &types.settings(), &subset),
+        } => generate_one(
+            &out,
+            &spec,
+            &dir,
+            &name,
+            &types.settings(),
+            &(subset, package),
+        ),
         Command::Generate { root, types, .. } => {
             find_root(root).and_then(|root| generate_all(&out, &root, &types.settings()))
         }
@@ -284,8 +365,16 @@ fn main() -> ExitCode {
             crate_name: Some(name),
             types,
             subset,
+            package,
             ..
-        } => check_one(&out, &spec, &dir, &name, &types.settings(), &subset),
+        } => check_one(
+            &out,
+            &spec,
+            &dir,
+            &name,
+            &types.settings(),
+            &(subset, package),
+        ),
         Command::Check { root, types, .. } => {
             find_root(root).and_then(|root| check_all(&out, &root, &types.settings()))
         }
@@ -594,7 +683,9 @@ fn repo_crate(
         spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
     );
     let text = out.read(&root.join(&label), &label)?;
-    let settings = Settings::new(name, label.clone()).with_type_settings(types.clone());
+    let settings = Settings::new(name, label.clone())
+        .with_type_settings(types.clone())
+        .with_package(clientgen::workspace::package_settings(root, name));
     let generated = out
         .generate(&text, &settings)
         .map_err(|ds| spec_failure(&label, ds))?;
@@ -692,7 +783,7 @@ fn standalone_crate(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-    subset: &SubsetArgs,
+    options: &(SubsetArgs, PackageArgs),
 ) -> Result<clientgen::GeneratedCrate, Failure> {
     let label = spec.display().to_string();
     let text = out.read(spec, &label)?;
@@ -704,9 +795,14 @@ fn standalone_crate(
     let settings = Settings::new(name, portable(spec))
         .with_runtime(runtime)
         .with_standalone(membership.needs_own_workspace())
-        .with_regenerate_command(one_spec_command(spec, dir, name, subset))
+        .with_regenerate_command(one_spec_command(spec, dir, name, options))
         .with_type_settings(types.clone())
-        .with_subset(subset.subset());
+        .with_subset(options.0.subset())
+        .with_package(options.1.package());
+    let settings = match &options.1.crate_version {
+        Some(version) => settings.with_crate_version(version),
+        None => settings,
+    };
     // Diagnostics name the spec as given on the command line.
     let mut generated = out.generate(&text, &settings).map_err(|ds| {
         let ds = relabel(ds, &settings.spec_label, &label);
@@ -746,12 +842,18 @@ fn portable(path: &Path) -> String {
 }
 
 /// The command that regenerates one spec's crate, with paths relative to the current directory.
-fn one_spec_command(spec: &Path, dir: &Path, name: &str, subset: &SubsetArgs) -> String {
+fn one_spec_command(
+    spec: &Path,
+    dir: &Path,
+    name: &str,
+    options: &(SubsetArgs, PackageArgs),
+) -> String {
     format!(
-        "clientgen generate --spec {} --out {} --crate-name {name}{}",
+        "clientgen generate --spec {} --out {} --crate-name {name}{}{}",
         portable(spec),
         portable(dir),
-        subset.flags()
+        options.0.flags(),
+        options.1.flags()
     )
 }
 
@@ -761,7 +863,7 @@ fn generate_one(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-    subset: &SubsetArgs,
+    options: &(SubsetArgs, PackageArgs),
 ) -> Result<(), Failure> {
     // The folders this run creates, deepest first: a run that fails removes them again, so
     // that a failed generation leaves no empty or partial `--out` folder behind.
@@ -776,7 +878,7 @@ fn generate_one(
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
-    let generated = match standalone_crate(out, spec, dir, name, types, subset) {
+    let generated = match standalone_crate(out, spec, dir, name, types, options) {
         Ok(generated) => generated,
         Err(e) => {
             remove_created();
@@ -804,9 +906,9 @@ fn check_one(
     dir: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-    subset: &SubsetArgs,
+    options: &(SubsetArgs, PackageArgs),
 ) -> Result<(), Failure> {
-    let command = one_spec_command(spec, dir, name, subset);
+    let command = one_spec_command(spec, dir, name, options);
     if !dir.is_dir() {
         return Err(
             Diagnostic::io(dir.display().to_string(), "no such directory")
@@ -814,7 +916,7 @@ fn check_one(
                 .into(),
         );
     }
-    let generated = standalone_crate(out, spec, dir, name, types, subset)?;
+    let generated = standalone_crate(out, spec, dir, name, types, options)?;
     let drift = clientgen::write::check(dir, &generated.files);
     if drift.is_empty() {
         out.status(&format!(

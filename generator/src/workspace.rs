@@ -107,6 +107,30 @@ fn component_matches(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
+/// The package metadata of a crate generated into the workspace at `root`: the license and
+/// repository the workspace's `[workspace.package]` declares, and the crate's docs.rs page.
+pub fn package_settings(root: &Path, crate_name: &str) -> crate::PackageSettings {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let table: toml::Table = manifest.parse().unwrap_or_default();
+    let field = |key: &str| {
+        table
+            .get("workspace")
+            .and_then(|w| w.get("package"))
+            .and_then(|p| p.get(key))
+            .and_then(toml::Value::as_str)
+            .map(str::to_string)
+    };
+    let mut package =
+        crate::PackageSettings::default().documentation(format!("https://docs.rs/{crate_name}"));
+    if let Some(license) = field("license") {
+        package = package.license(license);
+    }
+    if let Some(url) = field("repository") {
+        package = package.repository(url);
+    }
+    package
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,7 +68,7 @@ fn repo_copy() -> TempDir {
     let root = dir.path().to_str().expect("UTF-8 temp path");
     let output = clientgen(dir.path(), &["generate", "--root", root]);
     assert_exit(&output, 0);
-    assert!(stdout(&output).contains("huntapi-client: 4 file(s) written, 0 unchanged"));
+    assert!(stdout(&output).contains("huntapi-client: 7 file(s) written, 0 unchanged"));
     dir
 }
 
@@ -524,7 +524,7 @@ fn a_long_generation_shows_progress_on_a_terminal_only() {
         "no progress line on the terminal:\n{shown:?}"
     );
     assert!(
-        shown.contains("large-client: 4 file(s) written to on-terminal"),
+        shown.contains("large-client: 7 file(s) written to on-terminal"),
         "{shown:?}"
     );
     assert!(

@@ -20,6 +20,80 @@ pub struct ExtraDeps {
     pub regress: bool,
 }
 
+/// `text` as the inside of a TOML basic string.
+fn toml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as a TOML basic string, quotes included.
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", toml_text(text))
+}
+
+/// The `repository`, `documentation` and `authors` lines the settings ask for.
+fn package_links(settings: &Settings) -> String {
+    let package = &settings.package;
+    let mut out = String::new();
+    if let Some(url) = &package.repository {
+        let _ = writeln!(out, "repository = {}", toml_string(url));
+    }
+    if let Some(url) = &package.documentation {
+        let _ = writeln!(out, "documentation = {}", toml_string(url));
+    }
+    if !package.authors.is_empty() {
+        let authors: Vec<String> = package.authors.iter().map(|a| toml_string(a)).collect();
+        let _ = writeln!(out, "authors = [{}]", authors.join(", "));
+    }
+    out
+}
+
+/// The name the description has in the package: `openapi.yaml`, or `openapi.json` for JSON.
+pub fn spec_file_name(settings: &Settings) -> &'static str {
+    if settings.spec_label.to_ascii_lowercase().ends_with(".json") {
+        "openapi.json"
+    } else {
+        "openapi.yaml"
+    }
+}
+
+const APACHE_2_0: &str = include_str!("../../licenses/LICENSE-APACHE");
+const MIT: &str = include_str!("../../licenses/LICENSE-MIT");
+
+/// `LICENSE-MIT` and `LICENSE-APACHE`, for a license expression that names MIT or Apache-2.0;
+/// the MIT text names the first author (else the crate's authors) as the copyright holder.
+pub fn license_files(settings: &Settings) -> Vec<(&'static str, String)> {
+    let names: Vec<&str> = settings
+        .package
+        .license
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .collect();
+    let mut out = Vec::new();
+    if names.contains(&"MIT") {
+        let holder = settings
+            .package
+            .authors
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("The {} authors", settings.crate_name));
+        out.push(("LICENSE-MIT", MIT.replace("{holder}", &holder)));
+    }
+    if names.contains(&"Apache-2.0") {
+        out.push(("LICENSE-APACHE", APACHE_2_0.to_string()));
+    }
+    out
+}
+
 pub(crate) fn cargo_toml(api: &Api, settings: &Settings, deps: &ExtraDeps, header: &str) -> String {
     let mut out = String::new();
     for line in header.lines() {
@@ -45,12 +119,12 @@ name = "{name}"
 version = "{version}"
 edition = "2024"
 rust-version = "1.88"
-description = "{description}"
-license = "MIT OR Apache-2.0"
+description = {description}
+license = {license}
 readme = "README.md"
 keywords = ["openapi", "api-client", "async"]
 categories = ["api-bindings", "web-programming::http-client"]
-
+{links}
 [features]
 default = ["rustls"]
 # TLS backend for https base URLs; choose one.
@@ -66,7 +140,9 @@ serde_json = "1.0.150"
 "#,
         name = settings.crate_name,
         version = settings.crate_version,
-        description = description.replace('"', "'"),
+        description = toml_string(&description),
+        license = toml_string(&settings.package.license),
+        links = package_links(settings),
     );
     if deps.chrono {
         out.push_str("chrono = { version = \"0.4.42\", default-features = false, features = [\"serde\", \"std\"] }\n");

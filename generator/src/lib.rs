@@ -193,7 +193,8 @@ impl Settings {
 /// A generated crate: its files by relative path, and the warnings met on the way.
 #[derive(Debug, Clone)]
 pub struct GeneratedCrate {
-    /// `Cargo.toml`, `README.md`, `src/lib.rs`, `src/client.rs`.
+    /// `Cargo.toml`, `README.md`, the license files, the description (`openapi.yaml` or
+    /// `openapi.json`), `src/lib.rs`, `src/client.rs`.
     pub files: BTreeMap<PathBuf, String>,
     /// Warnings (fallbacks taken); errors stop generation instead.
     pub warnings: Diagnostics,

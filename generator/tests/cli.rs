@@ -655,3 +655,56 @@ fn a_subset_of_operations_leaves_out_the_types_only_they_use() {
     );
     assert!(err.contains("did you mean `listPets`?"), "{err}");
 }
+
+#[test]
+fn package_metadata_is_set_from_flags() {
+    let dir = TempDir::new("package");
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures/plain.yaml"),
+        dir.path().join("plain.yaml"),
+    )
+    .expect("copy fixture");
+    let args = [
+        "generate",
+        "--spec",
+        "plain.yaml",
+        "--out",
+        "plain",
+        "--crate-name",
+        "plain",
+        "--crate-version",
+        "2.1.0",
+        "--license",
+        "MIT",
+        "--repository",
+        "https://example.com/plain",
+        "--author",
+        "Ada Lovelace",
+    ];
+    assert_exit(&clientgen(dir.path(), &args), 0);
+    let crate_dir = dir.path().join("plain");
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("manifest");
+    for line in [
+        "version = \"2.1.0\"",
+        "license = \"MIT\"",
+        "repository = \"https://example.com/plain\"",
+        "authors = [\"Ada Lovelace\"]",
+    ] {
+        assert!(manifest.contains(line), "{line} in\n{manifest}");
+    }
+    let mit = std::fs::read_to_string(crate_dir.join("LICENSE-MIT")).expect("MIT text");
+    assert!(mit.starts_with("Copyright (c) Ada Lovelace\n"), "{mit}");
+    assert!(!crate_dir.join("LICENSE-APACHE").exists(), "not asked for");
+    let spec = std::fs::read_to_string(crate_dir.join("openapi.yaml")).expect("the spec");
+    assert_eq!(
+        spec,
+        std::fs::read_to_string(dir.path().join("plain.yaml")).unwrap()
+    );
+    // The flags are in the regenerate command, and `check` with them is clean.
+    assert!(manifest.contains(
+        "--crate-version 2.1.0 --license MIT --repository https://example.com/plain --author 'Ada Lovelace'"
+    ));
+    let mut check = args;
+    check[0] = "check";
+    assert_exit(&clientgen(dir.path(), &check), 0);
+}

@@ -20,6 +20,7 @@ const CLIENT_METHODS: &[&str] = &[
     "from_config",
     "from_config_and_http_client",
     "client_config",
+    "download_url",
     "credential_from_env",
     "from_env",
     "clone",

@@ -63,6 +63,23 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
         pub fn client_config(&self) -> &#rt::ClientConfig {
             &self.config
         }
+
+        /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
+        /// relative to the base URL) into `out`, one chunk at a time, calling `progress` after
+        /// each; returns the bytes written. A dropped connection, a 408, 429 or 5xx is retried
+        /// with the client's retry policy and deadline, asking only for the missing bytes
+        /// (`Range`). The credential is sent only to the API's own origin.
+        pub async fn download_url<W>(
+            &self,
+            url: &str,
+            out: &mut W,
+            mut progress: impl FnMut(#rt::Progress) + Send,
+        ) -> Result<u64, #rt::DownloadError>
+        where
+            W: #rt::download::AsyncWrite + Unpin + ?Sized,
+        {
+            #rt::download::download(&self.config, &self.http, url, out, &mut progress).await
+        }
     });
 
     let mut env_scheme = None;

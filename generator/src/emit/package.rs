@@ -358,6 +358,24 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
     }
     let _ = write!(
         out,
+        "### Downloads\n\n\
+         A file the API hands out by URL (a finished job's result) streams into any tokio \
+         `AsyncWrite` one chunk at a time, with progress, resuming with `Range` after a dropped \
+         connection; the key is sent only to the API's own origin.\n\n\
+         ```rust,no_run\n\
+         use {krate}::Client;\n\n\
+         # async fn run(client: Client, url: &str) -> Result<(), Box<dyn std::error::Error>> {{\n\
+         let mut file = Vec::new(); // or a tokio::fs::File\n\
+         let bytes = client\n\
+         \x20   .download_url(url, &mut file, |p| eprintln!(\"{{}} of {{:?}} bytes\", p.received, p.total))\n\
+         \x20   .await?;\n\
+         println!(\"{{bytes}} bytes\");\n\
+         # Ok(())\n\
+         # }}\n\
+         ```\n\n"
+    );
+    let _ = write!(
+        out,
         "## Errors\n\n\
          A call fails with `CallError<E>`, where `E` is the operation's enum in `errors`: one \
          variant per documented status (for example `Unauthorized`, `PaymentRequired`, \

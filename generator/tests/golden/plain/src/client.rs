@@ -217,6 +217,29 @@ impl Client {
     pub fn client_config(&self) -> &::clientgen_runtime::ClientConfig {
         &self.config
     }
+    /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
+    /// relative to the base URL) into `out`, one chunk at a time, calling `progress` after
+    /// each; returns the bytes written. A dropped connection, a 408, 429 or 5xx is retried
+    /// with the client's retry policy and deadline, asking only for the missing bytes
+    /// (`Range`). The credential is sent only to the API's own origin.
+    pub async fn download_url<W>(
+        &self,
+        url: &str,
+        out: &mut W,
+        mut progress: impl FnMut(::clientgen_runtime::Progress) + Send,
+    ) -> Result<u64, ::clientgen_runtime::DownloadError>
+    where
+        W: ::clientgen_runtime::download::AsyncWrite + Unpin + ?Sized,
+    {
+        ::clientgen_runtime::download::download(
+                &self.config,
+                &self.http,
+                url,
+                out,
+                &mut progress,
+            )
+            .await
+    }
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {

@@ -7,8 +7,8 @@
 use super::Context;
 use super::text::{Source, string_literal};
 use crate::ir::{
-    BodyEncoding, FieldKind, Limits, Operation, PageField, PageStyle, Parameter, RequestBody,
-    ScalarKind, StatusMatch, SuccessBody, TypeRef,
+    BodyEncoding, FieldKind, Limits, MultipartBody, Operation, PageField, PageStyle, Parameter,
+    RequestBody, ScalarKind, StatusMatch, SuccessBody, TypeRef,
 };
 use crate::names::{self, Namespace};
 
@@ -475,51 +475,8 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         missing_check(out, ident, name, missing);
         bound.push(ident);
     }
-    // Which form fields go together (a `oneOf` or `anyOf` of `required` lists).
-    if let RequestBody::Multipart(form) = &op.body
-        && let Some(choice) = &form.choice
-    {
-        out.open("rt::request::choice(");
-        out.line(&format!("{},", choice.exactly_one));
-        out.open("&[");
-        for group in &choice.groups {
-            let label: Vec<String> = group.iter().map(|name| format!("`{name}`")).collect();
-            let set: Vec<String> = group
-                .iter()
-                .filter_map(|name| form.fields.iter().find(|f| &f.name == name))
-                .map(|f| format!("self.{}.is_some()", f.rust_name))
-                .collect();
-            out.line(&format!(
-                "({}, {}),",
-                string_literal(&label.join(" with ")),
-                set.join(" && ")
-            ));
-        }
-        out.close("],");
-        out.close(")?;");
-    }
-    // Form fields required when another has some values (`x-required-when`).
     if let RequestBody::Multipart(form) = &op.body {
-        let rust = |name: &str| {
-            form.fields
-                .iter()
-                .find(|f| f.name == name)
-                .map(|f| f.rust_name.clone())
-                .unwrap_or_default()
-        };
-        for rule in &form.required_when {
-            let values: Vec<String> = rule.values.iter().map(|v| string_literal(v)).collect();
-            out.open("rt::request::required_when(");
-            out.line(&format!("{},", string_literal(&rule.field)));
-            out.line(&format!("self.{}.is_some(),", rust(&rule.field)));
-            out.line(&format!("{},", string_literal(&rule.when)));
-            out.line(&format!(
-                "self.{}.as_ref().map(ToString::to_string).as_deref(),",
-                rust(&rule.when)
-            ));
-            out.line(&format!("&[{}],", values.join(", ")));
-            out.close(")?;");
-        }
+        form_checks(form, out);
     }
     let value = |ident: &str| -> String {
         if bound.contains(&ident) {
@@ -687,6 +644,53 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
     }
     decode(op, out);
     out.close("}");
+}
+
+/// The checks of a multipart form's fields before sending: which fields go together, and which
+/// are required by another's value.
+fn form_checks(form: &MultipartBody, out: &mut Source) {
+    // Which fields go together (a `oneOf` or `anyOf` of `required` lists).
+    if let Some(choice) = &form.choice {
+        out.open("rt::request::choice(");
+        out.line(&format!("{},", choice.exactly_one));
+        out.open("&[");
+        for group in &choice.groups {
+            let label: Vec<String> = group.iter().map(|name| format!("`{name}`")).collect();
+            let set: Vec<String> = group
+                .iter()
+                .filter_map(|name| form.fields.iter().find(|f| &f.name == name))
+                .map(|f| format!("self.{}.is_some()", f.rust_name))
+                .collect();
+            out.line(&format!(
+                "({}, {}),",
+                string_literal(&label.join(" with ")),
+                set.join(" && ")
+            ));
+        }
+        out.close("],");
+        out.close(")?;");
+    }
+    // Fields required when another has some values (`x-required-when`).
+    let rust = |name: &str| {
+        form.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.rust_name.clone())
+            .unwrap_or_default()
+    };
+    for rule in &form.required_when {
+        let values: Vec<String> = rule.values.iter().map(|v| string_literal(v)).collect();
+        out.open("rt::request::required_when(");
+        out.line(&format!("{},", string_literal(&rule.field)));
+        out.line(&format!("self.{}.is_some(),", rust(&rule.field)));
+        out.line(&format!("{},", string_literal(&rule.when)));
+        out.line(&format!(
+            "self.{}.as_ref().map(ToString::to_string).as_deref(),",
+            rust(&rule.when)
+        ));
+        out.line(&format!("&[{}],", values.join(", ")));
+        out.close(")?;");
+    }
 }
 
 /// The arguments of the `format!` that writes the URL of `path`, a template with `op`'s path

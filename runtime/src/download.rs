@@ -36,6 +36,11 @@ pub enum DownloadError {
     Transport(reqwest::Error),
     /// Writing the bytes failed.
     Write(std::io::Error),
+    /// No byte came for the per-attempt timeout (retried for the rest).
+    Stalled {
+        /// Bytes written.
+        received: u64,
+    },
     /// The body ended before the length the server announced (retried for the rest).
     Incomplete {
         /// Bytes written.
@@ -57,6 +62,12 @@ impl std::fmt::Display for DownloadError {
             DownloadError::Status(status) => write!(f, "download: HTTP {status}"),
             DownloadError::Transport(e) => write!(f, "download: connection failed: {e}"),
             DownloadError::Write(e) => write!(f, "download: writing failed: {e}"),
+            DownloadError::Stalled { received } => {
+                write!(
+                    f,
+                    "download: no data for the attempt timeout after {received} bytes"
+                )
+            }
             DownloadError::Incomplete { received, total } => {
                 write!(
                     f,
@@ -85,7 +96,9 @@ impl std::error::Error for DownloadError {
 /// 5xx is retried as the retry policy allows, within the call deadline, and the next attempt
 /// asks only for the bytes still missing (`Range`); a server that ignores the range sends the
 /// whole file again, and what was already written is skipped. The whole file is never held in
-/// memory: one chunk at a time.
+/// memory: one chunk at a time. The per-attempt timeout bounds each wait for data, not the whole
+/// file; the call deadline (`ClientConfig::with_call_timeout`) bounds the whole download and is
+/// checked between attempts.
 pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
     config: &ClientConfig,
     http: &reqwest::Client,
@@ -105,6 +118,7 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
     let mut total: Option<u64> = None;
     let mut failures: u32 = 0;
     loop {
+        let before = received;
         let result = attempt(
             config,
             http,
@@ -115,12 +129,21 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
             &mut total,
         )
         .await;
+        // An attempt that moved the file on does not count against the next ones: a long
+        // download over a connection that drops now and then still completes.
+        if received > before {
+            failures = 0;
+        }
         let retryable = match &result {
             Ok(()) => return Ok(received),
             Err(DownloadError::Status(status)) => {
                 matches!(status.as_u16(), 408 | 429 | 500..=599)
             }
-            Err(DownloadError::Transport(_) | DownloadError::Incomplete { .. }) => true,
+            Err(
+                DownloadError::Transport(_)
+                | DownloadError::Stalled { .. }
+                | DownloadError::Incomplete { .. },
+            ) => true,
             Err(_) => false,
         };
         failures += 1;
@@ -162,10 +185,14 @@ async fn attempt<W: AsyncWrite + Unpin + ?Sized>(
     {
         credential.apply(&mut request);
     }
-    *request.timeout_mut() = Some(config.attempt_timeout().max(Duration::from_secs(1)));
-    let mut response = http
-        .execute(request)
+    // The per-attempt timeout bounds the wait for the response's head and for each chunk, not
+    // the whole file: a large file takes as long as it takes while bytes keep coming.
+    let idle = config.attempt_timeout().max(Duration::from_secs(1));
+    let mut response = tokio::time::timeout(idle, http.execute(request))
         .await
+        .map_err(|_| DownloadError::Stalled {
+            received: *received,
+        })?
         .map_err(DownloadError::Transport)?;
     let status = response.status();
     // What of the body to skip: a server that ignored the range starts again from byte 0.
@@ -191,7 +218,13 @@ async fn attempt<W: AsyncWrite + Unpin + ?Sized>(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
     }
-    while let Some(chunk) = response.chunk().await.map_err(DownloadError::Transport)? {
+    while let Some(chunk) = tokio::time::timeout(idle, response.chunk())
+        .await
+        .map_err(|_| DownloadError::Stalled {
+            received: *received,
+        })?
+        .map_err(DownloadError::Transport)?
+    {
         let mut bytes = &chunk[..];
         if skip > 0 {
             let n = (skip as usize).min(bytes.len());

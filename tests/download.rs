@@ -175,3 +175,74 @@ async fn an_error_status_is_returned_not_retried() {
     assert_eq!(server.count(), 1);
     assert!(out.is_empty());
 }
+
+/// A finished job's results, found where `x-job.resultsPointer` says: HuntAPI's one download
+/// URL, and AudioPod's URL per stem, each into a file named after it in a directory made for
+/// them; the storage host gets no key.
+#[tokio::test]
+async fn a_finished_jobs_results_download_into_a_directory() {
+    let storage = TestServer::with_handler(|request, _| {
+        let body = format!("bytes of {}", request.target);
+        Reply::status(200).body(body.into_bytes()).into()
+    })
+    .await;
+    let dir = std::env::temp_dir().join(format!("clientgen-results-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let api = TestServer::start(Vec::new()).await;
+    let hunt = huntapi(&api.url());
+    let done: huntapi_client::types::Job = serde_json::from_value(serde_json::json!({
+        "id": "9f8c1e9e-0a39-4a8e-9d61-3d2b4c7f1a20",
+        "status": "CompletedJob",
+        "success": true,
+        "result": {"response": format!("{}/files/abc/song.m4a?sig=x", storage.url())}
+    }))
+    .expect("a completed job");
+    let handle = hunt.audio_download_job("9f8c1e9e-0a39-4a8e-9d61-3d2b4c7f1a20");
+    let mut steps = Vec::new();
+    let files = handle
+        .download_results(&done, dir.join("hunt"), |name, p| {
+            steps.push((name.to_string(), p.received))
+        })
+        .await
+        .expect("downloaded");
+    assert_eq!(files, [dir.join("hunt/result.m4a")]);
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "bytes of /files/abc/song.m4a?sig=x"
+    );
+    assert_eq!(steps.last().map(|(name, _)| name.as_str()), Some("result"));
+
+    let key = audiopod_client::Client::api_key_header_credential(SECRET).expect("credential");
+    let pod = audiopod_client::Client::from_config(local_config(&api.url()).with_credential(key))
+        .expect("client");
+    let job: audiopod_client::types::StemJob = serde_json::from_value(serde_json::json!({
+        "id": 5512,
+        "status": "COMPLETED",
+        "download_urls": {
+            "vocals": format!("{}/stems/5512/vocals.wav", storage.url()),
+            "drums": format!("{}/stems/5512/drums.wav", storage.url())
+        }
+    }))
+    .expect("a completed stem job");
+    let files = pod
+        .extract_stems_job("5512")
+        .download_results(&job, dir.join("pod"), |_, _| {})
+        .await
+        .expect("downloaded");
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["drums.wav", "vocals.wav"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pod/vocals.wav")).unwrap(),
+        "bytes of /stems/5512/vocals.wav"
+    );
+    for request in storage.requests() {
+        assert_eq!(request.header("x-api-key"), None, "{}", request.target);
+    }
+    assert_eq!(api.count(), 0, "nothing went to the API itself");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -477,6 +477,8 @@ pub struct JobLink {
     pub success_pointer: Option<String>,
     /// Whether a state in none of the lists is pending (else it ends waiting).
     pub unknown_pending: bool,
+    /// `resultsPointer`: where a finished status carries its result's URL, or URLs by name.
+    pub results_pointer: Option<String>,
 }
 
 /// `x-pagination`: how to ask for the next page, and what a page says.

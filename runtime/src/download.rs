@@ -30,6 +30,8 @@ pub struct Progress {
 pub enum DownloadError {
     /// The URL is neither absolute nor relative to the base URL.
     InvalidUrl(String),
+    /// No HTTP client could be built from the configuration.
+    HttpClient(String),
     /// The server answered with this status (after any retries).
     Status(StatusCode),
     /// The connection failed and no attempt was left (or the deadline passed).
@@ -59,6 +61,7 @@ impl std::fmt::Display for DownloadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DownloadError::InvalidUrl(url) => write!(f, "download: `{url}` is not a valid URL"),
+            DownloadError::HttpClient(e) => write!(f, "download: no HTTP client: {e}"),
             DownloadError::Status(status) => write!(f, "download: HTTP {status}"),
             DownloadError::Transport(e) => write!(f, "download: connection failed: {e}"),
             DownloadError::Write(e) => write!(f, "download: writing failed: {e}"),

@@ -120,8 +120,16 @@ pub trait JobKind: Send + Sync + 'static {
     type Error: OperationError;
     /// How to read the state.
     const SPEC: JobSpec;
+    /// `x-job.resultsPointer`: where a finished status carries its result's URL (a string) or
+    /// URLs by name (an object), if the spec says.
+    const RESULTS: Option<&'static str> = None;
     /// The client's configuration (for its clock).
     fn config(client: &Self::Client) -> &ClientConfig;
+    /// The client's HTTP client, which downloads results; `None` builds one from the
+    /// configuration.
+    fn http(_client: &Self::Client) -> Option<&reqwest::Client> {
+        None
+    }
     /// Calls the status operation once.
     fn poll<'a>(client: &'a Self::Client, job_id: &'a str) -> PollFuture<'a, Self>;
 }
@@ -513,6 +521,64 @@ impl<'c, K: JobKind> JobHandle<'c, K> {
         &self.id
     }
 
+    /// The result URLs a finished `status` carries (`x-job.resultsPointer`), by name: `result`
+    /// for a single URL, the keys of an object of URLs (AudioPod's stems). Empty when the spec
+    /// names no results or the status has none yet.
+    pub fn result_urls(status: &K::Status) -> Vec<(String, String)> {
+        let Some(pointer) = K::RESULTS else {
+            return Vec::new();
+        };
+        let value = serde_json::to_value(status).unwrap_or(Value::Null);
+        match value.pointer(pointer) {
+            Some(Value::String(url)) => vec![("result".to_string(), url.clone())],
+            Some(Value::Object(urls)) => urls
+                .iter()
+                .filter_map(|(name, url)| Some((name.clone(), url.as_str()?.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Downloads every result of a finished `status` into `dir` (created if missing), one file
+    /// per result named after it (`vocals.mp3`, `result.m4a`; the extension is the URL's),
+    /// each streamed and resumed as [`crate::download::download`] does; returns the files.
+    /// `progress` is told the file's name with each step.
+    pub async fn download_results(
+        &self,
+        status: &K::Status,
+        dir: impl AsRef<std::path::Path>,
+        mut progress: impl FnMut(&str, crate::download::Progress) + Send,
+    ) -> Result<Vec<std::path::PathBuf>, crate::download::DownloadError> {
+        use crate::download::DownloadError;
+        let dir = dir.as_ref();
+        let client = self.client.get();
+        let config = K::config(client);
+        let built;
+        let http = match K::http(client) {
+            Some(http) => http,
+            None => {
+                built = config
+                    .build_http_client()
+                    .map_err(|e| DownloadError::HttpClient(e.to_string()))?;
+                &built
+            }
+        };
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(DownloadError::Write)?;
+        let mut written = Vec::new();
+        for (name, url) in Self::result_urls(status) {
+            let path = dir.join(result_file_name(&name, &url));
+            let mut file = tokio::fs::File::create(&path)
+                .await
+                .map_err(DownloadError::Write)?;
+            let mut step = |p| progress(&name, p);
+            crate::download::download(config, http, &url, &mut file, &mut step).await?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
     /// Polls the status once (states read by the spec's rules).
     pub async fn poll(&self) -> Result<JobUpdate<K::Status>, JobError<K::Error, K::Status>> {
         self.poll_with(K::SPEC.unknown_states).await
@@ -823,6 +889,36 @@ fn json_type(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// The file a result is written to: its name (path separators and dots made `_`) and the
+/// extension of the URL's last path segment, if it has a short one.
+fn result_file_name(name: &str, url: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = if stem.is_empty() {
+        "result".to_string()
+    } else {
+        stem
+    };
+    let extension = reqwest::Url::parse(url).ok().and_then(|u| {
+        let last = u.path_segments()?.next_back()?.to_string();
+        let (_, ext) = last.rsplit_once('.')?;
+        (!ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| ext.to_ascii_lowercase())
+    });
+    match extension {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem,
     }
 }
 

@@ -2930,8 +2930,12 @@ pub mod jobs {
             success_pointer: None,
             unknown_states: ::clientgen_runtime::UnknownStates::End,
         };
+        const RESULTS: Option<&'static str> = Some("/download_urls");
         fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
             &client.config
+        }
+        fn http(client: &super::Client) -> Option<&::reqwest::Client> {
+            Some(&client.http)
         }
         fn poll<'a>(
             client: &'a super::Client,

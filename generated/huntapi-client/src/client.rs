@@ -1283,8 +1283,12 @@ pub mod jobs {
             success_pointer: Some("/success"),
             unknown_states: ::clientgen_runtime::UnknownStates::End,
         };
+        const RESULTS: Option<&'static str> = Some("/result/response");
         fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
             &client.config
+        }
+        fn http(client: &super::Client) -> Option<&::reqwest::Client> {
+            Some(&client.http)
         }
         fn poll<'a>(
             client: &'a super::Client,

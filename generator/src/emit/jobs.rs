@@ -151,6 +151,11 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
         let error_pointer = opt(&job.error_pointer);
         let case_insensitive = job.case_insensitive;
         let success_pointer = opt(&job.success_pointer);
+        let results = job.results_pointer.as_ref().map(|p| {
+            quote! {
+                const RESULTS: Option<&'static str> = Some(#p);
+            }
+        });
         let unknown_states = if job.unknown_pending {
             quote!(#rt::UnknownStates::Pending)
         } else {
@@ -181,9 +186,14 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                     success_pointer: #success_pointer,
                     unknown_states: #unknown_states,
                 };
+                #results
 
                 fn config(client: &super::Client) -> &#rt::ClientConfig {
                     &client.config
+                }
+
+                fn http(client: &super::Client) -> Option<&::reqwest::Client> {
+                    Some(&client.http)
                 }
 
                 fn poll<'a>(

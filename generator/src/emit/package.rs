@@ -361,7 +361,9 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
         "### Downloads\n\n\
          A file the API hands out by URL (a finished job's result) streams into any tokio \
          `AsyncWrite` one chunk at a time, with progress, resuming with `Range` after a dropped \
-         connection; the key is sent only to the API's own origin.\n\n\
+         connection; the key is sent only to the API's own origin. Where the description says \
+         where a finished job's results are, `handle.download_results(&status, dir, progress)` \
+         writes each into a file named after it.\n\n\
          ```rust,no_run\n\
          use {krate}::Client;\n\n\
          # async fn run(client: Client, url: &str) -> Result<(), Box<dyn std::error::Error>> {{\n\

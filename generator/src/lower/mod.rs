@@ -1884,6 +1884,7 @@ impl<'a> Lowering<'a> {
         let progress_pointer = string(self, "progressPointer", false);
         let error_pointer = string(self, "errorPointer", false);
         let success_pointer = string(self, "successPointer", false);
+        let results_pointer = string(self, "resultsPointer", false);
         let unknown_states = string(self, "unknownStates", false);
         let mut list = |cx: &mut Self, key: &str| -> Vec<String> {
             match obj.get(key) {
@@ -1934,6 +1935,7 @@ impl<'a> Lowering<'a> {
             ("progressPointer", progress_pointer.as_ref()),
             ("errorPointer", error_pointer.as_ref()),
             ("successPointer", success_pointer.as_ref()),
+            ("resultsPointer", results_pointer.as_ref()),
         ]);
         for (key, p) in named_pointers {
             if let Some(p) = p
@@ -1964,6 +1966,7 @@ impl<'a> Lowering<'a> {
             case_insensitive,
             success_pointer,
             unknown_pending,
+            results_pointer,
         })
     }
 

@@ -228,6 +228,25 @@ async fn an_owned_handle_waits_in_a_spawned_task() {
     }
 }
 
+/// A stored id that is not what the status operation takes ends waiting at once, and the
+/// message says what was expected in words, not as a Rust path.
+#[tokio::test]
+async fn a_malformed_stored_id_is_refused_in_words() {
+    let server = TestServer::start(Vec::new()).await;
+    let client = huntapi(&server.url(), Arc::new(ManualClock::new()));
+    let err = client
+        .audio_download_job("not-a-uuid")
+        .wait()
+        .await
+        .expect_err("not a UUID");
+    let message = err.to_string();
+    assert!(
+        message.contains("job id `not-a-uuid` is not a valid UUID"),
+        "{message}"
+    );
+    assert_eq!(server.count(), 0, "nothing was sent");
+}
+
 /// The status operation takes the handle as its job id, converted to the integer the spec
 /// declares; an id that is not one is an invalid request naming the parameter.
 #[tokio::test]

@@ -2953,7 +2953,9 @@ pub mod jobs {
                     Err(_) => {
                         return Err(
                             ::clientgen_runtime::CallError::InvalidRequest(
-                                format!("job id `{}` is not a valid `{}`", job_id, "i64"),
+                                format!(
+                                    "job id `{}` is not a valid {}", job_id, "whole number"
+                                ),
                             ),
                         );
                     }

@@ -1306,9 +1306,7 @@ pub mod jobs {
                     Err(_) => {
                         return Err(
                             ::clientgen_runtime::CallError::InvalidRequest(
-                                format!(
-                                    "job id `{}` is not a valid `{}`", job_id, "::uuid::Uuid"
-                                ),
+                                format!("job id `{}` is not a valid {}", job_id, "UUID"),
                             ),
                         );
                     }

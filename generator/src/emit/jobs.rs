@@ -127,12 +127,20 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             Some(ty) => {
                 let text = cx.ty(ty);
                 let ty = type_tokens(&text);
+                // What the id should be, in words rather than as a Rust path.
+                let wanted = match text.rsplit("::").next().unwrap_or(&text) {
+                    "Uuid" => "UUID".to_string(),
+                    "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => {
+                        "whole number".to_string()
+                    }
+                    other => format!("`{other}`"),
+                };
                 quote! {
                     let id: #ty = match job_id.parse() {
                         Ok(id) => id,
                         Err(_) => {
                             return Err(#rt::CallError::InvalidRequest(format!(
-                                "job id `{}` is not a valid `{}`", job_id, #text
+                                "job id `{}` is not a valid {}", job_id, #wanted
                             )));
                         }
                     };

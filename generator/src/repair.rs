@@ -487,7 +487,8 @@ fn unique_id(id: &str, taken: &mut BTreeSet<String>) -> String {
     candidate
 }
 
-fn template_names(path: &str) -> Vec<String> {
+/// The parameter names of a path template, in order (`/a/{b}/{c}` -> `b`, `c`).
+pub(crate) fn template_names(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {

@@ -54,6 +54,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A temp dir named after `name` holding a copy of `generator/tests/fixtures/<fixture>`; returns
+/// it and the copy's path.
+fn with_fixture(name: &str, fixture: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(name);
+    let spec = dir.path().join(fixture);
+    std::fs::copy(
+        repo_root().join("generator/tests/fixtures").join(fixture),
+        &spec,
+    )
+    .expect("copy fixture");
+    (dir, spec)
+}
+
 /// The repository layout in a temp dir: a copy of `spec/`, a root manifest, and `generated/`
 /// written by `clientgen generate` (so that these tests do not depend on whether the
 /// repository's own `generated/` is up to date: the root package's `golden_drift` tests that).
@@ -254,13 +267,7 @@ fn a_malformed_spec_exits_1_naming_file_line_and_pointer() {
 
 #[test]
 fn one_spec_mode_checks_its_crate() {
-    let dir = TempDir::new("one");
-    let spec = dir.path().join("plain.yaml");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/plain.yaml"),
-        &spec,
-    )
-    .expect("copy fixture");
+    let (dir, spec) = with_fixture("one", "plain.yaml");
     let args = |command: &'static str| {
         [
             command,
@@ -357,12 +364,7 @@ fn a_crate_listed_by_an_enclosing_workspace_gets_no_workspace_table() {
 
 #[test]
 fn type_settings_reach_the_type_engine() {
-    let dir = TempDir::new("types");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/petstore.json"),
-        dir.path().join("petstore.json"),
-    )
-    .expect("copy fixture");
+    let (dir, _) = with_fixture("types", "petstore.json");
     let base = [
         "generate",
         "--spec",
@@ -419,13 +421,7 @@ fn crate_files(dir: &Path) -> Vec<(PathBuf, String)> {
 
 #[test]
 fn output_does_not_depend_on_where_it_was_generated_and_a_failure_keeps_it() {
-    let dir = TempDir::new("portable");
-    let spec = dir.path().join("plain.yaml");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/plain.yaml"),
-        &spec,
-    )
-    .expect("copy fixture");
+    let (dir, spec) = with_fixture("portable", "plain.yaml");
     let out = dir.path().join("out/plain-client");
     let relative = [
         "generate",
@@ -537,12 +533,7 @@ fn a_long_generation_shows_progress_on_a_terminal_only() {
 
 #[test]
 fn check_reports_drift_as_json_on_stdout_only() {
-    let dir = TempDir::new("json-drift");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/plain.yaml"),
-        dir.path().join("plain.yaml"),
-    )
-    .expect("copy fixture");
+    let (dir, _) = with_fixture("json-drift", "plain.yaml");
     let args = |command: &'static str| {
         [
             command,
@@ -582,12 +573,7 @@ fn check_reports_drift_as_json_on_stdout_only() {
 
 #[test]
 fn a_subset_of_operations_leaves_out_the_types_only_they_use() {
-    let dir = TempDir::new("subset");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/petstore.json"),
-        dir.path().join("petstore.json"),
-    )
-    .expect("copy fixture");
+    let (dir, _) = with_fixture("subset", "petstore.json");
     let args = |command: &'static str, flag: &'static str, value: &'static str| {
         [
             command,
@@ -658,12 +644,7 @@ fn a_subset_of_operations_leaves_out_the_types_only_they_use() {
 
 #[test]
 fn package_metadata_is_set_from_flags() {
-    let dir = TempDir::new("package");
-    std::fs::copy(
-        repo_root().join("generator/tests/fixtures/plain.yaml"),
-        dir.path().join("plain.yaml"),
-    )
-    .expect("copy fixture");
+    let (dir, _) = with_fixture("package", "plain.yaml");
     let args = [
         "generate",
         "--spec",

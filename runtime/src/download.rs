@@ -95,8 +95,8 @@ impl std::error::Error for DownloadError {
 }
 
 /// Downloads `url` (absolute, or relative to the base URL) into `out`, calling `progress` after
-/// each chunk; returns the number of bytes written. A connection lost mid-file, a 408, 429 or
-/// 5xx is retried as the retry policy allows, within the call deadline, and the next attempt
+/// each chunk; returns the number of bytes written. A connection lost mid-file or a transient
+/// status (429, 502 to 504) is retried as the retry policy allows, within the call deadline, and the next attempt
 /// asks only for the bytes still missing (`Range`); a server that ignores the range sends the
 /// whole file again, and what was already written is skipped. The whole file is never held in
 /// memory: one chunk at a time. The per-attempt timeout bounds each wait for data, not the whole
@@ -139,9 +139,7 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         }
         let retryable = match &result {
             Ok(()) => return Ok(received),
-            Err(DownloadError::Status(status)) => {
-                matches!(status.as_u16(), 408 | 429 | 500..=599)
-            }
+            Err(DownloadError::Status(status)) => crate::retry::is_retryable_status(*status),
             Err(
                 DownloadError::Transport(_)
                 | DownloadError::Stalled { .. }

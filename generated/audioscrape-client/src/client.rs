@@ -3647,7 +3647,7 @@ impl Client {
     }
     /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
     /// relative to the base URL) into `out`, one chunk at a time, calling `progress` after
-    /// each; returns the bytes written. A dropped connection, a 408, 429 or 5xx is retried
+    /// each; returns the bytes written. A dropped connection, a 429, 502, 503 or 504 is retried
     /// with the client's retry policy and deadline, asking only for the missing bytes
     /// (`Range`). The credential is sent only to the API's own origin.
     pub async fn download_url<W>(

@@ -727,7 +727,12 @@ impl<'a> Lowering<'a> {
             );
             return Vec::new();
         }
-        let wanted = template_names(path);
+        let sorted = |path: &str| {
+            let mut names = crate::repair::template_names(path);
+            names.sort_unstable();
+            names
+        };
+        let wanted = sorted(path);
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let item_at = format!("{at}/{i}");
@@ -742,7 +747,7 @@ impl<'a> Lowering<'a> {
                 self.error(&item_at, format!("fallback path `{alt}` is given twice"));
                 continue;
             }
-            if template_names(alt) != wanted {
+            if sorted(alt) != wanted {
                 self.error(
                     &item_at,
                     format!("fallback path `{alt}` must name the same path parameters as `{path}`"),
@@ -1438,13 +1443,7 @@ impl<'a> Lowering<'a> {
     /// `oneOf` or `anyOf` that only lists `required` groups of them, the usual way to say "send
     /// `url` or `file`": the object without that keyword, and the groups.
     fn required_choice(&self, at: &str) -> Option<(openapiv3::ObjectType, RequiredChoice)> {
-        let mut raw = self.doc.value.pointer(at)?;
-        for _ in 0..32 {
-            match raw.get("$ref").and_then(Value::as_str) {
-                Some(reference) => raw = self.doc.value.pointer(reference.strip_prefix('#')?)?,
-                None => break,
-            }
-        }
+        let (raw, _) = self.raw_schema(at)?;
         let map = raw.as_object()?;
         let properties = map.get("properties")?.as_object()?;
         let (keyword, exactly_one) = match (map.get("oneOf"), map.get("anyOf")) {
@@ -2121,17 +2120,6 @@ pub fn is_json_media_type(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
     essence.eq_ignore_ascii_case("application/json")
         || essence.to_ascii_lowercase().ends_with("+json")
-}
-
-/// The parameter names of a path template, sorted.
-fn template_names(path: &str) -> Vec<&str> {
-    let mut names: Vec<&str> = path
-        .split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .collect();
-    names.sort_unstable();
-    names
 }
 
 fn parent(pointer: &str) -> &str {

@@ -842,6 +842,85 @@ async fn extract_stems_takes_a_url_or_a_file_not_both_nor_neither() {
     assert_eq!(server.count(), 0, "nothing is sent, nothing is billed");
 }
 
+/// The same choice as one typed value: `source` takes a URL or a file (`ExtractStemsSource`,
+/// or anything that converts into it), and sends exactly that one part; the catalog extraction
+/// takes its own. A shorthand setter after `source` is refused like two shorthand setters.
+#[tokio::test]
+async fn extract_stems_takes_its_source_as_one_typed_choice() {
+    use audiopod_client::builder::{ExtractStemsAdvancedSource, ExtractStemsSource};
+    let server =
+        TestServer::with_handler(|_, _| Reply::json(201, r#"{"id":1,"status":"PENDING"}"#).into())
+            .await;
+    let client = client(&server, Scheme::ApiKey);
+    let audio = tricky_audio();
+    let sources = [
+        ExtractStemsSource::Url("https://youtube.com/watch?v=VIDEO_ID".into()),
+        "https://soundcloud.com/a/b".into(),
+        FilePart::from_bytes("take.wav", audio.clone()).into(),
+    ];
+    for source in sources {
+        client
+            .extract_stems()
+            .source(source)
+            .mode(types::StemMode::Two)
+            .send()
+            .await
+            .expect("extractStems");
+    }
+    client
+        .extract_stems_advanced()
+        .source(ExtractStemsAdvancedSource::File(FilePart::from_bytes(
+            "mix.wav",
+            audio.clone(),
+        )))
+        .single_stem("saxophone")
+        .send()
+        .await
+        .expect("extractStemsAdvanced");
+    let requests = server.requests();
+    let forms: Vec<Vec<FormPart>> = requests.iter().map(parse_form).collect();
+    assert_eq!(names(&forms[0]), ["url", "mode"]);
+    assert_eq!(
+        part(&forms[0], "url").text(),
+        "https://youtube.com/watch?v=VIDEO_ID"
+    );
+    assert_eq!(names(&forms[1]), ["url", "mode"]);
+    assert_eq!(part(&forms[1], "url").text(), "https://soundcloud.com/a/b");
+    assert_eq!(names(&forms[2]), ["file", "mode"]);
+    assert_eq!(part(&forms[2], "file").data, audio);
+    assert_eq!(
+        part(&forms[2], "file").file_name.as_deref(),
+        Some("take.wav")
+    );
+    assert_eq!(names(&forms[3])[0], "file");
+    assert!(!names(&forms[3]).contains(&"url"));
+
+    let mixed = client
+        .extract_stems()
+        .source(FilePart::from_bytes("take.wav", audio))
+        .url("https://youtube.com/watch?v=VIDEO_ID")
+        .mode(types::StemMode::Two)
+        .send()
+        .await
+        .expect_err("a file, then a URL");
+    assert_eq!(
+        mixed.to_string(),
+        "extractStems: invalid request: exactly one of `url`, `file` must be set (`url` and `file` are)"
+    );
+    let again = client
+        .extract_stems()
+        .url("https://example.com/a.mp3")
+        .url("https://example.com/b.mp3")
+        .mode(types::StemMode::Two)
+        .send()
+        .await
+        .expect("the same field twice: the last value is sent");
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let last = parse_form(&server.requests()[4]);
+    assert_eq!(part(&last, "url").text(), "https://example.com/b.mp3");
+    assert_eq!(server.count(), 5, "the refused call was not sent");
+}
+
 /// `single` extracts the one stem `stem` names (`x-required-when`): without it the billable
 /// call is refused before it is sent; other modes need no stem.
 #[tokio::test]

@@ -343,6 +343,22 @@ pub struct RequiredChoice {
     pub exactly_one: bool,
     /// Each group's field names (a group is set when all its fields are).
     pub groups: Vec<Vec<String>>,
+    /// The choice as one typed value, when it is `oneOf` single fields (`url` or `file`).
+    pub typed: Option<TypedChoice>,
+}
+
+/// A `oneOf` of single fields as one enum the builder takes: `source(ExtractStemsSource::Url(..))`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedChoice {
+    /// The setter's name as the description asks for it (`x-choice-name`), or the fields' names
+    /// joined with `_or_`; made unique with the other setters into `setter`.
+    pub wanted: String,
+    /// The builder's setter that takes the enum (`source`).
+    pub setter: String,
+    /// The enum's name (`ExtractStemsSource`), under `builder::`.
+    pub type_name: String,
+    /// Each variant: the form field it sends and the variant's name (`("url", "Url")`).
+    pub variants: Vec<(String, String)>,
 }
 
 /// One multipart form field.

@@ -321,6 +321,33 @@ pub fn headers_struct(builder: &str, variant: &str) -> String {
     format!("{builder}{variant}Headers")
 }
 
+/// The names of the typed choices of form fields (`ExtractStemsSource`): they live under
+/// `builder::` beside every builder, and in their operation's module beside its error enum,
+/// its headers structs (`...Headers`) and `MediaType`.
+pub struct ChoiceNames(Namespace);
+
+/// The namespace of typed choices, with every operation's builder and error enum taken.
+pub fn choice_namespace<'a>(ops: impl IntoIterator<Item = &'a OperationNames>) -> ChoiceNames {
+    let mut taken = Namespace::with_reserved(["MediaType", "META"]);
+    for names in ops {
+        taken.claim(&names.builder, "");
+        taken.claim(&names.error, "");
+    }
+    ChoiceNames(taken)
+}
+
+impl ChoiceNames {
+    /// The enum of the choice that `builder`'s setter `setter` takes: `{builder}{Setter}`, with
+    /// `Choice` added where that would read as a headers struct, then made unique.
+    pub fn claim_choice(&mut self, builder: &str, setter: &str) -> String {
+        let mut wanted = type_name(&format!("{builder} {setter}"));
+        if wanted.ends_with("Headers") {
+            wanted.push_str("Choice");
+        }
+        self.0.claim(&wanted, "")
+    }
+}
+
 /// The variant of an operation's `media_types` enum for a media type
 /// (`application/xml` -> `ApplicationXml`), unique among `taken`.
 pub fn media_type_variant(media_type: &str, taken: &mut Namespace) -> String {

@@ -384,6 +384,59 @@ pub fn choice(exactly_one: bool, groups: &[(&str, bool)]) -> Result<(), ClientEr
     )))
 }
 
+/// A form's choice of exactly one of some fields, as the enum a generated builder takes
+/// (`ExtractStemsSource::Url(..)` or `ExtractStemsSource::File(..)`).
+pub trait Choice {
+    /// The form fields to choose from, in the description's order.
+    const FIELDS: &'static [&'static str];
+
+    /// The form field this value is sent as.
+    fn field(&self) -> &'static str;
+}
+
+/// The message of a choice with none, or more than one, of its fields set.
+fn choice_message<T: Choice>(set: &[&str]) -> String {
+    let labels: Vec<String> = T::FIELDS.iter().map(|f| format!("`{f}`")).collect();
+    let got = if set.is_empty() {
+        "none is".to_string()
+    } else {
+        let set: Vec<String> = T::FIELDS
+            .iter()
+            .filter(|f| set.contains(f))
+            .map(|f| format!("`{f}`"))
+            .collect();
+        format!("{} are", set.join(" and "))
+    };
+    format!("exactly one of {} must be set ({got})", labels.join(", "))
+}
+
+/// A setter of one of a choice's fields: `new` replaces the value set before, but when that
+/// was another of its fields, the call is refused before sending (the first failure recorded
+/// in `invalid` wins), since sending either would drop what the caller asked for.
+pub fn choose<T: Choice>(
+    current: Option<T>,
+    new: Option<T>,
+    invalid: &mut Option<String>,
+) -> Option<T> {
+    match (current, new) {
+        (Some(current), Some(new)) => {
+            if current.field() != new.field() && invalid.is_none() {
+                *invalid = Some(choice_message::<T>(&[current.field(), new.field()]));
+            }
+            Some(new)
+        }
+        (current, None) => current,
+        (None, new) => new,
+    }
+}
+
+/// The value of a choice the form needs: an invalid request when none of its fields is set.
+pub fn chosen<T: Choice>(value: &Option<T>) -> Result<&T, ClientError<()>> {
+    value
+        .as_ref()
+        .ok_or_else(|| ClientError::InvalidRequest(choice_message::<T>(&[])))
+}
+
 /// Checks a field the spec requires only when another has some values (`x-required-when`):
 /// `field` (set or not) is required when `when`'s value, as written on the wire, is one of
 /// `values`.

@@ -10,48 +10,75 @@ and `file`, and one selection strategy: `package`, `single_stem`,
 or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
 `exclude_stems` are named only by the official Python SDK.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct AdvancedStemExtractionRequest {
-        ///JSON array (as a string) of stems to produce.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub custom_stems: ::std::option::Option<::std::string::String>,
-        ///JSON array (as a string) of catalog ids to remove from the mix.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub exclude_stems: ::std::option::Option<::std::string::String>,
-        ///The audio file to separate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub file: ::std::option::Option<::std::string::String>,
-        ///Extraction method. The official SDK sends `hierarchical` by default.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub method: ::std::option::Option<::std::string::String>,
-        ///Number of stems for a multi-stem split.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub multi_stem_count: ::std::option::Option<i64>,
-        ///Named catalog package to run.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub package: ::std::option::Option<::std::string::String>,
-        /**Catalog id of the one instrument to isolate (returned with an
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum AdvancedStemExtractionRequest {
+        Variant0 {
+            ///JSON array (as a string) of stems to produce.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            custom_stems: ::std::option::Option<::std::string::String>,
+            ///JSON array (as a string) of catalog ids to remove from the mix.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            exclude_stems: ::std::option::Option<::std::string::String>,
+            ///Extraction method. The official SDK sends `hierarchical` by default.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            method: ::std::option::Option<::std::string::String>,
+            ///Number of stems for a multi-stem split.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            multi_stem_count: ::std::option::Option<i64>,
+            ///Named catalog package to run.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            package: ::std::option::Option<::std::string::String>,
+            /**Catalog id of the one instrument to isolate (returned with an
 everything-else track). See `getStemCatalog` for the ids.
 */
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub single_stem: ::std::option::Option<::std::string::String>,
-        ///Instrument to isolate (isolation package).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub target_instrument: ::std::option::Option<::std::string::String>,
-        ///JSON array (as a string) of catalog ids to isolate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub target_stems: ::std::option::Option<::std::string::String>,
-        ///Two-stem split mode.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub two_stems_mode: ::std::option::Option<::std::string::String>,
-        ///URL of the audio or video.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub url: ::std::option::Option<::std::string::String>,
-    }
-    impl AdvancedStemExtractionRequest {
-        pub fn builder() -> builder::AdvancedStemExtractionRequest {
-            Default::default()
-        }
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            single_stem: ::std::option::Option<::std::string::String>,
+            ///Instrument to isolate (isolation package).
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            target_instrument: ::std::option::Option<::std::string::String>,
+            ///JSON array (as a string) of catalog ids to isolate.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            target_stems: ::std::option::Option<::std::string::String>,
+            ///Two-stem split mode.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            two_stems_mode: ::std::option::Option<::std::string::String>,
+            ///URL of the audio or video.
+            url: ::std::string::String,
+        },
+        Variant1 {
+            ///JSON array (as a string) of stems to produce.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            custom_stems: ::std::option::Option<::std::string::String>,
+            ///JSON array (as a string) of catalog ids to remove from the mix.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            exclude_stems: ::std::option::Option<::std::string::String>,
+            ///The audio file to separate.
+            file: ::std::string::String,
+            ///Extraction method. The official SDK sends `hierarchical` by default.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            method: ::std::option::Option<::std::string::String>,
+            ///Number of stems for a multi-stem split.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            multi_stem_count: ::std::option::Option<i64>,
+            ///Named catalog package to run.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            package: ::std::option::Option<::std::string::String>,
+            /**Catalog id of the one instrument to isolate (returned with an
+everything-else track). See `getStemCatalog` for the ids.
+*/
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            single_stem: ::std::option::Option<::std::string::String>,
+            ///Instrument to isolate (isolation package).
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            target_instrument: ::std::option::Option<::std::string::String>,
+            ///JSON array (as a string) of catalog ids to isolate.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            target_stems: ::std::option::Option<::std::string::String>,
+            ///Two-stem split mode.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            two_stems_mode: ::std::option::Option<::std::string::String>,
+        },
     }
     /**The job created by `extractStemsAdvanced`. The official SDK reads its
 id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
@@ -849,249 +876,6 @@ catalog's `backing_track` with `extractStemsAdvanced`.
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct AdvancedStemExtractionRequest {
-            custom_stems: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            exclude_stems: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            file: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            method: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            multi_stem_count: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            package: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            single_stem: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            target_instrument: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            target_stems: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            two_stems_mode: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for AdvancedStemExtractionRequest {
-            fn default() -> Self {
-                Self {
-                    custom_stems: Ok(Default::default()),
-                    exclude_stems: Ok(Default::default()),
-                    file: Ok(Default::default()),
-                    method: Ok(Default::default()),
-                    multi_stem_count: Ok(Default::default()),
-                    package: Ok(Default::default()),
-                    single_stem: Ok(Default::default()),
-                    target_instrument: Ok(Default::default()),
-                    target_stems: Ok(Default::default()),
-                    two_stems_mode: Ok(Default::default()),
-                    url: Ok(Default::default()),
-                }
-            }
-        }
-        impl AdvancedStemExtractionRequest {
-            pub fn custom_stems<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.custom_stems = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for custom_stems: {e}")
-                    });
-                self
-            }
-            pub fn exclude_stems<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.exclude_stems = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for exclude_stems: {e}")
-                    });
-                self
-            }
-            pub fn file<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.file = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for file: {e}")
-                    });
-                self
-            }
-            pub fn method<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.method = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for method: {e}")
-                    });
-                self
-            }
-            pub fn multi_stem_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.multi_stem_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for multi_stem_count: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn package<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.package = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for package: {e}")
-                    });
-                self
-            }
-            pub fn single_stem<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.single_stem = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for single_stem: {e}")
-                    });
-                self
-            }
-            pub fn target_instrument<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.target_instrument = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for target_instrument: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn target_stems<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.target_stems = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for target_stems: {e}")
-                    });
-                self
-            }
-            pub fn two_stems_mode<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.two_stems_mode = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for two_stems_mode: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<AdvancedStemExtractionRequest>
-        for super::AdvancedStemExtractionRequest {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: AdvancedStemExtractionRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    custom_stems: value.custom_stems?,
-                    exclude_stems: value.exclude_stems?,
-                    file: value.file?,
-                    method: value.method?,
-                    multi_stem_count: value.multi_stem_count?,
-                    package: value.package?,
-                    single_stem: value.single_stem?,
-                    target_instrument: value.target_instrument?,
-                    target_stems: value.target_stems?,
-                    two_stems_mode: value.two_stems_mode?,
-                    url: value.url?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::AdvancedStemExtractionRequest>
-        for AdvancedStemExtractionRequest {
-            fn from(value: super::AdvancedStemExtractionRequest) -> Self {
-                Self {
-                    custom_stems: Ok(value.custom_stems),
-                    exclude_stems: Ok(value.exclude_stems),
-                    file: Ok(value.file),
-                    method: Ok(value.method),
-                    multi_stem_count: Ok(value.multi_stem_count),
-                    package: Ok(value.package),
-                    single_stem: Ok(value.single_stem),
-                    target_instrument: Ok(value.target_instrument),
-                    target_stems: Ok(value.target_stems),
-                    two_stems_mode: Ok(value.two_stems_mode),
-                    url: Ok(value.url),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct AdvancedStemJob {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -2999,8 +2783,10 @@ pub mod builder {
     pub use super::ops::create_api_key::CreateApiKey;
     pub use super::ops::revoke_api_key::RevokeApiKey;
     pub use super::ops::extract_stems::ExtractStems;
+    pub use super::ops::extract_stems::ExtractStemsSource;
     pub use super::ops::get_stem_catalog::GetStemCatalog;
     pub use super::ops::extract_stems_advanced::ExtractStemsAdvanced;
+    pub use super::ops::extract_stems_advanced::ExtractStemsAdvancedSource;
     pub use super::ops::list_stem_jobs::ListStemJobs;
     pub use super::ops::delete_stem_job::DeleteStemJob;
     pub use super::ops::list_stem_modes::ListStemModes;
@@ -4020,33 +3806,70 @@ mod ops {
                 ExtractStems::new(self)
             }
         }
+        /// What [`ExtractStems::source`] takes: exactly one of the form fields `url`, `file`.
+        #[derive(Debug, Clone)]
+        pub enum ExtractStemsSource {
+            /// The `url` form field: URL of the audio or video (YouTube, SoundCloud or a direct link).
+            Url(::std::string::String),
+            /// The `file` form field: The audio file to separate.
+            File(rt::FilePart),
+        }
+        impl rt::request::Choice for ExtractStemsSource {
+            const FIELDS: &'static [&'static str] = &["url", "file"];
+            fn field(&self) -> &'static str {
+                match self {
+                    Self::Url(_) => "url",
+                    Self::File(_) => "file",
+                }
+            }
+        }
+        impl From<::std::string::String> for ExtractStemsSource {
+            fn from(value: ::std::string::String) -> Self {
+                Self::Url(value)
+            }
+        }
+        impl From<&str> for ExtractStemsSource {
+            fn from(value: &str) -> Self {
+                Self::Url(value.to_string())
+            }
+        }
+        impl From<rt::FilePart> for ExtractStemsSource {
+            fn from(value: rt::FilePart) -> Self {
+                Self::File(value)
+            }
+        }
         /// Builder for [`Client::extract_stems`]: set the parameters, then `send`.
         #[derive(Debug, Clone)]
         #[must_use = "nothing is sent until `send` is called"]
         pub struct ExtractStems<'a> {
             client: &'a Client,
             invalid: Option<::std::string::String>,
-            url: Option<::std::string::String>,
-            file: Option<rt::FilePart>,
             mode: Option<types::StemMode>,
             stem: Option<types::StemName>,
+            source: Option<ExtractStemsSource>,
         }
         impl<'a> ExtractStems<'a> {
             fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, url: None, file: None, mode: None, stem: None }
+                Self { client, invalid: None, mode: None, stem: None, source: None }
             }
             /// Sets the `url` form field.
             ///
             /// URL of the audio or video (YouTube, SoundCloud or a direct link).
+            ///
+            /// One of the fields [`source`](Self::source) chooses between: sets it to [`ExtractStemsSource::Url`]. With another of them set too, the call is refused before it is sent.
             pub fn url(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.url = value.into_param("url", &mut self.invalid);
+                let value = value.into_param("url", &mut self.invalid).map(ExtractStemsSource::Url);
+                self.source = rt::request::choose(self.source.take(), value, &mut self.invalid);
                 self
             }
             /// Sets the `file` form field.
             ///
             /// The audio file to separate.
+            ///
+            /// One of the fields [`source`](Self::source) chooses between: sets it to [`ExtractStemsSource::File`]. With another of them set too, the call is refused before it is sent.
             pub fn file(mut self, value: rt::FilePart) -> Self {
-                self.file = Some(value);
+                let value = Some(ExtractStemsSource::File(value));
+                self.source = rt::request::choose(self.source.take(), value, &mut self.invalid);
                 self
             }
             /// Sets the `mode` form field (required).
@@ -4078,6 +3901,11 @@ mod ops {
                 self.stem = value.into_param("stem", &mut self.invalid);
                 self
             }
+            /// Sets exactly one of the form fields `url`, `file` (the description's `oneOf`): [`ExtractStemsSource`].
+            pub fn source(mut self, value: impl Into<ExtractStemsSource>) -> Self {
+                self.source = Some(value.into());
+                self
+            }
             /// Sends the request, with the client's retry policy and deadline.
             pub fn send(
                 self,
@@ -4098,13 +3926,6 @@ mod ops {
                 let Some(p_mode) = &self.mode else {
                     return Err(rt::request::missing_field("mode"));
                 };
-                rt::request::choice(
-                    true,
-                    &[
-                        ("`url`", self.url.is_some()),
-                        ("`file`", self.file.is_some()),
-                    ],
-                )?;
                 rt::request::required_when(
                     "stem",
                     self.stem.is_some(),
@@ -4119,8 +3940,10 @@ mod ops {
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
                 let form = ::reqwest::multipart::Form::new();
-                let form = rt::request::text_part(form, "url", self.url.as_ref())?;
-                let form = rt::request::file_part(form, "file", self.file.as_ref()).await?;
+                let form = match rt::request::chosen(&self.source)? {
+                    ExtractStemsSource::Url(v) => rt::request::text_part(form, "url", Some(v))?,
+                    ExtractStemsSource::File(v) => rt::request::file_part(form, "file", Some(v)).await?,
+                };
                 let form = rt::request::text_part(form, "mode", Some(p_mode))?;
                 let form = rt::request::text_part(form, "stem", self.stem.as_ref())?;
                 let request = request.multipart(form);
@@ -4347,14 +4170,44 @@ mod ops {
                 ExtractStemsAdvanced::new(self)
             }
         }
+        /// What [`ExtractStemsAdvanced::source`] takes: exactly one of the form fields `url`, `file`.
+        #[derive(Debug, Clone)]
+        pub enum ExtractStemsAdvancedSource {
+            /// The `url` form field: URL of the audio or video.
+            Url(::std::string::String),
+            /// The `file` form field: The audio file to separate.
+            File(rt::FilePart),
+        }
+        impl rt::request::Choice for ExtractStemsAdvancedSource {
+            const FIELDS: &'static [&'static str] = &["url", "file"];
+            fn field(&self) -> &'static str {
+                match self {
+                    Self::Url(_) => "url",
+                    Self::File(_) => "file",
+                }
+            }
+        }
+        impl From<::std::string::String> for ExtractStemsAdvancedSource {
+            fn from(value: ::std::string::String) -> Self {
+                Self::Url(value)
+            }
+        }
+        impl From<&str> for ExtractStemsAdvancedSource {
+            fn from(value: &str) -> Self {
+                Self::Url(value.to_string())
+            }
+        }
+        impl From<rt::FilePart> for ExtractStemsAdvancedSource {
+            fn from(value: rt::FilePart) -> Self {
+                Self::File(value)
+            }
+        }
         /// Builder for [`Client::extract_stems_advanced`]: set the parameters, then `send`.
         #[derive(Debug, Clone)]
         #[must_use = "nothing is sent until `send` is called"]
         pub struct ExtractStemsAdvanced<'a> {
             client: &'a Client,
             invalid: Option<::std::string::String>,
-            url: Option<::std::string::String>,
-            file: Option<rt::FilePart>,
             single_stem: Option<::std::string::String>,
             exclude_stems: Option<::std::string::String>,
             method: Option<::std::string::String>,
@@ -4364,14 +4217,13 @@ mod ops {
             target_instrument: Option<::std::string::String>,
             multi_stem_count: Option<i64>,
             custom_stems: Option<::std::string::String>,
+            source: Option<ExtractStemsAdvancedSource>,
         }
         impl<'a> ExtractStemsAdvanced<'a> {
             fn new(client: &'a Client) -> Self {
                 Self {
                     client,
                     invalid: None,
-                    url: None,
-                    file: None,
                     single_stem: None,
                     exclude_stems: None,
                     method: None,
@@ -4381,20 +4233,27 @@ mod ops {
                     target_instrument: None,
                     multi_stem_count: None,
                     custom_stems: None,
+                    source: None,
                 }
             }
             /// Sets the `url` form field.
             ///
             /// URL of the audio or video.
+            ///
+            /// One of the fields [`source`](Self::source) chooses between: sets it to [`ExtractStemsAdvancedSource::Url`]. With another of them set too, the call is refused before it is sent.
             pub fn url(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.url = value.into_param("url", &mut self.invalid);
+                let value = value.into_param("url", &mut self.invalid).map(ExtractStemsAdvancedSource::Url);
+                self.source = rt::request::choose(self.source.take(), value, &mut self.invalid);
                 self
             }
             /// Sets the `file` form field.
             ///
             /// The audio file to separate.
+            ///
+            /// One of the fields [`source`](Self::source) chooses between: sets it to [`ExtractStemsAdvancedSource::File`]. With another of them set too, the call is refused before it is sent.
             pub fn file(mut self, value: rt::FilePart) -> Self {
-                self.file = Some(value);
+                let value = Some(ExtractStemsAdvancedSource::File(value));
+                self.source = rt::request::choose(self.source.take(), value, &mut self.invalid);
                 self
             }
             /// Sets the `single_stem` form field.
@@ -4476,6 +4335,11 @@ mod ops {
                 self.custom_stems = value.into_param("custom_stems", &mut self.invalid);
                 self
             }
+            /// Sets exactly one of the form fields `url`, `file` (the description's `oneOf`): [`ExtractStemsAdvancedSource`].
+            pub fn source(mut self, value: impl Into<ExtractStemsAdvancedSource>) -> Self {
+                self.source = Some(value.into());
+                self
+            }
             /// Sends the request, with the client's retry policy and deadline.
             pub fn send(
                 self,
@@ -4502,8 +4366,10 @@ mod ops {
                 let request = self.client.http.post(url);
                 let request = request.header(::reqwest::header::ACCEPT, "application/json");
                 let form = ::reqwest::multipart::Form::new();
-                let form = rt::request::text_part(form, "url", self.url.as_ref())?;
-                let form = rt::request::file_part(form, "file", self.file.as_ref()).await?;
+                let form = match rt::request::chosen(&self.source)? {
+                    ExtractStemsAdvancedSource::Url(v) => rt::request::text_part(form, "url", Some(v))?,
+                    ExtractStemsAdvancedSource::File(v) => rt::request::file_part(form, "file", Some(v)).await?,
+                };
                 let form = rt::request::text_part(form, "single_stem", self.single_stem.as_ref())?;
                 let form = rt::request::text_part(form, "exclude_stems", self.exclude_stems.as_ref())?;
                 let form = rt::request::text_part(form, "method", self.method.as_ref())?;

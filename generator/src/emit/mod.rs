@@ -187,11 +187,13 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
         "builder",
         "The request builders, one per operation: set the parameters, then `send`.",
         ops.iter()
-            .map(|op| {
-                format!(
-                    "pub use super::ops::{}::{};",
-                    op.names.method, op.names.builder
-                )
+            .flat_map(|op| {
+                let mut items = vec![op.names.builder.clone()];
+                items.extend(operations::choice_type(op));
+                let m = op.names.method.clone();
+                items
+                    .into_iter()
+                    .map(move |item| format!("pub use super::ops::{m}::{item};"))
             })
             .collect(),
     );

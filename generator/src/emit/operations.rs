@@ -8,7 +8,7 @@ use super::Context;
 use super::text::{Source, string_literal};
 use crate::ir::{
     BodyEncoding, FieldKind, Limits, MultipartBody, Operation, PageField, PageStyle, Parameter,
-    RequestBody, ScalarKind, StatusMatch, SuccessBody, TypeRef,
+    RequestBody, ScalarKind, StatusMatch, SuccessBody, TypeRef, TypedChoice,
 };
 use crate::names::{self, Namespace};
 
@@ -104,6 +104,8 @@ struct Field {
     /// The setter's argument type.
     arg: String,
     doc: String,
+    /// The variant of the typed choice the field is one of (its value is kept there).
+    choice: Option<String>,
 }
 
 fn param_field(cx: &Context<'_>, p: &Parameter) -> Field {
@@ -120,6 +122,7 @@ fn param_field(cx: &Context<'_>, p: &Parameter) -> Field {
         arg: format!("impl rt::IntoParam<{ty}>"),
         ty,
         doc,
+        choice: None,
     }
 }
 
@@ -153,8 +156,10 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             ty: ty.clone(),
             arg,
             doc,
+            choice: None,
         });
     }
+    let typed = typed_choice(op);
     if let RequestBody::Multipart(form) = &op.body {
         for f in &form.fields {
             let ty = match &f.kind {
@@ -182,15 +187,33 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             } else {
                 format!("impl rt::IntoParam<{ty}>")
             };
+            let choice = typed.and_then(|t| {
+                t.variants
+                    .iter()
+                    .find(|(field, _)| *field == f.name)
+                    .map(|(_, variant)| variant.clone())
+            });
+            if let (Some(t), Some(variant)) = (typed, &choice) {
+                doc.push_str(&format!(
+                    "\n\nOne of the fields [`{}`](Self::{}) chooses between: sets it to \
+                     [`{}::{variant}`]. With another of them set too, the call is refused before \
+                     it is sent.",
+                    t.setter, t.setter, t.type_name
+                ));
+            }
             fields.push(Field {
                 ident: f.rust_name.clone(),
                 ty,
                 arg,
                 doc,
+                choice,
             });
         }
     }
     let open_form = matches!(&op.body, RequestBody::Multipart(form) if form.open);
+    if let (Some(t), RequestBody::Multipart(form)) = (typed, &op.body) {
+        choice_enum(b, t, form, &fields, out);
+    }
 
     // The struct.
     let mut doc = format!(
@@ -209,8 +232,11 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     out.open(&format!("pub struct {b}<'a> {{"));
     out.line("client: &'a Client,");
     out.line("invalid: Option<::std::string::String>,");
-    for f in &fields {
+    for f in fields.iter().filter(|f| f.choice.is_none()) {
         out.line(&format!("{}: Option<{}>,", f.ident, f.ty));
+    }
+    if let Some(t) = typed {
+        out.line(&format!("{}: Option<{}>,", t.setter, t.type_name));
     }
     if open_form {
         out.line("form_parts: Vec<(::std::string::String, rt::FormPart)>,");
@@ -220,7 +246,15 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     out.open(&format!("impl<'a> {b}<'a> {{"));
     out.open("fn new(client: &'a Client) -> Self {");
     let mut inits = vec!["client".to_string(), "invalid: None".to_string()];
-    inits.extend(fields.iter().map(|f| format!("{}: None", f.ident)));
+    inits.extend(
+        fields
+            .iter()
+            .filter(|f| f.choice.is_none())
+            .map(|f| format!("{}: None", f.ident)),
+    );
+    if let Some(t) = typed {
+        inits.push(format!("{}: None", t.setter));
+    }
     if open_form {
         inits.push("form_parts: Vec::new()".into());
     }
@@ -234,7 +268,22 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             &["mut self", &format!("value: {}", f.arg)],
             "Self",
         );
-        if f.arg.starts_with("impl rt::IntoParam") {
+        if let (Some(t), Some(variant)) = (typed, &f.choice) {
+            let value = if f.arg.starts_with("impl rt::IntoParam") {
+                format!(
+                    "value.into_param({}, &mut self.invalid).map({}::{variant})",
+                    string_literal(&f.ident),
+                    t.type_name
+                )
+            } else {
+                format!("Some({}::{variant}(value))", t.type_name)
+            };
+            out.line(&format!("let value = {value};"));
+            out.line(&format!(
+                "self.{0} = rt::request::choose(self.{0}.take(), value, &mut self.invalid);",
+                t.setter
+            ));
+        } else if f.arg.starts_with("impl rt::IntoParam") {
             out.line(&format!(
                 "self.{} = value.into_param({}, &mut self.invalid);",
                 f.ident,
@@ -245,6 +294,23 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         } else {
             out.line(&format!("self.{} = Some(value);", f.ident));
         }
+        out.line("self");
+        out.close("}");
+    }
+    if let Some(t) = typed {
+        let listed: Vec<String> = t.variants.iter().map(|(f, _)| format!("`{f}`")).collect();
+        out.doc(&format!(
+            "Sets exactly one of the form fields {} (the description's `oneOf`): [`{}`].",
+            listed.join(", "),
+            t.type_name
+        ));
+        signature(
+            out,
+            &format!("pub fn {}", t.setter),
+            &["mut self", &format!("value: impl Into<{}>", t.type_name)],
+            "Self",
+        );
+        out.line(&format!("self.{} = Some(value.into());", t.setter));
         out.line("self");
         out.close("}");
     }
@@ -475,7 +541,9 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         missing_check(out, ident, name, missing);
         bound.push(ident);
     }
-    if let RequestBody::Multipart(form) = &op.body {
+    if let RequestBody::Multipart(form) = &op.body
+        && !others
+    {
         form_checks(form, out);
     }
     let value = |ident: &str| -> String {
@@ -613,6 +681,9 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
             missing_check(out, ident, name, missing);
             bound.push(ident);
         }
+        if let RequestBody::Multipart(form) = &op.body {
+            form_checks(form, out);
+        }
         let mut lines = body_statements(op, fields, &bound);
         // The last `let request = ...;` is the block's value.
         let last = lines
@@ -646,11 +717,123 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
     out.close("}");
 }
 
+/// The name of the enum of the operation's typed choice, if it has one (under `builder::`).
+pub(crate) fn choice_type(op: &Operation) -> Option<String> {
+    typed_choice(op).map(|t| t.type_name.clone())
+}
+
+/// The typed choice of a multipart body's fields, if it has one.
+fn typed_choice(op: &Operation) -> Option<&TypedChoice> {
+    match &op.body {
+        RequestBody::Multipart(form) => form.choice.as_ref()?.typed.as_ref(),
+        _ => None,
+    }
+}
+
+/// The enum of a typed choice: a variant per field, holding the value its setter takes, with
+/// `From` for each variant whose type no other variant has (and `&str` for the one string).
+fn choice_enum(
+    builder: &str,
+    t: &TypedChoice,
+    form: &MultipartBody,
+    fields: &[Field],
+    out: &mut Source,
+) {
+    let listed: Vec<String> = t.variants.iter().map(|(f, _)| format!("`{f}`")).collect();
+    out.doc(&format!(
+        "What [`{builder}::{}`] takes: exactly one of the form fields {}.",
+        t.setter,
+        listed.join(", ")
+    ));
+    out.line("#[derive(Debug, Clone)]");
+    out.open(&format!("pub enum {} {{", t.type_name));
+    let held: Vec<(&str, &Field)> = t
+        .variants
+        .iter()
+        .filter_map(|(_, variant)| {
+            let field = fields.iter().find(|f| f.choice.as_ref() == Some(variant))?;
+            Some((variant.as_str(), field))
+        })
+        .collect();
+    for ((name, _), (variant, field)) in t.variants.iter().zip(&held) {
+        let description = form
+            .fields
+            .iter()
+            .find(|f| &f.name == name)
+            .and_then(|f| non_empty(&f.description));
+        match description {
+            Some(d) => out.doc(&format!("The `{name}` form field: {d}")),
+            None => out.doc(&format!("The `{name}` form field.")),
+        }
+        out.line(&format!("{variant}({}),", field.ty));
+    }
+    out.close("}");
+    out.open(&format!("impl rt::request::Choice for {} {{", t.type_name));
+    let names: Vec<String> = t.variants.iter().map(|(f, _)| string_literal(f)).collect();
+    out.line(&format!(
+        "const FIELDS: &'static [&'static str] = &[{}];",
+        names.join(", ")
+    ));
+    out.open("fn field(&self) -> &'static str {");
+    out.open("match self {");
+    for ((name, _), (variant, _)) in t.variants.iter().zip(&held) {
+        out.line(&format!("Self::{variant}(_) => {},", string_literal(name)));
+    }
+    out.close("}");
+    out.close("}");
+    out.close("}");
+    for (variant, field) in &held {
+        if held.iter().filter(|(_, f)| f.ty == field.ty).count() != 1 {
+            continue;
+        }
+        let mut from = vec![(field.ty.clone(), "value")];
+        if field.ty == "::std::string::String" {
+            from.push(("&str".to_string(), "value.to_string()"));
+        }
+        for (ty, value) in from {
+            out.open(&format!("impl From<{ty}> for {} {{", t.type_name));
+            out.open(&format!("fn from(value: {ty}) -> Self {{"));
+            out.line(&format!("Self::{variant}({value})"));
+            out.close("}");
+            out.close("}");
+        }
+    }
+}
+
+/// The statements that check a typed choice is set and add its part to `form`.
+fn choice_part(t: &TypedChoice, form: &MultipartBody) -> Vec<String> {
+    let mut lines = vec![format!(
+        "let form = match rt::request::chosen(&self.{})? {{",
+        t.setter
+    )];
+    for (name, variant) in &t.variants {
+        let file = form
+            .fields
+            .iter()
+            .any(|f| &f.name == name && f.kind == FieldKind::File);
+        let part = if file {
+            format!(
+                "rt::request::file_part(form, {}, Some(v)).await?",
+                string_literal(name)
+            )
+        } else {
+            format!(
+                "rt::request::text_part(form, {}, Some(v))?",
+                string_literal(name)
+            )
+        };
+        lines.push(format!("    {}::{variant}(v) => {part},", t.type_name));
+    }
+    lines.push("};".to_string());
+    lines
+}
+
 /// The checks of a multipart form's fields before sending: which fields go together, and which
 /// are required by another's value.
 fn form_checks(form: &MultipartBody, out: &mut Source) {
-    // Which fields go together (a `oneOf` or `anyOf` of `required` lists).
-    if let Some(choice) = &form.choice {
+    // Which fields go together (a `oneOf` or `anyOf` of `required` lists); a typed choice is
+    // checked where its value is read.
+    if let Some(choice) = form.choice.as_ref().filter(|c| c.typed.is_none()) {
         out.open("rt::request::choice(");
         out.line(&format!("{},", choice.exactly_one));
         out.open("&[");
@@ -871,10 +1054,20 @@ fn body_statements(op: &Operation, fields: &[Field], bound: &[&str]) -> Vec<Stri
         }
         RequestBody::Multipart(form) => {
             lines.push("let form = ::reqwest::multipart::Form::new();".to_string());
+            let typed = form.choice.as_ref().and_then(|c| c.typed.as_ref());
+            let mut chosen = false;
             for f in &form.fields {
                 let Some(field) = fields.iter().find(|x| x.ident == f.rust_name) else {
                     continue;
                 };
+                if let (Some(t), Some(_)) = (typed, &field.choice) {
+                    // The choice's part goes where its first field is.
+                    if !chosen {
+                        chosen = true;
+                        lines.extend(choice_part(t, form));
+                    }
+                    continue;
+                }
                 let v = match value(&field.ident) {
                     Some(v) => format!("Some({v})"),
                     None => format!("self.{}.as_ref()", field.ident),

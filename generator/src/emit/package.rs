@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use heck::ToPascalCase;
 use serde_json::Value;
 
-use crate::ir::{Api, FieldKind, Operation, RequestBody, ScalarKind};
+use crate::ir::{Api, FieldKind, MultipartField, Operation, RequestBody, ScalarKind};
 use crate::{RuntimeDependency, Settings};
 
 /// Crates the client module uses besides the always-present ones, as the type engine reports
@@ -179,8 +179,12 @@ fn op_line(op: &Operation, method: &str) -> String {
     if op.job.is_some() {
         notes.push("async job: `submit()` + `wait()`".to_string());
     }
-    if matches!(op.body, RequestBody::Multipart(_)) {
+    if let RequestBody::Multipart(form) = &op.body {
         notes.push("multipart upload".to_string());
+        if let Some(t) = form.choice.as_ref().and_then(|c| c.typed.as_ref()) {
+            let fields: Vec<String> = t.variants.iter().map(|(f, _)| format!("`{f}`")).collect();
+            notes.push(format!("one of {}: `{}(..)`", fields.join(", "), t.setter));
+        }
     }
     if op.security.is_empty() {
         notes.push("no auth".to_string());
@@ -477,7 +481,26 @@ impl SubmitExample {
                         }
                         _ => None,
                     };
-                    example.push(&f.rust_name, value);
+                    // One of a typed choice's fields is set through the choice's setter, where
+                    // the value converts into it (a string or a file no other field takes).
+                    let typed = body.choice.as_ref().and_then(|c| c.typed.as_ref());
+                    let in_choice = |g: &MultipartField| {
+                        typed.is_some_and(|t| t.variants.iter().any(|(n, _)| *n == g.name))
+                    };
+                    let converts = matches!(
+                        f.kind,
+                        FieldKind::File | FieldKind::Scalar(ScalarKind::String)
+                    ) && in_choice(f)
+                        && body
+                            .fields
+                            .iter()
+                            .filter(|g| in_choice(g) && g.kind == f.kind)
+                            .count()
+                            == 1;
+                    match typed {
+                        Some(t) if converts => example.push(&t.setter, value),
+                        _ => example.push(&f.rust_name, value),
+                    }
                 }
             }
         }

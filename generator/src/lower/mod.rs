@@ -106,6 +106,14 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
     for (op, names) in operations.iter_mut().zip(op_names) {
         op.names = names;
     }
+    let mut choices = names::choice_namespace(operations.iter().map(|op| &op.names));
+    for op in &mut operations {
+        if let RequestBody::Multipart(m) = &mut op.body
+            && let Some(typed) = m.choice.as_mut().and_then(|c| c.typed.as_mut())
+        {
+            typed.type_name = choices.claim_choice(&op.names.builder, &typed.setter);
+        }
+    }
 
     let Lowering {
         mut ds,
@@ -455,6 +463,9 @@ impl<'a> Lowering<'a> {
             .collect();
         if let RequestBody::Multipart(m) = &*body {
             named.extend(m.fields.iter().map(|f| (f.name.as_str(), "form")));
+            if let Some(typed) = m.choice.as_ref().and_then(|c| c.typed.as_ref()) {
+                named.push((typed.wanted.as_str(), "form"));
+            }
         }
         let has_body = !matches!(body, RequestBody::None | RequestBody::Multipart(_));
         let mut names = names::parameter_names(&named, has_body).into_iter();
@@ -473,6 +484,9 @@ impl<'a> Lowering<'a> {
         if let RequestBody::Multipart(m) = body {
             for f in &mut m.fields {
                 f.rust_name = names.next().flatten().unwrap_or_default();
+            }
+            if let Some(typed) = m.choice.as_mut().and_then(|c| c.typed.as_mut()) {
+                typed.setter = names.next().flatten().unwrap_or_default();
             }
         }
     }
@@ -1333,6 +1347,14 @@ impl<'a> Lowering<'a> {
         } else {
             self.required_when(&format!("{media_at}/schema"), &readable)
         };
+        if let Some(choice) = &mut choice {
+            choice.typed = self.typed_choice(
+                choice,
+                &fields,
+                &required_when,
+                &format!("{media_at}/schema"),
+            );
+        }
         RequestBody::Multipart(MultipartBody {
             required: body.required,
             fields,
@@ -1341,6 +1363,65 @@ impl<'a> Lowering<'a> {
             other_media_types,
             choice,
             required_when,
+        })
+    }
+
+    /// A choice of exactly one of single, optional fields, no `x-required-when` rule naming
+    /// any, becomes one enum the builder takes; its setter is named by `x-choice-name` on the
+    /// schema, else by the fields (`url_or_file`). The names are made unique later.
+    fn typed_choice(
+        &mut self,
+        choice: &RequiredChoice,
+        fields: &[MultipartField],
+        rules: &[RequiredWhen],
+        at: &str,
+    ) -> Option<TypedChoice> {
+        if !choice.exactly_one || choice.groups.iter().any(|g| g.len() != 1) {
+            return None;
+        }
+        let chosen: Vec<&str> = choice.groups.iter().map(|g| g[0].as_str()).collect();
+        let mut seen = BTreeSet::new();
+        if !chosen.iter().all(|name| seen.insert(*name))
+            || fields
+                .iter()
+                .any(|f| f.required && chosen.contains(&f.name.as_str()))
+            || rules
+                .iter()
+                .any(|r| chosen.contains(&r.field.as_str()) || chosen.contains(&r.when.as_str()))
+        {
+            return None;
+        }
+        let named = self
+            .raw_schema(at)
+            .map(|(raw, pointer)| (raw.get("x-choice-name").cloned(), pointer));
+        let wanted = match named {
+            Some((Some(Value::String(name)), _)) if !name.trim().is_empty() => {
+                names::snake_ident(&name)
+            }
+            Some((Some(_), pointer)) => {
+                self.error(
+                    &format!("{pointer}/x-choice-name"),
+                    "`x-choice-name` must be a non-empty string: the name of the setter that \
+                     takes the choice (see docs/spec-extensions.md)",
+                );
+                return None;
+            }
+            _ => names::snake_ident(&chosen.join("_or_")),
+        };
+        let mut variants = Namespace::default();
+        Some(TypedChoice {
+            wanted,
+            setter: String::new(),
+            type_name: String::new(),
+            variants: chosen
+                .iter()
+                .map(|name| {
+                    (
+                        name.to_string(),
+                        variants.claim(&names::type_name(name), ""),
+                    )
+                })
+                .collect(),
         })
     }
 
@@ -1484,6 +1565,7 @@ impl<'a> Lowering<'a> {
                 RequiredChoice {
                     exactly_one,
                     groups,
+                    typed: None,
                 },
             )),
             _ => None,
@@ -2180,6 +2262,119 @@ paths:
         let doc = crate::load::parse_text("paths.yaml", &text).expect("parses");
         let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
         lower(&doc, &spec)
+    }
+
+    /// A form whose schema is `schema` (YAML flow), on operation `upload` (and `uploadSource`,
+    /// whose builder takes the name `UploadSource` first).
+    fn form_choice(schema: &str) -> Result<Option<TypedChoice>, String> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Forms, version: '1'}}
+paths:
+  /a:
+    post:
+      operationId: upload
+      requestBody:
+        content:
+          multipart/form-data:
+            schema: {schema}
+      responses: {{'200': {{description: ok}}}}
+  /b:
+    post:
+      operationId: uploadSource
+      responses: {{'200': {{description: ok}}}}
+"#
+        );
+        let doc = crate::load::parse_text("forms.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        let (api, _) = lower(&doc, &spec).map_err(|ds| {
+            ds.errors()
+                .map(|d| format!("{}: {}", d.pointer, d.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+        let op = api
+            .operations
+            .iter()
+            .find(|op| op.id == "upload")
+            .expect("upload");
+        Ok(match &op.body {
+            RequestBody::Multipart(m) => m.choice.as_ref().and_then(|c| c.typed.clone()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_one_of_of_single_optional_fields_is_one_typed_choice() {
+        let props = "properties: {url: {type: string}, file: {type: string, format: binary}, \
+                     mode: {type: string}, source: {type: string}}";
+        let typed = form_choice(&format!(
+            "{{type: object, oneOf: [{{required: [url]}}, {{required: [file]}}], {props}}}"
+        ))
+        .expect("lowers")
+        .expect("typed");
+        assert_eq!(typed.setter, "url_or_file");
+        assert_eq!(typed.type_name, "UploadUrlOrFile");
+        assert_eq!(
+            typed.variants,
+            [
+                ("url".to_string(), "Url".to_string()),
+                ("file".to_string(), "File".to_string())
+            ]
+        );
+        // Named by the description; a setter of that name already taken gets another, and the
+        // enum's name stays clear of another operation's builder.
+        let named = form_choice(&format!(
+            "{{type: object, x-choice-name: source, oneOf: [{{required: [url]}}, {{required: [file]}}], {props}}}"
+        ))
+        .expect("lowers")
+        .expect("typed");
+        assert_eq!(named.setter, "source_form");
+        assert_eq!(named.type_name, "UploadSourceForm");
+        let clear = form_choice(
+            "{type: object, x-choice-name: source, oneOf: [{required: [url]}, {required: [file]}], \
+             properties: {url: {type: string}, file: {type: string, format: binary}}}",
+        )
+        .expect("lowers")
+        .expect("typed");
+        assert_eq!(clear.setter, "source");
+        assert_eq!(
+            clear.type_name, "UploadSource2",
+            "`UploadSource` is a builder"
+        );
+        let unnamed = |schema: &str| form_choice(schema).expect("lowers");
+        // Not a choice of single optional fields: the check before sending stays, no enum.
+        for keyword in [
+            "anyOf: [{required: [url]}, {required: [file]}]",
+            "oneOf: [{required: [url, mode]}, {required: [file]}]",
+        ] {
+            assert_eq!(
+                unnamed(&format!("{{type: object, {keyword}, {props}}}")),
+                None,
+                "{keyword}"
+            );
+        }
+        assert_eq!(
+            unnamed(&format!(
+                "{{type: object, required: [url], oneOf: [{{required: [url]}}, {{required: [file]}}], {props}}}"
+            )),
+            None
+        );
+        assert_eq!(
+            unnamed(&format!(
+                "{{type: object, x-required-when: {{url: {{mode: [a]}}}}, oneOf: [{{required: [url]}}, {{required: [file]}}], {props}}}"
+            )),
+            None
+        );
+        let bad = form_choice(&format!(
+            "{{type: object, x-choice-name: 3, oneOf: [{{required: [url]}}, {{required: [file]}}], {props}}}"
+        ))
+        .expect_err("a number is no name");
+        assert!(
+            bad.contains("/schema/x-choice-name: `x-choice-name` must be a non-empty string"),
+            "{bad}"
+        );
     }
 
     #[test]

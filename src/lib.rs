@@ -18,6 +18,12 @@
 //!     .body_map(|b| b.name("staging-key".to_string()).scopes(vec!["*".to_string()]))
 //!     .send()
 //!     .await?;
+//! // A URL or a file, exactly one: one typed choice (a string, a `FilePart`, or the enum).
+//! pod.extract_stems()
+//!     .source(audiopod::FilePart::from_path("song.mp3"))
+//!     .mode(audiopod::types::StemMode::Six)
+//!     .send()
+//!     .await?;
 //! // The job handle is the status operation's id, whatever type the spec gives it.
 //! let stems = pod.extract_stems_job("5512");
 //! pod.get_stem_job_status().job_id(&stems).send().await?;

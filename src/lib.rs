@@ -52,16 +52,19 @@
 //! ```
 
 /// The HuntAPI client (`spec/huntapi.yaml`).
+#[allow(clippy::result_large_err)]
 pub mod huntapi {
     include!(concat!(env!("OUT_DIR"), "/huntapi.rs"));
 }
 
 /// The AudioPod client (`spec/audiopod.yaml`).
+#[allow(clippy::result_large_err)]
 pub mod audiopod {
     include!(concat!(env!("OUT_DIR"), "/audiopod.rs"));
 }
 
 /// The Audioscrape client (`spec/audioscrape.yaml`).
+#[allow(clippy::result_large_err)]
 pub mod audioscrape {
     include!(concat!(env!("OUT_DIR"), "/audioscrape.rs"));
 }

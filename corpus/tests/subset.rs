@@ -295,8 +295,7 @@ fn degraded_parameters_are_raw_strings_and_left_out_ones_are_gone() {
     let generated = generate("parameters.yaml").unwrap();
     let client = &generated.files[Path::new("src/client.rs")];
     assert!(
-        client
-            .contains("pub fn filter(mut self, value: impl rt::IntoParam<::std::string::String>)"),
+        client.contains("pub fn filter(mut self, value: impl rt::IntoParam<String>)"),
         "deepObject is still settable, as a raw string"
     );
     assert!(client.contains("pub fn owner("), "the added path parameter");
@@ -317,7 +316,9 @@ fn oauth2_and_openid_connect_schemes_get_access_token_constructors() {
             "{scheme}: no credential constructor"
         );
         assert!(
-            client.contains(&format!("Credential::bearer(\n            \"{scheme}\",")),
+            client.contains(&format!(
+                "Credential::bearer(\"{scheme}\", rt::Secret::new(key))"
+            )),
             "{scheme}: not sent as a bearer token"
         );
     }

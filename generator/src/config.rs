@@ -20,7 +20,8 @@ use crate::{Settings, emit};
 ///
 /// writes `$OUT_DIR/petstore.rs`, a module `petstore` that the crate includes with
 /// `include!(concat!(env!("OUT_DIR"), "/petstore.rs"));`. The module allows `dead_code` and
-/// `unused_imports`, so a binary crate that uses a few operations compiles without warnings.
+/// `unused_imports`, so a binary crate that uses a few operations compiles without warnings,
+/// and clippy's `result_large_err` (a call's error keeps the whole response it is about).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     specs: Vec<PathBuf>,
@@ -144,7 +145,7 @@ impl Config {
                     }
                 }
                 let source = format!(
-                    "#[allow(dead_code, unused_imports)]\npub mod {name} {{\n{}}}\n",
+                    "#[allow(dead_code, unused_imports, clippy::result_large_err)]\npub mod {name} {{\n{}}}\n",
                     module.source
                 );
                 Ok((name, source))
@@ -352,7 +353,9 @@ mod tests {
         let written = config.clone().spec(&good).generate().unwrap();
         assert_eq!(written, vec![dir.join("pets.rs")]);
         let module = std::fs::read_to_string(dir.join("pets.rs")).unwrap();
-        assert!(module.starts_with("#[allow(dead_code, unused_imports)]\npub mod pets {\n"));
+        assert!(module.starts_with(
+            "#[allow(dead_code, unused_imports, clippy::result_large_err)]\npub mod pets {\n"
+        ));
 
         let missing = dir.join("missing.yaml");
         let err = config.spec(&bad).spec(&missing).generate().unwrap_err();

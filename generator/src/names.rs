@@ -28,11 +28,23 @@ const CLIENT_METHODS: &[&str] = &[
     "fmt",
 ];
 
+/// What the client module defines at its top level besides the operations' modules (see
+/// `emit/mod.rs`): no operation's module may take one of these names.
+const TOP_LEVEL_MODULES: &[&str] = &[
+    "types",
+    "jobs",
+    "builder",
+    "errors",
+    "operations",
+    "media_types",
+    "webhooks",
+    "rt",
+];
+
 /// Names a request builder defines itself (its fields and methods): no setter may take one.
 const BUILDER_MEMBERS: &[&str] = &[
     "client",
     "invalid",
-    "new",
     "send",
     "send_with",
     "send_body",
@@ -73,7 +85,7 @@ pub fn type_name(key: &str) -> String {
 /// description named like one would shadow it (`Default::default()` on a struct `Default`).
 const PRELUDE_TYPES: &[&str] = &[
     "Default", "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "Clone",
-    "Copy", "Send", "Sync", "Sized", "From", "Into", "TryFrom", "TryInto", "ToString",
+    "Copy", "Send", "Sync", "Sized", "From", "Into", "TryFrom", "TryInto", "ToString", "Future",
 ];
 
 /// The type name typify gives a schema nested in the type `parent`: a property's (`part` is
@@ -153,9 +165,11 @@ impl Namespace {
 /// The Rust names of one operation's items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperationNames {
-    /// The `Client` method that starts a call (`audio_download`); also the name of the
-    /// private module that holds the operation's items.
+    /// The `Client` method that starts a call (`audio_download`).
     pub method: String,
+    /// The private module that holds the operation's items: the method's name, unless the
+    /// client module defines that name itself (`types` -> `types_op`).
+    pub module: String,
     /// The request builder (`AudioDownload`), under `builder::`.
     pub builder: String,
     /// The enum of documented error responses (`AudioDownloadError`), under `errors::`.
@@ -185,12 +199,27 @@ pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<
             OperationNames {
                 error: format!("{builder}Error"),
                 meta: metas.claim(&builder.to_snake_case().to_uppercase(), "_"),
+                module: String::new(),
                 method,
                 builder,
                 resume: None,
             }
         })
         .collect();
+    // Modules come after every method, so that none takes an operation's method's name.
+    let mut modules = Namespace::with_reserved(TOP_LEVEL_MODULES.iter().copied());
+    for n in &names {
+        if !TOP_LEVEL_MODULES.contains(&n.method.as_str()) {
+            modules.claim(&n.method, "_");
+        }
+    }
+    for n in &mut names {
+        n.module = if TOP_LEVEL_MODULES.contains(&n.method.as_str()) {
+            modules.claim(&format!("{}_op", n.method), "_")
+        } else {
+            n.method.clone()
+        };
+    }
     // Resume methods come after every operation's method, so that none takes an operation's.
     for (names, (_, submits)) in names.iter_mut().zip(ids) {
         if *submits {
@@ -367,6 +396,7 @@ mod tests {
             ("Self", "SelfType"),
             ("Default", "DefaultType"),
             ("option", "OptionType"),
+            ("future", "FutureType"),
             ("a.b/c", "Abc"),
             ("ErrorBody", "ErrorBody"),
             ("V1Job", "V1Job"),
@@ -478,6 +508,27 @@ mod tests {
         // The resume method of `getJob` would be `get_job_job`, which an operation has.
         assert_eq!(names[1].resume.as_deref(), Some("get_job_job_2"));
         assert_eq!(names[0].resume, None);
+    }
+
+    #[test]
+    fn operation_modules_avoid_the_client_modules_own_items() {
+        let names = operation_names(
+            &[
+                ("types", false),
+                ("types_op", false),
+                ("jobs", false),
+                ("rt", false),
+                ("getJob", false),
+            ],
+            &[],
+        );
+        let modules: Vec<&str> = names.iter().map(|n| n.module.as_str()).collect();
+        assert_eq!(
+            modules,
+            ["types_op_2", "types_op", "jobs_op", "rt_op", "get_job"]
+        );
+        let methods: Vec<&str> = names.iter().map(|n| n.method.as_str()).collect();
+        assert_eq!(methods, ["types", "types_op", "jobs", "rt", "get_job"]);
     }
 
     #[test]

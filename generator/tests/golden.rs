@@ -225,8 +225,10 @@ fn fixtures_exercise_what_they_are_for() {
         !plain.contains("DEFAULT_BASE_URL"),
         "no servers, so no default base URL"
     );
-    assert!(plain.contains("security: &[]"));
-    assert!(plain.contains("billable: false"));
+    // Metadata states only what differs from an operation's defaults: no scheme, not billable.
+    assert!(plain.contains("pub const META: rt::OperationMeta = rt::OperationMeta::new("));
+    assert!(!plain.contains(".security("));
+    assert!(!plain.contains(".billable()"));
 }
 
 /// The compiled copy of the `mixed-errors` fixture must be what `clientgen generate` writes.

@@ -864,6 +864,18 @@ pub fn submitted<'c, K: JobKind, T: Serialize, E>(
     }
 }
 
+/// A stored job id as the status operation's id parameter takes it (a UUID, a number): a
+/// string of another form is an invalid request that says what was wanted (`wanted`, in
+/// words: "UUID", "whole number"), and nothing is sent.
+pub fn parse_job_id<T: std::str::FromStr, E>(
+    job_id: &str,
+    wanted: &str,
+) -> Result<T, CallError<E>> {
+    job_id.parse().map_err(|_| {
+        CallError::InvalidRequest(format!("job id `{job_id}` is not a valid {wanted}"))
+    })
+}
+
 /// Reads a job id at `pointer` in a submit response body: a string, or an integer turned
 /// into a string. The error says what was found instead.
 pub fn job_id_from<T: Serialize>(body: &T, pointer: &str) -> Result<String, String> {

@@ -100,7 +100,7 @@ pub use forward::{Lenient, OpenEnum, SecretString};
 pub use futures::StreamExt;
 pub use job::{
     JobError, JobHandle, JobKind, JobPhase, JobSpec, JobUpdate, PollFuture, UnknownStates,
-    UpdateResult, WaitOptions, job_id_from, submitted,
+    UpdateResult, WaitOptions, job_id_from, parse_job_id, submitted,
 };
 pub use multipart::FilePart;
 pub use operation::{CallOptions, ErrorDoc, OperationMeta, StatusPattern};

@@ -99,6 +99,54 @@ pub enum StatusPattern {
 }
 
 impl OperationMeta {
+    /// An operation that is neither billable nor idempotent, whose success body is read
+    /// whole, needing no authentication and documenting no error; the methods below say
+    /// otherwise, in a `const`:
+    /// `OperationMeta::new("getJob", "GET", "/v1/jobs/{id}").idempotent().security(&["ApiKey"])`.
+    pub const fn new(operation_id: &'static str, method: &'static str, path: &'static str) -> Self {
+        Self {
+            operation_id,
+            method,
+            path,
+            billable: false,
+            idempotent: false,
+            streams_body: false,
+            security: &[],
+            errors: &[],
+        }
+    }
+
+    /// A call costs money or credits (and so is never idempotent).
+    pub const fn billable(mut self) -> Self {
+        self.billable = true;
+        self.idempotent = false;
+        self
+    }
+
+    /// Repeating the call has no further effect.
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// A success's body comes back as a stream, read after the call has returned.
+    pub const fn streams_body(mut self) -> Self {
+        self.streams_body = true;
+        self
+    }
+
+    /// The security schemes any of which the operation accepts.
+    pub const fn security(mut self, schemes: &'static [&'static str]) -> Self {
+        self.security = schemes;
+        self
+    }
+
+    /// The documented error responses.
+    pub const fn errors(mut self, errors: &'static [ErrorDoc]) -> Self {
+        self.errors = errors;
+        self
+    }
+
     /// The description of the documented response that covers `status`, chosen as the
     /// generated error enums choose their variant: an exact code, else a range, else `default`.
     pub fn error_description(&self, status: reqwest::StatusCode) -> Option<&'static str> {

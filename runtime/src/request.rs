@@ -64,6 +64,15 @@ pub fn invalid(message: &str) -> ClientError<()> {
     ClientError::InvalidRequest(message.to_owned())
 }
 
+/// Checks that no setter recorded an invalid value (see [`IntoParam`]): the first one
+/// recorded is the call's [`invalid`] request.
+pub fn valid(invalid: &Option<String>) -> Result<(), ClientError<()>> {
+    match invalid {
+        Some(message) => Err(self::invalid(message)),
+        None => Ok(()),
+    }
+}
+
 /// The limits a description declares on a parameter (`minimum`, `maximum`, their exclusive
 /// forms, `minLength`, `maxLength`), checked by [`check`] before anything is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -199,6 +208,16 @@ fn problem(value: &serde_json::Value, limits: &Limits) -> Option<String> {
 /// The failure for a required parameter or body that was not set.
 pub fn missing(name: &str) -> ClientError<()> {
     ClientError::InvalidRequest(format!("`{name}` is required but was not set"))
+}
+
+/// A required parameter or body's value: [`missing`] when it was not set.
+pub fn required<'v, T>(value: &'v Option<T>, name: &str) -> Result<&'v T, ClientError<()>> {
+    value.as_ref().ok_or_else(|| missing(name))
+}
+
+/// A required form field's value: [`missing_field`] when it was not set.
+pub fn required_field<'v, T>(value: &'v Option<T>, name: &str) -> Result<&'v T, ClientError<()>> {
+    value.as_ref().ok_or_else(|| missing_field(name))
 }
 
 /// The failure for a required form field that was not set.
@@ -474,6 +493,11 @@ pub fn check_required_when<T: Serialize>(
         required_when(field, set, when, Some(&value), values)?;
     }
     Ok(())
+}
+
+/// Asks for a JSON response (`Accept: application/json`).
+pub fn accept_json(request: RequestBuilder) -> RequestBuilder {
+    request.header(reqwest::header::ACCEPT, "application/json")
 }
 
 /// One attempt: builds the request, lets `config` prepare it for `op` (path check, credential,

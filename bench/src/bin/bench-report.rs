@@ -477,10 +477,12 @@ fn generation_section(
     report.line("## Generation time (in process, release build)");
     report.line("");
     report.line(
-        "clientgen = the whole pipeline (`clientgen::generate`, the crate's files); builder and \
-         positional = openapiv3 parse + progenitor's `Generator::generate_tokens` with its default \
-         settings and its builder or its default (positional) interface + syn + prettyplease; \
-         parse = YAML/JSON text to a value. Medians of N interleaved runs.",
+        "clientgen = the whole pipeline (`clientgen::generate`, every file of the crate); builder \
+         and positional = openapiv3 parse + progenitor's `Generator::generate_tokens` with its \
+         default settings and its builder or its default (positional) interface + syn + \
+         prettyplease; parse = YAML/JSON text to a value. Medians of N interleaved runs. Output \
+         is the Rust source each printed (for clientgen `src/*.rs`, not the copy of the \
+         description, README, manifest and licenses the crate also holds).",
     );
     report.line("");
     report.line(

@@ -1148,16 +1148,25 @@ pub use ::clientgen_runtime::{
 /// Version: 1.0.0
 #[derive(Clone, Debug)]
 pub struct Client {
-    config: ::clientgen_runtime::ClientConfig,
+    config: rt::ClientConfig,
     http: ::reqwest::Client,
+}
+/// Sends one attempt of `op`: the configuration prepares the request (path check,
+/// credential, timeout), the HTTP client sends it.
+async fn execute(
+    client: &Client,
+    op: &rt::OperationMeta,
+    request: ::reqwest::RequestBuilder,
+) -> Result<::reqwest::Response, rt::AttemptError> {
+    rt::request::execute(&client.http, &client.config, op, request).await
 }
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://api.huntapi.com";
     /// A configuration for the default base URL, with no credential and the default
     /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
-    pub fn config() -> ::clientgen_runtime::ClientConfig {
-        match ::clientgen_runtime::ClientConfig::new(Self::DEFAULT_BASE_URL) {
+    pub fn config() -> rt::ClientConfig {
+        match rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
             Ok(config) => config,
             Err(_) => unreachable!("the default base URL is valid"),
         }
@@ -1166,22 +1175,20 @@ impl Client {
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
-    pub fn from_config(
-        config: ::clientgen_runtime::ClientConfig,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))
     }
     /// Builds a client around your own `reqwest::Client` (its redirect policy and timeouts
     /// then apply; the per-attempt timeout and the credential still come from `config`).
     pub fn from_config_and_http_client(
-        config: ::clientgen_runtime::ClientConfig,
+        config: rt::ClientConfig,
         http: ::reqwest::Client,
     ) -> Self {
         Self { config, http }
     }
     /// The configuration this client was built with.
-    pub fn client_config(&self) -> &::clientgen_runtime::ClientConfig {
+    pub fn client_config(&self) -> &rt::ClientConfig {
         &self.config
     }
     /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
@@ -1193,36 +1200,23 @@ impl Client {
         &self,
         url: &str,
         out: &mut W,
-        mut progress: impl FnMut(::clientgen_runtime::Progress) + Send,
-    ) -> Result<u64, ::clientgen_runtime::DownloadError>
+        mut progress: impl FnMut(rt::Progress) + Send,
+    ) -> Result<u64, rt::DownloadError>
     where
-        W: ::clientgen_runtime::download::AsyncWrite + Unpin + ?Sized,
+        W: rt::download::AsyncWrite + Unpin + ?Sized,
     {
-        ::clientgen_runtime::download::download(
-                &self.config,
-                &self.http,
-                url,
-                out,
-                &mut progress,
-            )
-            .await
+        rt::download::download(&self.config, &self.http, url, out, &mut progress).await
     }
     /// The credential for security scheme `ApiKeyHeader`: an API key sent in the `x-api-key` header.
     pub fn api_key_header_credential(
         key: impl Into<String>,
-    ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::api_key_header(
-            "ApiKeyHeader",
-            "x-api-key",
-            ::clientgen_runtime::Secret::new(key),
-        )
+    ) -> Result<rt::Credential, rt::ConfigError> {
+        rt::Credential::api_key_header("ApiKeyHeader", "x-api-key", rt::Secret::new(key))
     }
     /// Authenticates with an API key sent in the `x-api-key` header (security scheme `ApiKeyHeader`).
     ///
     /// API key from the dashboard's Settings page, sent in the `x-api-key` header (the documented primary way).
-    pub fn with_api_key_header(
-        key: impl Into<String>,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn with_api_key_header(key: impl Into<String>) -> Result<Self, rt::ConfigError> {
         Self::from_config(
             Self::config().with_credential(Self::api_key_header_credential(key)?),
         )
@@ -1230,49 +1224,39 @@ impl Client {
     /// The credential for security scheme `ApiKeyQuery`: an API key sent as the `x_api_key` query parameter.
     pub fn api_key_query_credential(
         key: impl Into<String>,
-    ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::api_key_query(
-            "ApiKeyQuery",
-            "x_api_key",
-            ::clientgen_runtime::Secret::new(key),
-        )
+    ) -> Result<rt::Credential, rt::ConfigError> {
+        rt::Credential::api_key_query("ApiKeyQuery", "x_api_key", rt::Secret::new(key))
     }
     /// Authenticates with an API key sent as the `x_api_key` query parameter (security scheme `ApiKeyQuery`).
     ///
     /// The same API key in the `x_api_key` query-string parameter (status-codes page).
-    pub fn with_api_key_query(
-        key: impl Into<String>,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn with_api_key_query(key: impl Into<String>) -> Result<Self, rt::ConfigError> {
         Self::from_config(
             Self::config().with_credential(Self::api_key_query_credential(key)?),
         )
     }
     /** The credential read from `HUNTAPI_API_KEY` (the variable the vendor's SDKs read), for scheme
  `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
-    pub fn credential_from_env() -> Result<
-        ::clientgen_runtime::Credential,
-        ::clientgen_runtime::ConfigError,
-    > {
-        let key = ::clientgen_runtime::env_secret("HUNTAPI_API_KEY")?;
+    pub fn credential_from_env() -> Result<rt::Credential, rt::ConfigError> {
+        let key = rt::env_secret("HUNTAPI_API_KEY")?;
         Self::api_key_header_credential(key.expose_secret())
     }
     /// A client for the default base URL, authenticated with the key in `HUNTAPI_API_KEY`.
-    pub fn from_env() -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn from_env() -> Result<Self, rt::ConfigError> {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }
 }
 /// Asynchronous jobs: what to poll, and which states end the wait.
 pub mod jobs {
-    #[allow(unused_imports)]
-    use super::types;
+    use super::*;
     /// Jobs submitted by `audioDownload` and followed with `getJob`.
     #[derive(Debug, Clone, Copy)]
     pub struct AudioDownloadJob;
-    impl ::clientgen_runtime::JobKind for AudioDownloadJob {
-        type Client = super::Client;
+    impl rt::JobKind for AudioDownloadJob {
+        type Client = Client;
         type Status = types::Job;
-        type Error = ::clientgen_runtime::CallError<super::errors::GetJobError>;
-        const SPEC: ::clientgen_runtime::JobSpec = ::clientgen_runtime::JobSpec {
+        type Error = rt::CallError<errors::GetJobError>;
+        const SPEC: rt::JobSpec = rt::JobSpec {
             pending: &["QueuedJob"],
             succeeded: &["CompletedJob"],
             failed: &["Error", "NotFound", "BadRequest"],
@@ -1281,36 +1265,18 @@ pub mod jobs {
             error_pointer: Some("/error"),
             case_insensitive: false,
             success_pointer: Some("/success"),
-            unknown_states: ::clientgen_runtime::UnknownStates::End,
+            unknown_states: rt::UnknownStates::End,
         };
         const RESULTS: Option<&'static str> = Some("/result/response");
-        fn config(client: &super::Client) -> &::clientgen_runtime::ClientConfig {
+        fn config(client: &Client) -> &rt::ClientConfig {
             &client.config
         }
-        fn http(client: &super::Client) -> Option<&::reqwest::Client> {
+        fn http(client: &Client) -> Option<&::reqwest::Client> {
             Some(&client.http)
         }
-        fn poll<'a>(
-            client: &'a super::Client,
-            job_id: &'a str,
-        ) -> ::std::pin::Pin<
-            Box<
-                dyn ::std::future::Future<
-                    Output = Result<Self::Status, Self::Error>,
-                > + Send + 'a,
-            >,
-        > {
+        fn poll<'a>(client: &'a Client, job_id: &'a str) -> rt::PollFuture<'a, Self> {
             Box::pin(async move {
-                let id: ::uuid::Uuid = match job_id.parse() {
-                    Ok(id) => id,
-                    Err(_) => {
-                        return Err(
-                            ::clientgen_runtime::CallError::InvalidRequest(
-                                format!("job id `{}` is not a valid {}", job_id, "UUID"),
-                            ),
-                        );
-                    }
-                };
+                let id: ::uuid::Uuid = rt::parse_job_id(job_id, "UUID")?;
                 client
                     .get_job()
                     .id(id)
@@ -1328,829 +1294,733 @@ impl Client {
     pub fn audio_download_job(
         &self,
         job_id: impl Into<String>,
-    ) -> ::clientgen_runtime::JobHandle<'_, jobs::AudioDownloadJob> {
-        ::clientgen_runtime::JobHandle::new(self, job_id)
+    ) -> rt::JobHandle<'_, jobs::AudioDownloadJob> {
+        rt::JobHandle::new(self, job_id)
     }
     /// A handle on a job `videoDownload` submitted earlier, from its stored id: waiting resumes without submitting again.
     pub fn video_download_job(
         &self,
         job_id: impl Into<String>,
-    ) -> ::clientgen_runtime::JobHandle<'_, jobs::VideoDownloadJob> {
-        ::clientgen_runtime::JobHandle::new(self, job_id)
+    ) -> rt::JobHandle<'_, jobs::VideoDownloadJob> {
+        rt::JobHandle::new(self, job_id)
     }
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
-    pub use super::ops::get_usage::GetUsage;
-    pub use super::ops::audio_download::AudioDownload;
-    pub use super::ops::get_job::GetJob;
-    pub use super::ops::video_download::VideoDownload;
+    pub use super::get_usage::GetUsage;
+    pub use super::audio_download::AudioDownload;
+    pub use super::get_job::GetJob;
+    pub use super::video_download::VideoDownload;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
-    pub use super::ops::get_usage::GetUsageError;
-    pub use super::ops::audio_download::AudioDownloadError;
-    pub use super::ops::get_job::GetJobError;
-    pub use super::ops::video_download::VideoDownloadError;
+    pub use super::get_usage::GetUsageError;
+    pub use super::audio_download::AudioDownloadError;
+    pub use super::get_job::GetJobError;
+    pub use super::video_download::VideoDownloadError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
-    pub use super::ops::get_usage::META as GET_USAGE;
-    pub use super::ops::audio_download::META as AUDIO_DOWNLOAD;
-    pub use super::ops::get_job::META as GET_JOB;
-    pub use super::ops::video_download::META as VIDEO_DOWNLOAD;
+    pub use super::get_usage::META as GET_USAGE;
+    pub use super::audio_download::META as AUDIO_DOWNLOAD;
+    pub use super::get_job::META as GET_JOB;
+    pub use super::video_download::META as VIDEO_DOWNLOAD;
 }
-/// Each operation's items, together: its builder, documented errors and metadata.
-#[allow(clippy::result_large_err)]
-mod ops {
-    /// `GET /usage` (operationId `getUsage`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod get_usage {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Get the plan and remaining requests
-            ///
-            /// Returns the plan and the remaining requests of the calling API key.
-            /// Not billed.
-            ///
-            /// Path: the introduction's first example and the credits table use
-            /// `/usage`; the authentication example uses `/v1/usage`. The credits
-            /// table writes `/v1/` for every other endpoint and not for this one, so
-            /// `/usage` is taken as the documented path, and `/v1/usage` is tried
-            /// when the server has no route there (`x-fallback-paths`). The response
-            /// body is not documented anywhere and is left open.
-            ///
-            /// Sends `GET /usage`.
-            pub fn get_usage(&self) -> GetUsage<'_> {
-                GetUsage::new(self)
-            }
-        }
-        /// Builder for [`Client::get_usage`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct GetUsage<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-        }
-        impl<'a> GetUsage<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None }
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Usage>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let urls = vec![
-                    ("/usage", format!("{}/usage", self.client.config.base_url())),
-                    ("/v1/usage", format!("{}/v1/usage", self.client.config.base_url())),
-                ];
-                let response = rt::request::execute_first(&self.client.http, &self.client.config, &META, urls, |url| {
-                    let request = self.client.http.get(url);
-                    let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                    Ok(request)
-                })
-                .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::get_usage`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<GetUsageError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum GetUsageError {
-            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
-            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
-            /// `402`: Payment required; settle outstanding invoices to continue
-            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
-            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
-            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
-            /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)
-            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
-            /// `500`: Internal error; retry or contact support
-            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
-        }
-        impl rt::Documented for GetUsageError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    401 => rt::json_error(response, Self::Unauthorized),
-                    402 => rt::json_error(response, Self::PaymentRequired),
-                    403 => rt::json_error(response, Self::Forbidden),
-                    429 => rt::json_error(response, Self::RateLimited),
-                    500 => rt::json_error(response, Self::InternalServerError),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::Unauthorized(r)
-                    | Self::PaymentRequired(r)
-                    | Self::Forbidden(r)
-                    | Self::RateLimited(r)
-                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                }
-            }
-        }
-        /// What the client knows about `getUsage`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "getUsage",
-            method: "GET",
-            path: "/usage",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-            errors: &[
-                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
-                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
-                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
-                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
-            ],
-        };
-    }
-    /// `POST /v1/audio/download` (operationId `audioDownload`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod audio_download {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Start an audio download job
-            ///
-            /// Downloads the audio of the media at `query` and returns a job id. The
-            /// job runs asynchronously: poll `getJob` with the returned `job_id`, or
-            /// pass `webhook_url` to have the result POSTed to you.
-            ///
-            /// Private, deleted (unavailable) or age-restricted content cannot be
-            /// downloaded; the job then ends in an error with an explanatory message.
-            ///
-            /// Parameters are sent in the query string: the current page labels them
-            /// "Query Parameters" although its method table says `POST`, and the
-            /// legacy docs send the same names as a `GET` query string. No request
-            /// body is documented.
-            ///
-            /// Sends `POST /v1/audio/download`; billable, 1 credit per call: after a failure that may have reached the server it is
-            /// not re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
-            pub fn audio_download(&self) -> AudioDownload<'_> {
-                AudioDownload::new(self)
-            }
-        }
-        /// Builder for [`Client::audio_download`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct AudioDownload<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            audio_format: Option<types::AudioDownloadAudioFormat>,
-            audio_quality: Option<types::AudioDownloadAudioQuality>,
-            download_type: Option<types::AudioDownloadDownloadType>,
-            fields: Option<::std::string::String>,
-            max_duration: Option<f64>,
-            query: Option<::std::string::String>,
-            webhook_authorization: Option<::std::string::String>,
-            webhook_url: Option<::std::string::String>,
-        }
-        impl<'a> AudioDownload<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self {
-                    client,
-                    invalid: None,
-                    audio_format: None,
-                    audio_quality: None,
-                    download_type: None,
-                    fields: None,
-                    max_duration: None,
-                    query: None,
-                    webhook_authorization: None,
-                    webhook_url: None,
-                }
-            }
-            /// Desired output format: `mp3` (default), `m4a` (MPEG-4 Audio),
-            /// `wav` (Waveform Audio File Format). This is a preference: when
-            /// conversion is not possible the output may be in another format.
-            pub fn audio_format(
-                mut self,
-                value: impl rt::IntoParam<types::AudioDownloadAudioFormat>,
-            ) -> Self {
-                self.audio_format = value.into_param("audio_format", &mut self.invalid);
-                self
-            }
-            /// Desired audio quality: `best` (best available, default),
-            /// `320kbps` (high), `256kbps` (standard), `128kbps` (low).
-            pub fn audio_quality(
-                mut self,
-                value: impl rt::IntoParam<types::AudioDownloadAudioQuality>,
-            ) -> Self {
-                self.audio_quality = value.into_param("audio_quality", &mut self.invalid);
-                self
-            }
-            /// Desired download type. `audio`: downloads only the audio (the only supported value).
-            pub fn download_type(
-                mut self,
-                value: impl rt::IntoParam<types::AudioDownloadDownloadType>,
-            ) -> Self {
-                self.download_type = value.into_param("download_type", &mut self.invalid);
-                self
-            }
-            /// Comma-separated list of fields to return, using dot notation for
-            /// nested fields. Does not change the credit cost. Documented only by
-            /// the official MCP server's tool schema.
-            pub fn fields(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.fields = value.into_param("fields", &mut self.invalid);
-                self
-            }
-            /// Maximum duration of the downloaded content in seconds. If the audio
-            /// is longer, only the content up to this duration is downloaded.
-            pub fn max_duration(mut self, value: impl rt::IntoParam<f64>) -> Self {
-                self.max_duration = value.into_param("max_duration", &mut self.invalid);
-                self
-            }
-            /// URL of the media to download audio from. Required.
-            pub fn query(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.query = value.into_param("query", &mut self.invalid);
-                self
-            }
-            /// Value sent as the `Authorization` header of the webhook request.
-            pub fn webhook_authorization(
-                mut self,
-                value: impl rt::IntoParam<::std::string::String>,
-            ) -> Self {
-                self.webhook_authorization = value.into_param("webhook_authorization", &mut self.invalid);
-                self
-            }
-            /// URL the result is POSTed to when the job ends (JSON body, see the
-            /// `jobFinished` callback). Delivery is attempted up to 3 times, 5
-            /// seconds apart.
-            pub fn webhook_url(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.webhook_url = value.into_param("webhook_url", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(
-                &self,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_query) = &self.query else {
-                    return Err(rt::request::missing("query"));
-                };
-                let url = format!("{}/v1/audio/download", self.client.config.base_url());
-                let request = self.client.http.post(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::query(request, "audio_format", &self.audio_format);
-                let request = rt::request::query(request, "audio_quality", &self.audio_quality);
-                let request = rt::request::query(request, "download_type", &self.download_type);
-                let request = rt::request::query(request, "fields", &self.fields);
-                let request = rt::request::query(request, "max_duration", &self.max_duration);
-                let request = rt::request::query(request, "query", p_query);
-                let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);
-                let request = rt::request::query(request, "webhook_url", &self.webhook_url);
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200..=202 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::audio_download`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<AudioDownloadError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum AudioDownloadError {
-            /// `400`: Bad request, e.g. a malformed URL or an unsupported platform
-            BadRequest(rt::ErrorResponse<types::ErrorResponse>),
-            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
-            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
-            /// `402`: Payment required; settle outstanding invoices to continue
-            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
-            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
-            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
-            /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
-            NotFound(rt::ErrorResponse<types::ErrorResponse>),
-            /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
-            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
-            /// `500`: Internal error; retry or contact support
-            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
-        }
-        impl rt::Documented for AudioDownloadError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    400 => rt::json_error(response, Self::BadRequest),
-                    401 => rt::json_error(response, Self::Unauthorized),
-                    402 => rt::json_error(response, Self::PaymentRequired),
-                    403 => rt::json_error(response, Self::Forbidden),
-                    404 => rt::json_error(response, Self::NotFound),
-                    429 => rt::json_error(response, Self::RateLimited),
-                    500 => rt::json_error(response, Self::InternalServerError),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::BadRequest(r)
-                    | Self::Unauthorized(r)
-                    | Self::PaymentRequired(r)
-                    | Self::Forbidden(r)
-                    | Self::NotFound(r)
-                    | Self::RateLimited(r)
-                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                }
-            }
-        }
-        /// What the client knows about `audioDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-        /// requests (status 200); the status-codes page bills 200 and 201 and
-        /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
-        /// 404"; the legacy page does not bill it). Other failed requests are
-        /// not charged).
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "audioDownload",
-            method: "POST",
-            path: "/v1/audio/download",
-            billable: true,
-            idempotent: false,
-            streams_body: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-            errors: &[
-                rt::ErrorDoc::code(400, "Bad request, e.g. a malformed URL or an unsupported platform"),
-                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
-                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
-                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
-                rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
-                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
-            ],
-        };
-        impl<'a> AudioDownload<'a> {
-            /// Submits the job (`POST /v1/audio/download`) and returns a handle to wait for it; the id is read from `/job_id`.
-            pub fn submit(
-                self,
-            ) -> impl ::std::future::Future<
-                Output = Result<
-                    ::clientgen_runtime::JobHandle<
-                        'a,
-                        super::super::jobs::AudioDownloadJob,
-                    >,
-                    ::clientgen_runtime::CallError<AudioDownloadError>,
-                >,
-            > + 'a {
-                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
-            }
-            /// Like `submit`, with per-call options.
-            pub async fn submit_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> Result<
-                ::clientgen_runtime::JobHandle<'a, super::super::jobs::AudioDownloadJob>,
-                ::clientgen_runtime::CallError<AudioDownloadError>,
-            > {
-                let client = self.client;
-                ::clientgen_runtime::submitted(
-                    client,
-                    self.send_with(options).await?,
-                    &["/job_id"],
-                )
-            }
+use ::clientgen_runtime as rt;
+/// `GET /usage`.
+mod get_usage {
+    use super::*;
+    impl Client {
+        /// Get the plan and remaining requests
+        ///
+        /// Returns the plan and the remaining requests of the calling API key.
+        /// Not billed.
+        ///
+        /// Path: the introduction's first example and the credits table use
+        /// `/usage`; the authentication example uses `/v1/usage`. The credits
+        /// table writes `/v1/` for every other endpoint and not for this one, so
+        /// `/usage` is taken as the documented path, and `/v1/usage` is tried
+        /// when the server has no route there (`x-fallback-paths`). The response
+        /// body is not documented anywhere and is left open.
+        ///
+        /// Sends `GET /usage`.
+        pub fn get_usage(&self) -> GetUsage<'_> {
+            GetUsage { client: self, invalid: None }
         }
     }
-    /// `GET /v1/jobs/{id}` (operationId `getJob`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod get_job {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Get the state and result of a job
-            ///
-            /// Returns the job's state and, once it is `CompletedJob`, its result.
-            /// Not billed and may be called any number of times.
-            ///
-            /// Path: the current jobs page's curl example omits the id
-            /// (`GET /v1/jobs`) while documenting an `id` path parameter; the MCP
-            /// server, the SDKs and the legacy docs put the id in the path, which is
-            /// the reading used here.
-            ///
-            /// Sends `GET /v1/jobs/{id}`.
-            pub fn get_job(&self) -> GetJob<'_> {
-                GetJob::new(self)
-            }
+    /// Builder for [`Client::get_usage`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct GetUsage<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+    }
+    impl<'a> GetUsage<'a> {
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
         }
-        /// Builder for [`Client::get_job`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct GetJob<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            id: Option<::uuid::Uuid>,
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Usage>, rt::CallError<GetUsageError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
         }
-        impl<'a> GetJob<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, id: None }
-            }
-            /// Unique identifier of the job (UUID): the `job_id` returned by
-            /// `audioDownload` or `videoDownload`. Required.
-            pub fn id(mut self, value: impl rt::IntoParam<::uuid::Uuid>) -> Self {
-                self.id = value.into_param("id", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Job>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_id) = &self.id else {
-                    return Err(rt::request::missing("id"));
-                };
-                let url = format!(
-                    "{}/v1/jobs/{}",
-                    self.client.config.base_url(),
-                    rt::request::path(p_id)?,
-                );
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Usage>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let urls = vec![
+                ("/usage", format!("{}/usage", self.client.config.base_url())),
+                ("/v1/usage", format!("{}/v1/usage", self.client.config.base_url())),
+            ];
+            let response = rt::request::execute_first(&self.client.http, &self.client.config, &META, urls, |url| {
                 let request = self.client.http.get(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
+                let request = rt::request::accept_json(request);
+                Ok(request)
+            })
+            .await?;
+            match response.status().as_u16() {
+                200 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
             }
         }
-        /// The documented error responses of [`Client::get_job`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<GetJobError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum GetJobError {
-            /// `400`: Bad request
-            BadRequest(rt::ErrorResponse<types::ErrorResponse>),
-            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
-            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
-            /// `402`: Payment required; settle outstanding invoices to continue
-            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
-            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
-            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
-            /// `404`: No job with this id ("How it works" page)
-            NotFound(rt::ErrorResponse<types::ErrorResponse>),
-            /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
-            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
-            /// `500`: Internal error; retry or contact support
-            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
-        }
-        impl rt::Documented for GetJobError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    400 => rt::json_error(response, Self::BadRequest),
-                    401 => rt::json_error(response, Self::Unauthorized),
-                    402 => rt::json_error(response, Self::PaymentRequired),
-                    403 => rt::json_error(response, Self::Forbidden),
-                    404 => rt::json_error(response, Self::NotFound),
-                    429 => rt::json_error(response, Self::RateLimited),
-                    500 => rt::json_error(response, Self::InternalServerError),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::BadRequest(r)
-                    | Self::Unauthorized(r)
-                    | Self::PaymentRequired(r)
-                    | Self::Forbidden(r)
-                    | Self::NotFound(r)
-                    | Self::RateLimited(r)
-                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                }
-            }
-        }
-        /// What the client knows about `getJob`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "getJob",
-            method: "GET",
-            path: "/v1/jobs/{id}",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-            errors: &[
-                rt::ErrorDoc::code(400, "Bad request"),
-                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
-                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
-                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
-                rt::ErrorDoc::code(404, "No job with this id (\"How it works\" page)"),
-                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
-            ],
-        };
     }
-    /// `POST /v1/video/download` (operationId `videoDownload`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod video_download {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Start a video download job
-            ///
-            /// Downloads the video (or only its audio or picture, see `download_type`)
-            /// of the media at `query` and returns a job id. The job runs
-            /// asynchronously: poll `getJob` with the returned `job_id`, or pass
-            /// `webhook_url` to have the result POSTed to you.
-            ///
-            /// Private, deleted (unavailable) or age-restricted content cannot be
-            /// downloaded; the job then ends in an error with an explanatory message.
-            ///
-            /// Parameters are sent in the query string: the current page labels them
-            /// "Query Parameters" although its method table says `POST`, and the
-            /// legacy docs send the same names as a `GET` query string. No request
-            /// body is documented.
-            ///
-            /// Sends `POST /v1/video/download`; billable, 1 credit per call: after a failure that may have reached the server it is
-            /// not re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
-            pub fn video_download(&self) -> VideoDownload<'_> {
-                VideoDownload::new(self)
+    /// The documented error responses of [`Client::get_usage`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetUsageError {
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
+        Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+        /// `402`: Payment required; settle outstanding invoices to continue
+        PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
+        Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+        /// `429`: Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)
+        RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+        /// `500`: Internal error; retry or contact support
+        InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+    }
+    impl rt::Documented for GetUsageError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                401 => rt::json_error(response, Self::Unauthorized),
+                402 => rt::json_error(response, Self::PaymentRequired),
+                403 => rt::json_error(response, Self::Forbidden),
+                429 => rt::json_error(response, Self::RateLimited),
+                500 => rt::json_error(response, Self::InternalServerError),
+                _ => rt::CallError::UnexpectedStatus(response),
             }
         }
-        /// Builder for [`Client::video_download`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct VideoDownload<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            download_type: Option<types::VideoDownloadDownloadType>,
-            fields: Option<::std::string::String>,
-            max_duration: Option<f64>,
-            query: Option<::std::string::String>,
-            video_format: Option<types::VideoDownloadVideoFormat>,
-            video_quality: Option<types::VideoDownloadVideoQuality>,
-            webhook_authorization: Option<::std::string::String>,
-            webhook_url: Option<::std::string::String>,
-        }
-        impl<'a> VideoDownload<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self {
-                    client,
-                    invalid: None,
-                    download_type: None,
-                    fields: None,
-                    max_duration: None,
-                    query: None,
-                    video_format: None,
-                    video_quality: None,
-                    webhook_authorization: None,
-                    webhook_url: None,
-                }
-            }
-            /// Desired download type: `audio_video` (the complete video with
-            /// audio, default), `audio` (only the audio track), `video` (only the
-            /// picture, without sound).
-            pub fn download_type(
-                mut self,
-                value: impl rt::IntoParam<types::VideoDownloadDownloadType>,
-            ) -> Self {
-                self.download_type = value.into_param("download_type", &mut self.invalid);
-                self
-            }
-            /// Comma-separated list of fields to return, using dot notation for
-            /// nested fields. Does not change the credit cost. Documented only by
-            /// the official MCP server's tool schema.
-            pub fn fields(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.fields = value.into_param("fields", &mut self.invalid);
-                self
-            }
-            /// Maximum duration of the downloaded content in seconds. If the
-            /// video is longer, only the content up to this duration is
-            /// downloaded.
-            pub fn max_duration(mut self, value: impl rt::IntoParam<f64>) -> Self {
-                self.max_duration = value.into_param("max_duration", &mut self.invalid);
-                self
-            }
-            /// URL of the video to download. Required.
-            pub fn query(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.query = value.into_param("query", &mut self.invalid);
-                self
-            }
-            /// Desired output format: `mp4` (default), `webm`, `mkv` (Matroska).
-            /// This is a preference: when conversion is not possible the video is
-            /// provided in the most compatible format available.
-            pub fn video_format(
-                mut self,
-                value: impl rt::IntoParam<types::VideoDownloadVideoFormat>,
-            ) -> Self {
-                self.video_format = value.into_param("video_format", &mut self.invalid);
-                self
-            }
-            /// Desired video quality: `best` (best available, default), `1080p`
-            /// (1920x1080), `720p` (1280x720), `480p` (854x480), `360p`
-            /// (640x360). Videos longer than 1 hour are lowered to 720p.
-            pub fn video_quality(
-                mut self,
-                value: impl rt::IntoParam<types::VideoDownloadVideoQuality>,
-            ) -> Self {
-                self.video_quality = value.into_param("video_quality", &mut self.invalid);
-                self
-            }
-            /// Value sent as the `Authorization` header of the webhook request.
-            pub fn webhook_authorization(
-                mut self,
-                value: impl rt::IntoParam<::std::string::String>,
-            ) -> Self {
-                self.webhook_authorization = value.into_param("webhook_authorization", &mut self.invalid);
-                self
-            }
-            /// URL the result is POSTed to when the job ends (JSON body, see the
-            /// `jobFinished` callback). Delivery is attempted up to 3 times, 5
-            /// seconds apart.
-            pub fn webhook_url(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.webhook_url = value.into_param("webhook_url", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(
-                &self,
-            ) -> Result<rt::ResponseValue<types::JobCreated>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_query) = &self.query else {
-                    return Err(rt::request::missing("query"));
-                };
-                let url = format!("{}/v1/video/download", self.client.config.base_url());
-                let request = self.client.http.post(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::query(request, "download_type", &self.download_type);
-                let request = rt::request::query(request, "fields", &self.fields);
-                let request = rt::request::query(request, "max_duration", &self.max_duration);
-                let request = rt::request::query(request, "query", p_query);
-                let request = rt::request::query(request, "video_format", &self.video_format);
-                let request = rt::request::query(request, "video_quality", &self.video_quality);
-                let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);
-                let request = rt::request::query(request, "webhook_url", &self.webhook_url);
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200..=202 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
             }
         }
-        /// The documented error responses of [`Client::video_download`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<VideoDownloadError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum VideoDownloadError {
-            /// `400`: Bad request, e.g. a malformed URL or an unsupported video platform
-            BadRequest(rt::ErrorResponse<types::ErrorResponse>),
-            /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
-            Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
-            /// `402`: Payment required; settle outstanding invoices to continue
-            PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
-            /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
-            Forbidden(rt::ErrorResponse<types::ErrorResponse>),
-            /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
-            NotFound(rt::ErrorResponse<types::ErrorResponse>),
-            /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
-            RateLimited(rt::ErrorResponse<types::ErrorResponse>),
-            /// `500`: Internal error; retry or contact support
-            InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+    }
+    /// What the client knows about `getUsage`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("getUsage", "GET", "/usage")
+        .idempotent()
+        .security(&["ApiKeyHeader", "ApiKeyQuery"])
+        .errors(&[
+            rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
+            rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
+            rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+            rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded (legacy status-code page; the current status-codes table uses 401 for this instead)"),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
+        ]);
+}
+/// `POST /v1/audio/download`.
+mod audio_download {
+    use super::*;
+    impl Client {
+        /// Start an audio download job
+        ///
+        /// Downloads the audio of the media at `query` and returns a job id. The
+        /// job runs asynchronously: poll `getJob` with the returned `job_id`, or
+        /// pass `webhook_url` to have the result POSTed to you.
+        ///
+        /// Private, deleted (unavailable) or age-restricted content cannot be
+        /// downloaded; the job then ends in an error with an explanatory message.
+        ///
+        /// Parameters are sent in the query string: the current page labels them
+        /// "Query Parameters" although its method table says `POST`, and the
+        /// legacy docs send the same names as a `GET` query string. No request
+        /// body is documented.
+        ///
+        /// Sends `POST /v1/audio/download`; billable, 1 credit per call: after a failure that may have reached the server it is
+        /// not re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub fn audio_download(&self) -> AudioDownload<'_> {
+            AudioDownload {
+                client: self,
+                invalid: None,
+                audio_format: None,
+                audio_quality: None,
+                download_type: None,
+                fields: None,
+                max_duration: None,
+                query: None,
+                webhook_authorization: None,
+                webhook_url: None,
+            }
         }
-        impl rt::Documented for VideoDownloadError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    400 => rt::json_error(response, Self::BadRequest),
-                    401 => rt::json_error(response, Self::Unauthorized),
-                    402 => rt::json_error(response, Self::PaymentRequired),
-                    403 => rt::json_error(response, Self::Forbidden),
-                    404 => rt::json_error(response, Self::NotFound),
-                    429 => rt::json_error(response, Self::RateLimited),
-                    500 => rt::json_error(response, Self::InternalServerError),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::BadRequest(r)
-                    | Self::Unauthorized(r)
-                    | Self::PaymentRequired(r)
-                    | Self::Forbidden(r)
-                    | Self::NotFound(r)
-                    | Self::RateLimited(r)
-                    | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
-                }
+    }
+    /// Builder for [`Client::audio_download`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct AudioDownload<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        audio_format: Option<types::AudioDownloadAudioFormat>,
+        audio_quality: Option<types::AudioDownloadAudioQuality>,
+        download_type: Option<types::AudioDownloadDownloadType>,
+        fields: Option<String>,
+        max_duration: Option<f64>,
+        query: Option<String>,
+        webhook_authorization: Option<String>,
+        webhook_url: Option<String>,
+    }
+    impl<'a> AudioDownload<'a> {
+        /// Desired output format: `mp3` (default), `m4a` (MPEG-4 Audio),
+        /// `wav` (Waveform Audio File Format). This is a preference: when
+        /// conversion is not possible the output may be in another format.
+        pub fn audio_format(
+            mut self,
+            value: impl rt::IntoParam<types::AudioDownloadAudioFormat>,
+        ) -> Self {
+            self.audio_format = value.into_param("audio_format", &mut self.invalid);
+            self
+        }
+        /// Desired audio quality: `best` (best available, default),
+        /// `320kbps` (high), `256kbps` (standard), `128kbps` (low).
+        pub fn audio_quality(
+            mut self,
+            value: impl rt::IntoParam<types::AudioDownloadAudioQuality>,
+        ) -> Self {
+            self.audio_quality = value.into_param("audio_quality", &mut self.invalid);
+            self
+        }
+        /// Desired download type. `audio`: downloads only the audio (the only supported value).
+        pub fn download_type(
+            mut self,
+            value: impl rt::IntoParam<types::AudioDownloadDownloadType>,
+        ) -> Self {
+            self.download_type = value.into_param("download_type", &mut self.invalid);
+            self
+        }
+        /// Comma-separated list of fields to return, using dot notation for
+        /// nested fields. Does not change the credit cost. Documented only by
+        /// the official MCP server's tool schema.
+        pub fn fields(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.fields = value.into_param("fields", &mut self.invalid);
+            self
+        }
+        /// Maximum duration of the downloaded content in seconds. If the audio
+        /// is longer, only the content up to this duration is downloaded.
+        pub fn max_duration(mut self, value: impl rt::IntoParam<f64>) -> Self {
+            self.max_duration = value.into_param("max_duration", &mut self.invalid);
+            self
+        }
+        /// URL of the media to download audio from. Required.
+        pub fn query(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.query = value.into_param("query", &mut self.invalid);
+            self
+        }
+        /// Value sent as the `Authorization` header of the webhook request.
+        pub fn webhook_authorization(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.webhook_authorization = value.into_param("webhook_authorization", &mut self.invalid);
+            self
+        }
+        /// URL the result is POSTed to when the job ends (JSON body, see the
+        /// `jobFinished` callback). Delivery is attempted up to 3 times, 5
+        /// seconds apart.
+        pub fn webhook_url(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.webhook_url = value.into_param("webhook_url", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<AudioDownloadError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::JobCreated>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_query = rt::request::required(&self.query, "query")?;
+            let url = format!("{}/v1/audio/download", self.client.config.base_url());
+            let request = self.client.http.post(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::query(request, "audio_format", &self.audio_format);
+            let request = rt::request::query(request, "audio_quality", &self.audio_quality);
+            let request = rt::request::query(request, "download_type", &self.download_type);
+            let request = rt::request::query(request, "fields", &self.fields);
+            let request = rt::request::query(request, "max_duration", &self.max_duration);
+            let request = rt::request::query(request, "query", p_query);
+            let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);
+            let request = rt::request::query(request, "webhook_url", &self.webhook_url);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200..=202 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
             }
         }
-        /// What the client knows about `videoDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
-        /// requests (status 200); the status-codes page bills 200 and 201 and
-        /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
-        /// 404"; the legacy page does not bill it). Other failed requests are
-        /// not charged).
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "videoDownload",
-            method: "POST",
-            path: "/v1/video/download",
-            billable: true,
-            idempotent: false,
-            streams_body: false,
-            security: &["ApiKeyHeader", "ApiKeyQuery"],
-            errors: &[
-                rt::ErrorDoc::code(400, "Bad request, e.g. a malformed URL or an unsupported video platform"),
-                rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
-                rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
-                rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
-                rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
-                rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
-                rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
-            ],
-        };
-        impl<'a> VideoDownload<'a> {
-            /// Submits the job (`POST /v1/video/download`) and returns a handle to wait for it; the id is read from `/job_id`.
-            pub fn submit(
-                self,
-            ) -> impl ::std::future::Future<
-                Output = Result<
-                    ::clientgen_runtime::JobHandle<
-                        'a,
-                        super::super::jobs::VideoDownloadJob,
-                    >,
-                    ::clientgen_runtime::CallError<VideoDownloadError>,
-                >,
-            > + 'a {
-                self.submit_with(&::clientgen_runtime::CallOptions::DEFAULT)
+    }
+    /// The documented error responses of [`Client::audio_download`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum AudioDownloadError {
+        /// `400`: Bad request, e.g. a malformed URL or an unsupported platform
+        BadRequest(rt::ErrorResponse<types::ErrorResponse>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
+        Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+        /// `402`: Payment required; settle outstanding invoices to continue
+        PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
+        Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+        /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
+        NotFound(rt::ErrorResponse<types::ErrorResponse>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
+        RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+        /// `500`: Internal error; retry or contact support
+        InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+    }
+    impl rt::Documented for AudioDownloadError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest),
+                401 => rt::json_error(response, Self::Unauthorized),
+                402 => rt::json_error(response, Self::PaymentRequired),
+                403 => rt::json_error(response, Self::Forbidden),
+                404 => rt::json_error(response, Self::NotFound),
+                429 => rt::json_error(response, Self::RateLimited),
+                500 => rt::json_error(response, Self::InternalServerError),
+                _ => rt::CallError::UnexpectedStatus(response),
             }
-            /// Like `submit`, with per-call options.
-            pub async fn submit_with(
-                self,
-                options: &::clientgen_runtime::CallOptions,
-            ) -> Result<
-                ::clientgen_runtime::JobHandle<'a, super::super::jobs::VideoDownloadJob>,
-                ::clientgen_runtime::CallError<VideoDownloadError>,
-            > {
-                let client = self.client;
-                ::clientgen_runtime::submitted(
-                    client,
-                    self.send_with(options).await?,
-                    &["/job_id"],
-                )
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
             }
+        }
+    }
+    /// What the client knows about `audioDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
+    /// requests (status 200); the status-codes page bills 200 and 201 and
+    /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
+    /// 404"; the legacy page does not bill it). Other failed requests are
+    /// not charged).
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("audioDownload", "POST", "/v1/audio/download")
+        .billable()
+        .security(&["ApiKeyHeader", "ApiKeyQuery"])
+        .errors(&[
+            rt::ErrorDoc::code(400, "Bad request, e.g. a malformed URL or an unsupported platform"),
+            rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
+            rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
+            rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+            rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
+            rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
+        ]);
+    impl<'a> AudioDownload<'a> {
+        /// Submits the job (`POST /v1/audio/download`) and returns a handle to wait for it; the id is read from `/job_id`.
+        pub fn submit(
+            self,
+        ) -> impl Future<
+            Output = Result<
+                rt::JobHandle<'a, jobs::AudioDownloadJob>,
+                rt::CallError<AudioDownloadError>,
+            >,
+        > + 'a {
+            self.submit_with(&rt::CallOptions::DEFAULT)
+        }
+        /// Like `submit`, with per-call options.
+        pub async fn submit_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<
+            rt::JobHandle<'a, jobs::AudioDownloadJob>,
+            rt::CallError<AudioDownloadError>,
+        > {
+            let client = self.client;
+            rt::submitted(client, self.send_with(options).await?, &["/job_id"])
+        }
+    }
+}
+/// `GET /v1/jobs/{id}`.
+mod get_job {
+    use super::*;
+    impl Client {
+        /// Get the state and result of a job
+        ///
+        /// Returns the job's state and, once it is `CompletedJob`, its result.
+        /// Not billed and may be called any number of times.
+        ///
+        /// Path: the current jobs page's curl example omits the id
+        /// (`GET /v1/jobs`) while documenting an `id` path parameter; the MCP
+        /// server, the SDKs and the legacy docs put the id in the path, which is
+        /// the reading used here.
+        ///
+        /// Sends `GET /v1/jobs/{id}`.
+        pub fn get_job(&self) -> GetJob<'_> {
+            GetJob { client: self, invalid: None, id: None }
+        }
+    }
+    /// Builder for [`Client::get_job`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct GetJob<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        id: Option<::uuid::Uuid>,
+    }
+    impl<'a> GetJob<'a> {
+        /// Unique identifier of the job (UUID): the `job_id` returned by
+        /// `audioDownload` or `videoDownload`. Required.
+        pub fn id(mut self, value: impl rt::IntoParam<::uuid::Uuid>) -> Self {
+            self.id = value.into_param("id", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Job>, rt::CallError<GetJobError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Job>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_id = rt::request::required(&self.id, "id")?;
+            let url = format!(
+                "{}/v1/jobs/{}",
+                self.client.config.base_url(),
+                rt::request::path(p_id)?,
+            );
+            let request = self.client.http.get(url);
+            let request = rt::request::accept_json(request);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::get_job`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetJobError {
+        /// `400`: Bad request
+        BadRequest(rt::ErrorResponse<types::ErrorResponse>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
+        Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+        /// `402`: Payment required; settle outstanding invoices to continue
+        PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
+        Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+        /// `404`: No job with this id ("How it works" page)
+        NotFound(rt::ErrorResponse<types::ErrorResponse>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
+        RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+        /// `500`: Internal error; retry or contact support
+        InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+    }
+    impl rt::Documented for GetJobError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest),
+                401 => rt::json_error(response, Self::Unauthorized),
+                402 => rt::json_error(response, Self::PaymentRequired),
+                403 => rt::json_error(response, Self::Forbidden),
+                404 => rt::json_error(response, Self::NotFound),
+                429 => rt::json_error(response, Self::RateLimited),
+                500 => rt::json_error(response, Self::InternalServerError),
+                _ => rt::CallError::UnexpectedStatus(response),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+            }
+        }
+    }
+    /// What the client knows about `getJob`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("getJob", "GET", "/v1/jobs/{id}")
+        .idempotent()
+        .security(&["ApiKeyHeader", "ApiKeyQuery"])
+        .errors(&[
+            rt::ErrorDoc::code(400, "Bad request"),
+            rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
+            rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
+            rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+            rt::ErrorDoc::code(404, "No job with this id (\"How it works\" page)"),
+            rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
+        ]);
+}
+/// `POST /v1/video/download`.
+mod video_download {
+    use super::*;
+    impl Client {
+        /// Start a video download job
+        ///
+        /// Downloads the video (or only its audio or picture, see `download_type`)
+        /// of the media at `query` and returns a job id. The job runs
+        /// asynchronously: poll `getJob` with the returned `job_id`, or pass
+        /// `webhook_url` to have the result POSTed to you.
+        ///
+        /// Private, deleted (unavailable) or age-restricted content cannot be
+        /// downloaded; the job then ends in an error with an explanatory message.
+        ///
+        /// Parameters are sent in the query string: the current page labels them
+        /// "Query Parameters" although its method table says `POST`, and the
+        /// legacy docs send the same names as a `GET` query string. No request
+        /// body is documented.
+        ///
+        /// Sends `POST /v1/video/download`; billable, 1 credit per call: after a failure that may have reached the server it is
+        /// not re-sent unless `CallOptions::with_allow_billable_retries(true)` says so.
+        pub fn video_download(&self) -> VideoDownload<'_> {
+            VideoDownload {
+                client: self,
+                invalid: None,
+                download_type: None,
+                fields: None,
+                max_duration: None,
+                query: None,
+                video_format: None,
+                video_quality: None,
+                webhook_authorization: None,
+                webhook_url: None,
+            }
+        }
+    }
+    /// Builder for [`Client::video_download`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct VideoDownload<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        download_type: Option<types::VideoDownloadDownloadType>,
+        fields: Option<String>,
+        max_duration: Option<f64>,
+        query: Option<String>,
+        video_format: Option<types::VideoDownloadVideoFormat>,
+        video_quality: Option<types::VideoDownloadVideoQuality>,
+        webhook_authorization: Option<String>,
+        webhook_url: Option<String>,
+    }
+    impl<'a> VideoDownload<'a> {
+        /// Desired download type: `audio_video` (the complete video with
+        /// audio, default), `audio` (only the audio track), `video` (only the
+        /// picture, without sound).
+        pub fn download_type(
+            mut self,
+            value: impl rt::IntoParam<types::VideoDownloadDownloadType>,
+        ) -> Self {
+            self.download_type = value.into_param("download_type", &mut self.invalid);
+            self
+        }
+        /// Comma-separated list of fields to return, using dot notation for
+        /// nested fields. Does not change the credit cost. Documented only by
+        /// the official MCP server's tool schema.
+        pub fn fields(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.fields = value.into_param("fields", &mut self.invalid);
+            self
+        }
+        /// Maximum duration of the downloaded content in seconds. If the
+        /// video is longer, only the content up to this duration is
+        /// downloaded.
+        pub fn max_duration(mut self, value: impl rt::IntoParam<f64>) -> Self {
+            self.max_duration = value.into_param("max_duration", &mut self.invalid);
+            self
+        }
+        /// URL of the video to download. Required.
+        pub fn query(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.query = value.into_param("query", &mut self.invalid);
+            self
+        }
+        /// Desired output format: `mp4` (default), `webm`, `mkv` (Matroska).
+        /// This is a preference: when conversion is not possible the video is
+        /// provided in the most compatible format available.
+        pub fn video_format(
+            mut self,
+            value: impl rt::IntoParam<types::VideoDownloadVideoFormat>,
+        ) -> Self {
+            self.video_format = value.into_param("video_format", &mut self.invalid);
+            self
+        }
+        /// Desired video quality: `best` (best available, default), `1080p`
+        /// (1920x1080), `720p` (1280x720), `480p` (854x480), `360p`
+        /// (640x360). Videos longer than 1 hour are lowered to 720p.
+        pub fn video_quality(
+            mut self,
+            value: impl rt::IntoParam<types::VideoDownloadVideoQuality>,
+        ) -> Self {
+            self.video_quality = value.into_param("video_quality", &mut self.invalid);
+            self
+        }
+        /// Value sent as the `Authorization` header of the webhook request.
+        pub fn webhook_authorization(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.webhook_authorization = value.into_param("webhook_authorization", &mut self.invalid);
+            self
+        }
+        /// URL the result is POSTed to when the job ends (JSON body, see the
+        /// `jobFinished` callback). Delivery is attempted up to 3 times, 5
+        /// seconds apart.
+        pub fn webhook_url(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.webhook_url = value.into_param("webhook_url", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::JobCreated>, rt::CallError<VideoDownloadError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::JobCreated>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_query = rt::request::required(&self.query, "query")?;
+            let url = format!("{}/v1/video/download", self.client.config.base_url());
+            let request = self.client.http.post(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::query(request, "download_type", &self.download_type);
+            let request = rt::request::query(request, "fields", &self.fields);
+            let request = rt::request::query(request, "max_duration", &self.max_duration);
+            let request = rt::request::query(request, "query", p_query);
+            let request = rt::request::query(request, "video_format", &self.video_format);
+            let request = rt::request::query(request, "video_quality", &self.video_quality);
+            let request = rt::request::query(request, "webhook_authorization", &self.webhook_authorization);
+            let request = rt::request::query(request, "webhook_url", &self.webhook_url);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200..=202 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::video_download`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum VideoDownloadError {
+        /// `400`: Bad request, e.g. a malformed URL or an unsupported video platform
+        BadRequest(rt::ErrorResponse<types::ErrorResponse>),
+        /// `401`: Invalid, inactive or expired API key. The current status-codes page also lists "Rate Limit Exceeded" under 401 (the legacy page uses 429)
+        Unauthorized(rt::ErrorResponse<types::ErrorResponse>),
+        /// `402`: Payment required; settle outstanding invoices to continue
+        PaymentRequired(rt::ErrorResponse<types::ErrorResponse>),
+        /// `403`: Forbidden; verify your permissions (the legacy page says the account is deactivated)
+        Forbidden(rt::ErrorResponse<types::ErrorResponse>),
+        /// `404`: Not found: the media at `query` does not exist. Billed, per the status-codes page ("some APIs do not bill 404")
+        NotFound(rt::ErrorResponse<types::ErrorResponse>),
+        /// `429`: Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented
+        RateLimited(rt::ErrorResponse<types::ErrorResponse>),
+        /// `500`: Internal error; retry or contact support
+        InternalServerError(rt::ErrorResponse<types::ErrorResponse>),
+    }
+    impl rt::Documented for VideoDownloadError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest),
+                401 => rt::json_error(response, Self::Unauthorized),
+                402 => rt::json_error(response, Self::PaymentRequired),
+                403 => rt::json_error(response, Self::Forbidden),
+                404 => rt::json_error(response, Self::NotFound),
+                429 => rt::json_error(response, Self::RateLimited),
+                500 => rt::json_error(response, Self::InternalServerError),
+                _ => rt::CallError::UnexpectedStatus(response),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r)
+                | Self::Unauthorized(r)
+                | Self::PaymentRequired(r)
+                | Self::Forbidden(r)
+                | Self::NotFound(r)
+                | Self::RateLimited(r)
+                | Self::InternalServerError(r) => r.view().with_message(&r.body.error),
+            }
+        }
+    }
+    /// What the client knows about `videoDownload`: billable, 1 credit per call (1 credit per job created. The credits page charges only successful
+    /// requests (status 200); the status-codes page bills 200 and 201 and
+    /// not 202, and also bills a 404 ("Not Found": "some APIs do not bill
+    /// 404"; the legacy page does not bill it). Other failed requests are
+    /// not charged).
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("videoDownload", "POST", "/v1/video/download")
+        .billable()
+        .security(&["ApiKeyHeader", "ApiKeyQuery"])
+        .errors(&[
+            rt::ErrorDoc::code(400, "Bad request, e.g. a malformed URL or an unsupported video platform"),
+            rt::ErrorDoc::code(401, "Invalid, inactive or expired API key. The current status-codes page also lists \"Rate Limit Exceeded\" under 401 (the legacy page uses 429)"),
+            rt::ErrorDoc::code(402, "Payment required; settle outstanding invoices to continue"),
+            rt::ErrorDoc::code(403, "Forbidden; verify your permissions (the legacy page says the account is deactivated)"),
+            rt::ErrorDoc::code(404, "Not found: the media at `query` does not exist. Billed, per the status-codes page (\"some APIs do not bill 404\")").billed(),
+            rt::ErrorDoc::code(429, "Rate limit or monthly quota exceeded. Listed on the legacy status-code page and in the current jobs page's examples; the current status-codes table uses 401 for this instead. No `Retry-After` header or retry delay is documented"),
+            rt::ErrorDoc::code(500, "Internal error; retry or contact support").retryable(),
+        ]);
+    impl<'a> VideoDownload<'a> {
+        /// Submits the job (`POST /v1/video/download`) and returns a handle to wait for it; the id is read from `/job_id`.
+        pub fn submit(
+            self,
+        ) -> impl Future<
+            Output = Result<
+                rt::JobHandle<'a, jobs::VideoDownloadJob>,
+                rt::CallError<VideoDownloadError>,
+            >,
+        > + 'a {
+            self.submit_with(&rt::CallOptions::DEFAULT)
+        }
+        /// Like `submit`, with per-call options.
+        pub async fn submit_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<
+            rt::JobHandle<'a, jobs::VideoDownloadJob>,
+            rt::CallError<VideoDownloadError>,
+        > {
+            let client = self.client;
+            rt::submitted(client, self.send_with(options).await?, &["/job_id"])
         }
     }
 }
@@ -2159,47 +2029,45 @@ mod ops {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `getUsage` call.
-    GetUsage(::clientgen_runtime::CallError<errors::GetUsageError>),
+    GetUsage(rt::CallError<errors::GetUsageError>),
     /// A failed `audioDownload` call.
-    AudioDownload(::clientgen_runtime::CallError<errors::AudioDownloadError>),
+    AudioDownload(rt::CallError<errors::AudioDownloadError>),
     /// A failed `getJob` call.
-    GetJob(::clientgen_runtime::CallError<errors::GetJobError>),
+    GetJob(rt::CallError<errors::GetJobError>),
     /// A failed `videoDownload` call.
-    VideoDownload(::clientgen_runtime::CallError<errors::VideoDownloadError>),
+    VideoDownload(rt::CallError<errors::VideoDownloadError>),
     /// Waiting for a job polled with `getJob` failed.
-    GetJobWait(
-        ::clientgen_runtime::JobError<::clientgen_runtime::CallError<errors::GetJobError>, types::Job>,
-    ),
+    GetJobWait(rt::JobError<rt::CallError<errors::GetJobError>, types::Job>),
     /// The client could not be configured (missing key, invalid base URL).
-    Config(::clientgen_runtime::ConfigError),
+    Config(rt::ConfigError),
 }
-impl From<::clientgen_runtime::CallError<errors::GetUsageError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::GetUsageError>) -> Self {
+impl From<rt::CallError<errors::GetUsageError>> for Error {
+    fn from(e: rt::CallError<errors::GetUsageError>) -> Self {
         Self::GetUsage(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::AudioDownloadError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::AudioDownloadError>) -> Self {
+impl From<rt::CallError<errors::AudioDownloadError>> for Error {
+    fn from(e: rt::CallError<errors::AudioDownloadError>) -> Self {
         Self::AudioDownload(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::GetJobError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::GetJobError>) -> Self {
+impl From<rt::CallError<errors::GetJobError>> for Error {
+    fn from(e: rt::CallError<errors::GetJobError>) -> Self {
         Self::GetJob(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::VideoDownloadError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::VideoDownloadError>) -> Self {
+impl From<rt::CallError<errors::VideoDownloadError>> for Error {
+    fn from(e: rt::CallError<errors::VideoDownloadError>) -> Self {
         Self::VideoDownload(e)
     }
 }
-impl From<::clientgen_runtime::JobError<::clientgen_runtime::CallError<errors::GetJobError>, types::Job>> for Error {
-    fn from(e: ::clientgen_runtime::JobError<::clientgen_runtime::CallError<errors::GetJobError>, types::Job>) -> Self {
+impl From<rt::JobError<rt::CallError<errors::GetJobError>, types::Job>> for Error {
+    fn from(e: rt::JobError<rt::CallError<errors::GetJobError>, types::Job>) -> Self {
         Self::GetJobWait(e)
     }
 }
-impl From<::clientgen_runtime::ConfigError> for Error {
-    fn from(e: ::clientgen_runtime::ConfigError) -> Self {
+impl From<rt::ConfigError> for Error {
+    fn from(e: rt::ConfigError) -> Self {
         Self::Config(e)
     }
 }
@@ -2223,7 +2091,7 @@ impl Error {
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
     fn inner(
         &self,
-    ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
+    ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
             Self::GetUsage(e) => (e, Some((e.view(), e.operation()))),
             Self::AudioDownload(e) => (e, Some((e.view(), e.operation()))),

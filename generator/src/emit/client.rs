@@ -9,7 +9,8 @@ use crate::ir::Placement;
 
 /// The `Client` struct, documented with the description's title, description and version.
 pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
-    let rt = cx.rt();
+    // The client module names the runtime `rt`.
+    let rt = quote!(rt);
     let version = format!("Version: {}", cx.api.version);
     let title = format!("Client for {}", cx.api.title.trim());
     let doc = doc_attrs(&[Some(&title), cx.api.description.as_deref(), Some(&version)]);
@@ -20,11 +21,22 @@ pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
             config: #rt::ClientConfig,
             http: ::reqwest::Client,
         }
+
+        /// Sends one attempt of `op`: the configuration prepares the request (path check,
+        /// credential, timeout), the HTTP client sends it.
+        async fn execute(
+            client: &Client,
+            op: &#rt::OperationMeta,
+            request: ::reqwest::RequestBuilder,
+        ) -> Result<::reqwest::Response, #rt::AttemptError> {
+            #rt::request::execute(&client.http, &client.config, op, request).await
+        }
     }
 }
 
 pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
-    let rt = cx.rt();
+    // The client module names the runtime `rt`.
+    let rt = quote!(rt);
     let mut items = Vec::new();
     let has_default = cx.api.default_base_url.is_some();
     if let Some(url) = &cx.api.default_base_url {

@@ -14,7 +14,7 @@ fn body_type(body: &ErrorBody) -> String {
         ErrorBody::Empty => "()".into(),
         ErrorBody::Json(name) => format!("types::{name}"),
         ErrorBody::JsonValue => "::serde_json::Value".into(),
-        ErrorBody::Text => "::std::string::String".into(),
+        ErrorBody::Text => "String".into(),
         ErrorBody::Bytes => "::bytes::Bytes".into(),
     }
 }
@@ -65,8 +65,7 @@ pub(crate) fn operation_error(_cx: &Context<'_>, op: &Operation, out: &mut Sourc
     }
 
     out.doc(&format!(
-        "The documented error responses of [`Client::{method}`]: a variant per status, with\n\
-         the body typed as documented. A call fails with `rt::CallError<{ident}>`."
+        "The documented error responses of [`Client::{method}`], by status."
     ));
     out.line("#[derive(Debug)]");
     out.line("#[non_exhaustive]");
@@ -236,7 +235,7 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
                 ScalarKind::Integer => "i64",
                 ScalarKind::Number => "f64",
                 ScalarKind::Boolean => "bool",
-                _ => "::std::string::String",
+                _ => "String",
             };
             (ty, Some(parse))
         };
@@ -264,7 +263,7 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
 
 /// The crate-level `Error` every operation error converts into.
 pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
-    let rt = format!("::{}", cx.runtime);
+    let rt = "rt";
     // (variant, payload type, doc, whether it is an operation's error)
     let mut variants: Vec<(String, String, String, bool)> = Vec::new();
     for op in &cx.api.operations {

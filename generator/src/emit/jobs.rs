@@ -26,9 +26,7 @@ fn type_tokens(text: &str) -> TokenStream {
 /// The status type of a job (the status operation's success type), as seen from a module with
 /// `types` in scope.
 fn status_type(cx: &Context<'_>, status: &Operation) -> TokenStream {
-    type_tokens(
-        &super::operations::success_type(cx, status).replace("rt::", "::clientgen_runtime::"),
-    )
+    type_tokens(&super::operations::success_type(cx, status))
 }
 
 /// Whether two jobs poll the same status operation and read its body the same way (they may
@@ -45,7 +43,7 @@ fn same_kind(a: &JobLink, b: &JobLink) -> bool {
 
 /// One `(status operationId, crate Error variant, JobError type)` per distinct status operation.
 pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, TokenStream)> {
-    let rt = cx.rt();
+    let rt = quote!(rt);
     let mut out: Vec<(String, syn::Ident, TokenStream)> = Vec::new();
     for op in &cx.api.operations {
         let Some(job) = &op.job else { continue };
@@ -69,7 +67,8 @@ pub(crate) fn job_error_types(cx: &Context<'_>) -> Vec<(String, syn::Ident, Toke
 
 /// `pub mod jobs { ... }` and the `Client` methods that resume jobs.
 pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
-    let rt = cx.rt();
+    // The client module names the runtime `rt`.
+    let rt = quote!(rt);
     let mut kinds = Vec::new();
     let mut resumes = Vec::new();
     // The kinds written so far, by what they poll and how they read it.
@@ -136,14 +135,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                     other => format!("`{other}`"),
                 };
                 quote! {
-                    let id: #ty = match job_id.parse() {
-                        Ok(id) => id,
-                        Err(_) => {
-                            return Err(#rt::CallError::InvalidRequest(format!(
-                                "job id `{}` is not a valid {}", job_id, #wanted
-                            )));
-                        }
-                    };
+                    let id: #ty = #rt::parse_job_id(job_id, #wanted)?;
                 }
             }
         };
@@ -179,9 +171,9 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             pub struct #kind;
 
             impl #rt::JobKind for #kind {
-                type Client = super::Client;
+                type Client = Client;
                 type Status = #status_ty;
-                type Error = #rt::CallError<super::errors::#status_error>;
+                type Error = #rt::CallError<errors::#status_error>;
 
                 const SPEC: #rt::JobSpec = #rt::JobSpec {
                     pending: &[#(#pending),*],
@@ -196,20 +188,15 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                 };
                 #results
 
-                fn config(client: &super::Client) -> &#rt::ClientConfig {
+                fn config(client: &Client) -> &#rt::ClientConfig {
                     &client.config
                 }
 
-                fn http(client: &super::Client) -> Option<&::reqwest::Client> {
+                fn http(client: &Client) -> Option<&::reqwest::Client> {
                     Some(&client.http)
                 }
 
-                fn poll<'a>(
-                    client: &'a super::Client,
-                    job_id: &'a str,
-                ) -> ::std::pin::Pin<
-                    Box<dyn ::std::future::Future<Output = Result<Self::Status, Self::Error>> + Send + 'a>,
-                > {
+                fn poll<'a>(client: &'a Client, job_id: &'a str) -> #rt::PollFuture<'a, Self> {
                     Box::pin(async move {
                         #id_value
                         client
@@ -229,8 +216,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
     quote! {
         /// Asynchronous jobs: what to poll, and which states end the wait.
         pub mod jobs {
-            #[allow(unused_imports)]
-            use super::types;
+            use super::*;
             #(#kinds)*
         }
 
@@ -242,7 +228,8 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
 
 /// `submit()` on a submit operation's builder (inside the operation's module).
 pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
-    let rt = cx.rt();
+    // The operation's module names the runtime `rt`.
+    let rt = quote!(rt);
     let Some(job) = &op.job else { return quote!() };
     if status_op(cx, job).is_none() {
         return quote!();
@@ -266,8 +253,8 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
             #[doc = #doc]
             pub fn submit(
                 self,
-            ) -> impl ::std::future::Future<
-                Output = Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>>,
+            ) -> impl Future<
+                Output = Result<#rt::JobHandle<'a, jobs::#kind>, #rt::CallError<#error>>,
             > + 'a {
                 self.submit_with(&#rt::CallOptions::DEFAULT)
             }
@@ -276,7 +263,7 @@ pub(crate) fn submit(cx: &Context<'_>, op: &Operation) -> TokenStream {
             pub async fn submit_with(
                 self,
                 options: &#rt::CallOptions,
-            ) -> Result<#rt::JobHandle<'a, super::super::jobs::#kind>, #rt::CallError<#error>> {
+            ) -> Result<#rt::JobHandle<'a, jobs::#kind>, #rt::CallError<#error>> {
                 let client = self.client;
                 #rt::submitted(client, self.send_with(options).await?, &[#(#pointers),*])
             }

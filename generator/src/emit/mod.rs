@@ -52,7 +52,7 @@ impl Context<'_> {
                 .cloned()
                 .unwrap_or_else(|| "::serde_json::Value".into()),
             TypeRef::Json => "::serde_json::Value".into(),
-            TypeRef::String => "::std::string::String".into(),
+            TypeRef::String => "String".into(),
         }
     }
 
@@ -130,15 +130,14 @@ pub fn emit_client(
     }
     reexports(&cx, &mut out);
 
-    out.doc("Each operation's items, together: its builder, documented errors and metadata.");
-    out.line("#[allow(clippy::result_large_err)]");
-    out.open("mod ops {");
+    // Each operation's items, together, in a private module of its own that reads what the
+    // client module defines (`types`, `Client`, the runtime as `rt`) through `use super::*`.
+    out.line(&format!("use ::{} as rt;", cx.runtime));
     let total = api.operations.len();
     for (done, op) in api.operations.iter().enumerate() {
         progress(crate::Stage::Operations { done, total });
         operations::operation_module(&cx, op, &mut out).map_err(internal)?;
     }
-    out.close("}");
     errors::crate_error(&cx, &mut out);
     Ok(EmittedClient {
         source: out.finish(),
@@ -190,10 +189,10 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
             .flat_map(|op| {
                 let mut items = vec![op.names.builder.clone()];
                 items.extend(operations::choice_type(op));
-                let m = op.names.method.clone();
+                let m = op.names.module.clone();
                 items
                     .into_iter()
-                    .map(move |item| format!("pub use super::ops::{m}::{item};"))
+                    .map(move |item| format!("pub use super::{m}::{item};"))
             })
             .collect(),
     );
@@ -206,10 +205,10 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
             .flat_map(|op| {
                 let mut items = vec![op.names.error.clone()];
                 items.extend(errors::headers_structs(op));
-                let m = op.names.method.clone();
+                let m = op.names.module.clone();
                 items
                     .into_iter()
-                    .map(move |item| format!("pub use super::ops::{m}::{item};"))
+                    .map(move |item| format!("pub use super::{m}::{item};"))
             })
             .collect(),
     );
@@ -221,8 +220,8 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
         ops.iter()
             .map(|op| {
                 format!(
-                    "pub use super::ops::{}::META as {};",
-                    op.names.method, op.names.meta
+                    "pub use super::{}::META as {};",
+                    op.names.module, op.names.meta
                 )
             })
             .collect(),
@@ -236,8 +235,8 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
             .filter(|op| !op.body.other_media_types().is_empty())
             .map(|op| {
                 format!(
-                    "pub use super::ops::{}::MediaType as {};",
-                    op.names.method, op.names.builder
+                    "pub use super::{}::MediaType as {};",
+                    op.names.module, op.names.builder
                 )
             })
             .collect(),

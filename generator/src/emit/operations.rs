@@ -12,23 +12,17 @@ use crate::ir::{
 };
 use crate::names::{self, Namespace};
 
-/// The module of one operation (`mod audio_download { ... }` inside `mod ops`).
+/// The module of one operation (`mod audio_download { ... }`), private: its items are
+/// re-exported under `builder`, `errors`, `operations` and `media_types`.
 pub(crate) fn operation_module(
     cx: &Context<'_>,
     op: &Operation,
     out: &mut Source,
 ) -> Result<(), String> {
     let names = &op.names;
-    out.doc(&format!(
-        "`{} {}` (operationId `{}`): the request builder, the documented errors and the\n\
-         metadata.",
-        op.method, op.path, op.id
-    ));
-    out.open(&format!("pub mod {} {{", names.method));
-    out.line("#[allow(unused_imports)]");
-    out.line("use super::super::{types, Client};");
-    out.line(&format!("use ::{} as rt;", cx.runtime));
-    client_method(op, out);
+    out.doc(&format!("`{} {}`.", op.method, op.path));
+    out.open(&format!("mod {} {{", names.module));
+    out.line("use super::*;");
     builder(cx, op, out);
     pagination(cx, op, out);
     super::errors::operation_error(cx, op, out);
@@ -65,7 +59,8 @@ fn result_type(cx: &Context<'_>, op: &Operation) -> String {
     )
 }
 
-fn client_method(op: &Operation, out: &mut Source) {
+/// The `Client` method that starts a call: the builder with nothing set (`inits`).
+fn client_method(op: &Operation, inits: &[String], out: &mut Source) {
     let names = &op.names;
     out.open("impl Client {");
     let mut doc = String::new();
@@ -92,7 +87,7 @@ fn client_method(op: &Operation, out: &mut Source) {
         "pub fn {}(&self) -> {}<'_> {{",
         names.method, names.builder
     ));
-    out.line(&format!("{}::new(self)", names.builder));
+    struct_literal(out, &names.builder, inits);
     out.close("}");
     out.close("}");
 }
@@ -133,7 +128,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     let body_ty = match &op.body {
         RequestBody::Typed(body) => Some(match body.encoding {
             BodyEncoding::Json | BodyEncoding::Form => cx.ty(&body.ty),
-            BodyEncoding::Text => "::std::string::String".to_string(),
+            BodyEncoding::Text => "String".to_string(),
             BodyEncoding::Bytes => "::bytes::Bytes".to_string(),
         }),
         _ => None,
@@ -164,7 +159,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         for f in &form.fields {
             let ty = match &f.kind {
                 FieldKind::File => "rt::FilePart".to_string(),
-                FieldKind::Scalar(ScalarKind::String) => "::std::string::String".into(),
+                FieldKind::Scalar(ScalarKind::String) => "String".into(),
                 FieldKind::Scalar(ScalarKind::Integer) => "i64".into(),
                 FieldKind::Scalar(ScalarKind::Number) => "f64".into(),
                 FieldKind::Scalar(ScalarKind::Boolean) => "bool".into(),
@@ -211,6 +206,20 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         }
     }
     let open_form = matches!(&op.body, RequestBody::Multipart(form) if form.open);
+    let mut inits = vec!["client: self".to_string(), "invalid: None".to_string()];
+    inits.extend(
+        fields
+            .iter()
+            .filter(|f| f.choice.is_none())
+            .map(|f| format!("{}: None", f.ident)),
+    );
+    if let Some(t) = typed {
+        inits.push(format!("{}: None", t.setter));
+    }
+    if open_form {
+        inits.push("form_parts: Vec::new()".into());
+    }
+    client_method(op, &inits, out);
     if let (Some(t), RequestBody::Multipart(form)) = (typed, &op.body) {
         choice_enum(b, t, form, &fields, out);
     }
@@ -231,7 +240,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     out.line("#[must_use = \"nothing is sent until `send` is called\"]");
     out.open(&format!("pub struct {b}<'a> {{"));
     out.line("client: &'a Client,");
-    out.line("invalid: Option<::std::string::String>,");
+    out.line("invalid: Option<String>,");
     for f in fields.iter().filter(|f| f.choice.is_none()) {
         out.line(&format!("{}: Option<{}>,", f.ident, f.ty));
     }
@@ -239,27 +248,11 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         out.line(&format!("{}: Option<{}>,", t.setter, t.type_name));
     }
     if open_form {
-        out.line("form_parts: Vec<(::std::string::String, rt::FormPart)>,");
+        out.line("form_parts: Vec<(String, rt::FormPart)>,");
     }
     out.close("}");
 
     out.open(&format!("impl<'a> {b}<'a> {{"));
-    out.open("fn new(client: &'a Client) -> Self {");
-    let mut inits = vec!["client".to_string(), "invalid: None".to_string()];
-    inits.extend(
-        fields
-            .iter()
-            .filter(|f| f.choice.is_none())
-            .map(|f| format!("{}: None", f.ident)),
-    );
-    if let Some(t) = typed {
-        inits.push(format!("{}: None", t.setter));
-    }
-    if open_form {
-        inits.push("form_parts: Vec::new()".into());
-    }
-    struct_literal(out, "Self", &inits);
-    out.close("}");
     for f in &fields {
         out.doc(&f.doc);
         signature(
@@ -341,8 +334,8 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             "pub fn text_part",
             &[
                 "mut self",
-                "name: impl Into<::std::string::String>",
-                "value: impl Into<::std::string::String>",
+                "name: impl Into<String>",
+                "value: impl Into<String>",
             ],
             "Self",
         );
@@ -353,11 +346,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         signature(
             out,
             "pub fn file_part",
-            &[
-                "mut self",
-                "name: impl Into<::std::string::String>",
-                "file: rt::FilePart",
-            ],
+            &["mut self", "name: impl Into<String>", "file: rt::FilePart"],
             "Self",
         );
         out.line("self.form_parts.push((name.into(), rt::FormPart::File(file)));");
@@ -407,11 +396,11 @@ fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         out,
         "pub fn send",
         &["self"],
-        &format!("impl ::std::future::Future<Output = {result}> + 'a"),
+        &format!("impl Future<Output = {result}> + 'a"),
     );
     out.line("self.send_with(&rt::CallOptions::DEFAULT)");
     out.close("}");
-    out.doc("Like `send`, with per-call options (deadline, retry policy, billable retries).");
+    out.doc("`send` with per-call options (deadline, retries, billable retries).");
     signature(
         out,
         "pub async fn send_with",
@@ -450,7 +439,7 @@ fn sends(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             out,
             "pub fn send_body",
             &params,
-            &format!("impl ::std::future::Future<Output = {result}> + 'a"),
+            &format!("impl Future<Output = {result}> + 'a"),
         );
         out.line("let body: ::bytes::Bytes = body.into();");
         out.line("self.send_body_with(media_type, body, &rt::CallOptions::DEFAULT)");
@@ -511,24 +500,22 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         params,
         &format!("Result<rt::ResponseValue<{success}>, rt::AttemptError>"),
     );
-    out.open("if let Some(invalid) = &self.invalid {");
-    out.line("return Err(rt::request::invalid(invalid));");
-    out.close("}");
+    out.line("rt::request::valid(&self.invalid)?;");
     // Required values, bound by reference.
     let mut bound: Vec<&str> = Vec::new();
-    // (field, name in messages, the runtime function for a missing value)
+    // (field, name in messages, the runtime function that reads it or says it is missing)
     let required: Vec<(&str, String, &str)> = op
         .parameters
         .iter()
         .filter(|p| p.required)
-        .map(|p| (p.rust_name.as_str(), p.name.clone(), "missing"))
+        .map(|p| (p.rust_name.as_str(), p.name.clone(), "required"))
         .chain(match &op.body {
-            RequestBody::Typed(b) if b.required => vec![("body", "body".to_string(), "missing")],
+            RequestBody::Typed(b) if b.required => vec![("body", "body".to_string(), "required")],
             RequestBody::Multipart(form) => form
                 .fields
                 .iter()
                 .filter(|f| f.required)
-                .map(|f| (f.rust_name.as_str(), f.name.clone(), "missing_field"))
+                .map(|f| (f.rust_name.as_str(), f.name.clone(), "required_field"))
                 .collect(),
             _ => Vec::new(),
         })
@@ -645,7 +632,7 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
     };
     out.line(&format!("let request = {start};"));
     if matches!(op.success.body, SuccessBody::Json(_)) {
-        out.line("let request = request.header(::reqwest::header::ACCEPT, \"application/json\");");
+        out.line("let request = rt::request::accept_json(request);");
     }
     for p in &op.parameters {
         let name = string_literal(&p.name);
@@ -706,8 +693,7 @@ fn attempt(cx: &Context<'_>, op: &Operation, fields: &[Field], out: &mut Source)
         }
     }
     if op.fallback_paths.is_empty() {
-        out.line("let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)");
-        out.line("    .await?;");
+        out.line("let response = execute(self.client, &META, request).await?;");
     } else {
         out.line("Ok(request)");
         out.close("})");
@@ -787,7 +773,7 @@ fn choice_enum(
             continue;
         }
         let mut from = vec![(field.ty.clone(), "value")];
-        if field.ty == "::std::string::String" {
+        if field.ty == "String" {
             from.push(("&str".to_string(), "value.to_string()"));
         }
         for (ty, value) in from {
@@ -967,7 +953,7 @@ fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         "fn fetch",
         &["self"],
         &format!(
-            "impl ::std::future::Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
+            "impl Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
         ),
     );
     out.line("self.send()");
@@ -1010,17 +996,14 @@ fn local(ident: &str) -> String {
     format!("p_{ident}")
 }
 
-/// `let Some(p_x) = &self.x else { return Err(rt::request::missing("x")) };`
-fn missing_check(out: &mut Source, ident: &str, name: &str, missing: &str) {
-    out.open(&format!(
-        "let Some({}) = &self.{ident} else {{",
-        local(ident)
-    ));
+/// `let p_x = rt::request::required(&self.x, "x")?;` (`function` is `required_field` for a
+/// form field).
+fn missing_check(out: &mut Source, ident: &str, name: &str, function: &str) {
     out.line(&format!(
-        "return Err(rt::request::{missing}({}));",
+        "let {} = rt::request::{function}(&self.{ident}, {})?;",
+        local(ident),
         string_literal(name)
     ));
-    out.close("};");
 }
 
 /// The statements that add the body to `request`.
@@ -1234,52 +1217,61 @@ fn meta(op: &Operation, out: &mut Source) {
     }
     doc.push('.');
     out.doc(&doc);
-    out.open("pub const META: rt::OperationMeta = rt::OperationMeta {");
-    out.line(&format!("operation_id: {},", string_literal(&op.id)));
-    out.line(&format!("method: {},", string_literal(&op.method)));
-    out.line(&format!("path: {},", string_literal(&op.path)));
-    out.line(&format!("billable: {billable},"));
-    out.line(&format!("idempotent: {idempotent},"));
-    let streams_body = matches!(op.success.body, SuccessBody::Stream);
-    out.line(&format!("streams_body: {streams_body},"));
-    let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
-    let security = format!("security: &[{}],", security.join(", "));
-    if out.fits(&security, 0) {
-        out.line(&security);
-    } else {
-        out.open("security: &[");
-        for scheme in &op.security {
-            out.line(&format!("{},", string_literal(scheme)));
-        }
-        out.close("],");
+    // `OperationMeta::new(..)` and a call for each fact that is not the default.
+    let head = format!(
+        "pub const META: rt::OperationMeta = rt::OperationMeta::new({}, {}, {})",
+        string_literal(&op.id),
+        string_literal(&op.method),
+        string_literal(&op.path)
+    );
+    let mut calls: Vec<String> = Vec::new();
+    if billable {
+        calls.push(".billable()".into());
+    }
+    if idempotent {
+        calls.push(".idempotent()".into());
+    }
+    if matches!(op.success.body, SuccessBody::Stream) {
+        calls.push(".streams_body()".into());
+    }
+    if !op.security.is_empty() {
+        let security: Vec<String> = op.security.iter().map(|s| string_literal(s)).collect();
+        calls.push(format!(".security(&[{}])", security.join(", ")));
     }
     let errors = super::errors::ordered_errors(op);
-    if errors.is_empty() {
-        out.line("errors: &[],");
-    } else {
-        out.open("errors: &[");
-        for e in errors {
-            let description = string_literal(&super::errors::one_line_description(&e.description));
-            let (function, status) = match e.status {
-                StatusMatch::Code(c) => ("rt::ErrorDoc::code", c.to_string()),
-                StatusMatch::Range(d) => ("rt::ErrorDoc::range", d.to_string()),
-                StatusMatch::Default => ("rt::ErrorDoc::default_response", String::new()),
-            };
-            let args: Vec<&str> = [status.as_str(), description.as_str()]
-                .into_iter()
-                .filter(|a| !a.is_empty())
-                .collect();
-            let retryable = if e.retryable { ".retryable()" } else { "" };
-            let billed = if e.billed { ".billed()" } else { "" };
-            // One line per documented error, however long: a table to scan.
-            out.line(&format!(
-                "{function}({}){retryable}{billed},",
-                args.join(", ")
-            ));
-        }
-        out.close("],");
+    let one_line = format!("{head}{};", calls.concat());
+    if errors.is_empty() && (calls.is_empty() || out.fits(&one_line, 0)) {
+        out.line(&one_line);
+        return;
     }
-    out.close("};");
+    out.line(&head);
+    out.continuation(&calls, if errors.is_empty() { ";" } else { "" });
+    if errors.is_empty() {
+        return;
+    }
+    out.depth_in();
+    out.open(".errors(&[");
+    for e in errors {
+        let description = string_literal(&super::errors::one_line_description(&e.description));
+        let (function, status) = match e.status {
+            StatusMatch::Code(c) => ("rt::ErrorDoc::code", c.to_string()),
+            StatusMatch::Range(d) => ("rt::ErrorDoc::range", d.to_string()),
+            StatusMatch::Default => ("rt::ErrorDoc::default_response", String::new()),
+        };
+        let args: Vec<&str> = [status.as_str(), description.as_str()]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let retryable = if e.retryable { ".retryable()" } else { "" };
+        let billed = if e.billed { ".billed()" } else { "" };
+        // One line per documented error, however long: a table to scan.
+        out.line(&format!(
+            "{function}({}){retryable}{billed},",
+            args.join(", ")
+        ));
+    }
+    out.close("]);");
+    out.depth_out();
 }
 
 /// `Name { a, b: c }` on one line if it fits, else one field per line.

@@ -167,7 +167,7 @@ fn module_name(crate_name: &str) -> String {
 /// The crate root: docs from the README (so its examples are compiled as doctests).
 pub(crate) fn lib_rs(header: &str) -> String {
     format!(
-        "{header}\n#![doc = include_str!(\"../README.md\")]\n#![forbid(unsafe_code)]\n\n// Formatted by the generator (prettyplease), not by rustfmt.\n#[rustfmt::skip]\nmod client;\n\npub use client::*;\n"
+        "{header}\n#![doc = include_str!(\"../README.md\")]\n#![forbid(unsafe_code)]\n\n// Formatted by the generator (prettyplease), not by rustfmt.\n#[rustfmt::skip]\n// A call's error keeps the whole response it is about.\n#[allow(clippy::result_large_err)]\nmod client;\n\npub use client::*;\n"
     )
 }
 

@@ -145,6 +145,17 @@ impl Source {
         self.depth -= 1;
     }
 
+    /// The lines after this are one level deeper, until [`Source::depth_out`]: the rest of a
+    /// broken expression that is not a block.
+    pub fn depth_in(&mut self) {
+        self.depth += 1;
+    }
+
+    /// Back to the depth before [`Source::depth_in`].
+    pub fn depth_out(&mut self) {
+        self.depth -= 1;
+    }
+
     /// `lines` one level deeper than the current depth (the rest of a broken expression), the
     /// last one followed by `end`.
     pub fn continuation(&mut self, lines: &[String], end: &str) {

@@ -1012,7 +1012,7 @@ fn typify_run(
     let mut inline_types = Vec::with_capacity(ids.len());
     for id in &ids {
         inline_types.push(match id {
-            Some(id) => type_text(&space.get_type(id)?.ident()),
+            Some(id) => prelude_paths(&type_text(&space.get_type(id)?.ident())),
             None => ANY_VALUE_TYPE.to_string(),
         });
     }
@@ -1037,6 +1037,16 @@ fn typify_run(
             .collect(),
     };
     Ok((space.to_stream(), inline_types, uses))
+}
+
+/// A type as the operations' modules write it: the prelude's types by their short names
+/// (`String`, `Vec<T>`, `Option<T>`, `Box<T>`), which no generated item shadows (type names
+/// avoid them: `names::type_name`).
+fn prelude_paths(text: &str) -> String {
+    text.replace("::std::string::String", "String")
+        .replace("::std::vec::Vec<", "Vec<")
+        .replace("::std::option::Option<", "Option<")
+        .replace("::std::boxed::Box<", "Box<")
 }
 
 thread_local! {
@@ -1352,11 +1362,11 @@ mod tests {
             types.inline_types,
             [
                 "types::AudioDownloadAudioFormat",
-                "::std::string::String",
-                "::std::vec::Vec<types::Pet>",
+                "String",
+                "Vec<types::Pet>",
                 "i32",
                 "::serde_json::Value",
-                "::std::option::Option<types::Pet>",
+                "Option<types::Pet>",
             ]
         );
         assert_formatted(&types.text);
@@ -1659,7 +1669,7 @@ mod tests {
         )
         .expect("types");
         assert_formatted(&types.text);
-        assert_eq!(types.inline_types, ["::std::vec::Vec<types::Keeper>"]);
+        assert_eq!(types.inline_types, ["Vec<types::Keeper>"]);
         assert!(types.text.contains("pub struct Keeper {"), "{}", types.text);
         assert!(!types.text.contains("pub struct Pet"));
         assert!(types.text.contains("::std::vec::Vec<::pets::Pet>"));

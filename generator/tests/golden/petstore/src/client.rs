@@ -458,16 +458,25 @@ pub use ::clientgen_runtime::{
 /// Version: 2.1.0
 #[derive(Clone, Debug)]
 pub struct Client {
-    config: ::clientgen_runtime::ClientConfig,
+    config: rt::ClientConfig,
     http: ::reqwest::Client,
+}
+/// Sends one attempt of `op`: the configuration prepares the request (path check,
+/// credential, timeout), the HTTP client sends it.
+async fn execute(
+    client: &Client,
+    op: &rt::OperationMeta,
+    request: ::reqwest::RequestBuilder,
+) -> Result<::reqwest::Response, rt::AttemptError> {
+    rt::request::execute(&client.http, &client.config, op, request).await
 }
 impl Client {
     /// The base URL the description lists first in `servers`.
     pub const DEFAULT_BASE_URL: &'static str = "https://pets.example.test/api";
     /// A configuration for the default base URL, with no credential and the default
     /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
-    pub fn config() -> ::clientgen_runtime::ClientConfig {
-        match ::clientgen_runtime::ClientConfig::new(Self::DEFAULT_BASE_URL) {
+    pub fn config() -> rt::ClientConfig {
+        match rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
             Ok(config) => config,
             Err(_) => unreachable!("the default base URL is valid"),
         }
@@ -476,22 +485,20 @@ impl Client {
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
-    pub fn from_config(
-        config: ::clientgen_runtime::ClientConfig,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))
     }
     /// Builds a client around your own `reqwest::Client` (its redirect policy and timeouts
     /// then apply; the per-attempt timeout and the credential still come from `config`).
     pub fn from_config_and_http_client(
-        config: ::clientgen_runtime::ClientConfig,
+        config: rt::ClientConfig,
         http: ::reqwest::Client,
     ) -> Self {
         Self { config, http }
     }
     /// The configuration this client was built with.
-    pub fn client_config(&self) -> &::clientgen_runtime::ClientConfig {
+    pub fn client_config(&self) -> &rt::ClientConfig {
         &self.config
     }
     /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
@@ -503,33 +510,21 @@ impl Client {
         &self,
         url: &str,
         out: &mut W,
-        mut progress: impl FnMut(::clientgen_runtime::Progress) + Send,
-    ) -> Result<u64, ::clientgen_runtime::DownloadError>
+        mut progress: impl FnMut(rt::Progress) + Send,
+    ) -> Result<u64, rt::DownloadError>
     where
-        W: ::clientgen_runtime::download::AsyncWrite + Unpin + ?Sized,
+        W: rt::download::AsyncWrite + Unpin + ?Sized,
     {
-        ::clientgen_runtime::download::download(
-                &self.config,
-                &self.http,
-                url,
-                out,
-                &mut progress,
-            )
-            .await
+        rt::download::download(&self.config, &self.http, url, out, &mut progress).await
     }
     /// The credential for security scheme `BearerAuth`: a bearer token in the `Authorization` header.
     pub fn bearer_auth_credential(
         key: impl Into<String>,
-    ) -> Result<::clientgen_runtime::Credential, ::clientgen_runtime::ConfigError> {
-        ::clientgen_runtime::Credential::bearer(
-            "BearerAuth",
-            ::clientgen_runtime::Secret::new(key),
-        )
+    ) -> Result<rt::Credential, rt::ConfigError> {
+        rt::Credential::bearer("BearerAuth", rt::Secret::new(key))
     }
     /// Authenticates with a bearer token in the `Authorization` header (security scheme `BearerAuth`).
-    pub fn with_bearer_auth(
-        key: impl Into<String>,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn with_bearer_auth(key: impl Into<String>) -> Result<Self, rt::ConfigError> {
         Self::from_config(
             Self::config().with_credential(Self::bearer_auth_credential(key)?),
         )
@@ -537,371 +532,315 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
-    pub use super::ops::list_pets::ListPets;
-    pub use super::ops::create_pet::CreatePet;
-    pub use super::ops::show_pet_by_id::ShowPetById;
+    pub use super::list_pets::ListPets;
+    pub use super::create_pet::CreatePet;
+    pub use super::show_pet_by_id::ShowPetById;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
-    pub use super::ops::list_pets::ListPetsError;
-    pub use super::ops::create_pet::CreatePetError;
-    pub use super::ops::show_pet_by_id::ShowPetByIdError;
+    pub use super::list_pets::ListPetsError;
+    pub use super::create_pet::CreatePetError;
+    pub use super::show_pet_by_id::ShowPetByIdError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
-    pub use super::ops::list_pets::META as LIST_PETS;
-    pub use super::ops::create_pet::META as CREATE_PET;
-    pub use super::ops::show_pet_by_id::META as SHOW_PET_BY_ID;
+    pub use super::list_pets::META as LIST_PETS;
+    pub use super::create_pet::META as CREATE_PET;
+    pub use super::show_pet_by_id::META as SHOW_PET_BY_ID;
 }
-/// Each operation's items, together: its builder, documented errors and metadata.
-#[allow(clippy::result_large_err)]
-mod ops {
-    /// `GET /pets` (operationId `listPets`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod list_pets {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// List the pets
-            ///
-            /// Sends `GET /pets`.
-            pub fn list_pets(&self) -> ListPets<'_> {
-                ListPets::new(self)
-            }
+use ::clientgen_runtime as rt;
+/// `GET /pets`.
+mod list_pets {
+    use super::*;
+    impl Client {
+        /// List the pets
+        ///
+        /// Sends `GET /pets`.
+        pub fn list_pets(&self) -> ListPets<'_> {
+            ListPets { client: self, invalid: None, limit: None }
         }
-        /// Builder for [`Client::list_pets`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct ListPets<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            limit: Option<i32>,
-        }
-        impl<'a> ListPets<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, limit: None }
-            }
-            /// How many pets to return at most.
-            pub fn limit(mut self, value: impl rt::IntoParam<i32>) -> Self {
-                self.limit = value.into_param("limit", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Pets>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                rt::request::check(
-                    "limit",
-                    &self.limit,
-                    &rt::Limits { maximum: Some(100.0), ..rt::Limits::NONE },
-                )?;
-                let url = format!("{}/pets", self.client.config.base_url());
-                let request = self.client.http.get(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::query(request, "limit", &self.limit);
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::list_pets`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<ListPetsError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum ListPetsError {
-            /// any other status (`default`): Unexpected error
-            Other(rt::ErrorResponse<types::Error>),
-        }
-        impl rt::Documented for ListPetsError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                rt::json_error(response, Self::Other)
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::Other(r) => r.view().with_message(&r.body.message),
-                }
-            }
-        }
-        /// What the client knows about `listPets`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "listPets",
-            method: "GET",
-            path: "/pets",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &["BearerAuth"],
-            errors: &[
-                rt::ErrorDoc::default_response("Unexpected error"),
-            ],
-        };
     }
-    /// `POST /pets` (operationId `createPet`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod create_pet {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Add a pet
-            ///
-            /// Sends `POST /pets`.
-            pub fn create_pet(&self) -> CreatePet<'_> {
-                CreatePet::new(self)
-            }
-        }
-        /// Builder for [`Client::create_pet`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct CreatePet<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            body: Option<types::NewPet>,
-        }
-        impl<'a> CreatePet<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, body: None }
-            }
-            /// Sets the request body. Sent as `application/json`. Required.
-            pub fn body(mut self, value: impl rt::IntoParam<types::NewPet>) -> Self {
-                self.body = value.into_param("body", &mut self.invalid);
-                self
-            }
-            /// Sets the body by editing its builder (`types::builder::NewPet`), starting from the body set so far.
-            pub fn body_map(
-                mut self,
-                f: impl FnOnce(types::builder::NewPet) -> types::builder::NewPet,
-            ) -> Self {
-                self.body = rt::request::map_body::<types::NewPet, types::builder::NewPet, _>(self.body.take(), f, &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Pet>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_body) = &self.body else {
-                    return Err(rt::request::missing("body"));
-                };
-                rt::request::check_fields(
-                    p_body,
-                    &[
-                        ("name", rt::Limits { min_length: Some(1), ..rt::Limits::NONE }),
-                    ],
-                )?;
-                let url = format!("{}/pets", self.client.config.base_url());
-                let request = self.client.http.post(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", p_body)?;
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    201 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::create_pet`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<CreatePetError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum CreatePetError {
-            /// any other status (`default`): Unexpected error
-            Other(rt::ErrorResponse<types::Error>),
-        }
-        impl rt::Documented for CreatePetError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                rt::json_error(response, Self::Other)
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::Other(r) => r.view().with_message(&r.body.message),
-                }
-            }
-        }
-        /// What the client knows about `createPet`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "createPet",
-            method: "POST",
-            path: "/pets",
-            billable: false,
-            idempotent: false,
-            streams_body: false,
-            security: &["BearerAuth"],
-            errors: &[
-                rt::ErrorDoc::default_response("Unexpected error"),
-            ],
-        };
+    /// Builder for [`Client::list_pets`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct ListPets<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        limit: Option<i32>,
     }
-    /// `GET /pets/{petId}` (operationId `showPetById`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod show_pet_by_id {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Fetch one pet
-            ///
-            /// Sends `GET /pets/{petId}`.
-            pub fn show_pet_by_id(&self) -> ShowPetById<'_> {
-                ShowPetById::new(self)
+    impl<'a> ListPets<'a> {
+        /// How many pets to return at most.
+        pub fn limit(mut self, value: impl rt::IntoParam<i32>) -> Self {
+            self.limit = value.into_param("limit", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Pets>, rt::CallError<ListPetsError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Pets>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            rt::request::check(
+                "limit",
+                &self.limit,
+                &rt::Limits { maximum: Some(100.0), ..rt::Limits::NONE },
+            )?;
+            let url = format!("{}/pets", self.client.config.base_url());
+            let request = self.client.http.get(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::query(request, "limit", &self.limit);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
             }
         }
-        /// Builder for [`Client::show_pet_by_id`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct ShowPetById<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            pet_id: Option<i64>,
-        }
-        impl<'a> ShowPetById<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, pet_id: None }
-            }
-            /// The pet's id. Required.
-            pub fn pet_id(mut self, value: impl rt::IntoParam<i64>) -> Self {
-                self.pet_id = value.into_param("pet_id", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Pet>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_pet_id) = &self.pet_id else {
-                    return Err(rt::request::missing("petId"));
-                };
-                let url = format!(
-                    "{}/pets/{}",
-                    self.client.config.base_url(),
-                    rt::request::path(p_pet_id)?,
-                );
-                let request = self.client.http.get(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::show_pet_by_id`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<ShowPetByIdError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum ShowPetByIdError {
-            /// `404`: No pet with this id
-            NotFound(rt::ErrorResponse<types::Error>),
-            /// any other status (`default`): Unexpected error
-            Other(rt::ErrorResponse<types::Error>),
-        }
-        impl rt::Documented for ShowPetByIdError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    404 => rt::json_error(response, Self::NotFound),
-                    _ => rt::json_error(response, Self::Other),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::NotFound(r) | Self::Other(r) => r.view().with_message(&r.body.message),
-                }
-            }
-        }
-        /// What the client knows about `showPetById`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "showPetById",
-            method: "GET",
-            path: "/pets/{petId}",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &["BearerAuth"],
-            errors: &[
-                rt::ErrorDoc::code(404, "No pet with this id"),
-                rt::ErrorDoc::default_response("Unexpected error"),
-            ],
-        };
     }
+    /// The documented error responses of [`Client::list_pets`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum ListPetsError {
+        /// any other status (`default`): Unexpected error
+        Other(rt::ErrorResponse<types::Error>),
+    }
+    impl rt::Documented for ListPetsError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            rt::json_error(response, Self::Other)
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::Other(r) => r.view().with_message(&r.body.message),
+            }
+        }
+    }
+    /// What the client knows about `listPets`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("listPets", "GET", "/pets")
+        .idempotent()
+        .security(&["BearerAuth"])
+        .errors(&[
+            rt::ErrorDoc::default_response("Unexpected error"),
+        ]);
+}
+/// `POST /pets`.
+mod create_pet {
+    use super::*;
+    impl Client {
+        /// Add a pet
+        ///
+        /// Sends `POST /pets`.
+        pub fn create_pet(&self) -> CreatePet<'_> {
+            CreatePet { client: self, invalid: None, body: None }
+        }
+    }
+    /// Builder for [`Client::create_pet`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct CreatePet<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        body: Option<types::NewPet>,
+    }
+    impl<'a> CreatePet<'a> {
+        /// Sets the request body. Sent as `application/json`. Required.
+        pub fn body(mut self, value: impl rt::IntoParam<types::NewPet>) -> Self {
+            self.body = value.into_param("body", &mut self.invalid);
+            self
+        }
+        /// Sets the body by editing its builder (`types::builder::NewPet`), starting from the body set so far.
+        pub fn body_map(
+            mut self,
+            f: impl FnOnce(types::builder::NewPet) -> types::builder::NewPet,
+        ) -> Self {
+            self.body = rt::request::map_body::<types::NewPet, types::builder::NewPet, _>(self.body.take(), f, &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<CreatePetError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Pet>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_body = rt::request::required(&self.body, "body")?;
+            rt::request::check_fields(
+                p_body,
+                &[
+                    ("name", rt::Limits { min_length: Some(1), ..rt::Limits::NONE }),
+                ],
+            )?;
+            let url = format!("{}/pets", self.client.config.base_url());
+            let request = self.client.http.post(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::json(request, "application/json", p_body)?;
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                201 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::create_pet`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum CreatePetError {
+        /// any other status (`default`): Unexpected error
+        Other(rt::ErrorResponse<types::Error>),
+    }
+    impl rt::Documented for CreatePetError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            rt::json_error(response, Self::Other)
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::Other(r) => r.view().with_message(&r.body.message),
+            }
+        }
+    }
+    /// What the client knows about `createPet`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("createPet", "POST", "/pets")
+        .security(&["BearerAuth"])
+        .errors(&[
+            rt::ErrorDoc::default_response("Unexpected error"),
+        ]);
+}
+/// `GET /pets/{petId}`.
+mod show_pet_by_id {
+    use super::*;
+    impl Client {
+        /// Fetch one pet
+        ///
+        /// Sends `GET /pets/{petId}`.
+        pub fn show_pet_by_id(&self) -> ShowPetById<'_> {
+            ShowPetById { client: self, invalid: None, pet_id: None }
+        }
+    }
+    /// Builder for [`Client::show_pet_by_id`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct ShowPetById<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        pet_id: Option<i64>,
+    }
+    impl<'a> ShowPetById<'a> {
+        /// The pet's id. Required.
+        pub fn pet_id(mut self, value: impl rt::IntoParam<i64>) -> Self {
+            self.pet_id = value.into_param("pet_id", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Pet>, rt::CallError<ShowPetByIdError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Pet>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_pet_id = rt::request::required(&self.pet_id, "petId")?;
+            let url = format!(
+                "{}/pets/{}",
+                self.client.config.base_url(),
+                rt::request::path(p_pet_id)?,
+            );
+            let request = self.client.http.get(url);
+            let request = rt::request::accept_json(request);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::show_pet_by_id`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum ShowPetByIdError {
+        /// `404`: No pet with this id
+        NotFound(rt::ErrorResponse<types::Error>),
+        /// any other status (`default`): Unexpected error
+        Other(rt::ErrorResponse<types::Error>),
+    }
+    impl rt::Documented for ShowPetByIdError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                404 => rt::json_error(response, Self::NotFound),
+                _ => rt::json_error(response, Self::Other),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::NotFound(r) | Self::Other(r) => r.view().with_message(&r.body.message),
+            }
+        }
+    }
+    /// What the client knows about `showPetById`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("showPetById", "GET", "/pets/{petId}")
+        .idempotent()
+        .security(&["BearerAuth"])
+        .errors(&[
+            rt::ErrorDoc::code(404, "No pet with this id"),
+            rt::ErrorDoc::default_response("Unexpected error"),
+        ]);
 }
 /// Any error of this crate, for callers who just use `?`.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A failed `listPets` call.
-    ListPets(::clientgen_runtime::CallError<errors::ListPetsError>),
+    ListPets(rt::CallError<errors::ListPetsError>),
     /// A failed `createPet` call.
-    CreatePet(::clientgen_runtime::CallError<errors::CreatePetError>),
+    CreatePet(rt::CallError<errors::CreatePetError>),
     /// A failed `showPetById` call.
-    ShowPetById(::clientgen_runtime::CallError<errors::ShowPetByIdError>),
+    ShowPetById(rt::CallError<errors::ShowPetByIdError>),
     /// The client could not be configured (missing key, invalid base URL).
-    Config(::clientgen_runtime::ConfigError),
+    Config(rt::ConfigError),
 }
-impl From<::clientgen_runtime::CallError<errors::ListPetsError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::ListPetsError>) -> Self {
+impl From<rt::CallError<errors::ListPetsError>> for Error {
+    fn from(e: rt::CallError<errors::ListPetsError>) -> Self {
         Self::ListPets(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::CreatePetError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::CreatePetError>) -> Self {
+impl From<rt::CallError<errors::CreatePetError>> for Error {
+    fn from(e: rt::CallError<errors::CreatePetError>) -> Self {
         Self::CreatePet(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::ShowPetByIdError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::ShowPetByIdError>) -> Self {
+impl From<rt::CallError<errors::ShowPetByIdError>> for Error {
+    fn from(e: rt::CallError<errors::ShowPetByIdError>) -> Self {
         Self::ShowPetById(e)
     }
 }
-impl From<::clientgen_runtime::ConfigError> for Error {
-    fn from(e: ::clientgen_runtime::ConfigError) -> Self {
+impl From<rt::ConfigError> for Error {
+    fn from(e: rt::ConfigError) -> Self {
         Self::Config(e)
     }
 }
@@ -925,7 +864,7 @@ impl Error {
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
     fn inner(
         &self,
-    ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
+    ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
             Self::ListPets(e) => (e, Some((e.view(), e.operation()))),
             Self::CreatePet(e) => (e, Some((e.view(), e.operation()))),

@@ -191,30 +191,37 @@ pub use ::clientgen_runtime::{
 /// Version: 0.3
 #[derive(Clone, Debug)]
 pub struct Client {
-    config: ::clientgen_runtime::ClientConfig,
+    config: rt::ClientConfig,
     http: ::reqwest::Client,
+}
+/// Sends one attempt of `op`: the configuration prepares the request (path check,
+/// credential, timeout), the HTTP client sends it.
+async fn execute(
+    client: &Client,
+    op: &rt::OperationMeta,
+    request: ::reqwest::RequestBuilder,
+) -> Result<::reqwest::Response, rt::AttemptError> {
+    rt::request::execute(&client.http, &client.config, op, request).await
 }
 impl Client {
     /// Builds a client from a configuration: base URL, credential, retry policy, timeouts.
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
-    pub fn from_config(
-        config: ::clientgen_runtime::ClientConfig,
-    ) -> Result<Self, ::clientgen_runtime::ConfigError> {
+    pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))
     }
     /// Builds a client around your own `reqwest::Client` (its redirect policy and timeouts
     /// then apply; the per-attempt timeout and the credential still come from `config`).
     pub fn from_config_and_http_client(
-        config: ::clientgen_runtime::ClientConfig,
+        config: rt::ClientConfig,
         http: ::reqwest::Client,
     ) -> Self {
         Self { config, http }
     }
     /// The configuration this client was built with.
-    pub fn client_config(&self) -> &::clientgen_runtime::ClientConfig {
+    pub fn client_config(&self) -> &rt::ClientConfig {
         &self.config
     }
     /// Downloads a file the API hands out by URL (a finished job's result; absolute, or
@@ -226,372 +233,304 @@ impl Client {
         &self,
         url: &str,
         out: &mut W,
-        mut progress: impl FnMut(::clientgen_runtime::Progress) + Send,
-    ) -> Result<u64, ::clientgen_runtime::DownloadError>
+        mut progress: impl FnMut(rt::Progress) + Send,
+    ) -> Result<u64, rt::DownloadError>
     where
-        W: ::clientgen_runtime::download::AsyncWrite + Unpin + ?Sized,
+        W: rt::download::AsyncWrite + Unpin + ?Sized,
     {
-        ::clientgen_runtime::download::download(
-                &self.config,
-                &self.http,
-                url,
-                out,
-                &mut progress,
-            )
-            .await
+        rt::download::download(&self.config, &self.http, url, out, &mut progress).await
     }
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
-    pub use super::ops::list_notes::ListNotes;
-    pub use super::ops::add_note::AddNote;
-    pub use super::ops::get_note_text::GetNoteText;
+    pub use super::list_notes::ListNotes;
+    pub use super::add_note::AddNote;
+    pub use super::get_note_text::GetNoteText;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
-    pub use super::ops::list_notes::ListNotesError;
-    pub use super::ops::add_note::AddNoteError;
-    pub use super::ops::get_note_text::GetNoteTextError;
+    pub use super::list_notes::ListNotesError;
+    pub use super::add_note::AddNoteError;
+    pub use super::get_note_text::GetNoteTextError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
-    pub use super::ops::list_notes::META as LIST_NOTES;
-    pub use super::ops::add_note::META as ADD_NOTE;
-    pub use super::ops::get_note_text::META as GET_NOTE_TEXT;
+    pub use super::list_notes::META as LIST_NOTES;
+    pub use super::add_note::META as ADD_NOTE;
+    pub use super::get_note_text::META as GET_NOTE_TEXT;
 }
-/// Each operation's items, together: its builder, documented errors and metadata.
-#[allow(clippy::result_large_err)]
-mod ops {
-    /// `GET /notes` (operationId `listNotes`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod list_notes {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// List notes
-            ///
-            /// Sends `GET /notes`.
-            pub fn list_notes(&self) -> ListNotes<'_> {
-                ListNotes::new(self)
-            }
+use ::clientgen_runtime as rt;
+/// `GET /notes`.
+mod list_notes {
+    use super::*;
+    impl Client {
+        /// List notes
+        ///
+        /// Sends `GET /notes`.
+        pub fn list_notes(&self) -> ListNotes<'_> {
+            ListNotes { client: self, invalid: None, tag: None }
         }
-        /// Builder for [`Client::list_notes`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct ListNotes<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            tag: Option<::std::string::String>,
-        }
-        impl<'a> ListNotes<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, tag: None }
-            }
-            /// Sets the `tag` query parameter.
-            pub fn tag(mut self, value: impl rt::IntoParam<::std::string::String>) -> Self {
-                self.tag = value.into_param("tag", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<::std::vec::Vec<types::Note>>, rt::CallError<ListNotesError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<::std::vec::Vec<types::Note>>, rt::CallError<ListNotesError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(
-                &self,
-            ) -> Result<rt::ResponseValue<::std::vec::Vec<types::Note>>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let url = format!("{}/notes", self.client.config.base_url());
-                let request = self.client.http.get(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::query(request, "tag", &self.tag);
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::list_notes`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<ListNotesError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum ListNotesError {
-        }
-        impl rt::Documented for ListNotesError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                rt::CallError::UnexpectedStatus(response)
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match *self {}
-            }
-        }
-        /// What the client knows about `listNotes`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "listNotes",
-            method: "GET",
-            path: "/notes",
-            billable: false,
-            idempotent: true,
-            streams_body: false,
-            security: &[],
-            errors: &[],
-        };
     }
-    /// `POST /notes` (operationId `addNote`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod add_note {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// Add a note
-            ///
-            /// Sends `POST /notes`.
-            pub fn add_note(&self) -> AddNote<'_> {
-                AddNote::new(self)
-            }
-        }
-        /// Builder for [`Client::add_note`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct AddNote<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            body: Option<types::Note>,
-        }
-        impl<'a> AddNote<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, body: None }
-            }
-            /// Sets the request body. Sent as `application/json`. Required.
-            pub fn body(mut self, value: impl rt::IntoParam<types::Note>) -> Self {
-                self.body = value.into_param("body", &mut self.invalid);
-                self
-            }
-            /// Sets the body by editing its builder (`types::builder::Note`), starting from the body set so far.
-            pub fn body_map(
-                mut self,
-                f: impl FnOnce(types::builder::Note) -> types::builder::Note,
-            ) -> Self {
-                self.body = rt::request::map_body::<types::Note, types::builder::Note, _>(self.body.take(), f, &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<types::Note>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_body) = &self.body else {
-                    return Err(rt::request::missing("body"));
-                };
-                let url = format!("{}/notes", self.client.config.base_url());
-                let request = self.client.http.post(url);
-                let request = request.header(::reqwest::header::ACCEPT, "application/json");
-                let request = rt::request::json(request, "application/json", p_body)?;
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    201 => rt::response::json(response).await,
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::add_note`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<AddNoteError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum AddNoteError {
-            /// `400`: Invalid note
-            BadRequest(rt::ErrorResponse<types::AddNoteBadRequestBody>),
-        }
-        impl rt::Documented for AddNoteError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    400 => rt::json_error(response, Self::BadRequest),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::BadRequest(r) => r.view().with_message(&r.body.message),
-                }
-            }
-        }
-        /// What the client knows about `addNote`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "addNote",
-            method: "POST",
-            path: "/notes",
-            billable: false,
-            idempotent: false,
-            streams_body: false,
-            security: &[],
-            errors: &[
-                rt::ErrorDoc::code(400, "Invalid note"),
-            ],
-        };
+    /// Builder for [`Client::list_notes`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct ListNotes<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        tag: Option<String>,
     }
-    /// `GET /notes/{id}/raw` (operationId `getNoteText`): the request builder, the documented errors and the
-    /// metadata.
-    pub mod get_note_text {
-        #[allow(unused_imports)]
-        use super::super::{types, Client};
-        use ::clientgen_runtime as rt;
-        impl Client {
-            /// The note as plain text
-            ///
-            /// Sends `GET /notes/{id}/raw`.
-            pub fn get_note_text(&self) -> GetNoteText<'_> {
-                GetNoteText::new(self)
+    impl<'a> ListNotes<'a> {
+        /// Sets the `tag` query parameter.
+        pub fn tag(mut self, value: impl rt::IntoParam<String>) -> Self {
+            self.tag = value.into_param("tag", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<Vec<types::Note>>, rt::CallError<ListNotesError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<Vec<types::Note>>, rt::CallError<ListNotesError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<Vec<types::Note>>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let url = format!("{}/notes", self.client.config.base_url());
+            let request = self.client.http.get(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::query(request, "tag", &self.tag);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
             }
         }
-        /// Builder for [`Client::get_note_text`]: set the parameters, then `send`.
-        #[derive(Debug, Clone)]
-        #[must_use = "nothing is sent until `send` is called"]
-        pub struct GetNoteText<'a> {
-            client: &'a Client,
-            invalid: Option<::std::string::String>,
-            id: Option<i64>,
-        }
-        impl<'a> GetNoteText<'a> {
-            fn new(client: &'a Client) -> Self {
-                Self { client, invalid: None, id: None }
-            }
-            /// Sets the `id` path parameter. Required.
-            pub fn id(mut self, value: impl rt::IntoParam<i64>) -> Self {
-                self.id = value.into_param("id", &mut self.invalid);
-                self
-            }
-            /// Sends the request, with the client's retry policy and deadline.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>>> + 'a {
-                self.send_with(&rt::CallOptions::DEFAULT)
-            }
-            /// Like `send`, with per-call options (deadline, retry policy, billable retries).
-            pub async fn send_with(
-                self,
-                options: &rt::CallOptions,
-            ) -> Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>> {
-                rt::send(&self.client.config, &META, options, || self.attempt()).await
-            }
-            async fn attempt(&self) -> Result<rt::ResponseValue<rt::ByteStream>, rt::AttemptError> {
-                if let Some(invalid) = &self.invalid {
-                    return Err(rt::request::invalid(invalid));
-                }
-                let Some(p_id) = &self.id else {
-                    return Err(rt::request::missing("id"));
-                };
-                let url = format!(
-                    "{}/notes/{}/raw",
-                    self.client.config.base_url(),
-                    rt::request::path(p_id)?,
-                );
-                let request = self.client.http.get(url);
-                let response = rt::request::execute(&self.client.http, &self.client.config, &META, request)
-                    .await?;
-                match response.status().as_u16() {
-                    200 => Ok(rt::response::stream(response)),
-                    _ => rt::request::unexpected(response),
-                }
-            }
-        }
-        /// The documented error responses of [`Client::get_note_text`]: a variant per status, with
-        /// the body typed as documented. A call fails with `rt::CallError<GetNoteTextError>`.
-        #[derive(Debug)]
-        #[non_exhaustive]
-        pub enum GetNoteTextError {
-            /// `404`: No such note
-            NotFound(rt::ErrorResponse<()>),
-        }
-        impl rt::Documented for GetNoteTextError {
-            const OPERATION: &'static rt::OperationMeta = &META;
-            fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
-                match response.status.as_u16() {
-                    404 => rt::empty_error(response, Self::NotFound),
-                    _ => rt::CallError::UnexpectedStatus(response),
-                }
-            }
-            fn view(&self) -> rt::ErrorView<'_> {
-                match self {
-                    Self::NotFound(r) => r.view(),
-                }
-            }
-        }
-        /// What the client knows about `getNoteText`.
-        pub const META: rt::OperationMeta = rt::OperationMeta {
-            operation_id: "getNoteText",
-            method: "GET",
-            path: "/notes/{id}/raw",
-            billable: false,
-            idempotent: true,
-            streams_body: true,
-            security: &[],
-            errors: &[
-                rt::ErrorDoc::code(404, "No such note"),
-            ],
-        };
     }
+    /// The documented error responses of [`Client::list_notes`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum ListNotesError {
+    }
+    impl rt::Documented for ListNotesError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            rt::CallError::UnexpectedStatus(response)
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match *self {}
+        }
+    }
+    /// What the client knows about `listNotes`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("listNotes", "GET", "/notes")
+        .idempotent();
+}
+/// `POST /notes`.
+mod add_note {
+    use super::*;
+    impl Client {
+        /// Add a note
+        ///
+        /// Sends `POST /notes`.
+        pub fn add_note(&self) -> AddNote<'_> {
+            AddNote { client: self, invalid: None, body: None }
+        }
+    }
+    /// Builder for [`Client::add_note`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct AddNote<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        body: Option<types::Note>,
+    }
+    impl<'a> AddNote<'a> {
+        /// Sets the request body. Sent as `application/json`. Required.
+        pub fn body(mut self, value: impl rt::IntoParam<types::Note>) -> Self {
+            self.body = value.into_param("body", &mut self.invalid);
+            self
+        }
+        /// Sets the body by editing its builder (`types::builder::Note`), starting from the body set so far.
+        pub fn body_map(
+            mut self,
+            f: impl FnOnce(types::builder::Note) -> types::builder::Note,
+        ) -> Self {
+            self.body = rt::request::map_body::<types::Note, types::builder::Note, _>(self.body.take(), f, &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<types::Note>, rt::CallError<AddNoteError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<types::Note>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_body = rt::request::required(&self.body, "body")?;
+            let url = format!("{}/notes", self.client.config.base_url());
+            let request = self.client.http.post(url);
+            let request = rt::request::accept_json(request);
+            let request = rt::request::json(request, "application/json", p_body)?;
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                201 => rt::response::json(response).await,
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::add_note`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum AddNoteError {
+        /// `400`: Invalid note
+        BadRequest(rt::ErrorResponse<types::AddNoteBadRequestBody>),
+    }
+    impl rt::Documented for AddNoteError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                400 => rt::json_error(response, Self::BadRequest),
+                _ => rt::CallError::UnexpectedStatus(response),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::BadRequest(r) => r.view().with_message(&r.body.message),
+            }
+        }
+    }
+    /// What the client knows about `addNote`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("addNote", "POST", "/notes")
+        .errors(&[
+            rt::ErrorDoc::code(400, "Invalid note"),
+        ]);
+}
+/// `GET /notes/{id}/raw`.
+mod get_note_text {
+    use super::*;
+    impl Client {
+        /// The note as plain text
+        ///
+        /// Sends `GET /notes/{id}/raw`.
+        pub fn get_note_text(&self) -> GetNoteText<'_> {
+            GetNoteText { client: self, invalid: None, id: None }
+        }
+    }
+    /// Builder for [`Client::get_note_text`]: set the parameters, then `send`.
+    #[derive(Debug, Clone)]
+    #[must_use = "nothing is sent until `send` is called"]
+    pub struct GetNoteText<'a> {
+        client: &'a Client,
+        invalid: Option<String>,
+        id: Option<i64>,
+    }
+    impl<'a> GetNoteText<'a> {
+        /// Sets the `id` path parameter. Required.
+        pub fn id(mut self, value: impl rt::IntoParam<i64>) -> Self {
+            self.id = value.into_param("id", &mut self.invalid);
+            self
+        }
+        /// Sends the request, with the client's retry policy and deadline.
+        pub fn send(
+            self,
+        ) -> impl Future<Output = Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>>> + 'a {
+            self.send_with(&rt::CallOptions::DEFAULT)
+        }
+        /// `send` with per-call options (deadline, retries, billable retries).
+        pub async fn send_with(
+            self,
+            options: &rt::CallOptions,
+        ) -> Result<rt::ResponseValue<rt::ByteStream>, rt::CallError<GetNoteTextError>> {
+            rt::send(&self.client.config, &META, options, || self.attempt()).await
+        }
+        async fn attempt(&self) -> Result<rt::ResponseValue<rt::ByteStream>, rt::AttemptError> {
+            rt::request::valid(&self.invalid)?;
+            let p_id = rt::request::required(&self.id, "id")?;
+            let url = format!(
+                "{}/notes/{}/raw",
+                self.client.config.base_url(),
+                rt::request::path(p_id)?,
+            );
+            let request = self.client.http.get(url);
+            let response = execute(self.client, &META, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(rt::response::stream(response)),
+                _ => rt::request::unexpected(response),
+            }
+        }
+    }
+    /// The documented error responses of [`Client::get_note_text`], by status.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum GetNoteTextError {
+        /// `404`: No such note
+        NotFound(rt::ErrorResponse<()>),
+    }
+    impl rt::Documented for GetNoteTextError {
+        const OPERATION: &'static rt::OperationMeta = &META;
+        fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
+            match response.status.as_u16() {
+                404 => rt::empty_error(response, Self::NotFound),
+                _ => rt::CallError::UnexpectedStatus(response),
+            }
+        }
+        fn view(&self) -> rt::ErrorView<'_> {
+            match self {
+                Self::NotFound(r) => r.view(),
+            }
+        }
+    }
+    /// What the client knows about `getNoteText`.
+    pub const META: rt::OperationMeta = rt::OperationMeta::new("getNoteText", "GET", "/notes/{id}/raw")
+        .idempotent()
+        .streams_body()
+        .errors(&[
+            rt::ErrorDoc::code(404, "No such note"),
+        ]);
 }
 /// Any error of this crate, for callers who just use `?`.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A failed `listNotes` call.
-    ListNotes(::clientgen_runtime::CallError<errors::ListNotesError>),
+    ListNotes(rt::CallError<errors::ListNotesError>),
     /// A failed `addNote` call.
-    AddNote(::clientgen_runtime::CallError<errors::AddNoteError>),
+    AddNote(rt::CallError<errors::AddNoteError>),
     /// A failed `getNoteText` call.
-    GetNoteText(::clientgen_runtime::CallError<errors::GetNoteTextError>),
+    GetNoteText(rt::CallError<errors::GetNoteTextError>),
     /// The client could not be configured (missing key, invalid base URL).
-    Config(::clientgen_runtime::ConfigError),
+    Config(rt::ConfigError),
 }
-impl From<::clientgen_runtime::CallError<errors::ListNotesError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::ListNotesError>) -> Self {
+impl From<rt::CallError<errors::ListNotesError>> for Error {
+    fn from(e: rt::CallError<errors::ListNotesError>) -> Self {
         Self::ListNotes(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::AddNoteError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::AddNoteError>) -> Self {
+impl From<rt::CallError<errors::AddNoteError>> for Error {
+    fn from(e: rt::CallError<errors::AddNoteError>) -> Self {
         Self::AddNote(e)
     }
 }
-impl From<::clientgen_runtime::CallError<errors::GetNoteTextError>> for Error {
-    fn from(e: ::clientgen_runtime::CallError<errors::GetNoteTextError>) -> Self {
+impl From<rt::CallError<errors::GetNoteTextError>> for Error {
+    fn from(e: rt::CallError<errors::GetNoteTextError>) -> Self {
         Self::GetNoteText(e)
     }
 }
-impl From<::clientgen_runtime::ConfigError> for Error {
-    fn from(e: ::clientgen_runtime::ConfigError) -> Self {
+impl From<rt::ConfigError> for Error {
+    fn from(e: rt::ConfigError) -> Self {
         Self::Config(e)
     }
 }
@@ -615,7 +554,7 @@ impl Error {
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
     fn inner(
         &self,
-    ) -> (&(dyn ::std::error::Error + 'static), Option<(::clientgen_runtime::ErrorView<'_>, &'static ::clientgen_runtime::OperationMeta)>) {
+    ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
             Self::ListNotes(e) => (e, Some((e.view(), e.operation()))),
             Self::AddNote(e) => (e, Some((e.view(), e.operation()))),

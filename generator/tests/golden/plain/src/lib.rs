@@ -6,6 +6,8 @@
 
 // Formatted by the generator (prettyplease), not by rustfmt.
 #[rustfmt::skip]
+// A call's error keeps the whole response it is about.
+#[allow(clippy::result_large_err)]
 mod client;
 
 pub use client::*;

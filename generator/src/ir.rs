@@ -29,6 +29,70 @@ pub struct Api {
     /// fields), each with the name its Rust type gets if it needs a type of its own; a
     /// [`TypeRef::Inline`] is an index into this list.
     pub inline_schemas: Vec<InlineSchema>,
+    /// The requests the API sends to the caller: the operations' `callbacks` and the 3.1
+    /// `webhooks`, one per name and payload, in the description's order.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// A request the API sends to a URL of the caller's, which the generated crate receives:
+/// an OpenAPI 3.0 callback of one or more operations, or a 3.1 webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// The callback's (or webhook's) key in the description.
+    pub name: String,
+    /// The snake-case name of its receiving function under `webhooks::`.
+    pub function: String,
+    /// Where the description declares it.
+    pub source: WebhookSource,
+    /// JSON pointer of its operation object (the first, for a callback several operations share).
+    pub pointer: String,
+    /// The HTTP method the API sends it with (upper case).
+    pub method: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// The JSON payload's type (a named type under `types::`).
+    pub body: TypeRef,
+    /// `x-webhook.authorization`: the header that carries the secret the caller gave the API.
+    pub authorization: Option<WebhookAuthorization>,
+    /// Which events the payload may name: from `x-webhook.event`/`events`, or the payload
+    /// schema's `discriminator` mapping.
+    pub event: Option<WebhookEvent>,
+    /// The payload's `example` in the description, for docs.
+    pub example: Option<serde_json::Value>,
+}
+
+/// Where a webhook is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookSource {
+    /// `callbacks` of these operations (operationIds), under this runtime expression.
+    Callback {
+        /// The operations that declare it, in the description's order.
+        operations: Vec<String>,
+        /// The URL expression (`{$request.query.webhook_url}`).
+        expression: String,
+    },
+    /// The 3.1 top-level `webhooks` map.
+    Webhook,
+}
+
+/// The header a webhook's secret comes back in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAuthorization {
+    /// The header's name, lower case (`authorization`).
+    pub header: String,
+    /// The parameter or body field of the subscribing operation that sets the secret, if named.
+    pub parameter: Option<String>,
+}
+
+/// The events a webhook's payload may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// JSON pointer to the event's name in the payload (`/status`).
+    pub pointer: String,
+    /// The documented names; any other is refused as an unknown event.
+    pub values: Vec<String>,
 }
 
 /// A schema that becomes a named Rust type.

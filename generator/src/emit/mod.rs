@@ -16,6 +16,7 @@ pub(crate) mod package;
 mod stream;
 mod text;
 pub mod types;
+pub(crate) mod webhooks;
 
 use std::collections::BTreeSet;
 
@@ -139,6 +140,7 @@ pub fn emit_client(
         operations::operation_module(&cx, op, &mut out).map_err(internal)?;
     }
     out.close("}");
+    webhooks::webhooks_module(&cx, &mut out);
     errors::crate_error(&cx, &mut out);
     Ok(EmittedClient {
         source: out.finish(),

@@ -376,6 +376,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          # }}\n\
          ```\n\n"
     );
+    out.push_str(&super::webhooks::readme_section(api, &krate));
     let _ = write!(
         out,
         "## Errors\n\n\

@@ -6,6 +6,7 @@
 //! types are collected and repaired ([`schemas`]), and operations are sorted.
 
 mod schemas;
+mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -106,6 +107,7 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
     for (op, names) in operations.iter_mut().zip(op_names) {
         op.names = names;
     }
+    let webhooks = cx.webhooks(&operations);
 
     let Lowering {
         mut ds,
@@ -138,6 +140,7 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         type_names,
         schemas,
         inline_schemas: inline,
+        webhooks,
     };
     let ds = ds.propagate()?;
     Ok((api, ds))

@@ -32,6 +32,55 @@ pub struct Api {
     /// The requests the API sends to the caller: the operations' `callbacks` and the 3.1
     /// `webhooks`, one per name and payload, in the description's order.
     pub webhooks: Vec<Webhook>,
+    /// The runnable programs the crate gets under `examples/`, one per [`ExampleKind`] at most.
+    pub examples: Vec<Example>,
+}
+
+/// A runnable example program (`examples/<name>.rs`): what the description has that a user
+/// runs first, with their own key and their own inputs on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// Its name, its operation's method (`audio_download`): `cargo run --example <name>`.
+    pub name: String,
+    /// What it does.
+    pub kind: ExampleKind,
+    /// The operationId it calls.
+    pub operation: String,
+    /// The command-line arguments it reads, in order, each set on the request; a download
+    /// takes the output directory after them.
+    pub inputs: Vec<ExampleInput>,
+}
+
+/// What an example program does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// Submits a job whose status names its results (`x-job.resultsPointer`), waits for it
+    /// with its progress, and downloads the results into a directory.
+    Download,
+    /// Prints every item of every page of a paginated operation.
+    EveryPage,
+    /// Sends a local file in a multipart form and prints the response.
+    Upload,
+}
+
+/// A command-line argument of an example and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleInput {
+    /// Its name in the usage line (`QUERY`, `FILE`).
+    pub argument: String,
+    /// Where it is set.
+    pub target: ExampleTarget,
+}
+
+/// Where an example's argument is set on the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExampleTarget {
+    /// A parameter's or form field's setter, given the text.
+    Setter(String),
+    /// A form field's setter for a file, given `FilePart::from_path` of the text.
+    File(String),
+    /// A setter of the JSON body's builder (`body_map`), given the text.
+    BodyField(String),
 }
 
 /// A request the API sends to a URL of the caller's, which the generated crate receives:

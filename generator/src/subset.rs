@@ -181,6 +181,7 @@ pub fn apply(api: &mut Api, subset: &Subset, file: &str) -> Result<Diagnostics, 
         }
         WebhookSource::Webhook => true,
     });
+    api.examples.retain(|e| kept.contains(&e.operation));
     prune_types(api);
     Ok(warnings)
 }

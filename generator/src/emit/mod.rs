@@ -9,6 +9,7 @@
 
 mod client;
 mod errors;
+pub(crate) mod examples;
 mod forward;
 mod jobs;
 mod operations;

@@ -415,6 +415,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          bodies are never recorded. Nothing is printed unless the application installs a \
          subscriber.\n\n"
     );
+    out.push_str(&super::examples::readme_section(api, settings));
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(
         out,

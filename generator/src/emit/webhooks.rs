@@ -134,7 +134,7 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
 }
 
 /// `text` as `///` paragraphs no wider than the margin at `depth`.
-fn wrapped(text: &str, depth: usize) -> String {
+pub(crate) fn wrapped(text: &str, depth: usize) -> String {
     let width = 100usize.saturating_sub(depth * 4 + 4).max(40);
     let mut out = Vec::new();
     for paragraph in text.split("\n\n") {

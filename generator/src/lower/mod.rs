@@ -5,6 +5,7 @@
 //! (and what cannot be sent as described is degraded, with a warning), the schemas that become
 //! types are collected and repaired ([`schemas`]), and operations are sorted.
 
+mod examples;
 mod schemas;
 mod webhooks;
 
@@ -108,6 +109,7 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         op.names = names;
     }
     let webhooks = cx.webhooks(&operations);
+    let examples = cx.examples(&operations);
 
     let Lowering {
         mut ds,
@@ -141,6 +143,7 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         schemas,
         inline_schemas: inline,
         webhooks,
+        examples,
     };
     let ds = ds.propagate()?;
     Ok((api, ds))

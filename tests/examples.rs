@@ -3,7 +3,8 @@
 //! vendor's variable): HuntAPI's `audio_download` (submit, wait with progress, download the
 //! result), AudioPod's `extract_stems` (a local file's stems into a directory) and
 //! `get_wallet_usage` (every page), Audioscrape's `search` (every result across pages), and the
-//! mixed-errors fixture's `attach_to_item` (an upload).
+//! mixed-errors fixture's `attach_to_item` (an upload) and the events fixture's
+//! `list_audit_entries` (every page of a list paged by cursor, recognised without an extension).
 
 mod common;
 
@@ -30,6 +31,7 @@ fn examples() -> &'static BTreeMap<(String, String), PathBuf> {
             .args(["build", "--offline", "--examples", "--message-format=json"])
             .args(["-p", "huntapi-client", "-p", "audiopod-client"])
             .args(["-p", "audioscrape-client", "-p", "mixed-errors-client"])
+            .args(["-p", "events-client"])
             .env("CARGO_TARGET_DIR", &target)
             .output()
             .expect("cargo runs");
@@ -57,6 +59,7 @@ fn examples() -> &'static BTreeMap<(String, String), PathBuf> {
                     "audiopod-client",
                     "audioscrape-client",
                     "mixed-errors-client",
+                    "events-client",
                 ]
                 .into_iter()
                 .find(|c| package.contains(c))
@@ -341,4 +344,36 @@ async fn an_upload_example_sends_the_local_file_and_prints_the_answer() {
         body.contains("filename=\"notes.txt\"") && body.contains("attached bytes"),
         "{body}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_every_page_example_follows_a_recognised_cursor() {
+    let server = TestServer::with_handler(|request, _| {
+        let cursor = query_pairs(request)
+            .into_iter()
+            .find(|(k, _)| k == "cursor")
+            .map(|(_, v)| v);
+        let (action, next) = match cursor.as_deref() {
+            None => ("login", json!("c2")),
+            _ => ("logout", json!(null)),
+        };
+        let page = json!({"entries": [{"actor": "ann", "action": action}], "next_cursor": next});
+        Reply::json(200, &page.to_string()).into()
+    })
+    .await;
+    let env = [("EVENTS_BASE_URL", server.url())];
+    let output = run("events-client", "list_audit_entries", &env, &[]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            json!({"actor": "ann", "action": "login"}),
+            json!({"actor": "ann", "action": "logout"})
+        ]
+    );
+    assert_eq!(server.count(), 2);
 }

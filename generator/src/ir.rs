@@ -245,7 +245,8 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// `x-job`, when the operation submits an asynchronous job.
     pub job: Option<JobLink>,
-    /// `x-pagination`, when the operation returns one page of a longer list.
+    /// `x-pagination` (or a recognised shape), when the operation returns one page of a
+    /// longer list.
     pub pagination: Option<Pagination>,
     /// Parameters (path, query, header), path parameters first.
     pub parameters: Vec<Parameter>,
@@ -594,7 +595,8 @@ pub struct JobLink {
     pub results_pointer: Option<String>,
 }
 
-/// `x-pagination`: how to ask for the next page, and what a page says.
+/// `x-pagination`, or a common shape lowering recognised: how to ask for the next page, and
+/// what a page says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pagination {
     /// `offset` (the position counts items) or `page` (it numbers pages, from `first`).
@@ -611,10 +613,13 @@ pub struct Pagination {
     pub total: Option<String>,
     /// The items' type, when the array's items name a component schema (else JSON values).
     pub item: TypeRef,
+    /// Recognised by lowering from the operation's parameters and success body (a common
+    /// shape, `lower/paging.rs`) rather than read from `x-pagination`.
+    pub recognised: bool,
 }
 
 /// How pages are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageStyle {
     /// The position is the number of items to skip.
     Offset,
@@ -622,6 +627,12 @@ pub enum PageStyle {
     Page {
         /// The first page's number.
         first: u64,
+    },
+    /// The position is an opaque cursor (a string query parameter) that each page names for
+    /// the next one.
+    Cursor {
+        /// JSON pointer to the next page's cursor in the success body.
+        next: String,
     },
 }
 

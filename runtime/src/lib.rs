@@ -77,6 +77,7 @@ pub mod auth;
 pub mod call;
 pub mod clock;
 pub mod config;
+pub mod cursor;
 pub mod download;
 pub mod error;
 pub mod forward;
@@ -95,6 +96,7 @@ pub use auth::{Credential, Placement, env_secret};
 pub use call::{CallError, Documented, bytes_error, empty_error, json_error, text_error};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use config::{ClientConfig, ConfigError, DEFAULT_USER_AGENT, MAX_REDIRECTS};
+pub use cursor::{CursorPaged, CursorPaging};
 pub use download::{DownloadError, Progress};
 pub use error::{
     DeadlineExceeded, ErrorResponse, ErrorView, Failure, FromHeaders, InvalidBody,

@@ -14,6 +14,7 @@ mod forward;
 mod jobs;
 mod operations;
 pub(crate) mod package;
+mod paging;
 mod stream;
 mod text;
 pub mod types;

@@ -117,7 +117,7 @@ impl Lowering<'_> {
     }
 
     /// A schema given inline or as a `$ref` to a component, resolved.
-    fn raw_schema_of<'v>(&'v self, schema: &'v Value) -> Option<(&'v Value, String)> {
+    pub(super) fn raw_schema_of<'v>(&'v self, schema: &'v Value) -> Option<(&'v Value, String)> {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(reference) => self.raw_schema(reference.strip_prefix('#')?),
             None => Some((schema, String::new())),

@@ -6,6 +6,7 @@
 //! types are collected and repaired ([`schemas`]), and operations are sorted.
 
 mod examples;
+mod paging;
 mod schemas;
 mod webhooks;
 
@@ -430,7 +431,10 @@ impl<'a> Lowering<'a> {
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
         let fallback_paths = self.fallback_paths(op, path, &cost, &body, at);
-        let pagination = self.pagination(op, &parameters, &body, &success, at);
+        let pagination = match op.extensions.contains_key("x-pagination") {
+            true => self.pagination(op, &parameters, &body, &success, at),
+            false => self.recognised_pagination(op, &method_upper, &parameters, &success, at),
+        };
         Some(Operation {
             id,
             method: method_upper,
@@ -618,6 +622,7 @@ impl<'a> Lowering<'a> {
             has_more,
             total,
             item,
+            recognised: false,
         })
     }
 

@@ -153,3 +153,96 @@ fn is_kind(op: &Operation, kind: ExampleKind) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{ExampleKind, ExampleTarget};
+
+    fn examples(parameters: &str) -> Vec<(String, ExampleKind, Vec<String>)> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Lists, version: '1'}}
+paths:
+  /b/things:
+    get:
+      operationId: listThings
+      parameters: {parameters}
+      x-pagination: {{style: offset, position: offset, items: /things}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{type: object, properties: {{things: {{type: array, items: {{type: string}}}}}}}}
+  /c/upload:
+    post:
+      operationId: upload
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [kind]
+              properties:
+                file: {{type: string, format: binary}}
+                kind: {{type: string, enum: [a, b]}}
+      responses:
+        '200':
+          description: ok
+          content: {{application/json: {{schema: {{type: object}}}}}}
+"#
+        );
+        let doc = crate::load::parse_text("examples.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        let (api, _) = super::super::lower(&doc, &spec).expect("lowers");
+        api.examples
+            .into_iter()
+            .map(|e| {
+                let inputs = e
+                    .inputs
+                    .iter()
+                    .map(|i| match &i.target {
+                        ExampleTarget::Setter(s) => format!("{} -> {s}", i.argument),
+                        ExampleTarget::File(s) => format!("{} -> file {s}", i.argument),
+                        ExampleTarget::BodyField(s) => format!("{} -> body {s}", i.argument),
+                    })
+                    .collect();
+                (e.name, e.kind, inputs)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn required_text_inputs_become_arguments() {
+        let found = examples(
+            "[{name: offset, in: query, schema: {type: integer}}, \
+             {name: q, in: query, required: true, schema: {type: string}}]",
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    "list_things".to_string(),
+                    ExampleKind::EveryPage,
+                    vec!["Q -> q".to_string()]
+                ),
+                (
+                    "upload".to_string(),
+                    ExampleKind::Upload,
+                    vec!["FILE -> file file".to_string(), "KIND -> kind".to_string()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_operation_with_a_required_input_that_is_not_text_gets_none() {
+        let found = examples(
+            "[{name: offset, in: query, schema: {type: integer}}, \
+             {name: year, in: query, required: true, schema: {type: integer}}]",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, ExampleKind::Upload);
+    }
+}

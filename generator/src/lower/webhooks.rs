@@ -285,3 +285,130 @@ fn merge(found: &mut Vec<Webhook>, webhook: Webhook) {
         _ => found.push(webhook),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostics;
+    use crate::ir::{Api, TypeRef, WebhookSource};
+
+    fn lowered(x_webhook: &str, extra: &str) -> Result<(Api, Diagnostics), Diagnostics> {
+        let text = format!(
+            r#"
+openapi: 3.0.3
+info: {{title: Hooks, version: '1'}}
+paths:
+  /a:
+    post:
+      operationId: a
+      responses: {{'201': {{description: ok}}}}
+      callbacks:
+        done:
+          '{{$request.query.url}}':
+            post:
+              x-webhook: {x_webhook}
+              requestBody:
+                content:
+                  application/json:
+                    schema: {{$ref: '#/components/schemas/Event'}}
+              responses: {{'200': {{description: ok}}}}
+  /b:
+    post:
+      operationId: b
+      responses: {{'201': {{description: ok}}}}
+      callbacks:
+        done:
+          '{{$request.query.url}}':
+            post:
+              x-webhook: {x_webhook}
+              requestBody:
+                content:
+                  application/json:
+                    schema: {{$ref: '#/components/schemas/Event'}}
+              responses: {{'200': {{description: ok}}}}
+{extra}
+components:
+  schemas:
+    Event:
+      oneOf: [{{$ref: '#/components/schemas/Started'}}, {{$ref: '#/components/schemas/Ended'}}]
+      discriminator: {{propertyName: kind}}
+    Started: {{type: object, properties: {{kind: {{type: string}}}}}}
+    Ended: {{type: object, properties: {{kind: {{type: string}}}}}}
+"#
+        );
+        let doc = crate::load::parse_text("hooks.yaml", &text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        super::super::lower(&doc, &spec)
+    }
+
+    #[test]
+    fn callbacks_are_merged_by_name_with_their_header_and_discriminated_events() {
+        let (api, warnings) = lowered("{authorization: X-Secret}", "").expect("lowers");
+        assert!(warnings.is_empty(), "{warnings}");
+        let [hook] = api.webhooks.as_slice() else {
+            panic!("one webhook for the two operations: {:?}", api.webhooks);
+        };
+        assert_eq!(hook.function, "done");
+        assert_eq!(hook.method, "POST");
+        assert_eq!(hook.body, TypeRef::Named("Event".into()));
+        assert_eq!(
+            hook.source,
+            WebhookSource::Callback {
+                operations: vec!["a".into(), "b".into()],
+                expression: "{$request.query.url}".into()
+            }
+        );
+        let auth = hook.authorization.as_ref().expect("authorization");
+        assert_eq!(
+            (auth.header.as_str(), auth.parameter.as_deref()),
+            ("x-secret", None)
+        );
+        let event = hook.event.as_ref().expect("events from the discriminator");
+        assert_eq!(event.pointer, "/kind");
+        assert_eq!(event.values, ["Started", "Ended"]);
+    }
+
+    #[test]
+    fn a_webhook_with_an_inline_payload_gets_a_type_and_a_3_1_webhook_is_read() {
+        let extra = r#"webhooks:
+  tick:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {at: {type: string}}}
+      responses: {'200': {description: ok}}"#;
+        let (api, _) = lowered("{event: /kind, events: [Started]}", extra).expect("lowers");
+        let tick = api
+            .webhooks
+            .iter()
+            .find(|w| w.name == "tick")
+            .expect("the top-level webhook");
+        assert_eq!(tick.source, WebhookSource::Webhook);
+        assert_eq!(tick.body, TypeRef::Named("TickPayload".into()));
+        assert!(api.schemas.iter().any(|s| s.name == "TickPayload"));
+        let done = &api.webhooks[0];
+        assert_eq!(
+            done.event.as_ref().map(|e| e.values.clone()),
+            Some(vec!["Started".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_malformed_extension_is_an_error_at_its_pointer() {
+        for bad in [
+            "[Authorization]",
+            "{authorization: 'not a header'}",
+            "{authorization: {parameter: secret}}",
+            "{event: /kind}",
+            "{event: kind, events: [a]}",
+            "{event: /kind, events: []}",
+        ] {
+            let errors = lowered(bad, "").expect_err(bad).to_string();
+            assert!(
+                errors
+                    .contains("/paths/~1a/post/callbacks/done/{$request.query.url}/post/x-webhook"),
+                "{bad}: {errors}"
+            );
+        }
+    }
+}

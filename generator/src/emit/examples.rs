@@ -29,10 +29,21 @@ fn key_variable(api: &Api) -> Option<&str> {
         .find_map(|s| s.env_var.as_deref())
 }
 
+/// Whether `example` can be written under `settings`: one that sets fields of a JSON body
+/// goes through the body's builder, which exists only with struct builders on.
+fn writable(example: &Example, settings: &Settings) -> bool {
+    settings.types.struct_builders
+        || !example
+            .inputs
+            .iter()
+            .any(|i| matches!(i.target, ExampleTarget::BodyField(_)))
+}
+
 /// `examples/<name>.rs` for each example, with the file header.
 pub(crate) fn files(api: &Api, settings: &Settings, header: &str) -> Vec<(String, String)> {
     api.examples
         .iter()
+        .filter(|example| writable(example, settings))
         .filter_map(|example| {
             let op = api
                 .operations
@@ -292,7 +303,7 @@ fn program(
 
 /// The README's section listing the examples and how to run them.
 pub(crate) fn readme_section(api: &Api, settings: &Settings) -> String {
-    if api.examples.is_empty() {
+    if !api.examples.iter().any(|e| writable(e, settings)) {
         return String::new();
     }
     let mut text = String::from("## Examples\n\n");
@@ -305,7 +316,7 @@ pub(crate) fn readme_section(api: &Api, settings: &Settings) -> String {
          server):\n\n",
         base_url_variable(settings)
     );
-    for example in &api.examples {
+    for example in api.examples.iter().filter(|e| writable(e, settings)) {
         let Some(op) = api.operations.iter().find(|op| op.id == example.operation) else {
             continue;
         };
@@ -318,4 +329,53 @@ pub(crate) fn readme_section(api: &Api, settings: &Settings) -> String {
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Settings, emit::TypeSettings, generate};
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: Search, version: '1'}
+servers: [{url: 'https://search.example.test'}]
+paths:
+  /search:
+    post:
+      operationId: search
+      x-pagination: {style: offset, position: offset, items: /hits}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [q]
+              properties: {q: {type: string}, offset: {type: integer}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {hits: {type: array, items: {type: string}}}}
+"#;
+
+    #[test]
+    fn an_example_is_written_with_its_usage_and_left_out_without_the_builder_it_needs() {
+        let settings = Settings::new("search-client", "search.yaml");
+        let files = generate(SPEC, &settings).expect("generates").files;
+        let example = &files[std::path::Path::new("examples/search.rs")];
+        assert!(example.contains("cargo run -p search-client --example search -- Q"));
+        assert!(example.contains(".body_map(|b| b.q(q.as_str()))"));
+        assert!(example.contains("std::env::var(\"SEARCH_BASE_URL\")"));
+        assert!(files[std::path::Path::new("README.md")].contains("## Examples"));
+
+        let mut types = TypeSettings::new();
+        types.struct_builders = false;
+        let files = generate(SPEC, &settings.with_type_settings(types))
+            .expect("generates")
+            .files;
+        assert!(!files.keys().any(|p| p.starts_with("examples")));
+        assert!(!files[std::path::Path::new("README.md")].contains("## Examples"));
+    }
 }

@@ -2171,7 +2171,7 @@ pub mod webhooks {
     /// The `jobFinished` callback of `Client::audio_download` and `Client::video_download`: a
     /// `POST` to `{$request.query.webhook_url}`.
     ///
-    /// Checks that the `authorization` header holds `authorization` (the value you gave as
+    /// Checks that the `authorization` header holds `secret` (the value you gave as
     /// `webhook_authorization`), compared in constant time (`WebhookError::MissingAuthorization`,
     /// `WrongAuthorization`); then that the payload's `/status` is one of `CompletedJob`, `Error`
     /// (`WebhookError::UnknownEvent`); then that the body is the documented JSON
@@ -2179,9 +2179,9 @@ pub mod webhooks {
     pub fn job_finished(
         headers: &HeaderMap,
         body: &[u8],
-        authorization: &str,
+        secret: &str,
     ) -> Result<types::WebhookPayload, WebhookError> {
-        rt::webhook::check_authorization(headers, "authorization", authorization)?;
+        rt::webhook::check_authorization(headers, "authorization", secret)?;
         rt::webhook::check_event(body, "/status", &["CompletedJob", "Error"])?;
         rt::webhook::decode(body)
     }

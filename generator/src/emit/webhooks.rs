@@ -68,7 +68,7 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
             .map(|p| format!(" (the value you gave as `{p}`)"))
             .unwrap_or_default();
         checks.push(format!(
-            "that the `{}` header holds `authorization`{given}, compared in constant time \
+            "that the `{}` header holds `secret`{given}, compared in constant time \
              (`WebhookError::MissingAuthorization`, `WrongAuthorization`)",
             auth.header
         ));
@@ -95,7 +95,7 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
     };
     let mut params = vec![format!("{headers}: &HeaderMap"), "body: &[u8]".to_string()];
     if webhook.authorization.is_some() {
-        params.push("authorization: &str".to_string());
+        params.push("secret: &str".to_string());
     }
     let ret = format!("Result<{}, WebhookError>", cx.ty(&webhook.body));
     let one_line = format!(
@@ -115,7 +115,7 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
     }
     if let Some(auth) = &webhook.authorization {
         out.line(&format!(
-            "rt::webhook::check_authorization(headers, {}, authorization)?;",
+            "rt::webhook::check_authorization(headers, {}, secret)?;",
             string_literal(&auth.header)
         ));
     }

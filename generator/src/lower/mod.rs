@@ -498,11 +498,15 @@ impl<'a> Lowering<'a> {
         at: &str,
     ) -> Option<Pagination> {
         let value = op.extensions.get("x-pagination")?;
+        // `false`: not paged, whatever its shape (`lower/paging.rs` recognises none).
+        if value == &Value::Bool(false) {
+            return None;
+        }
         let at = format!("{at}/x-pagination");
         let Some(obj) = value.as_object() else {
             self.error(
                 &at,
-                "`x-pagination` must be a mapping (see docs/spec-extensions.md)",
+                "`x-pagination` must be a mapping, or `false` (see docs/spec-extensions.md)",
             );
             return None;
         };

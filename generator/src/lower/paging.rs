@@ -277,6 +277,17 @@ components:
     }
 
     #[test]
+    fn x_pagination_false_turns_recognition_off() {
+        let parameters =
+            format!("[{{name: offset, in: query, {INT}}}, {{name: limit, in: query, {INT}}}]");
+        let (paging, _) = recognised("get", &parameters, &format!("{THINGS}}}"));
+        assert!(paging.is_some());
+        let off = format!("{parameters}\n      x-pagination: false");
+        let (paging, warnings) = recognised("get", &off, &format!("{THINGS}}}"));
+        assert_eq!((paging, warnings), (None, 0));
+    }
+
+    #[test]
     fn a_shape_missing_a_part_is_not_recognised() {
         let offset_and_limit =
             format!("[{{name: offset, in: query, {INT}}}, {{name: limit, in: query, {INT}}}]");

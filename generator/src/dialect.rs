@@ -5,8 +5,10 @@
 //! converted: `type: [T, "null"]` becomes `type: T` + `nullable: true`; `const` becomes a
 //! one-value `enum`; an `examples` array becomes `example`; numeric `exclusiveMinimum` and
 //! `exclusiveMaximum` become `minimum`/`maximum` with the boolean flag. What has none (`if`,
-//! `dependentSchemas`, `unevaluatedProperties`, webhooks...) is removed with a warning, so the
-//! client is generated from the rest.
+//! `dependentSchemas`, `unevaluatedProperties`, `components.pathItems`...) is removed with a
+//! warning, so the client is generated from the rest. The top-level `webhooks` stay, their
+//! schemas converted like the others: openapiv3 ignores the key, and lowering reads it from the
+//! document (`lower/webhooks.rs`).
 
 use std::collections::BTreeMap;
 
@@ -49,10 +51,8 @@ pub fn down_convert(doc: &mut SourceDoc) -> Diagnostics {
     let mut value = std::mem::take(&mut doc.value);
     let mut notes = Notes::default();
     if let Some(root) = value.as_object_mut() {
-        for key in ["webhooks", "jsonSchemaDialect"] {
-            if root.remove(key).is_some() {
-                notes.dropped(&format!("/{key}"), &format!("`{key}`"));
-            }
+        if root.remove("jsonSchemaDialect").is_some() {
+            notes.dropped("/jsonSchemaDialect", "`jsonSchemaDialect`");
         }
         if let Some(Value::Object(components)) = root.get_mut("components")
             && components.remove("pathItems").is_some()
@@ -230,7 +230,7 @@ mod tests {
         let text = r#"{
   "openapi": "3.1.0",
   "info": {"title": "t", "version": "1"},
-  "webhooks": {"newPet": {}},
+  "webhooks": {"newPet": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": ["string", "null"]}}}}}}},
   "paths": {},
   "components": {"schemas": {"Pet": {
     "type": "object",
@@ -257,7 +257,11 @@ mod tests {
         );
         assert_eq!(pet["tag"]["anyOf"].as_array().unwrap().len(), 2);
         assert!(pet["extra"].get("unevaluatedProperties").is_none());
-        assert!(doc.value.get("webhooks").is_none());
+        // Webhooks are kept for lowering, their schemas converted.
+        assert_eq!(
+            doc.value["webhooks"]["newPet"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+            json!({"type": "string", "nullable": true})
+        );
         assert!(to_openapi(&doc).is_ok());
 
         let all = ds.to_string();
@@ -269,7 +273,6 @@ mod tests {
             all.contains("/components/schemas/Pet/properties/extra/unevaluatedProperties"),
             "{all}"
         );
-        assert!(all.contains("`webhooks` is not supported"), "{all}");
         assert!(ds.iter().all(|d| d.severity == Severity::Warning));
     }
 

@@ -29,6 +29,119 @@ pub struct Api {
     /// fields), each with the name its Rust type gets if it needs a type of its own; a
     /// [`TypeRef::Inline`] is an index into this list.
     pub inline_schemas: Vec<InlineSchema>,
+    /// The requests the API sends to the caller: the operations' `callbacks` and the 3.1
+    /// `webhooks`, one per name and payload, in the description's order.
+    pub webhooks: Vec<Webhook>,
+    /// The runnable programs the crate gets under `examples/`, one per [`ExampleKind`] at most.
+    pub examples: Vec<Example>,
+}
+
+/// A runnable example program (`examples/<name>.rs`): what the description has that a user
+/// runs first, with their own key and their own inputs on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// Its name, its operation's method (`audio_download`): `cargo run --example <name>`.
+    pub name: String,
+    /// What it does.
+    pub kind: ExampleKind,
+    /// The operationId it calls.
+    pub operation: String,
+    /// The command-line arguments it reads, in order, each set on the request; a download
+    /// takes the output directory after them.
+    pub inputs: Vec<ExampleInput>,
+}
+
+/// What an example program does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// Submits a job whose status names its results (`x-job.resultsPointer`), waits for it
+    /// with its progress, and downloads the results into a directory.
+    Download,
+    /// Prints every item of every page of a paginated operation.
+    EveryPage,
+    /// Sends a local file in a multipart form and prints the response.
+    Upload,
+}
+
+/// A command-line argument of an example and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleInput {
+    /// Its name in the usage line (`QUERY`, `FILE`).
+    pub argument: String,
+    /// Where it is set.
+    pub target: ExampleTarget,
+}
+
+/// Where an example's argument is set on the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExampleTarget {
+    /// A parameter's or form field's setter, given the text.
+    Setter(String),
+    /// A form field's setter for a file, given `FilePart::from_path` of the text.
+    File(String),
+    /// A setter of the JSON body's builder (`body_map`), given the text.
+    BodyField(String),
+}
+
+/// A request the API sends to a URL of the caller's, which the generated crate receives:
+/// an OpenAPI 3.0 callback of one or more operations, or a 3.1 webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// The callback's (or webhook's) key in the description.
+    pub name: String,
+    /// The snake-case name of its receiving function under `webhooks::`.
+    pub function: String,
+    /// Where the description declares it.
+    pub source: WebhookSource,
+    /// JSON pointer of its operation object (the first, for a callback several operations share).
+    pub pointer: String,
+    /// The HTTP method the API sends it with (upper case).
+    pub method: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// The JSON payload's type (a named type under `types::`).
+    pub body: TypeRef,
+    /// `x-webhook.authorization`: the header that carries the secret the caller gave the API.
+    pub authorization: Option<WebhookAuthorization>,
+    /// Which events the payload may name: from `x-webhook.event`/`events`, or the payload
+    /// schema's `discriminator` mapping.
+    pub event: Option<WebhookEvent>,
+    /// The payload's `example` in the description, for docs.
+    pub example: Option<serde_json::Value>,
+}
+
+/// Where a webhook is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookSource {
+    /// `callbacks` of these operations (operationIds), under this runtime expression.
+    Callback {
+        /// The operations that declare it, in the description's order.
+        operations: Vec<String>,
+        /// The URL expression (`{$request.query.webhook_url}`).
+        expression: String,
+    },
+    /// The 3.1 top-level `webhooks` map.
+    Webhook,
+}
+
+/// The header a webhook's secret comes back in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAuthorization {
+    /// The header's name, lower case (`authorization`).
+    pub header: String,
+    /// The parameter or body field of the subscribing operation that sets the secret, if named.
+    pub parameter: Option<String>,
+}
+
+/// The events a webhook's payload may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// JSON pointer to the event's name in the payload (`/status`).
+    pub pointer: String,
+    /// The documented names; any other is refused as an unknown event.
+    pub values: Vec<String>,
 }
 
 /// A schema that becomes a named Rust type.
@@ -132,7 +245,8 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// `x-job`, when the operation submits an asynchronous job.
     pub job: Option<JobLink>,
-    /// `x-pagination`, when the operation returns one page of a longer list.
+    /// `x-pagination` (or a recognised shape), when the operation returns one page of a
+    /// longer list.
     pub pagination: Option<Pagination>,
     /// Parameters (path, query, header), path parameters first.
     pub parameters: Vec<Parameter>,
@@ -497,7 +611,8 @@ pub struct JobLink {
     pub results_pointer: Option<String>,
 }
 
-/// `x-pagination`: how to ask for the next page, and what a page says.
+/// `x-pagination`, or a common shape lowering recognised: how to ask for the next page, and
+/// what a page says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pagination {
     /// `offset` (the position counts items) or `page` (it numbers pages, from `first`).
@@ -514,10 +629,13 @@ pub struct Pagination {
     pub total: Option<String>,
     /// The items' type, when the array's items name a component schema (else JSON values).
     pub item: TypeRef,
+    /// Recognised by lowering from the operation's parameters and success body (a common
+    /// shape, `lower/paging.rs`) rather than read from `x-pagination`.
+    pub recognised: bool,
 }
 
 /// How pages are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageStyle {
     /// The position is the number of items to skip.
     Offset,
@@ -525,6 +643,12 @@ pub enum PageStyle {
     Page {
         /// The first page's number.
         first: u64,
+    },
+    /// The position is an opaque cursor (a string query parameter) that each page names for
+    /// the next one.
+    Cursor {
+        /// JSON pointer to the next page's cursor in the success body.
+        next: String,
     },
 }
 

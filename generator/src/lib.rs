@@ -351,6 +351,9 @@ pub fn generate_with_progress(
         PathBuf::from(emit::package::spec_file_name(settings)),
         text.to_string(),
     );
+    for (name, text) in emit::examples::files(&api, settings, &header) {
+        files.insert(PathBuf::from(name), text);
+    }
     for (name, text) in emit::package::license_files(settings) {
         files.insert(PathBuf::from(name), text);
     }

@@ -181,6 +181,24 @@ pub struct OperationNames {
     pub resume: Option<String>,
 }
 
+/// The receiving functions of webhooks named `names` (in order), under `webhooks::`: snake
+/// case, a repeated name numbered (`job_finished_2`).
+pub fn webhook_functions(names: &[&str]) -> Vec<String> {
+    let mut taken = Namespace::default();
+    names
+        .iter()
+        .map(|name| {
+            let wanted = snake_ident(name);
+            let wanted = if wanted.is_empty() {
+                "webhook".to_string()
+            } else {
+                wanted
+            };
+            taken.claim(&wanted, "_")
+        })
+        .collect()
+}
+
 /// Mints the names of every operation (in order), given which submit jobs. Methods avoid the
 /// `Client`'s own methods, including one `with_<scheme>` / `<scheme>_credential` per scheme.
 pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<OperationNames> {

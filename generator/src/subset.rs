@@ -10,7 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity, nearest};
-use crate::ir::{Api, ErrorBody, FieldKind, Operation, RequestBody, SuccessBody, TypeRef};
+use crate::ir::{
+    Api, ErrorBody, FieldKind, Operation, RequestBody, SuccessBody, TypeRef, WebhookSource,
+};
 
 /// Which operations to generate. Empty lists keep everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -170,6 +172,16 @@ pub fn apply(api: &mut Api, subset: &Subset, file: &str) -> Result<Diagnostics, 
     }
     let mut flags = keep.into_iter();
     api.operations.retain(|_| flags.next().unwrap_or(false));
+    // A callback goes with the operations that declare it; 3.1 webhooks stay.
+    let kept: BTreeSet<String> = api.operations.iter().map(|op| op.id.clone()).collect();
+    api.webhooks.retain_mut(|w| match &mut w.source {
+        WebhookSource::Callback { operations, .. } => {
+            operations.retain(|id| kept.contains(id));
+            !operations.is_empty()
+        }
+        WebhookSource::Webhook => true,
+    });
+    api.examples.retain(|e| kept.contains(&e.operation));
     prune_types(api);
     Ok(warnings)
 }
@@ -178,6 +190,17 @@ pub fn apply(api: &mut Api, subset: &Subset, file: &str) -> Result<Diagnostics, 
 fn prune_types(api: &mut Api) {
     let mut named: BTreeSet<String> = BTreeSet::new();
     let mut inline: BTreeSet<usize> = BTreeSet::new();
+    let webhooks: Vec<&TypeRef> = api.webhooks.iter().map(|w| &w.body).collect();
+    for ty in webhooks {
+        type_ref(ty, &mut |used| match used {
+            Used::Named(name) => {
+                named.insert(name.to_string());
+            }
+            Used::Inline(i) => {
+                inline.insert(i);
+            }
+        });
+    }
     for op in &api.operations {
         for_each_type(op, &mut |ty| match ty {
             Used::Named(name) => {

@@ -81,7 +81,7 @@ fn repo_copy() -> TempDir {
     let root = dir.path().to_str().expect("UTF-8 temp path");
     let output = clientgen(dir.path(), &["generate", "--root", root]);
     assert_exit(&output, 0);
-    assert!(stdout(&output).contains("huntapi-client: 7 file(s) written, 0 unchanged"));
+    assert!(stdout(&output).contains("huntapi-client: 8 file(s) written, 0 unchanged"));
     dir
 }
 

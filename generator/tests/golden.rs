@@ -26,10 +26,19 @@ use clientgen::{GeneratedCrate, RuntimeDependency, Settings};
 /// The command that refreshes the golden files, quoted in their headers and in failures.
 const BLESS_COMMAND: &str = "CLIENTGEN_BLESS=1 cargo test -p clientgen --test golden";
 
-/// The fixture compiled as a workspace member, and where it lives.
-const MEMBER_FIXTURE: &str = "mixed-errors.yaml";
-const MEMBER_DIR: &str = "tests/fixtures/mixed-errors-client";
-const MEMBER_CRATE: &str = "mixed-errors-client";
+/// The fixtures compiled as workspace members: (fixture, where its crate lives, crate name).
+const MEMBERS: [(&str, &str, &str); 2] = [
+    (
+        "mixed-errors.yaml",
+        "tests/fixtures/mixed-errors-client",
+        "mixed-errors-client",
+    ),
+    (
+        "events.yaml",
+        "tests/fixtures/events-client",
+        "events-client",
+    ),
+];
 
 fn generator_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -116,7 +125,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn fixtures_match_their_golden_files() {
     let mut failures = String::new();
     for (stem, file) in fixtures() {
-        if file == MEMBER_FIXTURE {
+        if MEMBERS.iter().any(|(fixture, _, _)| *fixture == file) {
             // Its expected crate is the workspace member (the last test).
             continue;
         }
@@ -231,28 +240,31 @@ fn fixtures_exercise_what_they_are_for() {
     assert!(!plain.contains(".billable()"));
 }
 
-/// The compiled copy of the `mixed-errors` fixture must be what `clientgen generate` writes.
+/// The compiled copies of the `mixed-errors` and `events` fixtures must be what
+/// `clientgen generate` writes.
 #[test]
 fn the_mixed_errors_workspace_member_is_up_to_date() {
-    let spec = format!("generator/tests/fixtures/{MEMBER_FIXTURE}");
-    let action = if blessing() { "generate" } else { "check" };
-    let output = Command::new(env!("CARGO_BIN_EXE_clientgen"))
-        .current_dir(repo_root())
-        .args([action, "--spec", &spec, "--out", MEMBER_DIR])
-        .args(["--crate-name", MEMBER_CRATE])
-        .output()
-        .expect("the clientgen binary runs");
-    assert!(
-        output.status.success(),
-        "{}{}\n{MEMBER_DIR} is out of date with {spec}: run `{BLESS_COMMAND}` (or `cargo run -p \
-         clientgen -- generate --spec {spec} --out {MEMBER_DIR} --crate-name {MEMBER_CRATE}`)",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
-    let manifest = std::fs::read_to_string(repo_root().join(MEMBER_DIR).join("Cargo.toml"))
-        .expect("the member's manifest exists");
-    assert!(
-        !manifest.contains("[workspace]"),
-        "a workspace member must not declare its own workspace"
-    );
+    for (fixture, dir, name) in MEMBERS {
+        let spec = format!("generator/tests/fixtures/{fixture}");
+        let action = if blessing() { "generate" } else { "check" };
+        let output = Command::new(env!("CARGO_BIN_EXE_clientgen"))
+            .current_dir(repo_root())
+            .args([action, "--quiet", "--spec", &spec, "--out", dir])
+            .args(["--crate-name", name])
+            .output()
+            .expect("the clientgen binary runs");
+        assert!(
+            output.status.success(),
+            "{}{}\n{dir} is out of date with {spec}: run `{BLESS_COMMAND}` (or `cargo run -p \
+             clientgen -- generate --spec {spec} --out {dir} --crate-name {name}`)",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        let manifest = std::fs::read_to_string(repo_root().join(dir).join("Cargo.toml"))
+            .expect("the member's manifest exists");
+        assert!(
+            !manifest.contains("[workspace]"),
+            "a workspace member must not declare its own workspace"
+        );
+    }
 }

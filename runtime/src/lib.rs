@@ -57,6 +57,12 @@
 //! [`JobHandle::wait`] for the result, [`JobHandle::updates`] for a progress stream. A job id
 //! can be stored and resumed later with [`JobHandle::new`].
 //!
+//! # Webhooks
+//!
+//! A generated crate's `webhooks` functions check and decode what an API posts to the
+//! caller's URL with the functions in [`webhook`]: the authorization header compared in
+//! constant time, the event, the body; a refusal is a [`WebhookError`].
+//!
 //! # Time
 //!
 //! Deadlines and the waits between attempts go through a [`Clock`]; tests use
@@ -71,6 +77,7 @@ pub mod auth;
 pub mod call;
 pub mod clock;
 pub mod config;
+pub mod cursor;
 pub mod download;
 pub mod error;
 pub mod forward;
@@ -83,11 +90,13 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod send;
+pub mod webhook;
 
 pub use auth::{Credential, Placement, env_secret};
 pub use call::{CallError, Documented, bytes_error, empty_error, json_error, text_error};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use config::{ClientConfig, ConfigError, DEFAULT_USER_AGENT, MAX_REDIRECTS};
+pub use cursor::{CursorPaged, CursorPaging};
 pub use download::{DownloadError, Progress};
 pub use error::{
     DeadlineExceeded, ErrorResponse, ErrorView, Failure, FromHeaders, InvalidBody,
@@ -112,6 +121,7 @@ pub use retry::{
 };
 pub use secret::Secret;
 pub use send::send;
+pub use webhook::{HeaderMap, WebhookError};
 
 pub use progenitor_client::{ByteStream, ResponseValue};
 

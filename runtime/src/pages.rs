@@ -169,9 +169,17 @@ pub fn items<'a, P: Paged + 'a, I: DeserializeOwned + Send + 'a>(
 fn page_items<P: Paged, I: DeserializeOwned>(
     page: &P::Page,
 ) -> Result<Vec<I>, CallError<P::Error>> {
+    decode_items(page, P::PAGING.items)
+}
+
+/// The items at `pointer` in a page, decoded as `I` (none when the page has no array there).
+pub(crate) fn decode_items<T: Serialize, I: DeserializeOwned, E>(
+    page: &T,
+    pointer: &str,
+) -> Result<Vec<I>, CallError<E>> {
     let value = serde_json::to_value(page).unwrap_or(Value::Null);
     let items = value
-        .pointer(P::PAGING.items)
+        .pointer(pointer)
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
     serde_json::from_value(items.clone()).map_err(|source| {

@@ -2024,6 +2024,38 @@ mod video_download {
         }
     }
 }
+/// Receivers of the requests the API sends to your URLs (its callbacks and webhooks): each
+/// function takes the request's headers and body, as any HTTP server hands them to a
+/// handler, and returns the payload typed, or a `WebhookError` whose `status()` is the
+/// status to answer with.
+pub mod webhooks {
+    #[allow(unused_imports)]
+    use super::types;
+    use ::clientgen_runtime as rt;
+    pub use rt::{HeaderMap, WebhookError};
+    /// Job result delivered to webhook_url
+    ///
+    /// Sent when the job ends, if `webhook_url` was given, with `webhook_authorization` (if given)
+    /// as the `Authorization` header. Up to 3 attempts, 5 seconds apart.
+    ///
+    /// The `jobFinished` callback of `Client::audio_download` and `Client::video_download`: a
+    /// `POST` to `{$request.query.webhook_url}`.
+    ///
+    /// Checks that the `authorization` header holds `secret` (the value you gave as
+    /// `webhook_authorization`), compared in constant time (`WebhookError::MissingAuthorization`,
+    /// `WrongAuthorization`); then that the payload's `/status` is one of `CompletedJob`, `Error`
+    /// (`WebhookError::UnknownEvent`); then that the body is the documented JSON
+    /// (`WebhookError::MalformedBody`, with the body as received).
+    pub fn job_finished(
+        headers: &HeaderMap,
+        body: &[u8],
+        secret: &str,
+    ) -> Result<types::WebhookPayload, WebhookError> {
+        rt::webhook::check_authorization(headers, "authorization", secret)?;
+        rt::webhook::check_event(body, "/status", &["CompletedJob", "Error"])?;
+        rt::webhook::decode(body)
+    }
+}
 /// Any error of this crate, for callers who just use `?`.
 #[derive(Debug)]
 #[non_exhaustive]

@@ -9,13 +9,16 @@
 
 mod client;
 mod errors;
+pub(crate) mod examples;
 mod forward;
 mod jobs;
 mod operations;
 pub(crate) mod package;
+mod paging;
 mod stream;
 mod text;
 pub mod types;
+pub(crate) mod webhooks;
 
 use std::collections::BTreeSet;
 
@@ -138,6 +141,7 @@ pub fn emit_client(
         progress(crate::Stage::Operations { done, total });
         operations::operation_module(&cx, op, &mut out).map_err(internal)?;
     }
+    webhooks::webhooks_module(&cx, &mut out);
     errors::crate_error(&cx, &mut out);
     Ok(EmittedClient {
         source: out.finish(),

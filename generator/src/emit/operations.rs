@@ -898,6 +898,11 @@ fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     let Some(paging) = &op.pagination else {
         return;
     };
+    let style = match &paging.style {
+        PageStyle::Offset => "style: rt::PageStyle::Offset,".to_string(),
+        PageStyle::Page { first } => format!("style: rt::PageStyle::Page {{ first: {first} }},"),
+        PageStyle::Cursor { next } => return super::paging::cursor(cx, op, paging, next, out),
+    };
     let names = &op.names;
     let page = success_type(cx, op);
     let item = cx.ty(&paging.item);
@@ -906,10 +911,7 @@ fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     out.line(&format!("type Page = {page};"));
     out.line(&format!("type Error = {error};"));
     out.open("const PAGING: rt::Paging = rt::Paging {");
-    out.line(&match paging.style {
-        PageStyle::Offset => "style: rt::PageStyle::Offset,".to_string(),
-        PageStyle::Page { first } => format!("style: rt::PageStyle::Page {{ first: {first} }},"),
-    });
+    out.line(&style);
     out.line(&format!("items: {},", string_literal(&paging.items)));
     let optional = |p: &Option<String>| match p {
         Some(p) => format!("Some({})", string_literal(p)),

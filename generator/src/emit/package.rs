@@ -380,6 +380,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          # }}\n\
          ```\n\n"
     );
+    out.push_str(&super::webhooks::readme_section(api, &krate));
     let _ = write!(
         out,
         "## Errors\n\n\
@@ -418,6 +419,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          bodies are never recorded. Nothing is printed unless the application installs a \
          subscriber.\n\n"
     );
+    out.push_str(&super::examples::readme_section(api, settings));
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(
         out,

@@ -5,7 +5,10 @@
 //! (and what cannot be sent as described is degraded, with a warning), the schemas that become
 //! types are collected and repaired ([`schemas`]), and operations are sorted.
 
+mod examples;
+mod paging;
 mod schemas;
+mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -114,6 +117,8 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
             typed.type_name = choices.claim_choice(&op.names.builder, &typed.setter);
         }
     }
+    let webhooks = cx.webhooks(&operations);
+    let examples = cx.examples(&operations);
 
     let Lowering {
         mut ds,
@@ -146,6 +151,8 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         type_names,
         schemas,
         inline_schemas: inline,
+        webhooks,
+        examples,
     };
     let ds = ds.propagate()?;
     Ok((api, ds))
@@ -432,7 +439,10 @@ impl<'a> Lowering<'a> {
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
         let fallback_paths = self.fallback_paths(op, path, &cost, &body, at);
-        let pagination = self.pagination(op, &parameters, &body, &success, at);
+        let pagination = match op.extensions.contains_key("x-pagination") {
+            true => self.pagination(op, &parameters, &body, &success, at),
+            false => self.recognised_pagination(op, &method_upper, &parameters, &success, at),
+        };
         Some(Operation {
             id,
             method: method_upper,
@@ -502,11 +512,15 @@ impl<'a> Lowering<'a> {
         at: &str,
     ) -> Option<Pagination> {
         let value = op.extensions.get("x-pagination")?;
+        // `false`: not paged, whatever its shape (`lower/paging.rs` recognises none).
+        if value == &Value::Bool(false) {
+            return None;
+        }
         let at = format!("{at}/x-pagination");
         let Some(obj) = value.as_object() else {
             self.error(
                 &at,
-                "`x-pagination` must be a mapping (see docs/spec-extensions.md)",
+                "`x-pagination` must be a mapping, or `false` (see docs/spec-extensions.md)",
             );
             return None;
         };
@@ -626,6 +640,7 @@ impl<'a> Lowering<'a> {
             has_more,
             total,
             item,
+            recognised: false,
         })
     }
 

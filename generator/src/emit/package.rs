@@ -417,7 +417,10 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          attempts, status, elapsed time), each retry and each `Retry-After` too long to wait for \
          is an event, and so is each poll while a job is waited for; the key, URLs, headers and \
          bodies are never recorded. Nothing is printed unless the application installs a \
-         subscriber.\n\n"
+         subscriber, for example with the `tracing-subscriber` crate:\n\n\
+         ```rust,ignore\n\
+         tracing_subscriber::fmt().with_env_filter(\"clientgen_runtime=debug\").init();\n\
+         ```\n\n"
     );
     out.push_str(&super::examples::readme_section(api, settings));
     let _ = writeln!(out, "## Operations\n");

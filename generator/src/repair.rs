@@ -9,6 +9,8 @@
 //! - an operationId starting with a digit gets an `op_` prefix;
 //! - a boolean schema is read as one that takes any value, and a `pattern`, `format`, `title`
 //!   or `description` that is not a string is left out;
+//! - `enum` values not of the schema's `type` are read as that type where they can be (`"1"`
+//!   for `type: integer`), else the `enum` is left out;
 //! - a response or request body whose `$ref` names a schema (`#/components/schemas/X`) where
 //!   a response or request body belongs is read as a JSON one with that schema.
 //!
@@ -163,6 +165,7 @@ fn schema_shapes(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
                 obj.remove(key);
             }
         }
+        enum_values(doc, obj, at, ds);
         for (key, child) in obj.iter_mut() {
             let child_at = format!("{at}/{}", crate::diagnostic::escape_pointer_token(key));
             match key.as_str() {
@@ -212,6 +215,74 @@ fn schema_shapes(doc: &SourceDoc, value: &mut Value, ds: &mut Diagnostics) {
         for_each_schema_holder(section, &at, 0, &mut |schema, schema_at| {
             visit(doc, schema, schema_at, 0, ds)
         });
+    }
+}
+
+/// An `enum` whose values are not of the schema's `type` (`type: integer` with the values
+/// written as strings, `"1"`, `"2"`, as Bungie.net's description does): each value that reads as
+/// one of the type (a string holding the number or boolean; for a string type, a number or
+/// boolean's JSON text) is taken as it reads, with one warning for the schema. When a value
+/// does not read as the type, the `enum` is left out (the type stays), with a warning. Without
+/// this, the type engine refuses the whole description.
+fn enum_values(doc: &SourceDoc, obj: &mut Map<String, Value>, at: &str, ds: &mut Diagnostics) {
+    let Some(ty) = obj.get("type").and_then(Value::as_str).map(str::to_string) else {
+        return;
+    };
+    let Some(values) = obj.get("enum").and_then(Value::as_array) else {
+        return;
+    };
+    let conforms = |v: &Value| match (ty.as_str(), v) {
+        (_, Value::Null) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        ("number", Value::Number(_)) => true,
+        ("boolean", Value::Bool(_)) => true,
+        ("string", Value::String(_)) => true,
+        ("integer" | "number" | "boolean" | "string", _) => false,
+        _ => true,
+    };
+    if values.iter().all(conforms) {
+        return;
+    }
+    let read = |v: &Value| -> Option<Value> {
+        if conforms(v) {
+            return Some(v.clone());
+        }
+        match (ty.as_str(), v) {
+            ("integer", Value::String(s)) => s.trim().parse::<i64>().ok().map(Value::from),
+            ("number", Value::String(s)) => {
+                let n: f64 = s.trim().parse().ok()?;
+                serde_json::Number::from_f64(n).map(Value::Number)
+            }
+            ("boolean", Value::String(s)) => match s.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(v.to_string())),
+            _ => None,
+        }
+    };
+    let at = format!("{at}/enum");
+    match values.iter().map(read).collect::<Option<Vec<Value>>>() {
+        Some(read) => {
+            ds.push(doc.diagnostic(
+                Severity::Warning,
+                &at,
+                format!("`enum` values are not of the schema's type `{ty}`: read as {ty} values"),
+            ));
+            obj.insert("enum".into(), Value::Array(read));
+        }
+        None => {
+            ds.push(doc.diagnostic(
+                Severity::Warning,
+                &at,
+                format!(
+                    "`enum` values are not of the schema's type `{ty}` and do not read as one: \
+                     left out (any {ty} is taken)"
+                ),
+            ));
+            obj.remove("enum");
+        }
     }
 }
 
@@ -816,6 +887,37 @@ mod tests {
         inline_path_refs(&mut fan);
         let size = fan.to_string().len();
         assert!(size < 50_000_000, "{size} bytes");
+    }
+
+    #[test]
+    fn enum_values_of_another_type_are_read_as_the_schemas_type() {
+        let (value, ds) = repaired(&format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Scope: {{type: integer, format: int64, enum: ['1', '2', 4]}}\n    Flag: {{type: boolean, enum: ['true', false]}}\n    Code: {{type: string, enum: [1, true, a]}}\n    Odd: {{type: integer, enum: ['1', one]}}\n    Fine: {{type: integer, enum: [1, 2, null]}}\n"
+        ));
+        let schema = |name: &str| {
+            value
+                .pointer(&format!("/components/schemas/{name}"))
+                .unwrap()
+        };
+        assert_eq!(schema("Scope")["enum"], json!([1, 2, 4]));
+        assert_eq!(schema("Flag")["enum"], json!([true, false]));
+        assert_eq!(schema("Code")["enum"], json!(["1", "true", "a"]));
+        assert!(schema("Odd").get("enum").is_none(), "`one` is no integer");
+        assert_eq!(schema("Odd")["type"], "integer");
+        assert_eq!(schema("Fine")["enum"], json!([1, 2, null]));
+        let messages: Vec<String> = ds
+            .iter()
+            .map(|d| format!("{}: {}", d.pointer, d.message))
+            .collect();
+        assert_eq!(messages.len(), 4, "{messages:#?}");
+        assert!(messages.contains(
+            &"/components/schemas/Scope/enum: `enum` values are not of the schema's type `integer`: read as integer values".to_string()
+        ));
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("/components/schemas/Odd/enum") && m.contains("left out"))
+        );
     }
 
     #[test]

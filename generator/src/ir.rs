@@ -303,6 +303,8 @@ pub struct Parameter {
     pub kind: ScalarKind,
     /// Its Rust type.
     pub ty: TypeRef,
+    /// Whether its schema is `nullable` (its type is then an `Option`).
+    pub nullable: bool,
     /// Its description.
     pub description: Option<String>,
     /// JSON pointer of the parameter object.

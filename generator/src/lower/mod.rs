@@ -947,6 +947,7 @@ impl<'a> Lowering<'a> {
             };
             let name = data.name.clone();
             let mut limits = Limits::default();
+            let mut nullable = false;
             let (kind, example, ty) = match &data.format {
                 ParameterSchemaOrContent::Content(_) => {
                     self.fallback(
@@ -962,7 +963,7 @@ impl<'a> Lowering<'a> {
                 ParameterSchemaOrContent::Schema(schema) => {
                     let kind = self.scalar_kind(schema);
                     let example = self.doc_example(data.example.as_ref(), schema);
-                    let nullable = self
+                    let schema_nullable = self
                         .resolve_schema(schema)
                         .is_some_and(|s| s.schema_data.nullable);
                     if let Some(style) = &style {
@@ -976,7 +977,8 @@ impl<'a> Lowering<'a> {
                             ),
                         );
                         (ScalarKind::String, None, TypeRef::String)
-                    } else if location != "query" && (kind == ScalarKind::Other || nullable) {
+                    } else if location != "query" && (kind == ScalarKind::Other || schema_nullable)
+                    {
                         self.fallback(
                             "non-scalar parameter",
                             &p_at,
@@ -990,6 +992,7 @@ impl<'a> Lowering<'a> {
                         let hint = format!("{op_id} {name}");
                         let ty = self.type_of(schema, &hint, &format!("{p_at}/schema"));
                         limits = self.limits(schema);
+                        nullable = schema_nullable;
                         (kind, example, ty)
                     }
                 }
@@ -1001,6 +1004,7 @@ impl<'a> Lowering<'a> {
                 required: data.required || location == "path",
                 kind,
                 ty,
+                nullable,
                 description: data.description.clone(),
                 pointer: p_at.clone(),
                 example,

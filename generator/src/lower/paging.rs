@@ -71,9 +71,10 @@ impl Lowering<'_> {
         }
         let query = |names: &[&str], kind: ScalarKind| {
             names.iter().find_map(|name| {
-                parameters
-                    .iter()
-                    .find(|p| p.location == "query" && p.kind == kind && p.name == *name)
+                // A plain scalar: a nullable one's type is an `Option` the paging cannot set.
+                parameters.iter().find(|p| {
+                    p.location == "query" && p.kind == kind && !p.nullable && p.name == *name
+                })
             })
         };
         let body = self.success_object(op, at)?;
@@ -320,6 +321,21 @@ components:
                 "get",
                 "[{name: cursor, in: query, schema: {type: string}}]".to_string(),
                 format!("{THINGS}, cursor_hint: {{type: string}}}}"),
+            ),
+            // A nullable cursor (apideck.com): its type is an `Option` the paging cannot set.
+            (
+                "get",
+                "[{name: cursor, in: query, schema: {type: string, nullable: true}}]".to_string(),
+                format!("{THINGS}, next_cursor: {{type: string}}}}"),
+            ),
+            // A nullable offset.
+            (
+                "get",
+                format!(
+                    "[{{name: offset, in: query, schema: {{type: integer, nullable: true}}}}, \
+                     {{name: limit, in: query, {INT}}}]"
+                ),
+                format!("{THINGS}}}"),
             ),
             // Two arrays, neither named as items are.
             (

@@ -6,7 +6,8 @@
 //!   a bound, annotation-only `additionalProperties`, and `$ref`s to anything but a component
 //!   schema;
 //! - two properties with one Rust field name (the later is left out);
-//! - titles and inline types that typify would name like a component (renamed apart).
+//! - titles and inline types (objects, enums, unions, checked strings) that typify would name
+//!   like a component (renamed apart).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,7 +20,7 @@ use crate::load::SourceDoc;
 use crate::names::field_name as rust_name;
 
 /// typify names the inline type of a component's array items `NameItem` and of its property
-/// `p` (its own, or an `allOf` member's) `NameP`. When a component already has that name, the
+/// `p` (its own, or an `allOf` member's) `NameP` (see [`named_by_typify`]). When a component already has that name, the
 /// inline schema becomes a `$ref` to it if the two are the same schema (descriptions aside),
 /// and otherwise gets a title that typify names it after instead.
 fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
@@ -64,12 +65,7 @@ fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<St
             }
         }
         for (at, derived, child) in children {
-            let inline_object = child.as_object().is_some_and(|c| {
-                !c.contains_key("$ref")
-                    && !c.contains_key("title")
-                    && (c.contains_key("properties") || c.get("type") == Some(&json!("object")))
-            });
-            if !inline_object {
+            if !named_by_typify(child) {
                 continue;
             }
             if let Some(target) = by_camel.get(&derived).filter(|t| **t != key) {
@@ -92,6 +88,30 @@ fn name_inline_types_apart(schemas: &mut Map<String, Value>, names: &BTreeSet<St
             obj.insert("title".into(), Value::String(title));
         }
     }
+}
+
+/// Whether typify defines a type of its own for this inline schema, and so names it after its
+/// parent: an object, an enum, a `oneOf`/`anyOf`/`allOf`, or a string with a length or
+/// pattern (a newtype that checks them, as apideck.com's `Company.name` with `minLength`). A
+/// `$ref` or a titled schema is named otherwise; a plain scalar or array is a built-in type.
+fn named_by_typify(schema: &Value) -> bool {
+    let Some(c) = schema.as_object() else {
+        return false;
+    };
+    if c.contains_key("$ref") || c.contains_key("title") {
+        return false;
+    }
+    let is = |ty: &str| c.get("type") == Some(&json!(ty));
+    c.contains_key("properties")
+        || is("object")
+        || c.contains_key("enum")
+        || ["oneOf", "anyOf", "allOf"]
+            .iter()
+            .any(|k| c.contains_key(*k))
+        || (is("string")
+            && ["minLength", "maxLength", "pattern"]
+                .iter()
+                .any(|k| c.contains_key(*k)))
 }
 
 /// Removes a schema's `title` where typify would name a type after it and that name is already

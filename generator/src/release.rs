@@ -97,13 +97,13 @@ pub fn version(text: &str) -> Option<String> {
 }
 
 /// A new CHANGELOG whose one entry is `version`, the first generated from `spec_label`.
-pub fn initial(crate_name: &str, spec_label: &str, version: &str, api: &str) -> String {
+pub fn initial(crate_name: &str, spec_label: &str, version: &str) -> String {
     format!(
         "# Changelog\n\n\
-         All notable changes to `{crate_name}`. Entries are proposed by `clientgen` from the \
-         changes to the\ndescription ({spec_label}), classified by what they do to code using \
-         the crate;\nan entry marked{UNRELEASED} is not yet published.\n\n\
-         ## {version}\n\nFirst version, generated from {api}.\n"
+         All notable changes to `{crate_name}`, generated from {spec_label}. Entries are\n\
+         proposed by `clientgen generate` from the changes to the description, classified by what\n\
+         they do to code using the crate; an entry marked{UNRELEASED} is not yet published.\n\n\
+         ## {version}\n\nFirst version.\n"
     )
 }
 
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_released_entry_gets_a_new_unreleased_one_above_it() {
-        let text = initial("x-client", "spec/x.yaml", "0.1.0", "X 1.0");
+        let text = initial("x-client", "spec/x.yaml", "0.1.0");
         let (text, version) = record(&text, &report(Class::Breaking, "Gone.")).unwrap();
         assert_eq!(version, "0.2.0");
         assert!(
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn changes_before_a_release_join_the_unreleased_entry_and_bump_once() {
-        let text = initial("x-client", "spec/x.yaml", "0.1.0", "X 1.0");
+        let text = initial("x-client", "spec/x.yaml", "0.1.0");
         let (text, v1) = record(&text, &report(Class::Additive, "New op.")).unwrap();
         assert_eq!(v1, "0.1.1");
         let (text, v2) = record(&text, &report(Class::Breaking, "Removed op.")).unwrap();

@@ -1207,6 +1207,19 @@ fn describe(schema: &Value) -> String {
             None => t.to_string(),
         },
         Some("boolean") => "bool".into(),
+        Some("string") => match schema.get("enum").and_then(Value::as_array) {
+            Some(values) => format!("an enum of {} values", values.len()),
+            None => "String".into(),
+        },
+        Some("object") | None if schema.get("properties").is_none() => {
+            match schema.get("additionalProperties") {
+                Some(Value::Object(values)) if !values.is_empty() => {
+                    format!("Map<String, {}>", describe(&Value::Object(values.clone())))
+                }
+                _ if schema.get("type").is_some() => "Map<String, Value>".into(),
+                _ => shape_of(schema).to_string(),
+            }
+        }
         _ => shape_of(schema).to_string(),
     };
     if nullable {

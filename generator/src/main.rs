@@ -1120,9 +1120,9 @@ fn diff(out: &Reporter, old: &str, new: &str, from_version: Option<&str>) -> Res
         let mut json = report.to_json(from_version);
         json["old"] = old.into();
         json["new"] = new.into();
-        println!("{json}");
+        print_out(&format!("{json}\n"));
     } else {
-        println!("{}", diff_text(&report, old, new, from_version));
+        print_out(&format!("{}\n", diff_text(&report, old, new, from_version)));
     }
     if report.is_breaking() {
         Err(Failure {
@@ -1132,6 +1132,15 @@ fn diff(out: &Reporter, old: &str, new: &str, from_version: Option<&str>) -> Res
     } else {
         Ok(())
     }
+}
+
+/// Writes `text` to stdout; a closed pipe (`clientgen diff ... | head`) is not an error.
+fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// The human form of a report: a summary line, the bump, and the CHANGELOG section.

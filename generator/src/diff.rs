@@ -1129,14 +1129,20 @@ const DOC_KEYS: &[&str] = &[
     "x-order",
 ];
 
-/// The schema without its documentation and defaults, with `$ref`s reduced to type names: what
+/// Whether a schema key is a vendor extension the type stage does not read (the ones it reads,
+/// such as `x-secret` and `x-lenient`, change the Rust type).
+fn ignored_extension(key: &str) -> bool {
+    key.starts_with("x-") && !["x-secret", "x-lenient", "x-rust-type"].contains(&key)
+}
+
+/// The schema without its documentation, defaults and vendor extensions, with `$ref`s reduced to type names: what
 /// decides the Rust type.
 fn shape_of(schema: &Value) -> Value {
     match schema {
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
-                if DOC_KEYS.contains(&k.as_str()) || k == "default" {
+                if DOC_KEYS.contains(&k.as_str()) || k == "default" || ignored_extension(k) {
                     continue;
                 }
                 if k == "$ref" {

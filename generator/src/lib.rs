@@ -7,7 +7,10 @@
 //! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
 //! -> [`write`] (write if changed, or check and diff). Only `load`'s callers (the CLI, and
 //! [`Config`] for `build.rs`), `write` and `workspace` touch the file system; [`generate`] is a
-//! pure function of its inputs. [`render`] draws diagnostics for people and tools.
+//! pure function of its inputs. [`render`] draws diagnostics for people and tools. [`diff`]
+//! compares two versions of a description through their IR ([`model`]) and classifies each
+//! change by what it does to the generated API; [`release`] keeps a crate's CHANGELOG and
+//! version in step with those changes.
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();

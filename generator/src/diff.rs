@@ -150,13 +150,17 @@ pub fn bump(version: &str, class: Option<Class>) -> Result<String, String> {
     let Some(class) = class else {
         return Ok(format!("{major}.{minor}.{patch}"));
     };
+    let next = |n: u64| {
+        n.checked_add(1)
+            .ok_or_else(|| format!("`{version}` cannot be bumped: a number is at its largest"))
+    };
     Ok(match (major, minor, class) {
-        (0, 0, _) => format!("0.0.{}", patch + 1),
-        (0, _, Class::Breaking) => format!("0.{}.0", minor + 1),
-        (0, _, _) => format!("0.{minor}.{}", patch + 1),
-        (_, _, Class::Breaking) => format!("{}.0.0", major + 1),
-        (_, _, Class::Additive) => format!("{major}.{}.0", minor + 1),
-        (_, _, Class::Patch) => format!("{major}.{minor}.{}", patch + 1),
+        (0, 0, _) => format!("0.0.{}", next(patch)?),
+        (0, _, Class::Breaking) => format!("0.{}.0", next(minor)?),
+        (0, _, _) => format!("0.{minor}.{}", next(patch)?),
+        (_, _, Class::Breaking) => format!("{}.0.0", next(major)?),
+        (_, _, Class::Additive) => format!("{major}.{}.0", next(minor)?),
+        (_, _, Class::Patch) => format!("{major}.{minor}.{}", next(patch)?),
     })
 }
 
@@ -1368,6 +1372,8 @@ mod tests {
         assert_eq!(bump("1.2.3", Some(Class::Patch)).unwrap(), "1.2.4");
         assert_eq!(bump("1.2.3", None).unwrap(), "1.2.3");
         assert!(bump("1.2", Some(Class::Patch)).is_err());
+        assert!(bump("0.0.18446744073709551615", Some(Class::Patch)).is_err());
+        assert!(bump("1.x.0", Some(Class::Patch)).is_err());
         assert!(covers("0.1.0", "0.2.0", Some(Class::Breaking)).unwrap());
         assert!(!covers("0.1.0", "0.1.1", Some(Class::Breaking)).unwrap());
         assert!(covers("0.1.0", "0.2.0", Some(Class::Patch)).unwrap());

@@ -860,3 +860,81 @@ fn diff_exits_0_1_and_2_and_reads_git_revisions() {
         stderr(&output)
     );
 }
+
+#[test]
+fn one_spec_mode_records_the_bump_and_check_names_a_missing_one() {
+    let (dir, spec) = with_fixture("one-semver", "plain.yaml");
+    let args = |command: &'static str| {
+        [
+            command,
+            "--spec",
+            "plain.yaml",
+            "--out",
+            "out/plain-client",
+            "--crate-name",
+            "plain-client",
+        ]
+    };
+    assert_exit(&clientgen(dir.path(), &args("generate")), 0);
+    let crate_dir = dir.path().join("out/plain-client");
+    let changelog = std::fs::read_to_string(crate_dir.join("CHANGELOG.md")).expect("changelog");
+    assert!(
+        changelog.contains("\n## 0.1.0\n\nFirst version.\n"),
+        "{changelog}"
+    );
+
+    // A renamed operation: check names it and the command; generate bumps and records it.
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let renamed = text.replace("operationId: listNotes", "operationId: listAllNotes");
+    assert_ne!(text, renamed, "the fixture has listNotes");
+    std::fs::write(&spec, renamed).expect("write spec");
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("without the version bump they need (0.1.0 -> 0.2.0, breaking)"),
+        "{err}"
+    );
+    assert!(err.contains("Operation `listNotes`"), "{err}");
+    assert!(
+        err.contains("run `clientgen generate --spec plain.yaml --out out/plain-client --crate-name plain-client`: it sets version 0.2.0"),
+        "{err}"
+    );
+    let output = clientgen(dir.path(), &args("generate"));
+    assert_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("version 0.1.0 -> 0.2.0"),
+        "{}",
+        stdout(&output)
+    );
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("\nversion = \"0.2.0\"\n"), "{manifest}");
+    assert_exit(&clientgen(dir.path(), &args("check")), 0);
+}
+
+#[test]
+fn diff_draws_the_diagnostics_of_a_version_that_does_not_load() {
+    let root = repo_root();
+    let broken = root.join("generator/tests/ui/broken-ref.yaml");
+    let good = root.join("generator/tests/fixtures/diff/01-no-change/old.yaml");
+    let output = clientgen(
+        root,
+        &[
+            "diff",
+            "--color",
+            "never",
+            good.to_str().unwrap(),
+            broken.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("error: `$ref` `#/components/schemas/"),
+        "{err}"
+    );
+    assert!(err.contains("broken-ref.yaml:"), "{err}");
+    assert!(err.contains("= note: at /paths/"), "{err}");
+    assert!(err.contains("error(s); nothing was compared"), "{err}");
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+}

@@ -102,8 +102,9 @@ pub fn initial(crate_name: &str, spec_label: &str, version: &str) -> String {
         "# Changelog\n\n\
          All notable changes to `{crate_name}`, generated from {spec_label}. Entries are\n\
          proposed by `clientgen generate` from the changes to the description, classified by what\n\
-         they do to code using the crate; an entry marked{UNRELEASED} is not yet published.\n\n\
-         ## {version}\n\nFirst version.\n"
+         they do to code using the crate; an entry marked `{marker}` is not yet published.\n\n\
+         ## {version}\n\nFirst version.\n",
+        marker = UNRELEASED.trim_start()
     )
 }
 

@@ -862,9 +862,9 @@ impl Differ<'_> {
             };
             match (&a.shape, &b.shape) {
                 (Shape::Struct(fa), Shape::Struct(fb)) => {
-                    for (prop, x) in fa {
-                        let field = format!("{item}::{}", field_name(prop));
-                        match fb.get(prop) {
+                    for (rust, x) in fa {
+                        let field = format!("{item}::{rust}");
+                        match fb.get(rust) {
                             None => self.push(
                                 Class::Breaking,
                                 "field-removed",
@@ -874,8 +874,8 @@ impl Differ<'_> {
                             Some(y) => self.field(&field, x, y),
                         }
                     }
-                    for (prop, y) in fb.iter().filter(|(p, _)| !fa.contains_key(*p)) {
-                        let field = format!("{item}::{}", field_name(prop));
+                    for (rust, y) in fb.iter().filter(|(p, _)| !fa.contains_key(*p)) {
+                        let field = format!("{item}::{rust}");
                         self.push(
                             Class::Breaking,
                             if y.required { "field-added-required" } else { "field-added" },
@@ -920,6 +920,17 @@ impl Differ<'_> {
     }
 
     fn field(&mut self, field: &str, x: &FieldShape, y: &FieldShape) {
+        if x.wire != y.wire {
+            self.push(
+                Class::Patch,
+                "field-wire-name-changed",
+                field.to_string(),
+                format!(
+                    "Field `{field}` is read and written as `{}` (was `{}`).",
+                    y.wire, x.wire
+                ),
+            );
+        }
         if let (Some(va), Some(vb)) = (&x.values, &y.values) {
             self.enum_values(field, va, vb);
         } else if x.ty != y.ty {
@@ -1242,7 +1253,7 @@ fn describe(schema: &Value) -> String {
 /// What users see of a generated type.
 #[derive(Debug, Clone, PartialEq)]
 enum Shape {
-    /// A struct: its fields by property name.
+    /// A struct: its fields by Rust name.
     Struct(BTreeMap<String, FieldShape>),
     /// An enum of string values.
     Enum(Vec<String>),
@@ -1262,6 +1273,8 @@ impl Shape {
 
 #[derive(Debug, Clone, PartialEq)]
 struct FieldShape {
+    /// The property's name on the wire.
+    wire: String,
     required: bool,
     /// The field's type, described.
     ty: String,
@@ -1314,8 +1327,9 @@ fn type_shape(schema: &Value) -> TypeShape {
                 .iter()
                 .map(|(name, s)| {
                     (
-                        name.clone(),
+                        field_name(name),
                         FieldShape {
+                            wire: name.clone(),
                             required: required.contains(name.as_str()),
                             ty: describe(s),
                             values: enum_values(s),

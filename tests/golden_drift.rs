@@ -1,6 +1,7 @@
 //! Drift tests: every committed crate under `generated/` must be byte-for-byte what the
 //! generator makes of its `spec/*.yaml` (every file it writes: `Cargo.toml`, `README.md`,
-//! `src/lib.rs`, `src/client.rs`, `examples/*.rs`), and generating twice must give the same bytes. The
+//! `CHANGELOG.md`, `src/lib.rs`, `src/client.rs`, `examples/*.rs`), and generating twice must
+//! give the same bytes. The
 //! comparison is `clientgen::write::check`, the same one `clientgen check` runs.
 //!
 //! Mutation tests show that drift is caught rather than assume it: each spec is changed in a
@@ -39,13 +40,21 @@ impl Spec {
     }
 
     /// The settings `clientgen generate` uses for this spec.
+    /// The settings `clientgen generate` uses for this spec, with the crate's committed
+    /// CHANGELOG.md (its release record, and the source of its version).
     fn settings(&self) -> Settings {
-        Settings::new(self.crate_name(), format!("spec/{}", self.file)).with_package(
-            clientgen::workspace::package_settings(
+        let changelog = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("generated")
+            .join(self.crate_name())
+            .join(clientgen::release::CHANGELOG_FILE);
+        let changelog = std::fs::read_to_string(&changelog)
+            .unwrap_or_else(|e| panic!("{}: {e}", changelog.display()));
+        Settings::new(self.crate_name(), format!("spec/{}", self.file))
+            .with_package(clientgen::workspace::package_settings(
                 Path::new(env!("CARGO_MANIFEST_DIR")),
                 &self.crate_name(),
-            ),
-        )
+            ))
+            .with_changelog(changelog)
     }
 
     fn generate(&self, text: &str) -> GeneratedCrate {
@@ -175,6 +184,7 @@ fn generating_twice_gives_identical_bytes() {
                 .filter(|p| !p.starts_with("examples/"))
                 .collect::<Vec<_>>(),
             [
+                "CHANGELOG.md",
                 "Cargo.toml",
                 "LICENSE-APACHE",
                 "LICENSE-MIT",

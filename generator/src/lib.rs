@@ -7,7 +7,10 @@
 //! types, our own layers for requests, errors, auth, retries and jobs, written by one writer)
 //! -> [`write`] (write if changed, or check and diff). Only `load`'s callers (the CLI, and
 //! [`Config`] for `build.rs`), `write` and `workspace` touch the file system; [`generate`] is a
-//! pure function of its inputs. [`render`] draws diagnostics for people and tools.
+//! pure function of its inputs. [`render`] draws diagnostics for people and tools. [`diff`]
+//! compares two versions of a description through their IR ([`model`]) and classifies each
+//! change by what it does to the generated API; [`release`] keeps a crate's CHANGELOG and
+//! version in step with those changes.
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("spec/huntapi.yaml").unwrap();
@@ -18,12 +21,14 @@
 
 pub mod diagnostic;
 pub mod dialect;
+pub mod diff;
 pub mod emit;
 pub mod format;
 pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod release;
 pub mod render;
 pub mod repair;
 pub mod subset;
@@ -77,6 +82,9 @@ pub struct Settings {
     pub subset: subset::Subset,
     /// What a publisher sets in the package: license, repository, documentation, authors.
     pub package: PackageSettings,
+    /// The crate's CHANGELOG.md ([`release`]), written into the crate as given; `None` writes
+    /// none.
+    pub changelog: Option<String>,
 }
 
 /// The package metadata of a generated crate, for its publisher.
@@ -144,7 +152,19 @@ impl Settings {
             types: emit::TypeSettings::new(),
             subset: subset::Subset::default(),
             package: PackageSettings::default(),
+            changelog: None,
         }
+    }
+
+    /// Sets the CHANGELOG the crate carries, and the version to the one its newest entry names
+    /// (a CHANGELOG without a version entry leaves the version as it was).
+    pub fn with_changelog(mut self, changelog: impl Into<String>) -> Self {
+        let changelog = changelog.into();
+        if let Some(version) = release::version(&changelog) {
+            self.crate_version = version;
+        }
+        self.changelog = Some(changelog);
+        self
     }
 
     /// Sets the package metadata (license, repository, documentation, authors).
@@ -194,7 +214,8 @@ impl Settings {
 #[derive(Debug, Clone)]
 pub struct GeneratedCrate {
     /// `Cargo.toml`, `README.md`, the license files, the description (`openapi.yaml` or
-    /// `openapi.json`), `src/lib.rs`, `src/client.rs`.
+    /// `openapi.json`), `CHANGELOG.md` when the settings carry one, `src/lib.rs`,
+    /// `src/client.rs`.
     pub files: BTreeMap<PathBuf, String>,
     /// Warnings (fallbacks taken); errors stop generation instead.
     pub warnings: Diagnostics,
@@ -256,11 +277,28 @@ pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModul
     Ok(module)
 }
 
-fn generate_parts(
+/// The IR of a spec's text (YAML or JSON), as the emit stage would see it: loaded, down-converted,
+/// repaired, validated, lowered and cut to `settings.subset`. Returns the model and the warnings
+/// met on the way; errors are the diagnostics of the stage that found them. `diff` compares two
+/// of these.
+pub fn model(text: &str, settings: &Settings) -> Result<(ir::Api, Diagnostics), Diagnostics> {
+    let lowered = lower_parts(text, settings, &mut |_| {})?;
+    drop_in_background(lowered.doc);
+    Ok((lowered.api, lowered.warnings))
+}
+
+/// The front half of generation: the document (its JSON value taken out) and the IR.
+struct Lowered {
+    doc: load::SourceDoc,
+    api: ir::Api,
+    warnings: Diagnostics,
+}
+
+fn lower_parts(
     text: &str,
     settings: &Settings,
     progress: &mut dyn FnMut(Stage),
-) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
+) -> Result<Lowered, Diagnostics> {
     progress(Stage::Load);
     let mut doc = load::parse_text(&settings.spec_label, text)?;
     progress(Stage::Validate);
@@ -288,6 +326,24 @@ fn generate_parts(
     let mut warnings = warnings;
     warnings.extend(lower_warnings.warnings_of_kind(diagnostic::kind::FALLBACK));
     warnings.extend(subset_warnings);
+    Ok(Lowered { doc, api, warnings })
+}
+
+fn generate_parts(
+    text: &str,
+    settings: &Settings,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
+    let Lowered {
+        doc,
+        api,
+        mut warnings,
+    } = lower_parts(text, settings, progress)?;
+    let with_warnings = |warnings: &Diagnostics, errors: Diagnostics| {
+        let mut all = warnings.clone();
+        all.extend(errors);
+        all
+    };
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     progress(Stage::Emit {
         operations: api.operations.len(),
@@ -353,6 +409,9 @@ pub fn generate_with_progress(
     );
     for (name, text) in emit::examples::files(&api, settings, &header) {
         files.insert(PathBuf::from(name), text);
+    }
+    if let Some(changelog) = &settings.changelog {
+        files.insert(PathBuf::from(release::CHANGELOG_FILE), changelog.clone());
     }
     for (name, text) in emit::package::license_files(settings) {
         files.insert(PathBuf::from(name), text);

@@ -108,6 +108,25 @@ enum Command {
         #[command(flatten)]
         package: PackageArgs,
     },
+    /// Compare two versions of a description in terms of the generated Rust API: each change
+    /// classified as breaking, additive or patch, the semver bump and a CHANGELOG section.
+    /// Exit 0 without a breaking change, 1 with one (or when a version cannot be read).
+    #[command(
+        after_help = "VERSIONS:\n  FILE        the file as it is\n  FILE@REV    the file at a git revision (`git show REV:FILE`), e.g. spec/huntapi.yaml@HEAD~3\n\nEXAMPLES:\n  clientgen diff old.yaml new.yaml\n  clientgen diff spec/huntapi.yaml@v0.1.0 spec/huntapi.yaml --from-version 0.1.0\n  clientgen diff --git HEAD~3 spec/huntapi.yaml --format json"
+    )]
+    Diff {
+        /// The older version: FILE or FILE@REV (with --git: the file, compared with itself at REV).
+        old: String,
+        /// The newer version: FILE or FILE@REV.
+        new: Option<String>,
+        /// Compare FILE at git revision REV with FILE as it is now.
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// The version of the crate generated from the older description: the report gives the
+        /// version the newer one needs.
+        #[arg(long, value_name = "VERSION")]
+        from_version: Option<String>,
+    },
 }
 
 /// The package metadata of a crate generated from one spec, for its publisher.
@@ -377,6 +396,32 @@ fn main() -> ExitCode {
         ),
         Command::Check { root, types, .. } => {
             find_root(root).and_then(|root| check_all(&out, &root, &types.settings()))
+        }
+        Command::Diff {
+            old,
+            new,
+            git,
+            from_version,
+        } => {
+            let versions = match (new, git) {
+                (Some(new), None) => Ok((old, new)),
+                (None, Some(rev)) => Ok((format!("{old}@{rev}"), old)),
+                (None, None) => Err("give two versions (OLD NEW), or one file and --git REV"),
+                (Some(_), Some(_)) => Err("--git REV takes one file, not two versions"),
+            };
+            let versions = versions.and_then(|v| {
+                match from_version.as_deref().map(clientgen::diff::parse_version) {
+                    Some(Err(_)) => Err("--from-version takes MAJOR.MINOR.PATCH"),
+                    _ => Ok(v),
+                }
+            });
+            match versions {
+                Ok((old, new)) => diff(&out, &old, &new, from_version.as_deref()),
+                Err(usage) => {
+                    eprintln!("error: {usage}\n\nFor more information, try '--help'.");
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     match result {
@@ -677,7 +722,8 @@ fn repo_crate(
     spec: &Path,
     name: &str,
     types: &clientgen::emit::TypeSettings,
-) -> Result<clientgen::GeneratedCrate, Failure> {
+    record: bool,
+) -> Result<(clientgen::GeneratedCrate, ReleaseState), Failure> {
     let label = format!(
         "spec/{}",
         spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
@@ -686,11 +732,14 @@ fn repo_crate(
     let settings = Settings::new(name, label.clone())
         .with_type_settings(types.clone())
         .with_package(clientgen::workspace::package_settings(root, name));
+    let dir = root.join("generated").join(name);
+    let state = release_state(out, &dir, &text, &settings, record)?;
+    let settings = settings.with_changelog(state.changelog.clone());
     let generated = out
         .generate(&text, &settings)
         .map_err(|ds| spec_failure(&label, ds))?;
     out.diagnostics(&generated.warnings);
-    Ok(generated)
+    Ok((generated, state))
 }
 
 fn generate_all(
@@ -699,7 +748,7 @@ fn generate_all(
     types: &clientgen::emit::TypeSettings,
 ) -> Result<(), Failure> {
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(out, root, &spec, &name, types)?;
+        let (generated, state) = repo_crate(out, root, &spec, &name, types, true)?;
         let dir = root.join("generated").join(&name);
         let written = clientgen::write::write_if_changed(&dir, &generated.files)
             .map_err(|e| output_error(&dir, e))?;
@@ -708,6 +757,8 @@ fn generate_all(
             written.len(),
             generated.files.len() - written.len()
         ));
+        let version = clientgen::release::version(&state.changelog).unwrap_or_default();
+        release_status(out, &name, &state, &version);
     }
     Ok(())
 }
@@ -751,27 +802,38 @@ fn check_all(
     types: &clientgen::emit::TypeSettings,
 ) -> Result<(), Failure> {
     let mut drifted = Vec::new();
+    let mut semver = Diagnostics::new();
     for (spec, name) in repo_specs(root)? {
-        let generated = repo_crate(out, root, &spec, &name, types)?;
+        let (generated, state) = repo_crate(out, root, &spec, &name, types, false)?;
         let dir = root.join("generated").join(&name);
         drifted.extend(clientgen::write::check(&dir, &generated.files));
-    }
-    if drifted.is_empty() {
-        out.status("generated/ is up to date with spec/");
-        Ok(())
-    } else {
-        let summary = format!(
-            "error: {} generated file(s) differ from spec/: run `{}` and commit the result",
-            drifted.len(),
-            clientgen::REGENERATE_COMMAND
+        let label = format!(
+            "spec/{}",
+            spec.file_name().and_then(|n| n.to_str()).unwrap_or("")
         );
-        Err(drift_failure(
-            out,
-            &drifted,
-            summary,
-            clientgen::REGENERATE_COMMAND,
-        ))
+        let relative = Path::new("generated").join(&name);
+        if let Some(d) = semver_failure(&state, &label, &relative, clientgen::REGENERATE_COMMAND) {
+            semver.push(d);
+        }
     }
+    if drifted.is_empty() && semver.is_empty() {
+        out.status("generated/ is up to date with spec/");
+        return Ok(());
+    }
+    let summary = format!(
+        "error: {} generated file(s) differ from spec/{}: run `{}` and commit the result",
+        drifted.len(),
+        if semver.is_empty() {
+            String::new()
+        } else {
+            format!(", {} crate(s) need a version bump", semver.len())
+        },
+        clientgen::REGENERATE_COMMAND
+    );
+    let mut failure = drift_failure(out, &drifted, summary, clientgen::REGENERATE_COMMAND);
+    semver.extend(failure.diagnostics);
+    failure.diagnostics = semver;
+    Err(failure)
 }
 
 /// The crate generated from one spec into `dir` (which must exist): the runtime is referenced
@@ -784,7 +846,8 @@ fn standalone_crate(
     name: &str,
     types: &clientgen::emit::TypeSettings,
     options: &(SubsetArgs, PackageArgs),
-) -> Result<clientgen::GeneratedCrate, Failure> {
+    record: bool,
+) -> Result<(clientgen::GeneratedCrate, ReleaseState), Failure> {
     let label = spec.display().to_string();
     let text = out.read(spec, &label)?;
     let runtime_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
@@ -803,6 +866,13 @@ fn standalone_crate(
         Some(version) => settings.with_crate_version(version),
         None => settings,
     };
+    let state = release_state(out, dir, &text, &settings, record)?;
+    // `--crate-version` pins the version; without it the CHANGELOG's newest entry decides.
+    let settings = settings.with_changelog(state.changelog.clone());
+    let settings = match &options.1.crate_version {
+        Some(version) => settings.with_crate_version(version),
+        None => settings,
+    };
     // Diagnostics name the spec as given on the command line.
     let mut generated = out.generate(&text, &settings).map_err(|ds| {
         let ds = relabel(ds, &settings.spec_label, &label);
@@ -810,7 +880,7 @@ fn standalone_crate(
     })?;
     generated.warnings = relabel(generated.warnings, &settings.spec_label, &label);
     out.diagnostics(&generated.warnings);
-    Ok(generated)
+    Ok((generated, state))
 }
 
 /// `ds` with the file `from` named `to`.
@@ -878,7 +948,7 @@ fn generate_one(
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
-    let generated = match standalone_crate(out, spec, dir, name, types, options) {
+    let (generated, state) = match standalone_crate(out, spec, dir, name, types, options, true) {
         Ok(generated) => generated,
         Err(e) => {
             remove_created();
@@ -897,6 +967,8 @@ fn generate_one(
         written.len(),
         dir.display()
     ));
+    let version = clientgen::release::version(&state.changelog).unwrap_or_default();
+    release_status(out, name, &state, &version);
     Ok(())
 }
 
@@ -916,8 +988,22 @@ fn check_one(
                 .into(),
         );
     }
-    let generated = standalone_crate(out, spec, dir, name, types, options)?;
+    let (generated, state) = standalone_crate(out, spec, dir, name, types, options, false)?;
     let drift = clientgen::write::check(dir, &generated.files);
+    let semver = semver_failure(&state, &spec.display().to_string(), dir, &command);
+    if let Some(d) = semver {
+        let summary = format!(
+            "error: {} needs a version bump, and {} generated file(s) differ from {}: run `{command}`",
+            dir.display(),
+            drift.len(),
+            spec.display(),
+        );
+        let mut failure = drift_failure(out, &drift, summary, &command);
+        let mut ds: Diagnostics = d.into();
+        ds.extend(failure.diagnostics);
+        failure.diagnostics = ds;
+        return Err(failure);
+    }
     if drift.is_empty() {
         out.status(&format!(
             "{} is up to date with {}",
@@ -953,4 +1039,307 @@ fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
         out.push(c);
     }
     Some(out)
+}
+
+/// A version of a description named on the command line: `FILE`, or `FILE@REV` for the file at
+/// a git revision. A path that exists is a file even if it holds an `@`.
+fn read_version(out: &Reporter, given: &str) -> Result<String, Failure> {
+    let path = Path::new(given);
+    let Some((file, rev)) = given
+        .rsplit_once('@')
+        .filter(|(file, rev)| !path.exists() && !file.is_empty() && !rev.is_empty())
+    else {
+        return out.read(path, given);
+    };
+    let file = Path::new(file);
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .arg("show")
+        .arg(format!("{rev}:./{name}"))
+        .output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8(o.stdout).map_err(|_| {
+            Failure::from(Diagnostic::io(
+                given,
+                "cannot read the spec: the file is not UTF-8 text",
+            ))
+        })?,
+        Ok(o) => {
+            let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
+            return Err(Diagnostic::io(
+                given,
+                format!("cannot read the spec at revision `{rev}`: {why}"),
+            )
+            .with_hint("FILE@REV names a file at a git revision, e.g. spec/api.yaml@HEAD~1")
+            .into());
+        }
+        Err(e) => {
+            return Err(Diagnostic::io(given, format!("cannot run git: {e}")).into());
+        }
+    };
+    out.sources
+        .borrow_mut()
+        .insert(given.to_string(), text.clone());
+    Ok(text)
+}
+
+/// The IR of one version, or its diagnostics as a failure.
+fn model_of(out: &Reporter, label: &str, text: &str) -> Result<clientgen::ir::Api, Failure> {
+    let settings = Settings::new("diff", label);
+    let (api, warnings) = clientgen::model(text, &settings).map_err(|ds| {
+        let summary = format!(
+            "error: {label}: {} error(s); nothing was compared",
+            ds.errors().count()
+        );
+        Failure {
+            diagnostics: ds,
+            summary: Some(summary),
+        }
+    })?;
+    if out.verbose {
+        out.diagnostics(&warnings);
+    }
+    Ok(api)
+}
+
+/// `clientgen diff`: the report on stdout (human or JSON); a breaking change fails the run.
+fn diff(out: &Reporter, old: &str, new: &str, from_version: Option<&str>) -> Result<(), Failure> {
+    let old_text = read_version(out, old)?;
+    let new_text = read_version(out, new)?;
+    let report = clientgen::diff::diff(
+        &model_of(out, old, &old_text)?,
+        &model_of(out, new, &new_text)?,
+    );
+    if out.format == Format::Json {
+        let mut json = report.to_json(from_version);
+        json["old"] = old.into();
+        json["new"] = new.into();
+        print_out(&format!("{json}\n"));
+    } else {
+        print_out(&format!("{}\n", diff_text(&report, old, new, from_version)));
+    }
+    if report.is_breaking() {
+        Err(Failure {
+            diagnostics: Diagnostics::new(),
+            summary: None,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`clientgen diff ... | head`) is not an error.
+fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// The human form of a report: a summary line, the bump, and the CHANGELOG section.
+fn diff_text(
+    report: &clientgen::diff::Report,
+    old: &str,
+    new: &str,
+    from_version: Option<&str>,
+) -> String {
+    use clientgen::diff::Class;
+    let count = |class| report.of(class).count();
+    let mut text = format!(
+        "{old} -> {new}: {} breaking, {} additive, {} patch change(s)\n",
+        count(Class::Breaking),
+        count(Class::Additive),
+        count(Class::Patch)
+    );
+    let class = report.class();
+    let heading = match from_version {
+        Some(version) => {
+            let next = clientgen::diff::bump(version, class).unwrap_or_default();
+            text.push_str(&match class {
+                Some(class) => format!("semver: {class} -> {version} becomes {next}\n"),
+                None => format!("semver: no change -> {version} stays\n"),
+            });
+            next
+        }
+        None => {
+            text.push_str(match class {
+                Some(Class::Breaking) => {
+                    "semver: breaking -> in 0.y.z bump y (0.1.3 -> 0.2.0), from 1.0.0 the major\n"
+                }
+                Some(Class::Additive) => {
+                    "semver: additive -> in 0.y.z bump z (0.1.3 -> 0.1.4), from 1.0.0 the minor\n"
+                }
+                Some(Class::Patch) => "semver: patch -> bump z (0.1.3 -> 0.1.4)\n",
+                None => "semver: no change -> the version stays\n",
+            });
+            "Unreleased".to_string()
+        }
+    };
+    text.push('\n');
+    text.push_str(&report.changelog_section(&heading, ""));
+    text
+}
+
+/// What a crate's release record becomes on regeneration: the CHANGELOG to write and the
+/// changes since the description the crate carries (empty when it carries none, or the same).
+struct ReleaseState {
+    changelog: String,
+    report: clientgen::diff::Report,
+    /// The version before the changes were recorded.
+    previous: String,
+}
+
+/// Reads `dir`'s CHANGELOG.md and description copy and compares the copy with `text`. With
+/// `record`, the changes are added to the CHANGELOG (a new unreleased entry, or the open one);
+/// without, the committed CHANGELOG is kept as it is (`check`). A crate without a CHANGELOG gets
+/// a first one at `settings.crate_version`.
+fn release_state(
+    out: &Reporter,
+    dir: &Path,
+    text: &str,
+    settings: &Settings,
+    record: bool,
+) -> Result<ReleaseState, Failure> {
+    let changelog_path = dir.join(clientgen::release::CHANGELOG_FILE);
+    let copy_path = dir.join(clientgen::release::spec_copy_name(settings));
+    let committed = std::fs::read_to_string(&changelog_path).ok();
+    let copy = std::fs::read_to_string(&copy_path).ok();
+    let model = |label: &str, text: &str| clientgen::model(text, &settings_for(settings, label));
+    let report = match &copy {
+        Some(copy) if copy != text => {
+            let copy_label = copy_path.display().to_string();
+            match (model(&copy_label, copy), model(&settings.spec_label, text)) {
+                (Ok((old, _)), Ok((new, _))) => clientgen::diff::diff(&old, &new),
+                (Err(ds), _) => {
+                    out.diagnostic(&Diagnostic::new(
+                        Severity::Warning,
+                        copy_label,
+                        "",
+                        format!(
+                            "the description this crate was generated from does not lower ({} \
+                             error(s)), so the changes since then are not classified",
+                            ds.errors().count()
+                        ),
+                    ));
+                    clientgen::diff::Report::default()
+                }
+                // The new description's errors are reported by generation itself.
+                (_, Err(_)) => clientgen::diff::Report::default(),
+            }
+        }
+        _ => clientgen::diff::Report::default(),
+    };
+    let changelog = committed.unwrap_or_else(|| {
+        clientgen::release::initial(
+            &settings.crate_name,
+            &settings.spec_label,
+            &settings.crate_version,
+        )
+    });
+    let previous = clientgen::release::version(&changelog).unwrap_or_default();
+    let changelog = if record {
+        clientgen::release::record(&changelog, &report)
+            .map_err(|e| output_error(&changelog_path, e))?
+            .0
+    } else {
+        changelog
+    };
+    Ok(ReleaseState {
+        changelog,
+        report,
+        previous,
+    })
+}
+
+/// The settings a description is lowered with for comparison: its subset, under `label`.
+fn settings_for(settings: &Settings, label: &str) -> Settings {
+    Settings::new(settings.crate_name.clone(), label).with_subset(settings.subset.clone())
+}
+
+/// Prints what regeneration recorded: the changes, the version and the CHANGELOG entry.
+fn release_status(out: &Reporter, name: &str, state: &ReleaseState, version: &str) {
+    let Some(class) = state.report.class() else {
+        return;
+    };
+    out.status(&format!(
+        "{name}: {} change(s) to the description since the last generation, {class} at most: \
+         version {} -> {version}; CHANGELOG.md records them:\n",
+        state.report.changes.len(),
+        state.previous,
+    ));
+    let entry = clientgen::release::entries(&state.changelog)
+        .into_iter()
+        .next()
+        .map(|e| e.changes)
+        .unwrap_or_default();
+    for (class, line) in entry {
+        out.status(&format!("  [{class}] {line}"));
+    }
+}
+
+/// A breaking change between the crate's description copy and the spec that the committed
+/// version does not bump for, or a CHANGELOG whose newest version is too small for what it lists:
+/// an error naming the changes and the command that fixes it.
+fn semver_failure(
+    state: &ReleaseState,
+    spec_label: &str,
+    dir: &Path,
+    command: &str,
+) -> Option<Diagnostic> {
+    let changelog = dir.join(clientgen::release::CHANGELOG_FILE);
+    if let Err(e) = clientgen::release::check(&state.changelog) {
+        return Some(
+            Diagnostic::new(
+                Severity::Error,
+                changelog.display().to_string(),
+                "",
+                format!("the version does not follow the changes: {e}"),
+            )
+            .with_kind(kind::DRIFT)
+            .with_hint(
+                "set the newest entry's version to the one named, and run the command again",
+            ),
+        );
+    }
+    let class = state.report.class()?;
+    let recorded = clientgen::release::record(&state.changelog, &state.report).ok()?;
+    if recorded.1 == state.previous {
+        return None;
+    }
+    let breaking: Vec<&str> = state
+        .report
+        .of(clientgen::diff::Class::Breaking)
+        .map(|c| c.message.as_str())
+        .collect();
+    if breaking.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Severity::Error,
+            spec_label,
+            "",
+            format!(
+                "{} breaking change(s) since the description {} was generated from, without the \
+                 version bump they need ({} -> {}, {class}): {}",
+                breaking.len(),
+                dir.display(),
+                state.previous,
+                recorded.1,
+                breaking.join(" ")
+            ),
+        )
+        .with_kind(kind::DRIFT)
+        .with_hint(format!(
+            "run `{command}`: it sets version {} and adds the CHANGELOG entry",
+            recorded.1
+        )),
+    )
 }

@@ -81,7 +81,7 @@ fn repo_copy() -> TempDir {
     let root = dir.path().to_str().expect("UTF-8 temp path");
     let output = clientgen(dir.path(), &["generate", "--root", root]);
     assert_exit(&output, 0);
-    assert!(stdout(&output).contains("huntapi-client: 8 file(s) written, 0 unchanged"));
+    assert!(stdout(&output).contains("huntapi-client: 9 file(s) written, 0 unchanged"));
     dir
 }
 
@@ -520,7 +520,7 @@ fn a_long_generation_shows_progress_on_a_terminal_only() {
         "no progress line on the terminal:\n{shown:?}"
     );
     assert!(
-        shown.contains("large-client: 7 file(s) written to on-terminal"),
+        shown.contains("large-client: 8 file(s) written to on-terminal"),
         "{shown:?}"
     );
     assert!(
@@ -688,4 +688,253 @@ fn package_metadata_is_set_from_flags() {
     let mut check = args;
     check[0] = "check";
     assert_exit(&clientgen(dir.path(), &check), 0);
+}
+
+#[test]
+fn a_breaking_change_fails_check_until_generate_bumps_the_version_and_records_it() {
+    let repo = repo_copy();
+    let root = repo.path().to_str().expect("UTF-8 temp path");
+    let crate_dir = repo.path().join("generated/audioscrape-client");
+    let changelog = || std::fs::read_to_string(crate_dir.join("CHANGELOG.md")).expect("changelog");
+    assert!(changelog().contains("\n## 0.1.0\n\nFirst version.\n"));
+
+    // A renamed operation is a removed method: check names it, the bump and the command.
+    edit(
+        &repo.path().join("spec/audioscrape.yaml"),
+        "operationId: getMe",
+        "operationId: getAccount",
+    );
+    let output = clientgen(repo.path(), &["check", "--root", root]);
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("1 breaking change(s) since the description generated/audioscrape-client was generated from, without the version bump they need (0.1.0 -> 0.2.0, breaking)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Operation `getMe` (`GET /api/me`) removed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run `cargo run -p clientgen -- generate`: it sets version 0.2.0"),
+        "{err}"
+    );
+
+    // generate records it: the version, the CHANGELOG entry, and what it printed.
+    let output = clientgen(repo.path(), &["generate", "--root", root]);
+    assert_exit(&output, 0);
+    let out = stdout(&output);
+    assert!(out.contains("audioscrape-client: 2 change(s) to the description since the last generation, breaking at most: version 0.1.0 -> 0.2.0"), "{out}");
+    assert!(out.contains("  [breaking] Operation `getMe`"), "{out}");
+    assert!(out.contains("  [additive] Operation `getAccount`"), "{out}");
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("\nversion = \"0.2.0\"\n"), "{manifest}");
+    let text = changelog();
+    assert!(
+        text.contains("## 0.2.0 (unreleased)\n\n### Breaking\n\n- Operation `getMe`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("### Added\n\n- Operation `getAccount`"),
+        "{text}"
+    );
+    assert_exit(&clientgen(repo.path(), &["check", "--root", root]), 0);
+
+    // A second change before the release joins the same entry; the version stays 0.2.0.
+    edit(
+        &repo.path().join("spec/audioscrape.yaml"),
+        "operationId: getAccount",
+        "operationId: getAccountDetails",
+    );
+    assert_exit(&clientgen(repo.path(), &["generate", "--root", root]), 0);
+    let text = changelog();
+    assert_eq!(text.matches("## 0.2.0 (unreleased)").count(), 1, "{text}");
+    assert!(text.contains("`getAccountDetails`"), "{text}");
+    assert_exit(&clientgen(repo.path(), &["check", "--root", root]), 0);
+
+    // A version set below what the entry lists fails check, naming it.
+    std::fs::write(
+        crate_dir.join("CHANGELOG.md"),
+        text.replace("## 0.2.0 (unreleased)", "## 0.1.1 (unreleased)"),
+    )
+    .expect("edit the changelog");
+    let output = clientgen(repo.path(), &["check", "--root", root]);
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(err.contains("the version does not follow the changes: version 0.1.1 lists breaking change(s) since 0.1.0 but needs at least 0.2.0"), "{err}");
+}
+
+#[test]
+fn diff_exits_0_1_and_2_and_reads_git_revisions() {
+    let dir = TempDir::new("diff");
+    let fixtures = repo_root().join("generator/tests/fixtures/diff");
+    let pair = |name: &str, file: &str| fixtures.join(name).join(file).display().to_string();
+
+    let output = clientgen(
+        dir.path(),
+        &[
+            "diff",
+            &pair("20-error-status-added", "old.yaml"),
+            &pair("20-error-status-added", "new.yaml"),
+            "--from-version",
+            "0.3.1",
+        ],
+    );
+    assert_exit(&output, 0);
+    let out = stdout(&output);
+    assert!(
+        out.contains("0 breaking, 1 additive, 0 patch change(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("semver: additive -> 0.3.1 becomes 0.3.2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("## 0.3.2\n\n### Added\n\n- `errors::GetPetError::RateLimited`"),
+        "{out}"
+    );
+
+    let output = clientgen(
+        dir.path(),
+        &[
+            "diff",
+            "--format",
+            "json",
+            &pair("18-enum-value-added", "old.yaml"),
+            &pair("18-enum-value-added", "new.yaml"),
+        ],
+    );
+    assert_exit(&output, 1);
+    let json: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON");
+    assert_eq!(json["class"], "breaking");
+    assert_eq!(json["changes"][0]["kind"], "enum-value-added");
+    assert_eq!(json["changes"][0]["item"], "types::Pet::status");
+
+    assert_exit(&clientgen(dir.path(), &["diff", "only-one.yaml"]), 2);
+    let output = clientgen(dir.path(), &["diff", "missing.yaml", "other.yaml"]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("missing.yaml"),
+        "{}",
+        stderr(&output)
+    );
+
+    // FILE@REV and --git read the file at a revision.
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(status.status.success(), "{status:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::copy(
+        pair("03-operation-removed", "old.yaml"),
+        dir.path().join("api.yaml"),
+    )
+    .unwrap();
+    git(&["add", "api.yaml"]);
+    git(&["commit", "-q", "-m", "old"]);
+    std::fs::copy(
+        pair("03-operation-removed", "new.yaml"),
+        dir.path().join("api.yaml"),
+    )
+    .unwrap();
+    let output = clientgen(dir.path(), &["diff", "api.yaml@HEAD", "api.yaml"]);
+    assert_exit(&output, 1);
+    assert!(
+        stdout(&output).starts_with("api.yaml@HEAD -> api.yaml: 1 breaking"),
+        "{}",
+        stdout(&output)
+    );
+    let output = clientgen(dir.path(), &["diff", "--git", "HEAD", "api.yaml"]);
+    assert_exit(&output, 1);
+    let output = clientgen(dir.path(), &["diff", "api.yaml@nope", "api.yaml"]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("cannot read the spec at revision `nope`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn one_spec_mode_records_the_bump_and_check_names_a_missing_one() {
+    let (dir, spec) = with_fixture("one-semver", "plain.yaml");
+    let args = |command: &'static str| {
+        [
+            command,
+            "--spec",
+            "plain.yaml",
+            "--out",
+            "out/plain-client",
+            "--crate-name",
+            "plain-client",
+        ]
+    };
+    assert_exit(&clientgen(dir.path(), &args("generate")), 0);
+    let crate_dir = dir.path().join("out/plain-client");
+    let changelog = std::fs::read_to_string(crate_dir.join("CHANGELOG.md")).expect("changelog");
+    assert!(
+        changelog.contains("\n## 0.1.0\n\nFirst version.\n"),
+        "{changelog}"
+    );
+
+    // A renamed operation: check names it and the command; generate bumps and records it.
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let renamed = text.replace("operationId: listNotes", "operationId: listAllNotes");
+    assert_ne!(text, renamed, "the fixture has listNotes");
+    std::fs::write(&spec, renamed).expect("write spec");
+    let output = clientgen(dir.path(), &args("check"));
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("without the version bump they need (0.1.0 -> 0.2.0, breaking)"),
+        "{err}"
+    );
+    assert!(err.contains("Operation `listNotes`"), "{err}");
+    assert!(
+        err.contains("run `clientgen generate --spec plain.yaml --out out/plain-client --crate-name plain-client`: it sets version 0.2.0"),
+        "{err}"
+    );
+    let output = clientgen(dir.path(), &args("generate"));
+    assert_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("version 0.1.0 -> 0.2.0"),
+        "{}",
+        stdout(&output)
+    );
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("\nversion = \"0.2.0\"\n"), "{manifest}");
+    assert_exit(&clientgen(dir.path(), &args("check")), 0);
+}
+
+#[test]
+fn diff_draws_the_diagnostics_of_a_version_that_does_not_load() {
+    let root = repo_root();
+    let broken = root.join("generator/tests/ui/broken-ref.yaml");
+    let good = root.join("generator/tests/fixtures/diff/01-no-change/old.yaml");
+    let output = clientgen(
+        root,
+        &[
+            "diff",
+            "--color",
+            "never",
+            good.to_str().unwrap(),
+            broken.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("error: `$ref` `#/components/schemas/"),
+        "{err}"
+    );
+    assert!(err.contains("broken-ref.yaml:"), "{err}");
+    assert!(err.contains("= note: at /paths/"), "{err}");
+    assert!(err.contains("error(s); nothing was compared"), "{err}");
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
 }

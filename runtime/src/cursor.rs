@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::call::{CallError, Documented};
-use crate::pages::decode_items;
+use crate::pages::items_of;
 
 /// Where a cursor-paged operation's pages say what they hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,18 +99,7 @@ pub fn pages<'a, P: CursorPaged + 'a>(first: P) -> BoxStream<'a, CursorPageResul
 pub fn items<'a, P: CursorPaged + 'a, I: DeserializeOwned + Send + 'a>(
     first: P,
 ) -> BoxStream<'a, Result<I, CallError<P::Error>>> {
-    pages(first)
-        .flat_map(|page| {
-            let items: Vec<Result<I, CallError<P::Error>>> = match page {
-                Ok(page) => match decode_items(page.as_ref(), P::PAGING.items) {
-                    Ok(items) => items.into_iter().map(Ok).collect(),
-                    Err(error) => vec![Err(error)],
-                },
-                Err(error) => vec![Err(error)],
-            };
-            futures::stream::iter(items)
-        })
-        .boxed()
+    items_of(pages(first), P::PAGING.items)
 }
 
 #[cfg(test)]

@@ -151,10 +151,25 @@ pub fn pages<'a, P: Paged + 'a>(first: P) -> BoxStream<'a, PageResult<P>> {
 pub fn items<'a, P: Paged + 'a, I: DeserializeOwned + Send + 'a>(
     first: P,
 ) -> BoxStream<'a, Result<I, CallError<P::Error>>> {
-    pages(first)
-        .flat_map(|page| {
-            let items: Vec<Result<I, CallError<P::Error>>> = match page {
-                Ok(page) => match page_items::<P, I>(page.as_ref()) {
+    items_of(pages(first), P::PAGING.items)
+}
+
+/// The items at `pointer` of each page of `pages`, decoded as `I`, in order; an error (a
+/// page's, or its items' that do not decode) is yielded in its place. Offset, page-number and
+/// cursor lists share it.
+pub(crate) fn items_of<'a, T, E, I>(
+    pages: BoxStream<'a, Result<ResponseValue<T>, CallError<E>>>,
+    pointer: &'static str,
+) -> BoxStream<'a, Result<I, CallError<E>>>
+where
+    T: Serialize + Send + 'a,
+    E: Send + 'a,
+    I: DeserializeOwned + Send + 'a,
+{
+    pages
+        .flat_map(move |page| {
+            let items: Vec<Result<I, CallError<E>>> = match page {
+                Ok(page) => match decode_items(page.as_ref(), pointer) {
                     Ok(items) => items.into_iter().map(Ok).collect(),
                     Err(error) => vec![Err(error)],
                 },
@@ -163,13 +178,6 @@ pub fn items<'a, P: Paged + 'a, I: DeserializeOwned + Send + 'a>(
             futures::stream::iter(items)
         })
         .boxed()
-}
-
-/// The items of one page, decoded as `I`.
-fn page_items<P: Paged, I: DeserializeOwned>(
-    page: &P::Page,
-) -> Result<Vec<I>, CallError<P::Error>> {
-    decode_items(page, P::PAGING.items)
 }
 
 /// The items at `pointer` in a page, decoded as `I` (none when the page has no array there).

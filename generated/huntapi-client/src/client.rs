@@ -2029,9 +2029,7 @@ mod video_download {
 /// handler, and returns the payload typed, or a `WebhookError` whose `status()` is the
 /// status to answer with.
 pub mod webhooks {
-    #[allow(unused_imports)]
-    use super::types;
-    use ::clientgen_runtime as rt;
+    use super::*;
     pub use rt::{HeaderMap, WebhookError};
     /// Job result delivered to webhook_url
     ///

@@ -950,38 +950,17 @@ fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         }
     }
     out.close("}");
-    signature(
+    super::paging::fetch_and_streams(
         out,
-        "fn fetch",
-        &["self"],
-        &format!(
-            "impl Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
-        ),
-    );
-    out.line("self.send()");
-    out.close("}");
-    out.close("}");
-    out.open(&format!("impl<'a> {}<'a> {{", names.builder));
-    out.doc(
+        &names.builder,
+        &page,
+        &item,
+        error,
+        "pages",
         "Every page, lazily, from the position set on the builder (else the first page): each\n\
          page is one call, with the client's retry policy and deadline. The stream ends after\n\
          the last page, or after an error, which it yields; drop it to stop early.",
     );
-    out.open(&format!(
-        "pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> {{"
-    ));
-    out.line("rt::pages::pages(self)");
-    out.close("}");
-    out.doc(&format!(
-        "Every item of every page ([`{}::pages`](Self::pages)), lazily, in order.",
-        names.builder
-    ));
-    out.open(&format!(
-        "pub fn items(self) -> rt::BoxStream<'a, Result<{item}, rt::CallError<{error}>>> {{"
-    ));
-    out.line("rt::pages::items(self)");
-    out.close("}");
-    out.close("}");
 }
 
 /// A description with its blank ends trimmed, if it says anything.

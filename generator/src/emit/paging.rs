@@ -1,6 +1,7 @@
 //! Emits cursor pagination (`PageStyle::Cursor`): the builder's `rt::CursorPaged`
 //! implementation (where a page's items and next cursor are, how to set the cursor) and its
-//! `pages` and `items` streams, beside the offset and page-number paging of `operations.rs`.
+//! `pages` and `items` streams, beside the offset and page-number paging of `operations.rs`;
+//! and the `fetch` and streams both kinds of paging end with (`fetch_and_streams`).
 
 use super::Context;
 use super::operations::{signature, success_type};
@@ -49,37 +50,57 @@ pub(crate) fn cursor(
     out.open("fn at_cursor(self, cursor: String) -> Self {");
     out.line(&format!("self.{cursor}(cursor)"));
     out.close("}");
-    signature(
+    fetch_and_streams(
         out,
-        "fn fetch",
-        &["self"],
-        &format!(
-            "impl ::std::future::Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
-        ),
-    );
-    out.line("self.send()");
-    out.close("}");
-    out.close("}");
-    out.open(&format!("impl<'a> {}<'a> {{", names.builder));
-    out.doc(
+        &names.builder,
+        &page,
+        &item,
+        error,
+        "cursor",
         "Every page, lazily, from the cursor set on the builder (else the first page), each\n\
          page asking for the cursor the one before named: each page is one call, with the\n\
          client's retry policy and deadline. The stream ends after a page that names no next\n\
          cursor, or after an error, which it yields; drop it to stop early.",
     );
+}
+
+/// The end of a paged builder's trait implementation (`fetch`, one call) and its `pages` and
+/// `items` streams, read by the runtime's `module` (`pages` for offsets and page numbers,
+/// `cursor` for cursors); `pages_doc` says how the pages follow each other.
+pub(crate) fn fetch_and_streams(
+    out: &mut Source,
+    builder: &str,
+    page: &str,
+    item: &str,
+    error: &str,
+    module: &str,
+    pages_doc: &str,
+) {
+    signature(
+        out,
+        "fn fetch",
+        &["self"],
+        &format!(
+            "impl Future<Output = Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> + Send"
+        ),
+    );
+    out.line("self.send()");
+    out.close("}");
+    out.close("}");
+    out.open(&format!("impl<'a> {builder}<'a> {{"));
+    out.doc(pages_doc);
     out.open(&format!(
         "pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> {{"
     ));
-    out.line("rt::cursor::pages(self)");
+    out.line(&format!("rt::{module}::pages(self)"));
     out.close("}");
     out.doc(&format!(
-        "Every item of every page ([`{}::pages`](Self::pages)), lazily, in order.",
-        names.builder
+        "Every item of every page ([`{builder}::pages`](Self::pages)), lazily, in order."
     ));
     out.open(&format!(
         "pub fn items(self) -> rt::BoxStream<'a, Result<{item}, rt::CallError<{error}>>> {{"
     ));
-    out.line("rt::cursor::items(self)");
+    out.line(&format!("rt::{module}::items(self)"));
     out.close("}");
     out.close("}");
 }

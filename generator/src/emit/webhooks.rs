@@ -21,9 +21,8 @@ pub(crate) fn webhooks_module(cx: &Context<'_>, out: &mut Source) {
          status to answer with.",
     );
     out.open("pub mod webhooks {");
-    out.line("#[allow(unused_imports)]");
-    out.line("use super::types;");
-    out.line("use ::clientgen_runtime as rt;");
+    // `types` and the runtime as `rt`, as the operations' modules read them.
+    out.line("use super::*;");
     out.line("pub use rt::{HeaderMap, WebhookError};");
     for webhook in &cx.api.webhooks {
         receiver(cx, webhook, out);

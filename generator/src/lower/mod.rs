@@ -1395,24 +1395,30 @@ impl<'a> Lowering<'a> {
         rules: &[RequiredWhen],
         at: &str,
     ) -> Option<TypedChoice> {
-        if !choice.exactly_one || choice.groups.iter().any(|g| g.len() != 1) {
-            return None;
-        }
-        let chosen: Vec<&str> = choice.groups.iter().map(|g| g[0].as_str()).collect();
-        let mut seen = BTreeSet::new();
-        if !chosen.iter().all(|name| seen.insert(*name))
-            || fields
-                .iter()
-                .any(|f| f.required && chosen.contains(&f.name.as_str()))
-            || rules
-                .iter()
-                .any(|r| chosen.contains(&r.field.as_str()) || chosen.contains(&r.when.as_str()))
-        {
-            return None;
-        }
         let named = self
             .raw_schema(at)
             .map(|(raw, pointer)| (raw.get("x-choice-name").cloned(), pointer));
+        let chosen: Vec<&str> = choice.groups.iter().map(|g| g[0].as_str()).collect();
+        let mut seen = BTreeSet::new();
+        let typed = choice.exactly_one
+            && choice.groups.iter().all(|g| g.len() == 1)
+            && chosen.iter().all(|name| seen.insert(*name))
+            && !fields
+                .iter()
+                .any(|f| f.required && chosen.contains(&f.name.as_str()))
+            && !rules
+                .iter()
+                .any(|r| chosen.contains(&r.field.as_str()) || chosen.contains(&r.when.as_str()));
+        if !typed {
+            if let Some((Some(_), pointer)) = named {
+                self.warn(
+                    &format!("{pointer}/x-choice-name"),
+                    "`x-choice-name` names a `oneOf` of single optional fields, which this \
+                     choice is not: ignored (the choice is checked before sending)",
+                );
+            }
+            return None;
+        }
         let wanted = match named {
             Some((Some(Value::String(name)), _)) if !name.trim().is_empty() => {
                 names::snake_ident(&name)
@@ -2322,6 +2328,24 @@ paths:
             RequestBody::Multipart(m) => m.choice.as_ref().and_then(|c| c.typed.clone()),
             _ => None,
         })
+    }
+
+    #[test]
+    fn a_choice_name_on_a_choice_that_stays_a_check_is_a_warning() {
+        let text = "openapi: 3.0.3\ninfo: {title: Forms, version: '1'}\npaths:\n  /a:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n          multipart/form-data:\n            schema: {type: object, x-choice-name: source, anyOf: [{required: [url]}, {required: [file]}], properties: {url: {type: string}, file: {type: string, format: binary}}}\n      responses: {'200': {description: ok}}\n";
+        let doc = crate::load::parse_text("forms.yaml", text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        let (_, warnings) = lower(&doc, &spec).expect("lowers");
+        let found: Vec<String> = warnings
+            .iter()
+            .map(|d| format!("{}: {}", d.pointer, d.message))
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|w| w.contains("/schema/x-choice-name: `x-choice-name` names a `oneOf`")),
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -117,6 +117,10 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
                 "/paths/~1pets~1{id}/delete/operationId",
                 "renamed to `listPets_3`",
             ),
+            (
+                "/paths/~1client/put/requestBody/content",
+                "the typed body is sent as `application/json`; `text/plain` as raw bytes",
+            ),
         ],
     ),
     (

@@ -41,6 +41,9 @@ const TOP_LEVEL_MODULES: &[&str] = &[
     "rt",
 ];
 
+/// Type names an operation's module uses besides its own items: no builder may take one.
+const BUILDER_RESERVED: &[&str] = &["Client", "MediaType"];
+
 /// Names a request builder defines itself (its fields and methods): no setter may take one.
 const BUILDER_MEMBERS: &[&str] = &[
     "client",
@@ -207,7 +210,9 @@ pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<
         methods.claim(&with, "_");
         methods.claim(&credential, "_");
     }
-    let mut builders = Namespace::default();
+    // An operation's module reads the client module's `Client` and holds its own `MediaType`:
+    // no builder may take either name.
+    let mut builders = Namespace::with_reserved(BUILDER_RESERVED.iter().copied());
     let mut metas = Namespace::default();
     let mut names: Vec<OperationNames> = ids
         .iter()
@@ -545,6 +550,12 @@ mod tests {
             modules,
             ["types_op_2", "types_op", "jobs_op", "rt_op", "get_job"]
         );
+        // authentiq.io has an operation `client`, and one could be named `mediaType`.
+        let others = operation_names(&[("client", false), ("mediaType", false)], &[]);
+        let builders: Vec<&str> = others.iter().map(|n| n.builder.as_str()).collect();
+        assert_eq!(builders, ["Client2", "MediaType2"]);
+        assert_eq!(others[0].method, "client");
+        assert_eq!(others[0].error, "Client2Error");
         let methods: Vec<&str> = names.iter().map(|n| n.method.as_str()).collect();
         assert_eq!(methods, ["types", "types_op", "jobs", "rt", "get_job"]);
     }

@@ -202,10 +202,65 @@ pub(crate) fn decode_items<T: Serialize, I: DeserializeOwned, E>(
     })
 }
 
+/// An integer type a query parameter's field may hold a position or page size in: whatever
+/// the type engine made of the parameter's schema (`i64`, `u32`, `NonZeroU32` for a
+/// `minimum: 1`...).
+pub trait PageNumber: Sized {
+    /// The value as a `u64`, if it is one (not negative).
+    fn to_u64(&self) -> Option<u64>;
+    /// `n` in this type, if it fits.
+    fn from_u64(n: u64) -> Option<Self>;
+}
+
+macro_rules! page_numbers {
+    ($($t:ty),*) => {$(
+        impl PageNumber for $t {
+            fn to_u64(&self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+            fn from_u64(n: u64) -> Option<Self> {
+                Self::try_from(n).ok()
+            }
+        }
+    )*};
+}
+page_numbers!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize);
+
+macro_rules! non_zero_page_numbers {
+    ($($t:ty => $inner:ty),*) => {$(
+        impl PageNumber for $t {
+            fn to_u64(&self) -> Option<u64> {
+                self.get().to_u64()
+            }
+            fn from_u64(n: u64) -> Option<Self> {
+                <$inner>::from_u64(n).and_then(Self::new)
+            }
+        }
+    )*};
+}
+non_zero_page_numbers!(
+    std::num::NonZeroU8 => u8, std::num::NonZeroU16 => u16, std::num::NonZeroU32 => u32,
+    std::num::NonZeroU64 => u64, std::num::NonZeroI8 => i8, std::num::NonZeroI16 => i16,
+    std::num::NonZeroI32 => i32, std::num::NonZeroI64 => i64
+);
+
 /// A position or page size held in a query parameter's field, as a `u64` (`None` when unset or
 /// negative).
-pub fn number<T: TryInto<u64>>(value: Option<T>) -> Option<u64> {
-    value.and_then(|v| v.try_into().ok())
+pub fn number<T: PageNumber>(value: Option<T>) -> Option<u64> {
+    value.and_then(|v| v.to_u64())
+}
+
+/// `position` as the query parameter `name`'s field holds it, for [`Paged::at`]; one its type
+/// cannot hold (a 0 for a `NonZeroU32`) is recorded as the builder's invalid request, like a
+/// setter's failure.
+pub fn at<T: PageNumber>(position: u64, name: &str, invalid: &mut Option<String>) -> Option<T> {
+    let value = T::from_u64(position);
+    if value.is_none() && invalid.is_none() {
+        *invalid = Some(format!(
+            "`{name}`: {position} is out of the parameter's range"
+        ));
+    }
+    value
 }
 
 /// The number at the top-level field `field` of a JSON body, for [`Paged::position`] and
@@ -264,6 +319,28 @@ mod tests {
             has_more,
             total,
         }
+    }
+
+    #[test]
+    fn positions_read_and_set_whatever_integer_type_holds_them() {
+        use std::num::NonZeroU32;
+        assert_eq!(number(Some(NonZeroU32::new(3).unwrap())), Some(3));
+        assert_eq!(number(Some(-1i64)), None);
+        assert_eq!(number::<u32>(None), None);
+        let mut invalid = None;
+        let page: Option<NonZeroU32> = at(2, "page", &mut invalid);
+        assert_eq!(page.map(NonZeroU32::get), Some(2));
+        assert_eq!(invalid, None);
+        let zero: Option<NonZeroU32> = at(0, "page", &mut invalid);
+        assert_eq!(zero, None);
+        assert_eq!(
+            invalid.as_deref(),
+            Some("`page`: 0 is out of the parameter's range")
+        );
+        let mut invalid = None;
+        let big: Option<i8> = at(300, "offset", &mut invalid);
+        assert_eq!(big, None);
+        assert!(invalid.is_some());
     }
 
     #[test]

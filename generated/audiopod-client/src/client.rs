@@ -3247,8 +3247,9 @@ mod get_wallet_usage {
         fn page_size(&self) -> Option<u64> {
             rt::pages::number(self.limit)
         }
-        fn at(self, position: u64) -> Self {
-            self.page(position)
+        fn at(mut self, position: u64) -> Self {
+            self.page = rt::pages::at(position, "page", &mut self.invalid);
+            self
         }
         fn fetch(
             self,
@@ -4288,8 +4289,9 @@ mod list_stem_jobs {
         fn page_size(&self) -> Option<u64> {
             rt::pages::number(self.limit)
         }
-        fn at(self, position: u64) -> Self {
-            self.skip(position)
+        fn at(mut self, position: u64) -> Self {
+            self.skip = rt::pages::at(position, "skip", &mut self.invalid);
+            self
         }
         fn fetch(
             self,

@@ -937,8 +937,17 @@ fn pagination(cx: &Context<'_>, op: &Operation, out: &mut Source) {
     out.close("}");
     match &paging.position {
         PageField::Query(rust) => {
-            out.open("fn at(self, position: u64) -> Self {");
-            out.line(&format!("self.{rust}(position)"));
+            out.open("fn at(mut self, position: u64) -> Self {");
+            let name = op
+                .parameters
+                .iter()
+                .find(|p| &p.rust_name == rust)
+                .map_or(rust.as_str(), |p| p.name.as_str());
+            out.line(&format!(
+                "self.{rust} = rt::pages::at(position, {}, &mut self.invalid);",
+                string_literal(name)
+            ));
+            out.line("self");
         }
         PageField::Body(name) => {
             out.open("fn at(mut self, position: u64) -> Self {");

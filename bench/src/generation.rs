@@ -183,9 +183,16 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
 
     let start = Instant::now();
     let settings = clientgen::emit::TypeSettings::new();
-    let emitted =
-        clientgen::emit::emit_client(&doc, &api, &settings, "clientgen_runtime", "", &mut |_| {})
-            .map_err(fail)?;
+    let emitted = clientgen::emit::emit_client(
+        &doc,
+        &api,
+        &settings,
+        clientgen::emit::GroupFeatures::default(),
+        "clientgen_runtime",
+        "",
+        &mut |_| {},
+    )
+    .map_err(fail)?;
     stages.emit = start.elapsed();
     std::hint::black_box(emitted.source);
     Ok(stages)

@@ -22,13 +22,28 @@ use crate::{Settings, emit};
 /// `include!(concat!(env!("OUT_DIR"), "/petstore.rs"));`. The module allows `dead_code` and
 /// `unused_imports`, so a binary crate that uses a few operations compiles without warnings,
 /// and clippy's `result_large_err` (a call's error keeps the whole response it is about).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     specs: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     types: emit::TypeSettings,
     subset: crate::subset::Subset,
+    group_features: emit::GroupFeatures,
     cargo: bool,
+}
+
+impl Default for Config {
+    /// No specs, no cargo directives, no group features.
+    fn default() -> Self {
+        Self {
+            specs: Vec::new(),
+            out_dir: None,
+            types: emit::TypeSettings::default(),
+            subset: crate::subset::Subset::default(),
+            group_features: emit::GroupFeatures::None,
+            cargo: false,
+        }
+    }
 }
 
 impl Config {
@@ -64,6 +79,15 @@ impl Config {
     /// use: a large description costs what the operations a crate calls cost to compile.
     pub fn subset(mut self, subset: crate::subset::Subset) -> Self {
         self.subset = subset;
+        self
+    }
+
+    /// Gates each group of operations behind a Cargo feature of the including package, as a
+    /// generated crate does (none by default). The package then declares one feature per group
+    /// (the names `clientgen generate --spec` writes into a crate's `[features]`), and a build
+    /// with some of them turned off compiles only those groups and the types they use.
+    pub fn group_features(mut self, group_features: emit::GroupFeatures) -> Self {
+        self.group_features = group_features;
         self
     }
 
@@ -136,7 +160,8 @@ impl Config {
         let settings = Settings::new(format!("{}-client", name.replace('_', "-")), label.as_str())
             .with_regenerate_command("cargo build (build.rs)")
             .with_type_settings(self.types.clone())
-            .with_subset(self.subset.clone());
+            .with_subset(self.subset.clone())
+            .with_group_features(self.group_features);
         match crate::generate_module(&text, &settings) {
             Ok(module) => {
                 if self.cargo {

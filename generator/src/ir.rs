@@ -180,6 +180,17 @@ pub enum TypeRef {
     String,
 }
 
+impl TypeRef {
+    /// Calls `f` with the type of the `types` module this is, if it is one.
+    pub fn uses(&self, f: &mut dyn FnMut(TypeUse<'_>)) {
+        match self {
+            TypeRef::Named(name) => f(TypeUse::Named(name)),
+            TypeRef::Inline(i) => f(TypeUse::Inline(*i)),
+            TypeRef::Json | TypeRef::String => {}
+        }
+    }
+}
+
 /// A way to authenticate, from `components.securitySchemes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityScheme {
@@ -229,6 +240,10 @@ pub struct Operation {
     pub description: Option<String>,
     /// `tags`, as written.
     pub tags: Vec<String>,
+    /// The group it belongs to, which a Cargo feature of the crate compiles
+    /// ([`crate::names::OperationNames::feature`]): `x-group`, else its first tag, else the
+    /// first segment of its path that is neither a parameter nor a version (`v1`).
+    pub group: String,
     /// Names of the security schemes that may authenticate it (empty: none).
     pub security: Vec<String>,
     /// `x-cost`, when the operation is billable.
@@ -271,6 +286,45 @@ impl Operation {
     pub fn billable(&self) -> bool {
         self.cost.is_some()
     }
+
+    /// Calls `f` with every type `op` names: parameters, bodies, form fields, success, errors
+    /// and page items.
+    pub fn for_each_type(&self, f: &mut dyn FnMut(TypeUse<'_>)) {
+        for p in &self.parameters {
+            p.ty.uses(f);
+        }
+        match &self.body {
+            RequestBody::None => {}
+            RequestBody::Typed(body) => body.ty.uses(f),
+            RequestBody::Multipart(form) => {
+                for field in &form.fields {
+                    if let FieldKind::Named(name) = &field.kind {
+                        f(TypeUse::Named(name));
+                    }
+                }
+            }
+        }
+        if let SuccessBody::Json(ty) = &self.success.body {
+            ty.uses(f);
+        }
+        for e in &self.errors {
+            if let ErrorBody::Json(name) = &e.body {
+                f(TypeUse::Named(name));
+            }
+        }
+        if let Some(paging) = &self.pagination {
+            paging.item.uses(f);
+        }
+    }
+}
+
+/// A type of the `types` module that an item of the IR uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeUse<'a> {
+    /// A named type, by its Rust name.
+    Named(&'a str),
+    /// An inline schema, by its index in [`Api::inline_schemas`].
+    Inline(usize),
 }
 
 /// `x-cost`.

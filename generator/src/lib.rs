@@ -80,6 +80,11 @@ pub struct Settings {
     pub types: emit::TypeSettings,
     /// Which operations to generate (all by default); the types none of them uses are left out.
     pub subset: subset::Subset,
+    /// Whether the crate gets a Cargo feature per group of operations (all on by default).
+    /// A module from [`generate_module`] is gated the same way: the package that includes it
+    /// declares the features (as the generated crate's Cargo.toml does), or generates it with
+    /// [`emit::GroupFeatures::None`] ([`Config`] does unless told otherwise).
+    pub group_features: emit::GroupFeatures,
     /// What a publisher sets in the package: license, repository, documentation, authors.
     pub package: PackageSettings,
     /// The crate's CHANGELOG.md ([`release`]), written into the crate as given; `None` writes
@@ -151,6 +156,7 @@ impl Settings {
             standalone: false,
             types: emit::TypeSettings::new(),
             subset: subset::Subset::default(),
+            group_features: emit::GroupFeatures::default(),
             package: PackageSettings::default(),
             changelog: None,
         }
@@ -176,6 +182,13 @@ impl Settings {
     /// Generates only the operations of `subset`, and the types they use.
     pub fn with_subset(mut self, subset: subset::Subset) -> Self {
         self.subset = subset;
+        self
+    }
+
+    /// Sets whether the crate gets a Cargo feature per group, and whether they are on by
+    /// default.
+    pub fn with_group_features(mut self, group_features: emit::GroupFeatures) -> Self {
+        self.group_features = group_features;
         self
     }
 
@@ -273,7 +286,8 @@ impl std::fmt::Display for Stage {
 
 /// Generates the client module from a spec's text (YAML or JSON).
 pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
-    let (module, _api, _deps) = generate_parts(text, settings, &mut |_| {})?;
+    let (module, _api, _deps, _features) =
+        generate_parts(text, settings, settings.group_features, &mut |_| {})?;
     Ok(module)
 }
 
@@ -329,11 +343,23 @@ fn lower_parts(
     Ok(Lowered { doc, api, warnings })
 }
 
+/// Most features crates.io takes for a crate without asking.
+const CRATES_IO_MAX_FEATURES: usize = 300;
+
+/// The client module, the IR it was made from, and what its Cargo.toml declares.
+type Parts = (
+    GeneratedModule,
+    ir::Api,
+    emit::ExtraDeps,
+    emit::CargoFeatures,
+);
+
 fn generate_parts(
     text: &str,
     settings: &Settings,
+    group_features: emit::GroupFeatures,
     progress: &mut dyn FnMut(Stage),
-) -> Result<(GeneratedModule, ir::Api, emit::ExtraDeps), Diagnostics> {
+) -> Result<Parts, Diagnostics> {
     let Lowered {
         doc,
         api,
@@ -352,6 +378,7 @@ fn generate_parts(
         &doc,
         &api,
         &settings.types,
+        group_features,
         "clientgen_runtime",
         &header,
         progress,
@@ -362,11 +389,28 @@ fn generate_parts(
             .warnings
             .warnings_of_kind(diagnostic::kind::FALLBACK),
     );
+    let declared = emitted.features.groups.len() + usize::from(emitted.features.other_types);
+    if declared > CRATES_IO_MAX_FEATURES {
+        warnings.push(
+            doc.diagnostic(
+                Severity::Warning,
+                "",
+                format!(
+                    "the crate declares {declared} group features; crates.io takes at most \
+                     {CRATES_IO_MAX_FEATURES} without asking"
+                ),
+            )
+            .with_hint(
+                "give operations fewer groups with `x-group`, or generate without group \
+                 features (`--group-features none`)",
+            ),
+        );
+    }
     let module = GeneratedModule {
         source: emitted.source,
         warnings,
     };
-    Ok((module, api, emitted.deps))
+    Ok((module, api, emitted.deps, emitted.features))
 }
 
 /// Frees `value` on another thread. A large description is millions of small allocations, and
@@ -389,16 +433,17 @@ pub fn generate_with_progress(
     settings: &Settings,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<GeneratedCrate, Diagnostics> {
-    let (module, api, deps) = generate_parts(text, settings, progress)?;
+    let (module, api, deps, features) =
+        generate_parts(text, settings, settings.group_features, progress)?;
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("Cargo.toml"),
-        emit::package::cargo_toml(&api, settings, &deps, &header),
+        emit::package::cargo_toml(&api, settings, &deps, &features, &header),
     );
     files.insert(
         PathBuf::from("README.md"),
-        emit::package::readme(&api, settings),
+        emit::package::readme(&api, settings, &features),
     );
     files.insert(PathBuf::from("src/lib.rs"), emit::package::lib_rs(&header));
     files.insert(PathBuf::from(CLIENT_MODULE_PATH), module.source);

@@ -234,6 +234,39 @@ struct SubsetArgs {
         requires = "spec"
     )]
     exclude_operations: Vec<String>,
+    /// A Cargo feature per group of operations (`x-group`, else the first tag, else the first
+    /// path segment), each compiling its operations and the types they use: `on` (all on by
+    /// default), `off` (none on by default) or `none` (no group features).
+    #[arg(
+        long = "group-features",
+        value_name = "WHEN",
+        value_enum,
+        default_value_t = GroupFeaturesArg::On,
+        requires = "spec"
+    )]
+    group_features: GroupFeaturesArg,
+}
+
+/// `--group-features`.
+#[derive(clap::ValueEnum, Clone, Copy, Default, PartialEq, Eq, Debug)]
+enum GroupFeaturesArg {
+    /// A feature per group, all on by default.
+    #[default]
+    On,
+    /// A feature per group, none on by default.
+    Off,
+    /// No group features.
+    None,
+}
+
+impl GroupFeaturesArg {
+    fn mode(self) -> clientgen::emit::GroupFeatures {
+        match self {
+            GroupFeaturesArg::On => clientgen::emit::GroupFeatures::On,
+            GroupFeaturesArg::Off => clientgen::emit::GroupFeatures::Off,
+            GroupFeaturesArg::None => clientgen::emit::GroupFeatures::None,
+        }
+    }
 }
 
 impl SubsetArgs {
@@ -257,6 +290,11 @@ impl SubsetArgs {
             if !values.is_empty() {
                 out.push_str(&format!(" {flag} {}", values.join(",")));
             }
+        }
+        match self.group_features {
+            GroupFeaturesArg::On => {}
+            GroupFeaturesArg::Off => out.push_str(" --group-features off"),
+            GroupFeaturesArg::None => out.push_str(" --group-features none"),
         }
         out
     }
@@ -861,6 +899,7 @@ fn standalone_crate(
         .with_regenerate_command(one_spec_command(spec, dir, name, options))
         .with_type_settings(types.clone())
         .with_subset(options.0.subset())
+        .with_group_features(options.0.group_features.mode())
         .with_package(options.1.package());
     let settings = match &options.1.crate_version {
         Some(version) => settings.with_crate_version(version),

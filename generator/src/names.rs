@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use heck::{ToPascalCase, ToSnakeCase};
+use heck::{ToKebabCase, ToPascalCase, ToSnakeCase};
 
 use crate::ir::{Placement, SecurityScheme, StatusMatch};
 
@@ -182,6 +182,8 @@ pub struct OperationNames {
     /// The `Client` method that resumes a job this operation submitted (`audio_download_job`),
     /// for `x-job` operations.
     pub resume: Option<String>,
+    /// The Cargo feature that compiles it: its group's ([`feature_names`]).
+    pub feature: String,
 }
 
 /// The receiving functions of webhooks named `names` (in order), under `webhooks::`: snake
@@ -226,6 +228,7 @@ pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<
                 method,
                 builder,
                 resume: None,
+                feature: String::new(),
             }
         })
         .collect();
@@ -250,6 +253,61 @@ pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<
         }
     }
     names
+}
+
+/// Features every generated crate's Cargo.toml declares, and its dependencies' names (Cargo
+/// refuses a feature named like a dependency): no group's feature may take one.
+const FEATURE_RESERVED: &[&str] = &[
+    "default",
+    "rustls",
+    "native-tls",
+    OTHER_TYPES_FEATURE,
+    "bytes",
+    "chrono",
+    "clientgen-runtime",
+    "regress",
+    "reqwest",
+    "serde",
+    "serde-json",
+    "serde_json",
+    "tokio",
+    "uuid",
+];
+
+/// The feature that compiles the types no group uses (the description's schemas that no
+/// operation or webhook reaches).
+pub const OTHER_TYPES_FEATURE: &str = "other-types";
+
+/// The Cargo feature of each group (in order): kebab case in ASCII letters and digits
+/// (`Stem Extraction` -> `stem-extraction`, `users.user` -> `users-user`). Groups that read the
+/// same (`Pets`, `pets`) share their feature; a name the crate declares otherwise gets a
+/// `-group` suffix (`default-group`).
+pub fn feature_names(groups: &[&str]) -> Vec<String> {
+    groups
+        .iter()
+        .map(|group| {
+            let mut name = String::new();
+            for word in group
+                .to_kebab_case()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+            {
+                if word.is_empty() {
+                    continue;
+                }
+                if !name.is_empty() {
+                    name.push('-');
+                }
+                name.push_str(&word.to_ascii_lowercase());
+            }
+            if name.is_empty() {
+                name.push_str("group");
+            }
+            if FEATURE_RESERVED.contains(&name.as_str()) {
+                name.push_str("-group");
+            }
+            name
+        })
+        .collect()
 }
 
 /// The `with_<scheme>` and `<scheme>_credential` constructors a scheme gets, if any.
@@ -409,6 +467,45 @@ pub fn media_type_variant(media_type: &str, taken: &mut Namespace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feature_names_are_cargo_features_clear_of_the_crates_own() {
+        let groups = [
+            "Stem Extraction",
+            "API Keys",
+            "users.user",
+            "deviceManagement.deviceManagement",
+            "Pets",
+            "pets",
+            "default",
+            "serde_json",
+            "rustls",
+            "other types",
+            "v2 beta",
+            "Über",
+            "???",
+            "",
+        ];
+        assert_eq!(
+            feature_names(&groups),
+            [
+                "stem-extraction",
+                "api-keys",
+                "users-user",
+                "device-management-device-management",
+                "pets",
+                "pets",
+                "default-group",
+                "serde-json-group",
+                "rustls-group",
+                "other-types-group",
+                "v2-beta",
+                "ber",
+                "group",
+                "group",
+            ]
+        );
+    }
 
     #[test]
     fn type_names_are_stable_identifiers() {

@@ -10,9 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity, nearest};
-use crate::ir::{
-    Api, ErrorBody, FieldKind, Operation, RequestBody, SuccessBody, TypeRef, WebhookSource,
-};
+use crate::ir::{Api, Operation, RequestBody, SuccessBody, TypeRef, TypeUse, WebhookSource};
 
 /// Which operations to generate. Empty lists keep everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -192,21 +190,21 @@ fn prune_types(api: &mut Api) {
     let mut inline: BTreeSet<usize> = BTreeSet::new();
     let webhooks: Vec<&TypeRef> = api.webhooks.iter().map(|w| &w.body).collect();
     for ty in webhooks {
-        type_ref(ty, &mut |used| match used {
-            Used::Named(name) => {
+        ty.uses(&mut |used| match used {
+            TypeUse::Named(name) => {
                 named.insert(name.to_string());
             }
-            Used::Inline(i) => {
+            TypeUse::Inline(i) => {
                 inline.insert(i);
             }
         });
     }
     for op in &api.operations {
-        for_each_type(op, &mut |ty| match ty {
-            Used::Named(name) => {
+        op.for_each_type(&mut |ty| match ty {
+            TypeUse::Named(name) => {
                 named.insert(name.to_string());
             }
-            Used::Inline(i) => {
+            TypeUse::Inline(i) => {
                 inline.insert(i);
             }
         });
@@ -252,49 +250,6 @@ fn prune_types(api: &mut Api) {
                 *i = *new;
             }
         });
-    }
-}
-
-/// A type an operation uses.
-enum Used<'a> {
-    Named(&'a str),
-    Inline(usize),
-}
-
-fn type_ref(ty: &TypeRef, f: &mut dyn FnMut(Used<'_>)) {
-    match ty {
-        TypeRef::Named(name) => f(Used::Named(name)),
-        TypeRef::Inline(i) => f(Used::Inline(*i)),
-        TypeRef::Json | TypeRef::String => {}
-    }
-}
-
-/// Calls `f` with every type `op` names: parameters, bodies, form fields, success and errors.
-fn for_each_type(op: &Operation, f: &mut dyn FnMut(Used<'_>)) {
-    for p in &op.parameters {
-        type_ref(&p.ty, f);
-    }
-    match &op.body {
-        RequestBody::None => {}
-        RequestBody::Typed(body) => type_ref(&body.ty, f),
-        RequestBody::Multipart(form) => {
-            for field in &form.fields {
-                if let FieldKind::Named(name) = &field.kind {
-                    f(Used::Named(name));
-                }
-            }
-        }
-    }
-    if let SuccessBody::Json(ty) = &op.success.body {
-        type_ref(ty, f);
-    }
-    for e in &op.errors {
-        if let ErrorBody::Json(name) = &e.body {
-            f(Used::Named(name));
-        }
-    }
-    if let Some(paging) = &op.pagination {
-        type_ref(&paging.item, f);
     }
 }
 

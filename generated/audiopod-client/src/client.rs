@@ -10,6 +10,7 @@ and `file`, and one selection strategy: `package`, `single_stem`,
 or `exclude_stems`. Fields other than `url`, `file`, `single_stem` and
 `exclude_stems` are named only by the official Python SDK.
 */
+    #[cfg(feature = "other-types")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum AdvancedStemExtractionRequest {
@@ -83,6 +84,7 @@ everything-else track). See `getStemCatalog` for the ids.
     /**The job created by `extractStemsAdvanced`. The official SDK reads its
 id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
 */
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct AdvancedStemJob {
         ///The job's id.
@@ -94,6 +96,7 @@ id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<StemJobStatus>,
     }
+    #[cfg(feature = "stem-extraction")]
     impl AdvancedStemJob {
         pub fn builder() -> builder::AdvancedStemJob {
             Default::default()
@@ -102,6 +105,7 @@ id from `id`, falling back to `job_id`; poll it with `getStemJobStatus`.
     /**A newly created key. The API reference shows all fields; the
 quickstart shows only `api_key`, so only that one is required.
 */
+    #[cfg(feature = "api-keys")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiKeyCreated {
         ///The secret key. Shown only once.
@@ -126,6 +130,7 @@ quickstart shows only `api_key`, so only that one is required.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub scopes: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "api-keys")]
     impl ApiKeyCreated {
         pub fn builder() -> builder::ApiKeyCreated {
             Default::default()
@@ -134,26 +139,31 @@ quickstart shows only `api_key`, so only that one is required.
     /**The account's API keys. Undocumented: neither the container (object or
 array) nor the entries' fields are shown, so any JSON value is accepted.
 */
+    #[cfg(feature = "api-keys")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct ApiKeyList(pub ::serde_json::Value);
+    #[cfg(feature = "api-keys")]
     impl ::std::ops::Deref for ApiKeyList {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "api-keys")]
     impl ::std::convert::From<ApiKeyList> for ::serde_json::Value {
         fn from(value: ApiKeyList) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "api-keys")]
     impl ::std::convert::From<::serde_json::Value> for ApiKeyList {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
         }
     }
     ///Estimated cost. The `*_usd` and rate fields are formatted strings.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CostEstimate {
         ///The cost in cents. Named only by the official SDK's docstring.
@@ -172,12 +182,14 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_type: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "wallet")]
     impl CostEstimate {
         pub fn builder() -> builder::CostEstimate {
             Default::default()
         }
     }
     ///What to estimate.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CostEstimateRequest {
         ///Length of the audio in seconds.
@@ -185,12 +197,14 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
         ///The service, e.g. `stem_extraction` or `transcription`.
         pub service_type: ::std::string::String,
     }
+    #[cfg(feature = "wallet")]
     impl CostEstimateRequest {
         pub fn builder() -> builder::CostEstimateRequest {
             Default::default()
         }
     }
     ///Parameters of a new API key.
+    #[cfg(feature = "api-keys")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CreateApiKeyRequest {
         ///Days until the key expires; `null` or absent for a key that does not expire.
@@ -203,17 +217,20 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub scopes: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "api-keys")]
     impl CreateApiKeyRequest {
         pub fn builder() -> builder::CreateApiKeyRequest {
             Default::default()
         }
     }
     ///Confirmation of a deleted job; string values, fields undocumented.
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct DeletedStemJob(
         pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     );
+    #[cfg(feature = "stem-extraction")]
     impl ::std::ops::Deref for DeletedStemJob {
         type Target = ::std::collections::HashMap<
             ::std::string::String,
@@ -225,12 +242,14 @@ array) nor the entries' fields are shown, so any JSON value is accepted.
             &self.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<DeletedStemJob>
     for ::std::collections::HashMap<::std::string::String, ::std::string::String> {
         fn from(value: DeletedStemJob) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     > for DeletedStemJob {
@@ -300,6 +319,7 @@ optional so both parse.
 SDK also reads them from a `detail` object. All fields are optional so
 both parse.
 */
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct InsufficientBalanceResponse {
         ///The wallet balance, in cents.
@@ -317,6 +337,7 @@ both parse.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub required_cents: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "stem-extraction")]
     impl InsufficientBalanceResponse {
         pub fn builder() -> builder::InsufficientBalanceResponse {
             Default::default()
@@ -326,11 +347,13 @@ both parse.
 the docs' example reads (the SDK: "services pricing and wallet
 configuration").
 */
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct Pricing(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "wallet")]
     impl ::std::ops::Deref for Pricing {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -339,12 +362,14 @@ configuration").
             &self.0
         }
     }
+    #[cfg(feature = "wallet")]
     impl ::std::convert::From<Pricing>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: Pricing) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "wallet")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for Pricing {
@@ -355,11 +380,13 @@ configuration").
         }
     }
     ///Body of a successful revocation, if any. Undocumented.
+    #[cfg(feature = "api-keys")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct RevokedApiKey(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "api-keys")]
     impl ::std::ops::Deref for RevokedApiKey {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -368,12 +395,14 @@ configuration").
             &self.0
         }
     }
+    #[cfg(feature = "api-keys")]
     impl ::std::convert::From<RevokedApiKey>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: RevokedApiKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "api-keys")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for RevokedApiKey {
@@ -388,11 +417,13 @@ configuration").
 now) and `excludable` (usable with `exclude_stems`); the wrapper is
 undocumented.
 */
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct StemCatalog(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "stem-extraction")]
     impl ::std::ops::Deref for StemCatalog {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -401,12 +432,14 @@ undocumented.
             &self.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<StemCatalog>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: StemCatalog) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for StemCatalog {
@@ -419,6 +452,7 @@ undocumented.
     /**Form fields of a stem separation job. Send exactly one of `url` and
 `file`.
 */
+    #[cfg(feature = "other-types")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum StemExtractionRequest {
@@ -440,6 +474,7 @@ undocumented.
     /**A stem separation job. The stem maps are keyed by stem name; which
 stems appear depends on the mode (see `StemMode`).
 */
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct StemJob {
         /**When the job completed. ISO 8601 without a timezone suffix (e.g.
@@ -482,26 +517,31 @@ stems appear depends on the mode (see `StemMode`).
             ::std::string::String,
         >,
     }
+    #[cfg(feature = "stem-extraction")]
     impl StemJob {
         pub fn builder() -> builder::StemJob {
             Default::default()
         }
     }
     ///Stem separation jobs.
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct StemJobList(pub ::std::vec::Vec<StemJob>);
+    #[cfg(feature = "stem-extraction")]
     impl ::std::ops::Deref for StemJobList {
         type Target = ::std::vec::Vec<StemJob>;
         fn deref(&self) -> &::std::vec::Vec<StemJob> {
             &self.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<StemJobList> for ::std::vec::Vec<StemJob> {
         fn from(value: StemJobList) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<::std::vec::Vec<StemJob>> for StemJobList {
         fn from(value: ::std::vec::Vec<StemJob>) -> Self {
             Self(value)
@@ -513,6 +553,7 @@ worker), `PROCESSING`, `COMPLETED` (download URLs available) or
 case-insensitively and also treats `ERROR` as a failure. Deliberately
 not an `enum`, so that a state added by the vendor still parses.
 */
+    #[cfg(feature = "stem-extraction")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -526,27 +567,32 @@ not an `enum`, so that a state added by the vendor still parses.
     )]
     #[serde(transparent)]
     pub struct StemJobStatus(pub ::std::string::String);
+    #[cfg(feature = "stem-extraction")]
     impl ::std::ops::Deref for StemJobStatus {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<StemJobStatus> for ::std::string::String {
         fn from(value: StemJobStatus) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<::std::string::String> for StemJobStatus {
         fn from(value: ::std::string::String) -> Self {
             Self(value)
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::fmt::Display for StemJobStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::str::FromStr for StemJobStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
@@ -565,6 +611,7 @@ not an `enum`, so that a state added by the vendor still parses.
 Counts are ceilings: a stem absent from the recording is not returned.
 A mode above the account's plan is rejected.
 */
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -593,6 +640,7 @@ A mode above the account's plan is rejected.
         #[serde(rename = "mastering")]
         Mastering,
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::fmt::Display for StemMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -606,6 +654,7 @@ A mode above the account's plan is rejected.
             }
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::str::FromStr for StemMode {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -623,6 +672,7 @@ A mode above the account's plan is rejected.
             }
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::convert::TryFrom<&str> for StemMode {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -631,6 +681,7 @@ A mode above the account's plan is rejected.
             value.parse()
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::convert::TryFrom<::std::string::String> for StemMode {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -640,6 +691,7 @@ A mode above the account's plan is rejected.
         }
     }
     ///One separation mode.
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct StemModeInfo {
         ///What the mode produces.
@@ -652,17 +704,20 @@ A mode above the account's plan is rejected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stem_count: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "stem-extraction")]
     impl StemModeInfo {
         pub fn builder() -> builder::StemModeInfo {
             Default::default()
         }
     }
     ///The available separation modes.
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct StemModeList {
         ///One entry per separation mode.
         pub modes: ::std::vec::Vec<StemModeInfo>,
     }
+    #[cfg(feature = "stem-extraction")]
     impl StemModeList {
         pub fn builder() -> builder::StemModeList {
             Default::default()
@@ -675,6 +730,7 @@ the page, whose stem vocabulary the vendor corrected most recently;
 for an instrumental track use `two` (its `no_vocals` stem) or the
 catalog's `backing_track` with `extractStemsAdvanced`.
 */
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -701,6 +757,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         #[serde(rename = "other")]
         Other,
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::fmt::Display for StemName {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -713,6 +770,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::str::FromStr for StemName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -729,6 +787,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::convert::TryFrom<&str> for StemName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -737,6 +796,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             value.parse()
         }
     }
+    #[cfg(any(feature = "other-types", feature = "stem-extraction"))]
     impl ::std::convert::TryFrom<::std::string::String> for StemName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -746,11 +806,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         }
     }
     ///The stem packages available to the calling key's plan. Undocumented.
+    #[cfg(feature = "stem-extraction")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct StemPackages(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "stem-extraction")]
     impl ::std::ops::Deref for StemPackages {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -759,12 +821,14 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             &self.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<StemPackages>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: StemPackages) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for StemPackages {
@@ -775,6 +839,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         }
     }
     ///A Stripe checkout session.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TopupCheckout {
         ///The amount in cents. Named only by the official SDK's docstring.
@@ -790,23 +855,27 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "wallet")]
     impl TopupCheckout {
         pub fn builder() -> builder::TopupCheckout {
             Default::default()
         }
     }
     ///Amount to add to the wallet.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TopupCheckoutRequest {
         ///Amount in cents, from 100 ($1.00) to 1000000 ($10,000).
         pub amount_cents: i64,
     }
+    #[cfg(feature = "wallet")]
     impl TopupCheckoutRequest {
         pub fn builder() -> builder::TopupCheckoutRequest {
             Default::default()
         }
     }
     ///API wallet balance. The `*_usd` fields are formatted strings with a `$` sign.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct WalletBalance {
         ///Current balance in cents.
@@ -828,12 +897,14 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_topup_cents: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "wallet")]
     impl WalletBalance {
         pub fn builder() -> builder::WalletBalance {
             Default::default()
         }
     }
     ///One page of wallet charges.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct WalletUsage {
         ///Page size. Named only by the official SDK's docstring.
@@ -846,12 +917,14 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "wallet")]
     impl WalletUsage {
         pub fn builder() -> builder::WalletUsage {
             Default::default()
         }
     }
     ///One charge to the wallet.
+    #[cfg(feature = "wallet")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct WalletUsageEntry {
         ///The amount charged, formatted.
@@ -869,6 +942,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_type: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "wallet")]
     impl WalletUsageEntry {
         pub fn builder() -> builder::WalletUsageEntry {
             Default::default()
@@ -876,6 +950,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[cfg(feature = "stem-extraction")]
         #[derive(Clone, Debug)]
         pub struct AdvancedStemJob {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -888,6 +963,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::default::Default for AdvancedStemJob {
             fn default() -> Self {
                 Self {
@@ -897,6 +973,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl AdvancedStemJob {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -933,6 +1010,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::TryFrom<AdvancedStemJob> for super::AdvancedStemJob {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -945,6 +1023,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::From<super::AdvancedStemJob> for AdvancedStemJob {
             fn from(value: super::AdvancedStemJob) -> Self {
                 Self {
@@ -954,6 +1033,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "api-keys")]
         #[derive(Clone, Debug)]
         pub struct ApiKeyCreated {
             api_key: ::std::result::Result<
@@ -989,6 +1069,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::default::Default for ApiKeyCreated {
             fn default() -> Self {
                 Self {
@@ -1001,6 +1082,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "api-keys")]
         impl ApiKeyCreated {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
@@ -1085,6 +1167,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::convert::TryFrom<ApiKeyCreated> for super::ApiKeyCreated {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1100,6 +1183,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::convert::From<super::ApiKeyCreated> for ApiKeyCreated {
             fn from(value: super::ApiKeyCreated) -> Self {
                 Self {
@@ -1112,6 +1196,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct CostEstimate {
             cost_cents: ::std::result::Result<
@@ -1135,6 +1220,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for CostEstimate {
             fn default() -> Self {
                 Self {
@@ -1146,6 +1232,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl CostEstimate {
             pub fn cost_cents<T>(mut self, value: T) -> Self
             where
@@ -1212,6 +1299,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<CostEstimate> for super::CostEstimate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1226,6 +1314,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::CostEstimate> for CostEstimate {
             fn from(value: super::CostEstimate) -> Self {
                 Self {
@@ -1237,6 +1326,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct CostEstimateRequest {
             duration_seconds: ::std::result::Result<i64, ::std::string::String>,
@@ -1245,6 +1335,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for CostEstimateRequest {
             fn default() -> Self {
                 Self {
@@ -1255,6 +1346,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl CostEstimateRequest {
             pub fn duration_seconds<T>(mut self, value: T) -> Self
             where
@@ -1283,6 +1375,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<CostEstimateRequest>
         for super::CostEstimateRequest {
             type Error = super::error::ConversionError;
@@ -1295,6 +1388,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::CostEstimateRequest> for CostEstimateRequest {
             fn from(value: super::CostEstimateRequest) -> Self {
                 Self {
@@ -1303,6 +1397,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "api-keys")]
         #[derive(Clone, Debug)]
         pub struct CreateApiKeyRequest {
             expires_in_days: ::std::result::Result<
@@ -1318,6 +1413,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::default::Default for CreateApiKeyRequest {
             fn default() -> Self {
                 Self {
@@ -1327,6 +1423,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "api-keys")]
         impl CreateApiKeyRequest {
             pub fn expires_in_days<T>(mut self, value: T) -> Self
             where
@@ -1367,6 +1464,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::convert::TryFrom<CreateApiKeyRequest>
         for super::CreateApiKeyRequest {
             type Error = super::error::ConversionError;
@@ -1380,6 +1478,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "api-keys")]
         impl ::std::convert::From<super::CreateApiKeyRequest> for CreateApiKeyRequest {
             fn from(value: super::CreateApiKeyRequest) -> Self {
                 Self {
@@ -1559,6 +1658,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         #[derive(Clone, Debug)]
         pub struct InsufficientBalanceResponse {
             available_cents: ::std::result::Result<
@@ -1582,6 +1682,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::default::Default for InsufficientBalanceResponse {
             fn default() -> Self {
                 Self {
@@ -1593,6 +1694,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl InsufficientBalanceResponse {
             pub fn available_cents<T>(mut self, value: T) -> Self
             where
@@ -1659,6 +1761,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::TryFrom<InsufficientBalanceResponse>
         for super::InsufficientBalanceResponse {
             type Error = super::error::ConversionError;
@@ -1674,6 +1777,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::From<super::InsufficientBalanceResponse>
         for InsufficientBalanceResponse {
             fn from(value: super::InsufficientBalanceResponse) -> Self {
@@ -1686,6 +1790,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         #[derive(Clone, Debug)]
         pub struct StemJob {
             completed_at: ::std::result::Result<
@@ -1724,6 +1829,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::default::Default for StemJob {
             fn default() -> Self {
                 Self {
@@ -1738,6 +1844,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl StemJob {
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
@@ -1848,6 +1955,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::TryFrom<StemJob> for super::StemJob {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1865,6 +1973,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::From<super::StemJob> for StemJob {
             fn from(value: super::StemJob) -> Self {
                 Self {
@@ -1879,6 +1988,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         #[derive(Clone, Debug)]
         pub struct StemModeInfo {
             description: ::std::result::Result<
@@ -1894,6 +2004,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::default::Default for StemModeInfo {
             fn default() -> Self {
                 Self {
@@ -1903,6 +2014,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl StemModeInfo {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -1941,6 +2053,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::TryFrom<StemModeInfo> for super::StemModeInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1953,6 +2066,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::From<super::StemModeInfo> for StemModeInfo {
             fn from(value: super::StemModeInfo) -> Self {
                 Self {
@@ -1962,6 +2076,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         #[derive(Clone, Debug)]
         pub struct StemModeList {
             modes: ::std::result::Result<
@@ -1969,6 +2084,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::default::Default for StemModeList {
             fn default() -> Self {
                 Self {
@@ -1976,6 +2092,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl StemModeList {
             pub fn modes<T>(mut self, value: T) -> Self
             where
@@ -1990,6 +2107,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::TryFrom<StemModeList> for super::StemModeList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1998,11 +2116,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 Ok(Self { modes: value.modes? })
             }
         }
+        #[cfg(feature = "stem-extraction")]
         impl ::std::convert::From<super::StemModeList> for StemModeList {
             fn from(value: super::StemModeList) -> Self {
                 Self { modes: Ok(value.modes) }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct TopupCheckout {
             amount_cents: ::std::result::Result<
@@ -2022,6 +2142,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for TopupCheckout {
             fn default() -> Self {
                 Self {
@@ -2032,6 +2153,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl TopupCheckout {
             pub fn amount_cents<T>(mut self, value: T) -> Self
             where
@@ -2082,6 +2204,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<TopupCheckout> for super::TopupCheckout {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2095,6 +2218,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::TopupCheckout> for TopupCheckout {
             fn from(value: super::TopupCheckout) -> Self {
                 Self {
@@ -2105,10 +2229,12 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct TopupCheckoutRequest {
             amount_cents: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for TopupCheckoutRequest {
             fn default() -> Self {
                 Self {
@@ -2116,6 +2242,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl TopupCheckoutRequest {
             pub fn amount_cents<T>(mut self, value: T) -> Self
             where
@@ -2130,6 +2257,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<TopupCheckoutRequest>
         for super::TopupCheckoutRequest {
             type Error = super::error::ConversionError;
@@ -2141,6 +2269,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::TopupCheckoutRequest> for TopupCheckoutRequest {
             fn from(value: super::TopupCheckoutRequest) -> Self {
                 Self {
@@ -2148,6 +2277,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct WalletBalance {
             balance_cents: ::std::result::Result<
@@ -2175,6 +2305,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for WalletBalance {
             fn default() -> Self {
                 Self {
@@ -2187,6 +2318,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl WalletBalance {
             pub fn balance_cents<T>(mut self, value: T) -> Self
             where
@@ -2269,6 +2401,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<WalletBalance> for super::WalletBalance {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2284,6 +2417,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::WalletBalance> for WalletBalance {
             fn from(value: super::WalletBalance) -> Self {
                 Self {
@@ -2296,6 +2430,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct WalletUsage {
             limit: ::std::result::Result<
@@ -2311,6 +2446,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for WalletUsage {
             fn default() -> Self {
                 Self {
@@ -2320,6 +2456,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl WalletUsage {
             pub fn limit<T>(mut self, value: T) -> Self
             where
@@ -2358,6 +2495,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<WalletUsage> for super::WalletUsage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2370,6 +2508,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::WalletUsage> for WalletUsage {
             fn from(value: super::WalletUsage) -> Self {
                 Self {
@@ -2379,6 +2518,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         #[derive(Clone, Debug)]
         pub struct WalletUsageEntry {
             amount_usd: ::std::result::Result<
@@ -2402,6 +2542,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "wallet")]
         impl ::std::default::Default for WalletUsageEntry {
             fn default() -> Self {
                 Self {
@@ -2412,6 +2553,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 }
             }
         }
+        #[cfg(feature = "wallet")]
         impl WalletUsageEntry {
             pub fn amount_usd<T>(mut self, value: T) -> Self
             where
@@ -2470,6 +2612,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 self
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::TryFrom<WalletUsageEntry> for super::WalletUsageEntry {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2483,6 +2626,7 @@ catalog's `backing_track` with `extractStemsAdvanced`.
                 })
             }
         }
+        #[cfg(feature = "wallet")]
         impl ::std::convert::From<super::WalletUsageEntry> for WalletUsageEntry {
             fn from(value: super::WalletUsageEntry) -> Self {
                 Self {
@@ -2526,11 +2670,13 @@ catalog's `backing_track` with `extractStemsAdvanced`.
             }
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::cmp::PartialEq<str> for StemJobStatus {
         fn eq(&self, other: &str) -> bool {
             self.0 == other
         }
     }
+    #[cfg(feature = "stem-extraction")]
     impl ::std::cmp::PartialEq<&str> for StemJobStatus {
         fn eq(&self, other: &&str) -> bool {
             self.0 == *other
@@ -2576,6 +2722,7 @@ pub struct Client {
 }
 /// Sends one attempt of `op`: the configuration prepares the request (path check,
 /// credential, timeout), the HTTP client sends it.
+#[allow(dead_code)]
 async fn execute(
     client: &Client,
     op: &rt::OperationMeta,
@@ -2677,11 +2824,14 @@ impl Client {
     }
 }
 /// Asynchronous jobs: what to poll, and which states end the wait.
+#[cfg(feature = "stem-extraction")]
 pub mod jobs {
     use super::*;
     /// Jobs submitted by `extractStems` and followed with `getStemJobStatus`.
     #[derive(Debug, Clone, Copy)]
+    #[cfg(feature = "stem-extraction")]
     pub struct ExtractStemsJob;
+    #[cfg(feature = "stem-extraction")]
     impl rt::JobKind for ExtractStemsJob {
         type Client = Client;
         type Status = types::StemJob;
@@ -2717,10 +2867,12 @@ pub mod jobs {
         }
     }
     /// Jobs submitted by `extractStemsAdvanced`: polled and read like [`ExtractStemsJob`].
+    #[cfg(feature = "stem-extraction")]
     pub type ExtractStemsAdvancedJob = ExtractStemsJob;
 }
 impl Client {
     /// A handle on a job `extractStems` submitted earlier, from its stored id: waiting resumes without submitting again.
+    #[cfg(feature = "stem-extraction")]
     pub fn extract_stems_job(
         &self,
         job_id: impl Into<String>,
@@ -2728,6 +2880,7 @@ impl Client {
         rt::JobHandle::new(self, job_id)
     }
     /// A handle on a job `extractStemsAdvanced` submitted earlier, from its stored id: waiting resumes without submitting again.
+    #[cfg(feature = "stem-extraction")]
     pub fn extract_stems_advanced_job(
         &self,
         job_id: impl Into<String>,
@@ -2737,67 +2890,118 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_balance::GetWalletBalance;
+    #[cfg(feature = "wallet")]
     pub use super::estimate_cost::EstimateCost;
+    #[cfg(feature = "wallet")]
     pub use super::get_pricing::GetPricing;
+    #[cfg(feature = "wallet")]
     pub use super::create_topup_checkout::CreateTopupCheckout;
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_usage::GetWalletUsage;
+    #[cfg(feature = "api-keys")]
     pub use super::list_api_keys::ListApiKeys;
+    #[cfg(feature = "api-keys")]
     pub use super::create_api_key::CreateApiKey;
+    #[cfg(feature = "api-keys")]
     pub use super::revoke_api_key::RevokeApiKey;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems::ExtractStems;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems::ExtractStemsSource;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_catalog::GetStemCatalog;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems_advanced::ExtractStemsAdvanced;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems_advanced::ExtractStemsAdvancedSource;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_jobs::ListStemJobs;
+    #[cfg(feature = "stem-extraction")]
     pub use super::delete_stem_job::DeleteStemJob;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_modes::ListStemModes;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_available_stem_packages::ListAvailableStemPackages;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_job_status::GetStemJobStatus;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_balance::GetWalletBalanceError;
+    #[cfg(feature = "wallet")]
     pub use super::estimate_cost::EstimateCostError;
+    #[cfg(feature = "wallet")]
     pub use super::get_pricing::GetPricingError;
+    #[cfg(feature = "wallet")]
     pub use super::create_topup_checkout::CreateTopupCheckoutError;
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_usage::GetWalletUsageError;
+    #[cfg(feature = "api-keys")]
     pub use super::list_api_keys::ListApiKeysError;
+    #[cfg(feature = "api-keys")]
     pub use super::create_api_key::CreateApiKeyError;
+    #[cfg(feature = "api-keys")]
     pub use super::revoke_api_key::RevokeApiKeyError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems::ExtractStemsError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_catalog::GetStemCatalogError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems_advanced::ExtractStemsAdvancedError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_jobs::ListStemJobsError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::delete_stem_job::DeleteStemJobError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_modes::ListStemModesError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_available_stem_packages::ListAvailableStemPackagesError;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_job_status::GetStemJobStatusError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_balance::META as GET_WALLET_BALANCE;
+    #[cfg(feature = "wallet")]
     pub use super::estimate_cost::META as ESTIMATE_COST;
+    #[cfg(feature = "wallet")]
     pub use super::get_pricing::META as GET_PRICING;
+    #[cfg(feature = "wallet")]
     pub use super::create_topup_checkout::META as CREATE_TOPUP_CHECKOUT;
+    #[cfg(feature = "wallet")]
     pub use super::get_wallet_usage::META as GET_WALLET_USAGE;
+    #[cfg(feature = "api-keys")]
     pub use super::list_api_keys::META as LIST_API_KEYS;
+    #[cfg(feature = "api-keys")]
     pub use super::create_api_key::META as CREATE_API_KEY;
+    #[cfg(feature = "api-keys")]
     pub use super::revoke_api_key::META as REVOKE_API_KEY;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems::META as EXTRACT_STEMS;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_catalog::META as GET_STEM_CATALOG;
+    #[cfg(feature = "stem-extraction")]
     pub use super::extract_stems_advanced::META as EXTRACT_STEMS_ADVANCED;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_jobs::META as LIST_STEM_JOBS;
+    #[cfg(feature = "stem-extraction")]
     pub use super::delete_stem_job::META as DELETE_STEM_JOB;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_stem_modes::META as LIST_STEM_MODES;
+    #[cfg(feature = "stem-extraction")]
     pub use super::list_available_stem_packages::META as LIST_AVAILABLE_STEM_PACKAGES;
+    #[cfg(feature = "stem-extraction")]
     pub use super::get_stem_job_status::META as GET_STEM_JOB_STATUS;
 }
 use ::clientgen_runtime as rt;
 /// `GET /api/v1/api-wallet/balance`.
+#[cfg(feature = "wallet")]
 mod get_wallet_balance {
     use super::*;
     impl Client {
@@ -2883,6 +3087,7 @@ mod get_wallet_balance {
         ]);
 }
 /// `POST /api/v1/api-wallet/estimate`.
+#[cfg(feature = "wallet")]
 mod estimate_cost {
     use super::*;
     impl Client {
@@ -2975,6 +3180,7 @@ mod estimate_cost {
         ]);
 }
 /// `GET /api/v1/api-wallet/pricing`.
+#[cfg(feature = "wallet")]
 mod get_pricing {
     use super::*;
     impl Client {
@@ -3049,6 +3255,7 @@ mod get_pricing {
         ]);
 }
 /// `POST /api/v1/api-wallet/topup/checkout`.
+#[cfg(feature = "wallet")]
 mod create_topup_checkout {
     use super::*;
     impl Client {
@@ -3163,6 +3370,7 @@ mod create_topup_checkout {
         ]);
 }
 /// `GET /api/v1/api-wallet/usage`.
+#[cfg(feature = "wallet")]
 mod get_wallet_usage {
     use super::*;
     impl Client {
@@ -3307,6 +3515,7 @@ mod get_wallet_usage {
         ]);
 }
 /// `GET /api/v1/auth/api-keys`.
+#[cfg(feature = "api-keys")]
 mod list_api_keys {
     use super::*;
     impl Client {
@@ -3392,6 +3601,7 @@ mod list_api_keys {
         ]);
 }
 /// `POST /api/v1/auth/api-keys`.
+#[cfg(feature = "api-keys")]
 mod create_api_key {
     use super::*;
     impl Client {
@@ -3494,6 +3704,7 @@ mod create_api_key {
         ]);
 }
 /// `DELETE /api/v1/auth/api-keys/{key_id}`.
+#[cfg(feature = "api-keys")]
 mod revoke_api_key {
     use super::*;
     impl Client {
@@ -3599,6 +3810,7 @@ mod revoke_api_key {
         ]);
 }
 /// `POST /api/v1/stem-extraction/api/extract`.
+#[cfg(feature = "stem-extraction")]
 mod extract_stems {
     use super::*;
     impl Client {
@@ -3828,6 +4040,7 @@ mod extract_stems {
     }
 }
 /// `GET /api/v1/stem-extraction/catalog`.
+#[cfg(feature = "stem-extraction")]
 mod get_stem_catalog {
     use super::*;
     impl Client {
@@ -3915,6 +4128,7 @@ mod get_stem_catalog {
         ]);
 }
 /// `POST /api/v1/stem-extraction/extract/advanced`.
+#[cfg(feature = "stem-extraction")]
 mod extract_stems_advanced {
     use super::*;
     impl Client {
@@ -4203,6 +4417,7 @@ mod extract_stems_advanced {
     }
 }
 /// `GET /api/v1/stem-extraction/jobs`.
+#[cfg(feature = "stem-extraction")]
 mod list_stem_jobs {
     use super::*;
     impl Client {
@@ -4349,6 +4564,7 @@ mod list_stem_jobs {
         ]);
 }
 /// `DELETE /api/v1/stem-extraction/jobs/{job_id}`.
+#[cfg(feature = "stem-extraction")]
 mod delete_stem_job {
     use super::*;
     impl Client {
@@ -4454,6 +4670,7 @@ mod delete_stem_job {
         ]);
 }
 /// `GET /api/v1/stem-extraction/modes`.
+#[cfg(feature = "stem-extraction")]
 mod list_stem_modes {
     use super::*;
     impl Client {
@@ -4530,6 +4747,7 @@ mod list_stem_modes {
         ]);
 }
 /// `GET /api/v1/stem-extraction/packages/available`.
+#[cfg(feature = "stem-extraction")]
 mod list_available_stem_packages {
     use super::*;
     impl Client {
@@ -4619,6 +4837,7 @@ mod list_available_stem_packages {
         ]);
 }
 /// `GET /api/v1/stem-extraction/status/{job_id}`.
+#[cfg(feature = "stem-extraction")]
 mod get_stem_job_status {
     use super::*;
     impl Client {
@@ -4735,124 +4954,158 @@ mod get_stem_job_status {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `getWalletBalance` call.
+    #[cfg(feature = "wallet")]
     GetWalletBalance(rt::CallError<errors::GetWalletBalanceError>),
     /// A failed `estimateCost` call.
+    #[cfg(feature = "wallet")]
     EstimateCost(rt::CallError<errors::EstimateCostError>),
     /// A failed `getPricing` call.
+    #[cfg(feature = "wallet")]
     GetPricing(rt::CallError<errors::GetPricingError>),
     /// A failed `createTopupCheckout` call.
+    #[cfg(feature = "wallet")]
     CreateTopupCheckout(rt::CallError<errors::CreateTopupCheckoutError>),
     /// A failed `getWalletUsage` call.
+    #[cfg(feature = "wallet")]
     GetWalletUsage(rt::CallError<errors::GetWalletUsageError>),
     /// A failed `listApiKeys` call.
+    #[cfg(feature = "api-keys")]
     ListApiKeys(rt::CallError<errors::ListApiKeysError>),
     /// A failed `createApiKey` call.
+    #[cfg(feature = "api-keys")]
     CreateApiKey(rt::CallError<errors::CreateApiKeyError>),
     /// A failed `revokeApiKey` call.
+    #[cfg(feature = "api-keys")]
     RevokeApiKey(rt::CallError<errors::RevokeApiKeyError>),
     /// A failed `extractStems` call.
+    #[cfg(feature = "stem-extraction")]
     ExtractStems(rt::CallError<errors::ExtractStemsError>),
     /// A failed `getStemCatalog` call.
+    #[cfg(feature = "stem-extraction")]
     GetStemCatalog(rt::CallError<errors::GetStemCatalogError>),
     /// A failed `extractStemsAdvanced` call.
+    #[cfg(feature = "stem-extraction")]
     ExtractStemsAdvanced(rt::CallError<errors::ExtractStemsAdvancedError>),
     /// A failed `listStemJobs` call.
+    #[cfg(feature = "stem-extraction")]
     ListStemJobs(rt::CallError<errors::ListStemJobsError>),
     /// A failed `deleteStemJob` call.
+    #[cfg(feature = "stem-extraction")]
     DeleteStemJob(rt::CallError<errors::DeleteStemJobError>),
     /// A failed `listStemModes` call.
+    #[cfg(feature = "stem-extraction")]
     ListStemModes(rt::CallError<errors::ListStemModesError>),
     /// A failed `listAvailableStemPackages` call.
+    #[cfg(feature = "stem-extraction")]
     ListAvailableStemPackages(rt::CallError<errors::ListAvailableStemPackagesError>),
     /// A failed `getStemJobStatus` call.
+    #[cfg(feature = "stem-extraction")]
     GetStemJobStatus(rt::CallError<errors::GetStemJobStatusError>),
     /// Waiting for a job polled with `getStemJobStatus` failed.
+    #[cfg(feature = "stem-extraction")]
     GetStemJobStatusWait(
         rt::JobError<rt::CallError<errors::GetStemJobStatusError>, types::StemJob>,
     ),
     /// The client could not be configured (missing key, invalid base URL).
     Config(rt::ConfigError),
 }
+#[cfg(feature = "wallet")]
 impl From<rt::CallError<errors::GetWalletBalanceError>> for Error {
     fn from(e: rt::CallError<errors::GetWalletBalanceError>) -> Self {
         Self::GetWalletBalance(e)
     }
 }
+#[cfg(feature = "wallet")]
 impl From<rt::CallError<errors::EstimateCostError>> for Error {
     fn from(e: rt::CallError<errors::EstimateCostError>) -> Self {
         Self::EstimateCost(e)
     }
 }
+#[cfg(feature = "wallet")]
 impl From<rt::CallError<errors::GetPricingError>> for Error {
     fn from(e: rt::CallError<errors::GetPricingError>) -> Self {
         Self::GetPricing(e)
     }
 }
+#[cfg(feature = "wallet")]
 impl From<rt::CallError<errors::CreateTopupCheckoutError>> for Error {
     fn from(e: rt::CallError<errors::CreateTopupCheckoutError>) -> Self {
         Self::CreateTopupCheckout(e)
     }
 }
+#[cfg(feature = "wallet")]
 impl From<rt::CallError<errors::GetWalletUsageError>> for Error {
     fn from(e: rt::CallError<errors::GetWalletUsageError>) -> Self {
         Self::GetWalletUsage(e)
     }
 }
+#[cfg(feature = "api-keys")]
 impl From<rt::CallError<errors::ListApiKeysError>> for Error {
     fn from(e: rt::CallError<errors::ListApiKeysError>) -> Self {
         Self::ListApiKeys(e)
     }
 }
+#[cfg(feature = "api-keys")]
 impl From<rt::CallError<errors::CreateApiKeyError>> for Error {
     fn from(e: rt::CallError<errors::CreateApiKeyError>) -> Self {
         Self::CreateApiKey(e)
     }
 }
+#[cfg(feature = "api-keys")]
 impl From<rt::CallError<errors::RevokeApiKeyError>> for Error {
     fn from(e: rt::CallError<errors::RevokeApiKeyError>) -> Self {
         Self::RevokeApiKey(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::ExtractStemsError>> for Error {
     fn from(e: rt::CallError<errors::ExtractStemsError>) -> Self {
         Self::ExtractStems(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::GetStemCatalogError>> for Error {
     fn from(e: rt::CallError<errors::GetStemCatalogError>) -> Self {
         Self::GetStemCatalog(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::ExtractStemsAdvancedError>> for Error {
     fn from(e: rt::CallError<errors::ExtractStemsAdvancedError>) -> Self {
         Self::ExtractStemsAdvanced(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::ListStemJobsError>> for Error {
     fn from(e: rt::CallError<errors::ListStemJobsError>) -> Self {
         Self::ListStemJobs(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::DeleteStemJobError>> for Error {
     fn from(e: rt::CallError<errors::DeleteStemJobError>) -> Self {
         Self::DeleteStemJob(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::ListStemModesError>> for Error {
     fn from(e: rt::CallError<errors::ListStemModesError>) -> Self {
         Self::ListStemModes(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::ListAvailableStemPackagesError>> for Error {
     fn from(e: rt::CallError<errors::ListAvailableStemPackagesError>) -> Self {
         Self::ListAvailableStemPackages(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::CallError<errors::GetStemJobStatusError>> for Error {
     fn from(e: rt::CallError<errors::GetStemJobStatusError>) -> Self {
         Self::GetStemJobStatus(e)
     }
 }
+#[cfg(feature = "stem-extraction")]
 impl From<rt::JobError<rt::CallError<errors::GetStemJobStatusError>, types::StemJob>> for Error {
     fn from(e: rt::JobError<rt::CallError<errors::GetStemJobStatusError>, types::StemJob>) -> Self {
         Self::GetStemJobStatusWait(e)
@@ -4885,22 +5138,39 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
+            #[cfg(feature = "wallet")]
             Self::GetWalletBalance(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "wallet")]
             Self::EstimateCost(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "wallet")]
             Self::GetPricing(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "wallet")]
             Self::CreateTopupCheckout(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "wallet")]
             Self::GetWalletUsage(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "api-keys")]
             Self::ListApiKeys(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "api-keys")]
             Self::CreateApiKey(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "api-keys")]
             Self::RevokeApiKey(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::ExtractStems(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::GetStemCatalog(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::ExtractStemsAdvanced(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::ListStemJobs(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::DeleteStemJob(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::ListStemModes(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::ListAvailableStemPackages(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::GetStemJobStatus(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "stem-extraction")]
             Self::GetStemJobStatusWait(e) => (e, None),
             Self::Config(e) => (e, None),
         }

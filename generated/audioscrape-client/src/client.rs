@@ -5,6 +5,7 @@
 #[allow(clippy::all)]
 pub mod types {
     ///A standing search. Give `webhook_url`, `email_recipient` or both.
+    #[cfg(feature = "notifications")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateNotificationRequest {
         ///Email address that receives notifications.
@@ -16,12 +17,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "notifications")]
     impl CreateNotificationRequest {
         pub fn builder() -> builder::CreateNotificationRequest {
             Default::default()
         }
     }
     ///How the notification's deliveries went.
+    #[cfg(feature = "notifications")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DeliveryStats {
         ///Deliveries that failed.
@@ -39,12 +42,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_deliveries: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "notifications")]
     impl DeliveryStats {
         pub fn builder() -> builder::DeliveryStats {
             Default::default()
         }
     }
     ///The episode a segment belongs to.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct EpisodeSummary {
         /**Episode id: a string in this response, an integer in the legacy one,
@@ -66,12 +71,21 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl EpisodeSummary {
         pub fn builder() -> builder::EpisodeSummary {
             Default::default()
         }
     }
     ///Error body of 401 and 403 responses.
+    #[cfg(
+        any(
+            feature = "account",
+            feature = "catalog",
+            feature = "notifications",
+            feature = "search"
+        )
+    )]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ErrorResponse {
         ///Short error name, e.g. `Unauthorized` or `Forbidden`.
@@ -79,12 +93,21 @@ so either is read (an integer is kept as sent).
         ///Human-readable message.
         pub message: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "account",
+            feature = "catalog",
+            feature = "notifications",
+            feature = "search"
+        )
+    )]
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
             Default::default()
         }
     }
     ///A curated workspace of datasets.
+    #[cfg(feature = "catalog")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Library {
         ///Display name of the library owner.
@@ -112,12 +135,14 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subscriber_count: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "catalog")]
     impl Library {
         pub fn builder() -> builder::Library {
             Default::default()
         }
     }
     ///The public libraries, by subscriber count.
+    #[cfg(feature = "catalog")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LibraryList {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -126,12 +151,14 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "catalog")]
     impl LibraryList {
         pub fn builder() -> builder::LibraryList {
             Default::default()
         }
     }
     ///The authenticated caller.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Me {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -144,32 +171,38 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<MeUser>,
     }
+    #[cfg(feature = "account")]
     impl Me {
         pub fn builder() -> builder::Me {
             Default::default()
         }
     }
     ///The API key that authenticated the request; `null` when the request was not made with an API key.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct MeApiKey(pub ::std::option::Option<MeApiKeyInner>);
+    #[cfg(feature = "account")]
     impl ::std::ops::Deref for MeApiKey {
         type Target = ::std::option::Option<MeApiKeyInner>;
         fn deref(&self) -> &::std::option::Option<MeApiKeyInner> {
             &self.0
         }
     }
+    #[cfg(feature = "account")]
     impl ::std::convert::From<MeApiKey> for ::std::option::Option<MeApiKeyInner> {
         fn from(value: MeApiKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "account")]
     impl ::std::convert::From<::std::option::Option<MeApiKeyInner>> for MeApiKey {
         fn from(value: ::std::option::Option<MeApiKeyInner>) -> Self {
             Self(value)
         }
     }
     ///The API key that authenticated the request; `null` when the request was not made with an API key.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MeApiKeyInner {
         ///API key id.
@@ -182,12 +215,14 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pinned_version: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "account")]
     impl MeApiKeyInner {
         pub fn builder() -> builder::MeApiKeyInner {
             Default::default()
         }
     }
     ///The current plan.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MePlan {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -198,12 +233,14 @@ an `enum`, so that a plan added by the vendor still parses.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "account")]
     impl MePlan {
         pub fn builder() -> builder::MePlan {
             Default::default()
         }
     }
     ///The authenticated user.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MeUser {
         ///The account email address.
@@ -222,12 +259,14 @@ as `date-time`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "account")]
     impl MeUser {
         pub fn builder() -> builder::MeUser {
             Default::default()
         }
     }
     ///A standing search and its delivery statistics.
+    #[cfg(feature = "notifications")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Notification {
         ///When the notification was created.
@@ -250,32 +289,38 @@ as `date-time`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "notifications")]
     impl Notification {
         pub fn builder() -> builder::Notification {
             Default::default()
         }
     }
     ///Notifications of the authenticated user.
+    #[cfg(feature = "notifications")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct NotificationList(pub ::std::vec::Vec<Notification>);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationList {
         type Target = ::std::vec::Vec<Notification>;
         fn deref(&self) -> &::std::vec::Vec<Notification> {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationList> for ::std::vec::Vec<Notification> {
         fn from(value: NotificationList) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<::std::vec::Vec<Notification>> for NotificationList {
         fn from(value: ::std::vec::Vec<Notification>) -> Self {
             Self(value)
         }
     }
     ///The plan to upgrade to, and the user's email address.
+    #[cfg(feature = "billing")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PaymentLinkRequest {
         ///The email address of the user who pays.
@@ -285,12 +330,14 @@ as `date-time`.
 */
         pub plan: ::std::string::String,
     }
+    #[cfg(feature = "billing")]
     impl PaymentLinkRequest {
         pub fn builder() -> builder::PaymentLinkRequest {
             Default::default()
         }
     }
     ///Per-resource limits of the plan.
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PlanLimits {
         ///Data API calls allowed per calendar month.
@@ -318,12 +365,14 @@ as `date-time`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhooks_enabled: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "account")]
     impl PlanLimits {
         pub fn builder() -> builder::PlanLimits {
             Default::default()
         }
     }
     ///The podcast a segment belongs to.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PodcastSummary {
         /**Podcast id: a string in this response, an integer in the legacy one,
@@ -343,6 +392,7 @@ so either is read (an integer is kept as sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl PodcastSummary {
         pub fn builder() -> builder::PodcastSummary {
             Default::default()
@@ -369,18 +419,21 @@ so either is read (an integer is kept as sent).
 not have. Only `text` is read; other fields it may carry are not
 documented.
 */
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResultSegment {
         ///The segment's transcript text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl ResultSegment {
         pub fn builder() -> builder::ResultSegment {
             Default::default()
         }
     }
     ///Paths on www.audioscrape.com, relative to the site root.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResultUrls {
         ///The episode page.
@@ -390,12 +443,14 @@ documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub segment: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl ResultUrls {
         pub fn builder() -> builder::ResultUrls {
             Default::default()
         }
     }
     ///Nested body's publication window, as ISO 8601 dates (`2024-01-01`).
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchDateRange {
         ///Last day, as an ISO 8601 date.
@@ -405,6 +460,7 @@ documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl SearchDateRange {
         pub fn builder() -> builder::SearchDateRange {
             Default::default()
@@ -413,6 +469,7 @@ documented.
     /**Restrict results to some podcasts, speakers or dates. `podcast_ids`
 is the flat body's name, `podcasts` the nested body's.
 */
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchFilters {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -427,12 +484,14 @@ is the flat body's name, `podcasts` the nested body's.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub speakers: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl SearchFilters {
         pub fn builder() -> builder::SearchFilters {
             Default::default()
         }
     }
     ///About this page of results.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchMeta {
         ///Whether more results follow this page.
@@ -454,12 +513,14 @@ is the flat body's name, `podcasts` the nested body's.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "search")]
     impl SearchMeta {
         pub fn builder() -> builder::SearchMeta {
             Default::default()
         }
     }
     ///Nested body's additional options.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchOptions {
         ///Include faceted counts.
@@ -472,6 +533,7 @@ is the flat body's name, `podcasts` the nested body's.
         #[serde(default = "defaults::default_bool::<true>")]
         pub include_highlights: bool,
     }
+    #[cfg(feature = "search")]
     impl ::std::default::Default for SearchOptions {
         fn default() -> Self {
             Self {
@@ -481,12 +543,14 @@ is the flat body's name, `podcasts` the nested body's.
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchOptions {
         pub fn builder() -> builder::SearchOptions {
             Default::default()
         }
     }
     ///Nested body's page (the flat body's `limit` and `offset`).
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchPagination {
         ///Results per page.
@@ -496,6 +560,7 @@ is the flat body's name, `podcasts` the nested body's.
         #[serde(default)]
         pub offset: i64,
     }
+    #[cfg(feature = "search")]
     impl ::std::default::Default for SearchPagination {
         fn default() -> Self {
             Self {
@@ -504,6 +569,7 @@ is the flat body's name, `podcasts` the nested body's.
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchPagination {
         pub fn builder() -> builder::SearchPagination {
             Default::default()
@@ -516,6 +582,7 @@ the newer nested one (`search_type`, `pagination`, `options`,
 `filters.podcasts`, `filters.date_range`). Fields left unset are not
 sent. Only the flat body's response is documented.
 */
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -550,6 +617,7 @@ default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<SearchSort>,
     }
+    #[cfg(feature = "search")]
     impl SearchRequest {
         pub fn builder() -> builder::SearchRequest {
             Default::default()
@@ -559,6 +627,7 @@ default).
 `semantic` (conceptual search) or `hybrid` (both; the server's
 default).
 */
+    #[cfg(feature = "search")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -579,6 +648,7 @@ default).
         #[serde(rename = "hybrid")]
         Hybrid,
     }
+    #[cfg(feature = "search")]
     impl ::std::fmt::Display for SearchRequestSearchType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -588,6 +658,7 @@ default).
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::str::FromStr for SearchRequestSearchType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -601,6 +672,7 @@ default).
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<&str> for SearchRequestSearchType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -609,6 +681,7 @@ default).
             value.parse()
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRequestSearchType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -618,18 +691,21 @@ default).
         }
     }
     ///One page of search results.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchResponse {
         pub meta: SearchMeta,
         ///The matching segments, in result order.
         pub results: ::std::vec::Vec<SearchResult>,
     }
+    #[cfg(feature = "search")]
     impl SearchResponse {
         pub fn builder() -> builder::SearchResponse {
             Default::default()
         }
     }
     ///A transcript segment that matches the query.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -658,6 +734,7 @@ default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub urls: ::std::option::Option<ResultUrls>,
     }
+    #[cfg(feature = "search")]
     impl SearchResult {
         pub fn builder() -> builder::SearchResult {
             Default::default()
@@ -667,6 +744,7 @@ default).
 or `date`, order `asc` or `desc`); the property names `field` and
 `order` are taken from the newer search page, which documents them.
 */
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SearchSort {
         ///Sort key.
@@ -676,12 +754,14 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub order: ::std::option::Option<::clientgen_runtime::OpenEnum<SearchSortOrder>>,
     }
+    #[cfg(feature = "search")]
     impl SearchSort {
         pub fn builder() -> builder::SearchSort {
             Default::default()
         }
     }
     ///Sort key.
+    #[cfg(feature = "search")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -700,6 +780,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[serde(rename = "date")]
         Date,
     }
+    #[cfg(feature = "search")]
     impl ::std::fmt::Display for SearchSortField {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -708,6 +789,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::str::FromStr for SearchSortField {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -720,6 +802,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<&str> for SearchSortField {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -728,6 +811,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             value.parse()
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchSortField {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -737,6 +821,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         }
     }
     ///Sort direction.
+    #[cfg(feature = "search")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -755,6 +840,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[serde(rename = "desc")]
         Desc,
     }
+    #[cfg(feature = "search")]
     impl ::std::fmt::Display for SearchSortOrder {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -763,6 +849,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::str::FromStr for SearchSortOrder {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -775,6 +862,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             }
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<&str> for SearchSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -783,6 +871,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             value.parse()
         }
     }
+    #[cfg(feature = "search")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -792,6 +881,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         }
     }
     ///Position of the segment in the episode, in seconds.
+    #[cfg(feature = "search")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SegmentTimestamp {
         ///End of the segment, in seconds.
@@ -801,6 +891,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "search")]
     impl SegmentTimestamp {
         pub fn builder() -> builder::SegmentTimestamp {
             Default::default()
@@ -808,6 +899,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[cfg(feature = "notifications")]
         #[derive(Clone, Debug)]
         pub struct CreateNotificationRequest {
             email_recipient: ::std::result::Result<
@@ -823,6 +915,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for CreateNotificationRequest {
             fn default() -> Self {
                 Self {
@@ -832,6 +925,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl CreateNotificationRequest {
             pub fn email_recipient<T>(mut self, value: T) -> Self
             where
@@ -872,6 +966,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<CreateNotificationRequest>
         for super::CreateNotificationRequest {
             type Error = super::error::ConversionError;
@@ -885,6 +980,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::CreateNotificationRequest>
         for CreateNotificationRequest {
             fn from(value: super::CreateNotificationRequest) -> Self {
@@ -895,6 +991,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         #[derive(Clone, Debug)]
         pub struct DeliveryStats {
             failed_deliveries: ::std::result::Result<
@@ -918,6 +1015,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for DeliveryStats {
             fn default() -> Self {
                 Self {
@@ -928,6 +1026,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl DeliveryStats {
             pub fn failed_deliveries<T>(mut self, value: T) -> Self
             where
@@ -990,6 +1089,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<DeliveryStats> for super::DeliveryStats {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1003,6 +1103,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::DeliveryStats> for DeliveryStats {
             fn from(value: super::DeliveryStats) -> Self {
                 Self {
@@ -1013,6 +1114,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct EpisodeSummary {
             id: ::std::result::Result<
@@ -1038,6 +1140,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for EpisodeSummary {
             fn default() -> Self {
                 Self {
@@ -1048,6 +1151,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl EpisodeSummary {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -1106,6 +1210,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<EpisodeSummary> for super::EpisodeSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1119,6 +1224,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::EpisodeSummary> for EpisodeSummary {
             fn from(value: super::EpisodeSummary) -> Self {
                 Self {
@@ -1129,11 +1235,27 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "account",
+                feature = "catalog",
+                feature = "notifications",
+                feature = "search"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct ErrorResponse {
             error: ::std::result::Result<::std::string::String, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "account",
+                feature = "catalog",
+                feature = "notifications",
+                feature = "search"
+            )
+        )]
         impl ::std::default::Default for ErrorResponse {
             fn default() -> Self {
                 Self {
@@ -1142,6 +1264,14 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "account",
+                feature = "catalog",
+                feature = "notifications",
+                feature = "search"
+            )
+        )]
         impl ErrorResponse {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -1168,6 +1298,14 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "account",
+                feature = "catalog",
+                feature = "notifications",
+                feature = "search"
+            )
+        )]
         impl ::std::convert::TryFrom<ErrorResponse> for super::ErrorResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1179,6 +1317,14 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "account",
+                feature = "catalog",
+                feature = "notifications",
+                feature = "search"
+            )
+        )]
         impl ::std::convert::From<super::ErrorResponse> for ErrorResponse {
             fn from(value: super::ErrorResponse) -> Self {
                 Self {
@@ -1187,6 +1333,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "catalog")]
         #[derive(Clone, Debug)]
         pub struct Library {
             curator: ::std::result::Result<
@@ -1222,6 +1369,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "catalog")]
         impl ::std::default::Default for Library {
             fn default() -> Self {
                 Self {
@@ -1236,6 +1384,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "catalog")]
         impl Library {
             pub fn curator<T>(mut self, value: T) -> Self
             where
@@ -1336,6 +1485,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "catalog")]
         impl ::std::convert::TryFrom<Library> for super::Library {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1353,6 +1503,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "catalog")]
         impl ::std::convert::From<super::Library> for Library {
             fn from(value: super::Library) -> Self {
                 Self {
@@ -1367,6 +1518,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "catalog")]
         #[derive(Clone, Debug)]
         pub struct LibraryList {
             libraries: ::std::result::Result<
@@ -1378,6 +1530,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "catalog")]
         impl ::std::default::Default for LibraryList {
             fn default() -> Self {
                 Self {
@@ -1386,6 +1539,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "catalog")]
         impl LibraryList {
             pub fn libraries<T>(mut self, value: T) -> Self
             where
@@ -1412,6 +1566,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "catalog")]
         impl ::std::convert::TryFrom<LibraryList> for super::LibraryList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1423,6 +1578,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "catalog")]
         impl ::std::convert::From<super::LibraryList> for LibraryList {
             fn from(value: super::LibraryList) -> Self {
                 Self {
@@ -1431,6 +1587,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         #[derive(Clone, Debug)]
         pub struct Me {
             api_key: ::std::result::Result<
@@ -1450,6 +1607,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "account")]
         impl ::std::default::Default for Me {
             fn default() -> Self {
                 Self {
@@ -1460,6 +1618,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         impl Me {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
@@ -1510,6 +1669,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::TryFrom<Me> for super::Me {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1523,6 +1683,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::From<super::Me> for Me {
             fn from(value: super::Me) -> Self {
                 Self {
@@ -1533,6 +1694,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         #[derive(Clone, Debug)]
         pub struct MeApiKeyInner {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -1545,6 +1707,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "account")]
         impl ::std::default::Default for MeApiKeyInner {
             fn default() -> Self {
                 Self {
@@ -1554,6 +1717,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         impl MeApiKeyInner {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -1592,6 +1756,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::TryFrom<MeApiKeyInner> for super::MeApiKeyInner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1604,6 +1769,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::From<super::MeApiKeyInner> for MeApiKeyInner {
             fn from(value: super::MeApiKeyInner) -> Self {
                 Self {
@@ -1613,6 +1779,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         #[derive(Clone, Debug)]
         pub struct MePlan {
             limits: ::std::result::Result<
@@ -1624,6 +1791,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "account")]
         impl ::std::default::Default for MePlan {
             fn default() -> Self {
                 Self {
@@ -1632,6 +1800,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         impl MePlan {
             pub fn limits<T>(mut self, value: T) -> Self
             where
@@ -1658,6 +1827,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::TryFrom<MePlan> for super::MePlan {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1669,6 +1839,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::From<super::MePlan> for MePlan {
             fn from(value: super::MePlan) -> Self {
                 Self {
@@ -1677,6 +1848,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         #[derive(Clone, Debug)]
         pub struct MeUser {
             email: ::std::result::Result<
@@ -1693,6 +1865,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "account")]
         impl ::std::default::Default for MeUser {
             fn default() -> Self {
                 Self {
@@ -1703,6 +1876,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         impl MeUser {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -1751,6 +1925,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::TryFrom<MeUser> for super::MeUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1764,6 +1939,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::From<super::MeUser> for MeUser {
             fn from(value: super::MeUser) -> Self {
                 Self {
@@ -1774,6 +1950,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         #[derive(Clone, Debug)]
         pub struct Notification {
             created_at: ::std::result::Result<
@@ -1802,6 +1979,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for Notification {
             fn default() -> Self {
                 Self {
@@ -1814,6 +1992,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl Notification {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -1896,6 +2075,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<Notification> for super::Notification {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1911,6 +2091,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::Notification> for Notification {
             fn from(value: super::Notification) -> Self {
                 Self {
@@ -1923,11 +2104,13 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "billing")]
         #[derive(Clone, Debug)]
         pub struct PaymentLinkRequest {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             plan: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "billing")]
         impl ::std::default::Default for PaymentLinkRequest {
             fn default() -> Self {
                 Self {
@@ -1936,6 +2119,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "billing")]
         impl PaymentLinkRequest {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -1962,6 +2146,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "billing")]
         impl ::std::convert::TryFrom<PaymentLinkRequest> for super::PaymentLinkRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1973,6 +2158,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "billing")]
         impl ::std::convert::From<super::PaymentLinkRequest> for PaymentLinkRequest {
             fn from(value: super::PaymentLinkRequest) -> Self {
                 Self {
@@ -1981,6 +2167,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         #[derive(Clone, Debug)]
         pub struct PlanLimits {
             data_calls_per_month: ::std::result::Result<
@@ -2016,6 +2203,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "account")]
         impl ::std::default::Default for PlanLimits {
             fn default() -> Self {
                 Self {
@@ -2030,6 +2218,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "account")]
         impl PlanLimits {
             pub fn data_calls_per_month<T>(mut self, value: T) -> Self
             where
@@ -2140,6 +2329,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::TryFrom<PlanLimits> for super::PlanLimits {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2158,6 +2348,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "account")]
         impl ::std::convert::From<super::PlanLimits> for PlanLimits {
             fn from(value: super::PlanLimits) -> Self {
                 Self {
@@ -2174,6 +2365,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct PodcastSummary {
             id: ::std::result::Result<
@@ -2195,6 +2387,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for PodcastSummary {
             fn default() -> Self {
                 Self {
@@ -2205,6 +2398,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl PodcastSummary {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -2257,6 +2451,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<PodcastSummary> for super::PodcastSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2270,6 +2465,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::PodcastSummary> for PodcastSummary {
             fn from(value: super::PodcastSummary) -> Self {
                 Self {
@@ -2357,6 +2553,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct ResultSegment {
             text: ::std::result::Result<
@@ -2364,6 +2561,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for ResultSegment {
             fn default() -> Self {
                 Self {
@@ -2371,6 +2569,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl ResultSegment {
             pub fn text<T>(mut self, value: T) -> Self
             where
@@ -2385,6 +2584,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<ResultSegment> for super::ResultSegment {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2393,11 +2593,13 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 Ok(Self { text: value.text? })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::ResultSegment> for ResultSegment {
             fn from(value: super::ResultSegment) -> Self {
                 Self { text: Ok(value.text) }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct ResultUrls {
             episode: ::std::result::Result<
@@ -2409,6 +2611,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for ResultUrls {
             fn default() -> Self {
                 Self {
@@ -2417,6 +2620,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl ResultUrls {
             pub fn episode<T>(mut self, value: T) -> Self
             where
@@ -2443,6 +2647,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<ResultUrls> for super::ResultUrls {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2454,6 +2659,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::ResultUrls> for ResultUrls {
             fn from(value: super::ResultUrls) -> Self {
                 Self {
@@ -2462,6 +2668,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchDateRange {
             end: ::std::result::Result<
@@ -2473,6 +2680,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchDateRange {
             fn default() -> Self {
                 Self {
@@ -2481,6 +2689,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchDateRange {
             pub fn end<T>(mut self, value: T) -> Self
             where
@@ -2507,6 +2716,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchDateRange> for super::SearchDateRange {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2518,6 +2728,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchDateRange> for SearchDateRange {
             fn from(value: super::SearchDateRange) -> Self {
                 Self {
@@ -2526,6 +2737,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchFilters {
             date_range: ::std::result::Result<
@@ -2545,6 +2757,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchFilters {
             fn default() -> Self {
                 Self {
@@ -2555,6 +2768,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchFilters {
             pub fn date_range<T>(mut self, value: T) -> Self
             where
@@ -2607,6 +2821,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchFilters> for super::SearchFilters {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2620,6 +2835,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchFilters> for SearchFilters {
             fn from(value: super::SearchFilters) -> Self {
                 Self {
@@ -2630,6 +2846,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchMeta {
             has_more: ::std::result::Result<
@@ -2657,6 +2874,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchMeta {
             fn default() -> Self {
                 Self {
@@ -2669,6 +2887,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchMeta {
             pub fn has_more<T>(mut self, value: T) -> Self
             where
@@ -2743,6 +2962,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchMeta> for super::SearchMeta {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2758,6 +2978,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchMeta> for SearchMeta {
             fn from(value: super::SearchMeta) -> Self {
                 Self {
@@ -2770,6 +2991,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchOptions {
             include_aggregations: ::std::result::Result<
@@ -2782,6 +3004,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
             >,
             include_highlights: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchOptions {
             fn default() -> Self {
                 Self {
@@ -2791,6 +3014,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchOptions {
             pub fn include_aggregations<T>(mut self, value: T) -> Self
             where
@@ -2835,6 +3059,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchOptions> for super::SearchOptions {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2847,6 +3072,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchOptions> for SearchOptions {
             fn from(value: super::SearchOptions) -> Self {
                 Self {
@@ -2856,11 +3082,13 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchPagination {
             limit: ::std::result::Result<i64, ::std::string::String>,
             offset: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchPagination {
             fn default() -> Self {
                 Self {
@@ -2869,6 +3097,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchPagination {
             pub fn limit<T>(mut self, value: T) -> Self
             where
@@ -2895,6 +3124,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchPagination> for super::SearchPagination {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2906,6 +3136,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchPagination> for SearchPagination {
             fn from(value: super::SearchPagination) -> Self {
                 Self {
@@ -2914,6 +3145,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchRequest {
             filters: ::std::result::Result<
@@ -2948,6 +3180,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchRequest {
             fn default() -> Self {
                 Self {
@@ -2962,6 +3195,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchRequest {
             pub fn filters<T>(mut self, value: T) -> Self
             where
@@ -3066,6 +3300,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchRequest> for super::SearchRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3083,6 +3318,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchRequest> for SearchRequest {
             fn from(value: super::SearchRequest) -> Self {
                 Self {
@@ -3097,6 +3333,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchResponse {
             meta: ::std::result::Result<super::SearchMeta, ::std::string::String>,
@@ -3105,6 +3342,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchResponse {
             fn default() -> Self {
                 Self {
@@ -3113,6 +3351,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchResponse {
             pub fn meta<T>(mut self, value: T) -> Self
             where
@@ -3139,6 +3378,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchResponse> for super::SearchResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3150,6 +3390,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchResponse> for SearchResponse {
             fn from(value: super::SearchResponse) -> Self {
                 Self {
@@ -3158,6 +3399,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchResult {
             episode: ::std::result::Result<
@@ -3201,6 +3443,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchResult {
             fn default() -> Self {
                 Self {
@@ -3217,6 +3460,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchResult {
             pub fn episode<T>(mut self, value: T) -> Self
             where
@@ -3343,6 +3587,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchResult> for super::SearchResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3362,6 +3607,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchResult> for SearchResult {
             fn from(value: super::SearchResult) -> Self {
                 Self {
@@ -3378,6 +3624,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchSort {
             field: ::std::result::Result<
@@ -3393,6 +3640,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchSort {
             fn default() -> Self {
                 Self {
@@ -3401,6 +3649,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchSort {
             pub fn field<T>(mut self, value: T) -> Self
             where
@@ -3435,6 +3684,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchSort> for super::SearchSort {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3446,6 +3696,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchSort> for SearchSort {
             fn from(value: super::SearchSort) -> Self {
                 Self {
@@ -3454,6 +3705,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SegmentTimestamp {
             end: ::std::result::Result<
@@ -3465,6 +3717,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SegmentTimestamp {
             fn default() -> Self {
                 Self {
@@ -3473,6 +3726,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SegmentTimestamp {
             pub fn end<T>(mut self, value: T) -> Self
             where
@@ -3499,6 +3753,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SegmentTimestamp> for super::SegmentTimestamp {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3510,6 +3765,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SegmentTimestamp> for SegmentTimestamp {
             fn from(value: super::SegmentTimestamp) -> Self {
                 Self {
@@ -3520,6 +3776,7 @@ or `date`, order `asc` or `desc`); the property names `field` and
         }
     }
     /// Generation of default values for serde.
+    #[allow(dead_code)]
     pub mod defaults {
         pub(super) fn default_bool<const V: bool>() -> bool {
             V
@@ -3614,6 +3871,7 @@ pub struct Client {
 }
 /// Sends one attempt of `op`: the configuration prepares the request (path check,
 /// credential, timeout), the HTTP client sends it.
+#[allow(dead_code)]
 async fn execute(
     client: &Client,
     op: &rt::OperationMeta,
@@ -3711,50 +3969,84 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    #[cfg(feature = "billing")]
     pub use super::create_payment_link::CreatePaymentLink;
+    #[cfg(feature = "catalog")]
     pub use super::get_episode_charts::GetEpisodeCharts;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_chart_history::GetPodcastChartHistory;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_charts::GetPodcastCharts;
+    #[cfg(feature = "catalog")]
     pub use super::list_libraries::ListLibraries;
+    #[cfg(feature = "account")]
     pub use super::get_me::GetMe;
+    #[cfg(feature = "notifications")]
     pub use super::list_notifications::ListNotifications;
+    #[cfg(feature = "notifications")]
     pub use super::create_notification::CreateNotification;
+    #[cfg(feature = "notifications")]
     pub use super::delete_notification::DeleteNotification;
+    #[cfg(feature = "catalog")]
     pub use super::search_podcasts::SearchPodcasts;
+    #[cfg(feature = "search")]
     pub use super::search::Search;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    #[cfg(feature = "billing")]
     pub use super::create_payment_link::CreatePaymentLinkError;
+    #[cfg(feature = "catalog")]
     pub use super::get_episode_charts::GetEpisodeChartsError;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_chart_history::GetPodcastChartHistoryError;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_charts::GetPodcastChartsError;
+    #[cfg(feature = "catalog")]
     pub use super::list_libraries::ListLibrariesError;
+    #[cfg(feature = "account")]
     pub use super::get_me::GetMeError;
+    #[cfg(feature = "notifications")]
     pub use super::list_notifications::ListNotificationsError;
+    #[cfg(feature = "notifications")]
     pub use super::create_notification::CreateNotificationError;
+    #[cfg(feature = "notifications")]
     pub use super::delete_notification::DeleteNotificationError;
+    #[cfg(feature = "catalog")]
     pub use super::search_podcasts::SearchPodcastsError;
+    #[cfg(feature = "search")]
     pub use super::search::SearchError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    #[cfg(feature = "billing")]
     pub use super::create_payment_link::META as CREATE_PAYMENT_LINK;
+    #[cfg(feature = "catalog")]
     pub use super::get_episode_charts::META as GET_EPISODE_CHARTS;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_chart_history::META as GET_PODCAST_CHART_HISTORY;
+    #[cfg(feature = "catalog")]
     pub use super::get_podcast_charts::META as GET_PODCAST_CHARTS;
+    #[cfg(feature = "catalog")]
     pub use super::list_libraries::META as LIST_LIBRARIES;
+    #[cfg(feature = "account")]
     pub use super::get_me::META as GET_ME;
+    #[cfg(feature = "notifications")]
     pub use super::list_notifications::META as LIST_NOTIFICATIONS;
+    #[cfg(feature = "notifications")]
     pub use super::create_notification::META as CREATE_NOTIFICATION;
+    #[cfg(feature = "notifications")]
     pub use super::delete_notification::META as DELETE_NOTIFICATION;
+    #[cfg(feature = "catalog")]
     pub use super::search_podcasts::META as SEARCH_PODCASTS;
+    #[cfg(feature = "search")]
     pub use super::search::META as SEARCH;
 }
 use ::clientgen_runtime as rt;
 /// `POST /api/agent/payment-link`.
+#[cfg(feature = "billing")]
 mod create_payment_link {
     use super::*;
     impl Client {
@@ -3853,6 +4145,7 @@ mod create_payment_link {
         ]);
 }
 /// `GET /api/charts/episodes`.
+#[cfg(feature = "catalog")]
 mod get_episode_charts {
     use super::*;
     impl Client {
@@ -3974,6 +4267,7 @@ mod get_episode_charts {
         ]);
 }
 /// `GET /api/charts/podcast/{podcast_id}`.
+#[cfg(feature = "catalog")]
 mod get_podcast_chart_history {
     use super::*;
     impl Client {
@@ -4084,6 +4378,7 @@ mod get_podcast_chart_history {
         ]);
 }
 /// `GET /api/charts/podcasts`.
+#[cfg(feature = "catalog")]
 mod get_podcast_charts {
     use super::*;
     impl Client {
@@ -4206,6 +4501,7 @@ mod get_podcast_charts {
         ]);
 }
 /// `GET /api/libraries`.
+#[cfg(feature = "catalog")]
 mod list_libraries {
     use super::*;
     impl Client {
@@ -4299,6 +4595,7 @@ mod list_libraries {
         ]);
 }
 /// `GET /api/me`.
+#[cfg(feature = "account")]
 mod get_me {
     use super::*;
     impl Client {
@@ -4393,6 +4690,7 @@ mod get_me {
         ]);
 }
 /// `GET /api/notifications`.
+#[cfg(feature = "notifications")]
 mod list_notifications {
     use super::*;
     impl Client {
@@ -4485,6 +4783,7 @@ mod list_notifications {
         ]);
 }
 /// `POST /api/notifications`.
+#[cfg(feature = "notifications")]
 mod create_notification {
     use super::*;
     impl Client {
@@ -4595,6 +4894,7 @@ mod create_notification {
         ]);
 }
 /// `DELETE /api/notifications/{id}`.
+#[cfg(feature = "notifications")]
 mod delete_notification {
     use super::*;
     impl Client {
@@ -4695,6 +4995,7 @@ mod delete_notification {
         ]);
 }
 /// `GET /api/podcasts`.
+#[cfg(feature = "catalog")]
 mod search_podcasts {
     use super::*;
     impl Client {
@@ -4825,6 +5126,7 @@ mod search_podcasts {
         ]);
 }
 /// `POST /api/v1/search`.
+#[cfg(feature = "search")]
 mod search {
     use super::*;
     impl Client {
@@ -4995,80 +5297,102 @@ mod search {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `createPaymentLink` call.
+    #[cfg(feature = "billing")]
     CreatePaymentLink(rt::CallError<errors::CreatePaymentLinkError>),
     /// A failed `getEpisodeCharts` call.
+    #[cfg(feature = "catalog")]
     GetEpisodeCharts(rt::CallError<errors::GetEpisodeChartsError>),
     /// A failed `getPodcastChartHistory` call.
+    #[cfg(feature = "catalog")]
     GetPodcastChartHistory(rt::CallError<errors::GetPodcastChartHistoryError>),
     /// A failed `getPodcastCharts` call.
+    #[cfg(feature = "catalog")]
     GetPodcastCharts(rt::CallError<errors::GetPodcastChartsError>),
     /// A failed `listLibraries` call.
+    #[cfg(feature = "catalog")]
     ListLibraries(rt::CallError<errors::ListLibrariesError>),
     /// A failed `getMe` call.
+    #[cfg(feature = "account")]
     GetMe(rt::CallError<errors::GetMeError>),
     /// A failed `listNotifications` call.
+    #[cfg(feature = "notifications")]
     ListNotifications(rt::CallError<errors::ListNotificationsError>),
     /// A failed `createNotification` call.
+    #[cfg(feature = "notifications")]
     CreateNotification(rt::CallError<errors::CreateNotificationError>),
     /// A failed `deleteNotification` call.
+    #[cfg(feature = "notifications")]
     DeleteNotification(rt::CallError<errors::DeleteNotificationError>),
     /// A failed `searchPodcasts` call.
+    #[cfg(feature = "catalog")]
     SearchPodcasts(rt::CallError<errors::SearchPodcastsError>),
     /// A failed `search` call.
+    #[cfg(feature = "search")]
     Search(rt::CallError<errors::SearchError>),
     /// The client could not be configured (missing key, invalid base URL).
     Config(rt::ConfigError),
 }
+#[cfg(feature = "billing")]
 impl From<rt::CallError<errors::CreatePaymentLinkError>> for Error {
     fn from(e: rt::CallError<errors::CreatePaymentLinkError>) -> Self {
         Self::CreatePaymentLink(e)
     }
 }
+#[cfg(feature = "catalog")]
 impl From<rt::CallError<errors::GetEpisodeChartsError>> for Error {
     fn from(e: rt::CallError<errors::GetEpisodeChartsError>) -> Self {
         Self::GetEpisodeCharts(e)
     }
 }
+#[cfg(feature = "catalog")]
 impl From<rt::CallError<errors::GetPodcastChartHistoryError>> for Error {
     fn from(e: rt::CallError<errors::GetPodcastChartHistoryError>) -> Self {
         Self::GetPodcastChartHistory(e)
     }
 }
+#[cfg(feature = "catalog")]
 impl From<rt::CallError<errors::GetPodcastChartsError>> for Error {
     fn from(e: rt::CallError<errors::GetPodcastChartsError>) -> Self {
         Self::GetPodcastCharts(e)
     }
 }
+#[cfg(feature = "catalog")]
 impl From<rt::CallError<errors::ListLibrariesError>> for Error {
     fn from(e: rt::CallError<errors::ListLibrariesError>) -> Self {
         Self::ListLibraries(e)
     }
 }
+#[cfg(feature = "account")]
 impl From<rt::CallError<errors::GetMeError>> for Error {
     fn from(e: rt::CallError<errors::GetMeError>) -> Self {
         Self::GetMe(e)
     }
 }
+#[cfg(feature = "notifications")]
 impl From<rt::CallError<errors::ListNotificationsError>> for Error {
     fn from(e: rt::CallError<errors::ListNotificationsError>) -> Self {
         Self::ListNotifications(e)
     }
 }
+#[cfg(feature = "notifications")]
 impl From<rt::CallError<errors::CreateNotificationError>> for Error {
     fn from(e: rt::CallError<errors::CreateNotificationError>) -> Self {
         Self::CreateNotification(e)
     }
 }
+#[cfg(feature = "notifications")]
 impl From<rt::CallError<errors::DeleteNotificationError>> for Error {
     fn from(e: rt::CallError<errors::DeleteNotificationError>) -> Self {
         Self::DeleteNotification(e)
     }
 }
+#[cfg(feature = "catalog")]
 impl From<rt::CallError<errors::SearchPodcastsError>> for Error {
     fn from(e: rt::CallError<errors::SearchPodcastsError>) -> Self {
         Self::SearchPodcasts(e)
     }
 }
+#[cfg(feature = "search")]
 impl From<rt::CallError<errors::SearchError>> for Error {
     fn from(e: rt::CallError<errors::SearchError>) -> Self {
         Self::Search(e)
@@ -5101,16 +5425,27 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
+            #[cfg(feature = "billing")]
             Self::CreatePaymentLink(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "catalog")]
             Self::GetEpisodeCharts(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "catalog")]
             Self::GetPodcastChartHistory(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "catalog")]
             Self::GetPodcastCharts(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "catalog")]
             Self::ListLibraries(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "account")]
             Self::GetMe(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "notifications")]
             Self::ListNotifications(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "notifications")]
             Self::CreateNotification(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "notifications")]
             Self::DeleteNotification(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "catalog")]
             Self::SearchPodcasts(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "search")]
             Self::Search(e) => (e, Some((e.view(), e.operation()))),
             Self::Config(e) => (e, None),
         }

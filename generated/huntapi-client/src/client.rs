@@ -5,6 +5,7 @@
 #[allow(clippy::all)]
 pub mod types {
     ///`AudioDownloadAudioFormat`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -25,6 +26,7 @@ pub mod types {
         #[serde(rename = "wav")]
         Wav,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for AudioDownloadAudioFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -34,6 +36,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for AudioDownloadAudioFormat {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -47,6 +50,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for AudioDownloadAudioFormat {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -55,6 +59,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadAudioFormat {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -63,12 +68,14 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for AudioDownloadAudioFormat {
         fn default() -> Self {
             AudioDownloadAudioFormat::Mp3
         }
     }
     ///`AudioDownloadAudioQuality`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -91,6 +98,7 @@ pub mod types {
         #[serde(rename = "128kbps")]
         X128kbps,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for AudioDownloadAudioQuality {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -101,6 +109,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for AudioDownloadAudioQuality {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -115,6 +124,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for AudioDownloadAudioQuality {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -123,6 +133,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadAudioQuality {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -131,12 +142,14 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for AudioDownloadAudioQuality {
         fn default() -> Self {
             AudioDownloadAudioQuality::Best
         }
     }
     ///`AudioDownloadDownloadType`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -153,6 +166,7 @@ pub mod types {
         #[serde(rename = "audio")]
         Audio,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for AudioDownloadDownloadType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -160,6 +174,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for AudioDownloadDownloadType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -171,6 +186,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for AudioDownloadDownloadType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -179,6 +195,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for AudioDownloadDownloadType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -187,6 +204,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for AudioDownloadDownloadType {
         fn default() -> Self {
             AudioDownloadDownloadType::Audio
@@ -206,6 +224,7 @@ pub mod types {
     /**A download job. `success`, `duration_ms` and `result` are present only
 when `status` is `CompletedJob`.
 */
+    #[cfg(feature = "jobs")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Job {
         ///The input parameters the job was created with, e.g. `query`.
@@ -247,23 +266,27 @@ to appear in the job body as well.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "jobs")]
     impl Job {
         pub fn builder() -> builder::Job {
             Default::default()
         }
     }
     ///Returned when a download job is created.
+    #[cfg(feature = "downloads")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct JobCreated {
         ///Identifier of the new job; pass it to `getJob`.
         pub job_id: ::uuid::Uuid,
     }
+    #[cfg(feature = "downloads")]
     impl JobCreated {
         pub fn builder() -> builder::JobCreated {
             Default::default()
         }
     }
     ///Output of a completed job. Only present when `status` is `CompletedJob`.
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct JobResult {
         ///Metadata of the downloaded media (filtered; fields undocumented).
@@ -275,6 +298,7 @@ the job completes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl JobResult {
         pub fn builder() -> builder::JobResult {
             Default::default()
@@ -286,6 +310,7 @@ the job completes.
 Deliberately not an `enum`, so that a state added by the vendor still
 parses (`FailedJob` appears only in third-party code).
 */
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -299,27 +324,32 @@ parses (`FailedJob` appears only in third-party code).
     )]
     #[serde(transparent)]
     pub struct JobStatus(pub ::std::string::String);
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::ops::Deref for JobStatus {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::convert::From<JobStatus> for ::std::string::String {
         fn from(value: JobStatus) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::convert::From<::std::string::String> for JobStatus {
         fn from(value: ::std::string::String) -> Self {
             Self(value)
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::fmt::Display for JobStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::str::FromStr for JobStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
@@ -330,9 +360,11 @@ parses (`FailedJob` appears only in third-party code).
 endpoint ("Get your HuntAPI plan and remaining requests") but not its
 body, so no properties are declared.
 */
+    #[cfg(feature = "account")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct Usage(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    #[cfg(feature = "account")]
     impl ::std::ops::Deref for Usage {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -341,12 +373,14 @@ body, so no properties are declared.
             &self.0
         }
     }
+    #[cfg(feature = "account")]
     impl ::std::convert::From<Usage>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: Usage) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "account")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for Usage {
@@ -357,6 +391,7 @@ body, so no properties are declared.
         }
     }
     ///`VideoDownloadDownloadType`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -377,6 +412,7 @@ body, so no properties are declared.
         #[serde(rename = "video")]
         Video,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for VideoDownloadDownloadType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -386,6 +422,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for VideoDownloadDownloadType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -399,6 +436,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for VideoDownloadDownloadType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -407,6 +445,7 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadDownloadType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -415,12 +454,14 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for VideoDownloadDownloadType {
         fn default() -> Self {
             VideoDownloadDownloadType::AudioVideo
         }
     }
     ///`VideoDownloadVideoFormat`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -441,6 +482,7 @@ body, so no properties are declared.
         #[serde(rename = "mkv")]
         Mkv,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for VideoDownloadVideoFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -450,6 +492,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for VideoDownloadVideoFormat {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -463,6 +506,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for VideoDownloadVideoFormat {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -471,6 +515,7 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadVideoFormat {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -479,12 +524,14 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for VideoDownloadVideoFormat {
         fn default() -> Self {
             VideoDownloadVideoFormat::Mp4
         }
     }
     ///`VideoDownloadVideoQuality`
+    #[cfg(feature = "downloads")]
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -509,6 +556,7 @@ body, so no properties are declared.
         #[serde(rename = "360p")]
         X360p,
     }
+    #[cfg(feature = "downloads")]
     impl ::std::fmt::Display for VideoDownloadVideoQuality {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -520,6 +568,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::str::FromStr for VideoDownloadVideoQuality {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -535,6 +584,7 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<&str> for VideoDownloadVideoQuality {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -543,6 +593,7 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::convert::TryFrom<::std::string::String> for VideoDownloadVideoQuality {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -551,6 +602,7 @@ body, so no properties are declared.
             value.parse()
         }
     }
+    #[cfg(feature = "downloads")]
     impl ::std::default::Default for VideoDownloadVideoQuality {
         fn default() -> Self {
             VideoDownloadVideoQuality::Best
@@ -560,6 +612,7 @@ body, so no properties are declared.
 `CompletedJob` and `result` is set; on failure `status` is `Error` and
 `error` is set.
 */
+    #[cfg(feature = "downloads")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct WebhookPayload {
         ///The error message (private, unavailable, age restricted, etc.).
@@ -571,6 +624,7 @@ body, so no properties are declared.
         pub result: ::std::option::Option<JobResult>,
         pub status: JobStatus,
     }
+    #[cfg(feature = "downloads")]
     impl WebhookPayload {
         pub fn builder() -> builder::WebhookPayload {
             Default::default()
@@ -616,6 +670,7 @@ body, so no properties are declared.
                 Self { error: Ok(value.error) }
             }
         }
+        #[cfg(feature = "jobs")]
         #[derive(Clone, Debug)]
         pub struct Job {
             args: ::std::result::Result<
@@ -665,6 +720,7 @@ body, so no properties are declared.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "jobs")]
         impl ::std::default::Default for Job {
             fn default() -> Self {
                 Self {
@@ -682,6 +738,7 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(feature = "jobs")]
         impl Job {
             pub fn args<T>(mut self, value: T) -> Self
             where
@@ -830,6 +887,7 @@ body, so no properties are declared.
                 self
             }
         }
+        #[cfg(feature = "jobs")]
         impl ::std::convert::TryFrom<Job> for super::Job {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -850,6 +908,7 @@ body, so no properties are declared.
                 })
             }
         }
+        #[cfg(feature = "jobs")]
         impl ::std::convert::From<super::Job> for Job {
             fn from(value: super::Job) -> Self {
                 Self {
@@ -867,10 +926,12 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(feature = "downloads")]
         #[derive(Clone, Debug)]
         pub struct JobCreated {
             job_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "downloads")]
         impl ::std::default::Default for JobCreated {
             fn default() -> Self {
                 Self {
@@ -878,6 +939,7 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(feature = "downloads")]
         impl JobCreated {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
@@ -892,6 +954,7 @@ body, so no properties are declared.
                 self
             }
         }
+        #[cfg(feature = "downloads")]
         impl ::std::convert::TryFrom<JobCreated> for super::JobCreated {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -900,11 +963,13 @@ body, so no properties are declared.
                 Ok(Self { job_id: value.job_id? })
             }
         }
+        #[cfg(feature = "downloads")]
         impl ::std::convert::From<super::JobCreated> for JobCreated {
             fn from(value: super::JobCreated) -> Self {
                 Self { job_id: Ok(value.job_id) }
             }
         }
+        #[cfg(any(feature = "downloads", feature = "jobs"))]
         #[derive(Clone, Debug)]
         pub struct JobResult {
             metadata: ::std::result::Result<
@@ -916,6 +981,7 @@ body, so no properties are declared.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "downloads", feature = "jobs"))]
         impl ::std::default::Default for JobResult {
             fn default() -> Self {
                 Self {
@@ -924,6 +990,7 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(any(feature = "downloads", feature = "jobs"))]
         impl JobResult {
             pub fn metadata<T>(mut self, value: T) -> Self
             where
@@ -952,6 +1019,7 @@ body, so no properties are declared.
                 self
             }
         }
+        #[cfg(any(feature = "downloads", feature = "jobs"))]
         impl ::std::convert::TryFrom<JobResult> for super::JobResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -963,6 +1031,7 @@ body, so no properties are declared.
                 })
             }
         }
+        #[cfg(any(feature = "downloads", feature = "jobs"))]
         impl ::std::convert::From<super::JobResult> for JobResult {
             fn from(value: super::JobResult) -> Self {
                 Self {
@@ -971,6 +1040,7 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(feature = "downloads")]
         #[derive(Clone, Debug)]
         pub struct WebhookPayload {
             error: ::std::result::Result<
@@ -984,6 +1054,7 @@ body, so no properties are declared.
             >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
         }
+        #[cfg(feature = "downloads")]
         impl ::std::default::Default for WebhookPayload {
             fn default() -> Self {
                 Self {
@@ -994,6 +1065,7 @@ body, so no properties are declared.
                 }
             }
         }
+        #[cfg(feature = "downloads")]
         impl WebhookPayload {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -1042,6 +1114,7 @@ body, so no properties are declared.
                 self
             }
         }
+        #[cfg(feature = "downloads")]
         impl ::std::convert::TryFrom<WebhookPayload> for super::WebhookPayload {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1055,6 +1128,7 @@ body, so no properties are declared.
                 })
             }
         }
+        #[cfg(feature = "downloads")]
         impl ::std::convert::From<super::WebhookPayload> for WebhookPayload {
             fn from(value: super::WebhookPayload) -> Self {
                 Self {
@@ -1098,11 +1172,13 @@ body, so no properties are declared.
             }
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::cmp::PartialEq<str> for JobStatus {
         fn eq(&self, other: &str) -> bool {
             self.0 == other
         }
     }
+    #[cfg(any(feature = "downloads", feature = "jobs"))]
     impl ::std::cmp::PartialEq<&str> for JobStatus {
         fn eq(&self, other: &&str) -> bool {
             self.0 == *other
@@ -1153,6 +1229,7 @@ pub struct Client {
 }
 /// Sends one attempt of `op`: the configuration prepares the request (path check,
 /// credential, timeout), the HTTP client sends it.
+#[allow(dead_code)]
 async fn execute(
     client: &Client,
     op: &rt::OperationMeta,
@@ -1247,11 +1324,14 @@ impl Client {
     }
 }
 /// Asynchronous jobs: what to poll, and which states end the wait.
+#[cfg(feature = "downloads")]
 pub mod jobs {
     use super::*;
     /// Jobs submitted by `audioDownload` and followed with `getJob`.
     #[derive(Debug, Clone, Copy)]
+    #[cfg(feature = "downloads")]
     pub struct AudioDownloadJob;
+    #[cfg(feature = "downloads")]
     impl rt::JobKind for AudioDownloadJob {
         type Client = Client;
         type Status = types::Job;
@@ -1287,10 +1367,12 @@ pub mod jobs {
         }
     }
     /// Jobs submitted by `videoDownload`: polled and read like [`AudioDownloadJob`].
+    #[cfg(feature = "downloads")]
     pub type VideoDownloadJob = AudioDownloadJob;
 }
 impl Client {
     /// A handle on a job `audioDownload` submitted earlier, from its stored id: waiting resumes without submitting again.
+    #[cfg(feature = "downloads")]
     pub fn audio_download_job(
         &self,
         job_id: impl Into<String>,
@@ -1298,6 +1380,7 @@ impl Client {
         rt::JobHandle::new(self, job_id)
     }
     /// A handle on a job `videoDownload` submitted earlier, from its stored id: waiting resumes without submitting again.
+    #[cfg(feature = "downloads")]
     pub fn video_download_job(
         &self,
         job_id: impl Into<String>,
@@ -1307,29 +1390,42 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    #[cfg(feature = "account")]
     pub use super::get_usage::GetUsage;
+    #[cfg(feature = "downloads")]
     pub use super::audio_download::AudioDownload;
+    #[cfg(feature = "jobs")]
     pub use super::get_job::GetJob;
+    #[cfg(feature = "downloads")]
     pub use super::video_download::VideoDownload;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    #[cfg(feature = "account")]
     pub use super::get_usage::GetUsageError;
+    #[cfg(feature = "downloads")]
     pub use super::audio_download::AudioDownloadError;
+    #[cfg(feature = "jobs")]
     pub use super::get_job::GetJobError;
+    #[cfg(feature = "downloads")]
     pub use super::video_download::VideoDownloadError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    #[cfg(feature = "account")]
     pub use super::get_usage::META as GET_USAGE;
+    #[cfg(feature = "downloads")]
     pub use super::audio_download::META as AUDIO_DOWNLOAD;
+    #[cfg(feature = "jobs")]
     pub use super::get_job::META as GET_JOB;
+    #[cfg(feature = "downloads")]
     pub use super::video_download::META as VIDEO_DOWNLOAD;
 }
 use ::clientgen_runtime as rt;
 /// `GET /usage`.
+#[cfg(feature = "account")]
 mod get_usage {
     use super::*;
     impl Client {
@@ -1439,6 +1535,7 @@ mod get_usage {
         ]);
 }
 /// `POST /v1/audio/download`.
+#[cfg(feature = "downloads")]
 mod audio_download {
     use super::*;
     impl Client {
@@ -1668,6 +1765,7 @@ mod audio_download {
     }
 }
 /// `GET /v1/jobs/{id}`.
+#[cfg(feature = "jobs")]
 mod get_job {
     use super::*;
     impl Client {
@@ -1791,6 +1889,7 @@ mod get_job {
         ]);
 }
 /// `POST /v1/video/download`.
+#[cfg(feature = "downloads")]
 mod video_download {
     use super::*;
     impl Client {
@@ -2044,6 +2143,7 @@ pub mod webhooks {
     /// `WrongAuthorization`); then that the payload's `/status` is one of `CompletedJob`, `Error`
     /// (`WebhookError::UnknownEvent`); then that the body is the documented JSON
     /// (`WebhookError::MalformedBody`, with the body as received).
+    #[cfg(feature = "downloads")]
     pub fn job_finished(
         headers: &HeaderMap,
         body: &[u8],
@@ -2059,38 +2159,48 @@ pub mod webhooks {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `getUsage` call.
+    #[cfg(feature = "account")]
     GetUsage(rt::CallError<errors::GetUsageError>),
     /// A failed `audioDownload` call.
+    #[cfg(feature = "downloads")]
     AudioDownload(rt::CallError<errors::AudioDownloadError>),
     /// A failed `getJob` call.
+    #[cfg(feature = "jobs")]
     GetJob(rt::CallError<errors::GetJobError>),
     /// A failed `videoDownload` call.
+    #[cfg(feature = "downloads")]
     VideoDownload(rt::CallError<errors::VideoDownloadError>),
     /// Waiting for a job polled with `getJob` failed.
+    #[cfg(feature = "jobs")]
     GetJobWait(rt::JobError<rt::CallError<errors::GetJobError>, types::Job>),
     /// The client could not be configured (missing key, invalid base URL).
     Config(rt::ConfigError),
 }
+#[cfg(feature = "account")]
 impl From<rt::CallError<errors::GetUsageError>> for Error {
     fn from(e: rt::CallError<errors::GetUsageError>) -> Self {
         Self::GetUsage(e)
     }
 }
+#[cfg(feature = "downloads")]
 impl From<rt::CallError<errors::AudioDownloadError>> for Error {
     fn from(e: rt::CallError<errors::AudioDownloadError>) -> Self {
         Self::AudioDownload(e)
     }
 }
+#[cfg(feature = "jobs")]
 impl From<rt::CallError<errors::GetJobError>> for Error {
     fn from(e: rt::CallError<errors::GetJobError>) -> Self {
         Self::GetJob(e)
     }
 }
+#[cfg(feature = "downloads")]
 impl From<rt::CallError<errors::VideoDownloadError>> for Error {
     fn from(e: rt::CallError<errors::VideoDownloadError>) -> Self {
         Self::VideoDownload(e)
     }
 }
+#[cfg(feature = "jobs")]
 impl From<rt::JobError<rt::CallError<errors::GetJobError>, types::Job>> for Error {
     fn from(e: rt::JobError<rt::CallError<errors::GetJobError>, types::Job>) -> Self {
         Self::GetJobWait(e)
@@ -2123,10 +2233,15 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
+            #[cfg(feature = "account")]
             Self::GetUsage(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "downloads")]
             Self::AudioDownload(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "jobs")]
             Self::GetJob(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "downloads")]
             Self::VideoDownload(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "jobs")]
             Self::GetJobWait(e) => (e, None),
             Self::Config(e) => (e, None),
         }

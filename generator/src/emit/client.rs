@@ -14,6 +14,12 @@ pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
     let version = format!("Version: {}", cx.api.version);
     let title = format!("Client for {}", cx.api.title.trim());
     let doc = doc_attrs(&[Some(&title), cx.api.description.as_deref(), Some(&version)]);
+    // The group features enabled may leave no operation that sends through `execute`.
+    let unused = if cx.gates.is_on() {
+        quote!(#[allow(dead_code)])
+    } else {
+        quote!()
+    };
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -24,6 +30,7 @@ pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
 
         /// Sends one attempt of `op`: the configuration prepares the request (path check,
         /// credential, timeout), the HTTP client sends it.
+        #unused
         async fn execute(
             client: &Client,
             op: &#rt::OperationMeta,

@@ -264,8 +264,8 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
 /// The crate-level `Error` every operation error converts into.
 pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
     let rt = "rt";
-    // (variant, payload type, doc, whether it is an operation's error)
-    let mut variants: Vec<(String, String, String, bool)> = Vec::new();
+    // (variant, payload type, doc, whether it is an operation's error, its gate)
+    let mut variants: Vec<(String, String, String, bool, Option<String>)> = Vec::new();
     for op in &cx.api.operations {
         let names = &op.names;
         variants.push((
@@ -273,14 +273,22 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
             format!("{rt}::CallError<errors::{}>", names.error),
             format!("A failed `{}` call.", op.id),
             true,
+            cx.gates.op(op),
         ));
     }
     for (status_op, variant, error_ty) in super::jobs::job_error_types(cx) {
+        let gate = cx
+            .api
+            .operations
+            .iter()
+            .find(|op| op.id == status_op)
+            .and_then(|op| cx.gates.op(op));
         variants.push((
             variant.to_string(),
             super::text::type_text(&error_ty),
             format!("Waiting for a job polled with `{status_op}` failed."),
             false,
+            gate,
         ));
     }
     variants.push((
@@ -288,14 +296,18 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         format!("{rt}::ConfigError"),
         "The client could not be configured (missing key, invalid base URL).".into(),
         false,
+        None,
     ));
 
     out.doc("Any error of this crate, for callers who just use `?`.");
     out.line("#[derive(Debug)]");
     out.line("#[non_exhaustive]");
     out.open("pub enum Error {");
-    for (variant, ty, doc, _) in &variants {
+    for (variant, ty, doc, _, gate) in &variants {
         out.doc(doc);
+        if let Some(cfg) = gate {
+            out.line(cfg);
+        }
         let line = format!("{variant}({ty}),");
         if out.fits(&line, 0) {
             out.line(&line);
@@ -306,7 +318,10 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         }
     }
     out.close("}");
-    for (variant, ty, _, _) in &variants {
+    for (variant, ty, _, _, gate) in &variants {
+        if let Some(cfg) = gate {
+            out.line(cfg);
+        }
         out.open(&format!("impl From<{ty}> for Error {{"));
         out.open(&format!("fn from(e: {ty}) -> Self {{"));
         out.line(&format!("Self::{variant}(e)"));
@@ -352,7 +367,10 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         ") -> (&(dyn ::std::error::Error + 'static), Option<({rt}::ErrorView<'_>, &'static {rt}::OperationMeta)>) {{"
     ));
     out.open("match self {");
-    for (variant, _, _, is_operation) in &variants {
+    for (variant, _, _, is_operation, gate) in &variants {
+        if let Some(cfg) = gate {
+            out.line(cfg);
+        }
         if *is_operation {
             out.line(&format!(
                 "Self::{variant}(e) => (e, Some((e.view(), e.operation()))),"

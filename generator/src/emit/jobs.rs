@@ -90,8 +90,10 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             " A handle on a job `{}` submitted earlier, from its stored id: waiting resumes without submitting again.",
             op.id
         );
+        let gate = cx.gates.op_attr(op);
         resumes.push(quote! {
             #[doc = #resume_doc]
+            #gate
             pub fn #resume(&self, job_id: impl Into<String>) -> #rt::JobHandle<'_, jobs::#kind> {
                 #rt::JobHandle::new(self, job_id)
             }
@@ -104,6 +106,7 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             );
             kinds.push(quote! {
                 #[doc = #doc]
+                #gate
                 pub type #kind = #same;
             });
             continue;
@@ -165,11 +168,21 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
             " Jobs submitted by `{}` and followed with `{}`.",
             op.id, status.id
         );
+        // The kind is also the type of the jobs of later operations that share it.
+        let gate = cx.gates.any_attr(
+            cx.api
+                .operations
+                .iter()
+                .filter(|o| o.job.as_ref().is_some_and(|j| same_kind(j, job)))
+                .map(|o| o.names.feature.as_str()),
+        );
         kinds.push(quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
+            #gate
             pub struct #kind;
 
+            #gate
             impl #rt::JobKind for #kind {
                 type Client = Client;
                 type Status = #status_ty;
@@ -213,8 +226,16 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
     if kinds.is_empty() {
         return quote!();
     }
+    let gate = cx.gates.any_attr(
+        cx.api
+            .operations
+            .iter()
+            .filter(|op| op.job.is_some())
+            .map(|op| op.names.feature.as_str()),
+    );
     quote! {
         /// Asynchronous jobs: what to poll, and which states end the wait.
+        #gate
         pub mod jobs {
             use super::*;
             #(#kinds)*

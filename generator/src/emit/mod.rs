@@ -10,6 +10,7 @@
 mod client;
 mod errors;
 pub(crate) mod examples;
+pub(crate) mod features;
 mod forward;
 mod jobs;
 mod operations;
@@ -26,10 +27,12 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use crate::diagnostic::{Diagnostics, Severity};
-use crate::ir::{Api, TypeRef};
+use crate::ir::{Api, Operation, TypeRef};
 use crate::load::SourceDoc;
+use features::Gates;
 use text::Source;
 
+pub use features::{CargoFeatures, GroupFeatures};
 pub use package::ExtraDeps;
 pub use types::TypeSettings;
 
@@ -42,6 +45,8 @@ pub(crate) struct Context<'a> {
     pub struct_builders: &'a BTreeSet<String>,
     /// `clientgen_runtime` (the name generated code uses for the runtime crate).
     pub runtime: String,
+    /// Which group feature compiles each item.
+    pub gates: &'a Gates,
 }
 
 impl Context<'_> {
@@ -72,6 +77,8 @@ pub struct EmittedClient {
     pub source: String,
     /// The crates its types use.
     pub deps: ExtraDeps,
+    /// The crate's group features.
+    pub features: CargoFeatures,
     /// Fallbacks taken by the type engine.
     pub warnings: Diagnostics,
 }
@@ -81,16 +88,26 @@ pub fn emit_client(
     doc: &SourceDoc,
     api: &Api,
     settings: &TypeSettings,
+    group_features: GroupFeatures,
     runtime_crate: &str,
     header: &str,
     progress: &mut dyn FnMut(crate::Stage),
 ) -> Result<EmittedClient, Diagnostics> {
-    let types = types::generate(doc, &api.schemas, &api.inline_schemas, settings)?;
+    let gates = Gates::new(api, group_features);
+    let roots = gates.type_roots(api);
+    let types = types::generate(
+        doc,
+        &api.schemas,
+        &api.inline_schemas,
+        settings,
+        roots.as_ref(),
+    )?;
     let cx = Context {
         api,
         inline_types: &types.inline_types,
         struct_builders: &types.struct_builders,
         runtime: runtime_crate.to_string(),
+        gates: &gates,
     };
     let rt = cx.rt();
     let internal = |message: String| {
@@ -109,6 +126,9 @@ pub fn emit_client(
     // A string newtype compares with a string literal (`job.status == "CompletedJob"`).
     for name in &types.string_newtypes {
         for (rhs, other) in [("str", "other"), ("&str", "*other")] {
+            if let Some(cfg) = types.gates.get(name) {
+                out.line(cfg);
+            }
             out.open(&format!("impl ::std::cmp::PartialEq<{rhs}> for {name} {{"));
             out.open(&format!("fn eq(&self, other: &{rhs}) -> bool {{"));
             out.line(&format!("self.0 == {other}"));
@@ -150,6 +170,11 @@ pub fn emit_client(
             chrono: types.uses_chrono,
             regress: types.uses_regress,
         },
+        features: CargoFeatures {
+            groups: gates.cargo_features(api),
+            other_types: types.other_types,
+            default_on: gates.default_on,
+        },
         warnings: types.warnings,
     })
 }
@@ -174,75 +199,83 @@ pub(crate) fn doc_attrs(pieces: &[Option<&str>]) -> TokenStream {
 /// operation's module holds.
 fn reexports(cx: &Context<'_>, out: &mut Source) {
     let ops = &cx.api.operations;
-    let module = |out: &mut Source, name: &str, doc: &str, items: Vec<String>| {
-        if items.is_empty() {
-            return;
-        }
-        out.doc(doc);
-        out.open(&format!("pub mod {name} {{"));
-        for item in items {
-            out.line(&item);
-        }
-        out.close("}");
-    };
+    // Each operation's lines, behind its group's feature.
+    let module =
+        |out: &mut Source, name: &str, doc: &str, lines: &dyn Fn(&Operation) -> Vec<String>| {
+            let items: Vec<(&Operation, Vec<String>)> = ops
+                .iter()
+                .map(|op| (op, lines(op)))
+                .filter(|(_, lines)| !lines.is_empty())
+                .collect();
+            if items.is_empty() {
+                return;
+            }
+            out.doc(doc);
+            out.open(&format!("pub mod {name} {{"));
+            for (op, lines) in items {
+                for line in lines {
+                    if let Some(cfg) = cx.gates.op(op) {
+                        out.line(&cfg);
+                    }
+                    out.line(&line);
+                }
+            }
+            out.close("}");
+        };
     module(
         out,
         "builder",
         "The request builders, one per operation: set the parameters, then `send`.",
-        ops.iter()
-            .flat_map(|op| {
-                let mut items = vec![op.names.builder.clone()];
-                items.extend(operations::choice_type(op));
-                let m = op.names.module.clone();
-                items
-                    .into_iter()
-                    .map(move |item| format!("pub use super::{m}::{item};"))
-            })
-            .collect(),
+        &|op| {
+            let mut items = vec![op.names.builder.clone()];
+            items.extend(operations::choice_type(op));
+            let m = &op.names.module;
+            items
+                .into_iter()
+                .map(|item| format!("pub use super::{m}::{item};"))
+                .collect()
+        },
     );
     module(
         out,
         "errors",
         "The documented error responses of each operation: the variant is chosen by the HTTP\n\
          status, and carries the body typed by the schema documented for it.",
-        ops.iter()
-            .flat_map(|op| {
-                let mut items = vec![op.names.error.clone()];
-                items.extend(errors::headers_structs(op));
-                let m = op.names.module.clone();
-                items
-                    .into_iter()
-                    .map(move |item| format!("pub use super::{m}::{item};"))
-            })
-            .collect(),
+        &|op| {
+            let mut items = vec![op.names.error.clone()];
+            items.extend(errors::headers_structs(op));
+            let m = &op.names.module;
+            items
+                .into_iter()
+                .map(|item| format!("pub use super::{m}::{item};"))
+                .collect()
+        },
     );
     module(
         out,
         "operations",
         "What the client knows about each operation: whether it is billable, whether it may be\n\
          repeated, which security schemes authenticate it, and its documented errors.",
-        ops.iter()
-            .map(|op| {
-                format!(
-                    "pub use super::{}::META as {};",
-                    op.names.module, op.names.meta
-                )
-            })
-            .collect(),
+        &|op| {
+            vec![format!(
+                "pub use super::{}::META as {};",
+                op.names.module, op.names.meta
+            )]
+        },
     );
     module(
         out,
         "media_types",
         "The request media types an operation documents besides its typed body's, for the\n\
          builder's `send_body`.",
-        ops.iter()
-            .filter(|op| !op.body.other_media_types().is_empty())
-            .map(|op| {
-                format!(
-                    "pub use super::{}::MediaType as {};",
-                    op.names.module, op.names.builder
-                )
-            })
-            .collect(),
+        &|op| {
+            if op.body.other_media_types().is_empty() {
+                return Vec::new();
+            }
+            vec![format!(
+                "pub use super::{}::MediaType as {};",
+                op.names.module, op.names.builder
+            )]
+        },
     );
 }

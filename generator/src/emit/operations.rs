@@ -21,6 +21,9 @@ pub(crate) fn operation_module(
 ) -> Result<(), String> {
     let names = &op.names;
     out.doc(&format!("`{} {}`.", op.method, op.path));
+    if let Some(cfg) = cx.gates.op(op) {
+        out.line(&cfg);
+    }
     out.open(&format!("mod {} {{", names.module));
     out.line("use super::*;");
     builder(cx, op, out);

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use heck::ToPascalCase;
 use serde_json::Value;
 
+use super::CargoFeatures;
 use crate::ir::{Api, FieldKind, MultipartField, Operation, RequestBody, ScalarKind};
+use crate::names::OTHER_TYPES_FEATURE;
 use crate::{RuntimeDependency, Settings};
 
 /// Crates the client module uses besides the always-present ones, as the type engine reports
@@ -94,7 +96,13 @@ pub fn license_files(settings: &Settings) -> Vec<(&'static str, String)> {
     out
 }
 
-pub(crate) fn cargo_toml(api: &Api, settings: &Settings, deps: &ExtraDeps, header: &str) -> String {
+pub(crate) fn cargo_toml(
+    api: &Api,
+    settings: &Settings,
+    deps: &ExtraDeps,
+    features: &CargoFeatures,
+    header: &str,
+) -> String {
     let mut out = String::new();
     for line in header.lines() {
         let _ = writeln!(out, "#{}", line.trim_start_matches("//"));
@@ -126,11 +134,11 @@ keywords = ["openapi", "api-client", "async"]
 categories = ["api-bindings", "web-programming::http-client"]
 {links}
 [features]
-default = ["rustls"]
+default = [{defaults}]
 # TLS backend for https base URLs; choose one.
 rustls = ["reqwest/rustls"]
 native-tls = ["reqwest/native-tls"]
-
+{groups}
 [dependencies]
 bytes = "1.11"
 clientgen-runtime = {runtime}
@@ -143,6 +151,8 @@ serde_json = "1.0.150"
         description = toml_string(&description),
         license = toml_string(&settings.package.license),
         links = package_links(settings),
+        defaults = default_features(features),
+        groups = group_features(features),
     );
     if deps.chrono {
         out.push_str("chrono = { version = \"0.4.42\", default-features = false, features = [\"serde\", \"std\"] }\n");
@@ -153,9 +163,54 @@ serde_json = "1.0.150"
     if deps.uuid {
         out.push_str("uuid = { version = \"1.18\", features = [\"serde\", \"v4\"] }\n");
     }
+    if !features.groups.is_empty() {
+        for example in &api.examples {
+            if let Some(op) = api.operations.iter().find(|op| op.id == example.operation) {
+                let _ = write!(
+                    out,
+                    "\n[[example]]\nname = {}\nrequired-features = [{}]\n",
+                    toml_string(&example.name),
+                    toml_string(&op.names.feature)
+                );
+            }
+        }
+    }
     out.push_str("\n[dev-dependencies]\ntokio = { version = \"1.48\", features = [\"macros\", \"rt-multi-thread\"] }\n");
     if settings.standalone {
         out.push_str("\n# Not part of any enclosing workspace.\n[workspace]\n");
+    }
+    out
+}
+
+/// The `default` features: the TLS backend, and the groups when they are on by default.
+fn default_features(features: &CargoFeatures) -> String {
+    let mut names = vec![toml_string("rustls")];
+    if features.default_on {
+        names.extend(features.groups.iter().map(|(f, _)| toml_string(f)));
+        if features.other_types {
+            names.push(toml_string(OTHER_TYPES_FEATURE));
+        }
+    }
+    names.join(", ")
+}
+
+/// The group features' lines, each with the features it turns on.
+fn group_features(features: &CargoFeatures) -> String {
+    if features.groups.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "# One per group of operations (`x-group`, else the first tag, else the path): each \
+         compiles its\n# operations and the types they use.\n",
+    );
+    for (feature, needs) in &features.groups {
+        let needs: Vec<String> = needs.iter().map(|n| toml_string(n)).collect();
+        // Feature names are bare TOML keys (`names::feature_names`).
+        let _ = writeln!(out, "{feature} = [{}]", needs.join(", "));
+    }
+    if features.other_types {
+        out.push_str("# The description's types that no operation uses.\n");
+        let _ = writeln!(out, "{OTHER_TYPES_FEATURE} = []");
     }
     out
 }
@@ -203,7 +258,7 @@ fn op_line(op: &Operation, method: &str) -> String {
     )
 }
 
-pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
+pub(crate) fn readme(api: &Api, settings: &Settings, features: &CargoFeatures) -> String {
     let krate = module_name(&settings.crate_name);
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", settings.crate_name);
@@ -423,6 +478,7 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
          ```\n\n"
     );
     out.push_str(&super::examples::readme_section(api, settings));
+    features_section(api, settings, features, &mut out);
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(
         out,
@@ -431,7 +487,64 @@ pub(crate) fn readme(api: &Api, settings: &Settings) -> String {
     for op in &api.operations {
         out.push_str(&op_line(op, &op.names.method));
     }
+    if !features.groups.is_empty() && !features.default_on {
+        // With the groups off by default, the examples need features a doctest cannot turn
+        // on: they are shown, not compiled.
+        out = out.replace("```rust,no_run\n", "```rust,ignore\n");
+    }
     out
+}
+
+/// `## Cargo features`: one per group, what it compiles and how to choose.
+fn features_section(api: &Api, settings: &Settings, features: &CargoFeatures, out: &mut String) {
+    if features.groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Cargo features\n");
+    let state = if features.default_on {
+        "all on by default; to compile only the groups you call, turn the defaults off and name \
+         them (keep a TLS backend)"
+    } else {
+        "none on by default: name the groups you call"
+    };
+    let first = &features.groups[0].0;
+    let _ = writeln!(
+        out,
+        "Each group of operations is a Cargo feature that compiles its operations and the types \
+         they use, {state}:\n\n\
+         ```toml\n\
+         {name} = {{ version = \"{version}\", default-features = false, features = [\"rustls\", \"{first}\"] }}\n\
+         ```\n",
+        name = settings.crate_name,
+        version = settings.crate_version,
+    );
+    let _ = writeln!(
+        out,
+        "| feature | operations | also turns on |\n|---|---|---|"
+    );
+    for (feature, needs) in &features.groups {
+        let ops: Vec<String> = api
+            .operations
+            .iter()
+            .filter(|op| op.names.feature == *feature)
+            .map(|op| format!("`{}`", op.names.method))
+            .collect();
+        const SHOWN: usize = 8;
+        let listed = if ops.len() > SHOWN {
+            format!("{} and {} more", ops[..SHOWN].join(", "), ops.len() - SHOWN)
+        } else {
+            ops.join(", ")
+        };
+        let needs: Vec<String> = needs.iter().map(|n| format!("`{n}`")).collect();
+        let _ = writeln!(out, "| `{feature}` | {listed} | {} |", needs.join(", "));
+    }
+    if features.other_types {
+        let _ = writeln!(
+            out,
+            "| `{OTHER_TYPES_FEATURE}` | the description's types no operation uses | |"
+        );
+    }
+    out.push('\n');
 }
 
 /// The builder calls of a job example's submit: the operation's required parameters and form

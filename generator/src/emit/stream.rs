@@ -45,6 +45,35 @@ pub(crate) fn format_items(
     Ok(writer.out)
 }
 
+/// Calls `f` with each item of `stream` in the order [`format_items`] visits them (a module
+/// before its items), with the names of the modules around it and its tokens (a module's
+/// without its items), cut into items exactly as [`format_items`] cuts them.
+pub(crate) fn walk_items(stream: TokenStream, f: &mut dyn FnMut(&[String], &[TokenTree])) {
+    fn walk(
+        stream: TokenStream,
+        path: &mut Vec<String>,
+        f: &mut dyn FnMut(&[String], &[TokenTree]),
+    ) {
+        let mut trees = stream.into_iter().peekable();
+        while let Some(mut chunk) = next_item(&mut trees) {
+            match module_body(&mut chunk) {
+                Some(body) => {
+                    f(path, &chunk);
+                    let name = match &chunk[..] {
+                        [.., TokenTree::Ident(name), _] => name.to_string(),
+                        _ => String::new(),
+                    };
+                    path.push(name);
+                    walk(body, path, f);
+                    path.pop();
+                }
+                None => f(path, &chunk),
+            }
+        }
+    }
+    walk(stream, &mut Vec::new(), f);
+}
+
 /// Formats one item as if nested `depth` modules deep.
 pub(crate) fn format_item(item: syn::Item, depth: usize) -> String {
     format_nested(vec![item], depth)

@@ -17,7 +17,7 @@
 //! recurses deeply on nested schemas: it runs on a thread with a large stack.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::Once;
 
@@ -26,6 +26,7 @@ use schemars::schema::{InstanceType, Schema, SchemaObject, SingleOrVec, Subschem
 use serde_json::{Map, Value, json};
 use typify::{CrateVers, TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 
+use super::features::{self, TypePlan, TypeRoots};
 use super::forward::{self, Forward};
 use super::stream;
 use super::text::type_text;
@@ -90,6 +91,10 @@ pub(crate) struct Types {
     /// The newtypes around a `String` (typify's type for a named string schema), which get
     /// `PartialEq<str>` so that `job.status == "CompletedJob"` compiles.
     pub string_newtypes: BTreeSet<String>,
+    /// Per type gated by a group's Cargo feature, its `#[cfg(..)]` line.
+    pub gates: HashMap<String, String>,
+    /// Some type is compiled only by [`crate::names::OTHER_TYPES_FEATURE`].
+    pub other_types: bool,
     /// The fallbacks taken, one warning each.
     pub warnings: Diagnostics,
 }
@@ -118,15 +123,18 @@ const STACK_SIZE: usize = 256 << 20;
 ///
 /// It runs on a thread of its own with a large stack; the diagnostics are located in `doc`
 /// once back.
+///
+/// With `roots`, each item is gated by the group features that need its type.
 pub(crate) fn generate(
     doc: &SourceDoc,
     schemas: &[NamedSchema],
     inline: &[InlineSchema],
     settings: &TypeSettings,
+    roots: Option<&TypeRoots>,
 ) -> Result<Types, Diagnostics> {
     let work = || {
         let mut report = Report::default();
-        let types = generate_here(schemas, inline, settings, &mut report);
+        let types = generate_here(schemas, inline, settings, roots, &mut report);
         (types, report)
     };
     let (types, report) = std::thread::scope(|scope| {
@@ -186,6 +194,7 @@ fn generate_here(
     schemas: &[NamedSchema],
     inline: &[InlineSchema],
     settings: &TypeSettings,
+    roots: Option<&TypeRoots>,
     report: &mut Report,
 ) -> Option<Types> {
     let names: BTreeSet<&str> = schemas.iter().map(|s| s.name.as_str()).collect();
@@ -233,6 +242,7 @@ fn generate_here(
         named,
         origin,
         inline: inline_schemas,
+        roots,
     };
     let run = match engine.run(&Check::Format) {
         Ok(run) => run,
@@ -276,6 +286,8 @@ fn generate_here(
             BTreeSet::new()
         },
         string_newtypes: run.uses.string_newtypes,
+        gates: run.gates.by_type,
+        other_types: run.gates.other_types,
         warnings: Diagnostics::new(),
     })
 }
@@ -827,6 +839,8 @@ struct Run {
     inline_types: Vec<String>,
     /// The crates the types use.
     uses: Uses,
+    /// The group features' gates (empty for a trial, or without features).
+    gates: TypePlan,
 }
 
 /// The crates generated types use, as typify reports them.
@@ -848,7 +862,9 @@ enum Check {
 }
 
 /// typify's input, as degraded so far.
-struct Engine {
+struct Engine<'r> {
+    /// The types each group feature uses, to gate the items of the final run.
+    roots: Option<&'r TypeRoots>,
     settings: TypeSpaceSettings,
     /// The named schemas, with the inner types [`name_nullable_inner`] took out.
     named: Vec<(String, Schema)>,
@@ -858,7 +874,7 @@ struct Engine {
     inline: Vec<Option<(String, Schema)>>,
 }
 
-impl Engine {
+impl Engine<'_> {
     /// One run over the current input.
     fn run(&self, check: &Check) -> Result<Run, String> {
         let named: Vec<(String, Schema)> = self.named.clone();
@@ -884,12 +900,32 @@ impl Engine {
                 Err(panic) => return Err(format!("typify panicked: {panic}")),
             };
         // prettyplease and syn are run under the catch too: nothing here may panic.
+        let mut gates = TypePlan::default();
         let text = match quiet_catch(|| match check {
             Check::Parse => stream::format_items(tokens, 1, &mut |_, item| {
                 Ok(matches!(item, syn::Item::Mod(_)))
             })
             .map(|_| String::new()),
-            Check::Format => stream::format_items(tokens, 1, &mut |_, _| Ok(true)).map(|f| f.text),
+            Check::Format => {
+                if let Some(roots) = self.roots {
+                    gates = features::plan_types(&tokens, &inline_types, roots);
+                }
+                let mut k = 0;
+                let formatted = stream::format_items(tokens, 1, &mut |path, item| {
+                    if self.roots.is_some() {
+                        gates.gate(k, path, item);
+                    }
+                    k += 1;
+                    Ok(true)
+                })?;
+                if self.roots.is_some() && k != gates.len() {
+                    return Err(format!(
+                        "internal: {} items gated, {k} formatted",
+                        gates.len()
+                    ));
+                }
+                Ok(formatted.text)
+            }
         }) {
             Ok(Ok(text)) => text,
             Ok(Err(e)) => return Err(format!("typify's output: {e}")),
@@ -899,6 +935,7 @@ impl Engine {
             text,
             inline_types,
             uses,
+            gates,
         })
     }
 
@@ -1326,7 +1363,7 @@ mod tests {
     }
 
     fn run(schemas: &[NamedSchema], inline: &[InlineSchema]) -> Types {
-        generate(&doc(), schemas, inline, &TypeSettings::new()).expect("types")
+        generate(&doc(), schemas, inline, &TypeSettings::new(), None).expect("types")
     }
 
     /// The text parses inside `mod types`, and is what prettyplease prints for that module.
@@ -1666,6 +1703,7 @@ mod tests {
                 json!({"type": "array", "items": {"$ref": "#/components/schemas/Owner"}}),
             )],
             &settings,
+            None,
         )
         .expect("types");
         assert_formatted(&types.text);
@@ -1689,7 +1727,7 @@ mod tests {
             replacements: vec![("Pet".into(), "not a type".into())],
             ..TypeSettings::new()
         };
-        let Err(errors) = generate(&doc(), &[pet()], &[], &settings) else {
+        let Err(errors) = generate(&doc(), &[pet()], &[], &settings, None) else {
             panic!("bad settings are accepted");
         };
         assert_eq!(errors.errors().count(), 2, "{errors}");

@@ -87,6 +87,18 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
     );
     doc.push(format!("Checks {}.", checks.join("; then ")));
     out.doc(&wrapped(&doc.join("\n\n"), out.depth()));
+    // A callback compiles with the operations that declare it.
+    if let WebhookSource::Callback { operations, .. } = &webhook.source
+        && let Some(cfg) = cx.gates.any(
+            cx.api
+                .operations
+                .iter()
+                .filter(|op| operations.contains(&op.id))
+                .map(|op| op.names.feature.as_str()),
+        )
+    {
+        out.line(&cfg);
+    }
     let headers = if webhook.authorization.is_some() {
         "headers"
     } else {

@@ -106,8 +106,11 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
         .map(|op| (op.id.as_str(), op.job.is_some()))
         .collect();
     let op_names = names::operation_names(&ids, &security_schemes);
-    for (op, names) in operations.iter_mut().zip(op_names) {
+    let groups: Vec<&str> = operations.iter().map(|op| op.group.as_str()).collect();
+    let features = names::feature_names(&groups);
+    for ((op, names), feature) in operations.iter_mut().zip(op_names).zip(features) {
         op.names = names;
+        op.names.feature = feature;
     }
     let mut choices = names::choice_namespace(operations.iter().map(|op| &op.names));
     for op in &mut operations {
@@ -439,6 +442,7 @@ impl<'a> Lowering<'a> {
         let success = self.success(op, &id, at);
         let job = self.job(op, at);
         let fallback_paths = self.fallback_paths(op, path, &cost, &body, at);
+        let group = self.group(op, path, at);
         let pagination = match op.extensions.contains_key("x-pagination") {
             true => self.pagination(op, &parameters, &body, &success, at),
             false => self.recognised_pagination(op, &method_upper, &parameters, &success, at),
@@ -452,6 +456,7 @@ impl<'a> Lowering<'a> {
             summary: op.summary.clone(),
             description: op.description.clone(),
             tags: op.tags.clone(),
+            group,
             security,
             cost,
             idempotent,
@@ -720,6 +725,33 @@ impl<'a> Lowering<'a> {
                 .map_or(TypeRef::Json, |name| TypeRef::Named(name.clone())),
             _ => TypeRef::Json,
         })
+    }
+
+    /// The operation's group: `x-group` (a non-empty string), else its first tag, else the first
+    /// segment of `path` that is neither a parameter nor a version (`/v1/jobs/{id}` -> `jobs`),
+    /// else `root`.
+    fn group(&mut self, op: &openapiv3::Operation, path: &str, at: &str) -> String {
+        if let Some(value) = op.extensions.get("x-group") {
+            match value.as_str().map(str::trim) {
+                Some(group) if !group.is_empty() => return group.to_string(),
+                _ => self.warn(
+                    &format!("{at}/x-group"),
+                    "`x-group` must be a non-empty string: the operation is grouped by its tag \
+                     or path",
+                ),
+            }
+        }
+        if let Some(tag) = op.tags.iter().find(|t| !t.trim().is_empty()) {
+            return tag.clone();
+        }
+        let is_version = |s: &str| {
+            s.strip_prefix(['v', 'V'])
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        };
+        path.split('/')
+            .find(|s| !s.is_empty() && !s.contains('{') && !is_version(s))
+            .unwrap_or("root")
+            .to_string()
     }
 
     /// `x-fallback-paths`: a list of path templates with the same path parameters as `path`,

@@ -463,6 +463,7 @@ pub struct Client {
 }
 /// Sends one attempt of `op`: the configuration prepares the request (path check,
 /// credential, timeout), the HTTP client sends it.
+#[allow(dead_code)]
 async fn execute(
     client: &Client,
     op: &rt::OperationMeta,
@@ -532,26 +533,36 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    #[cfg(feature = "pets")]
     pub use super::list_pets::ListPets;
+    #[cfg(feature = "pets")]
     pub use super::create_pet::CreatePet;
+    #[cfg(feature = "pets")]
     pub use super::show_pet_by_id::ShowPetById;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    #[cfg(feature = "pets")]
     pub use super::list_pets::ListPetsError;
+    #[cfg(feature = "pets")]
     pub use super::create_pet::CreatePetError;
+    #[cfg(feature = "pets")]
     pub use super::show_pet_by_id::ShowPetByIdError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    #[cfg(feature = "pets")]
     pub use super::list_pets::META as LIST_PETS;
+    #[cfg(feature = "pets")]
     pub use super::create_pet::META as CREATE_PET;
+    #[cfg(feature = "pets")]
     pub use super::show_pet_by_id::META as SHOW_PET_BY_ID;
 }
 use ::clientgen_runtime as rt;
 /// `GET /pets`.
+#[cfg(feature = "pets")]
 mod list_pets {
     use super::*;
     impl Client {
@@ -634,6 +645,7 @@ mod list_pets {
         ]);
 }
 /// `POST /pets`.
+#[cfg(feature = "pets")]
 mod create_pet {
     use super::*;
     impl Client {
@@ -725,6 +737,7 @@ mod create_pet {
         ]);
 }
 /// `GET /pets/{petId}`.
+#[cfg(feature = "pets")]
 mod show_pet_by_id {
     use super::*;
     impl Client {
@@ -816,24 +829,30 @@ mod show_pet_by_id {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `listPets` call.
+    #[cfg(feature = "pets")]
     ListPets(rt::CallError<errors::ListPetsError>),
     /// A failed `createPet` call.
+    #[cfg(feature = "pets")]
     CreatePet(rt::CallError<errors::CreatePetError>),
     /// A failed `showPetById` call.
+    #[cfg(feature = "pets")]
     ShowPetById(rt::CallError<errors::ShowPetByIdError>),
     /// The client could not be configured (missing key, invalid base URL).
     Config(rt::ConfigError),
 }
+#[cfg(feature = "pets")]
 impl From<rt::CallError<errors::ListPetsError>> for Error {
     fn from(e: rt::CallError<errors::ListPetsError>) -> Self {
         Self::ListPets(e)
     }
 }
+#[cfg(feature = "pets")]
 impl From<rt::CallError<errors::CreatePetError>> for Error {
     fn from(e: rt::CallError<errors::CreatePetError>) -> Self {
         Self::CreatePet(e)
     }
 }
+#[cfg(feature = "pets")]
 impl From<rt::CallError<errors::ShowPetByIdError>> for Error {
     fn from(e: rt::CallError<errors::ShowPetByIdError>) -> Self {
         Self::ShowPetById(e)
@@ -866,8 +885,11 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
+            #[cfg(feature = "pets")]
             Self::ListPets(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "pets")]
             Self::CreatePet(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "pets")]
             Self::ShowPetById(e) => (e, Some((e.view(), e.operation()))),
             Self::Config(e) => (e, None),
         }

@@ -196,6 +196,7 @@ pub struct Client {
 }
 /// Sends one attempt of `op`: the configuration prepares the request (path check,
 /// credential, timeout), the HTTP client sends it.
+#[allow(dead_code)]
 async fn execute(
     client: &Client,
     op: &rt::OperationMeta,
@@ -243,26 +244,36 @@ impl Client {
 }
 /// The request builders, one per operation: set the parameters, then `send`.
 pub mod builder {
+    #[cfg(feature = "notes")]
     pub use super::list_notes::ListNotes;
+    #[cfg(feature = "notes")]
     pub use super::add_note::AddNote;
+    #[cfg(feature = "notes")]
     pub use super::get_note_text::GetNoteText;
 }
 /// The documented error responses of each operation: the variant is chosen by the HTTP
 /// status, and carries the body typed by the schema documented for it.
 pub mod errors {
+    #[cfg(feature = "notes")]
     pub use super::list_notes::ListNotesError;
+    #[cfg(feature = "notes")]
     pub use super::add_note::AddNoteError;
+    #[cfg(feature = "notes")]
     pub use super::get_note_text::GetNoteTextError;
 }
 /// What the client knows about each operation: whether it is billable, whether it may be
 /// repeated, which security schemes authenticate it, and its documented errors.
 pub mod operations {
+    #[cfg(feature = "notes")]
     pub use super::list_notes::META as LIST_NOTES;
+    #[cfg(feature = "notes")]
     pub use super::add_note::META as ADD_NOTE;
+    #[cfg(feature = "notes")]
     pub use super::get_note_text::META as GET_NOTE_TEXT;
 }
 use ::clientgen_runtime as rt;
 /// `GET /notes`.
+#[cfg(feature = "notes")]
 mod list_notes {
     use super::*;
     impl Client {
@@ -332,6 +343,7 @@ mod list_notes {
         .idempotent();
 }
 /// `POST /notes`.
+#[cfg(feature = "notes")]
 mod add_note {
     use super::*;
     impl Client {
@@ -419,6 +431,7 @@ mod add_note {
         ]);
 }
 /// `GET /notes/{id}/raw`.
+#[cfg(feature = "notes")]
 mod get_note_text {
     use super::*;
     impl Client {
@@ -506,24 +519,30 @@ mod get_note_text {
 #[non_exhaustive]
 pub enum Error {
     /// A failed `listNotes` call.
+    #[cfg(feature = "notes")]
     ListNotes(rt::CallError<errors::ListNotesError>),
     /// A failed `addNote` call.
+    #[cfg(feature = "notes")]
     AddNote(rt::CallError<errors::AddNoteError>),
     /// A failed `getNoteText` call.
+    #[cfg(feature = "notes")]
     GetNoteText(rt::CallError<errors::GetNoteTextError>),
     /// The client could not be configured (missing key, invalid base URL).
     Config(rt::ConfigError),
 }
+#[cfg(feature = "notes")]
 impl From<rt::CallError<errors::ListNotesError>> for Error {
     fn from(e: rt::CallError<errors::ListNotesError>) -> Self {
         Self::ListNotes(e)
     }
 }
+#[cfg(feature = "notes")]
 impl From<rt::CallError<errors::AddNoteError>> for Error {
     fn from(e: rt::CallError<errors::AddNoteError>) -> Self {
         Self::AddNote(e)
     }
 }
+#[cfg(feature = "notes")]
 impl From<rt::CallError<errors::GetNoteTextError>> for Error {
     fn from(e: rt::CallError<errors::GetNoteTextError>) -> Self {
         Self::GetNoteText(e)
@@ -556,8 +575,11 @@ impl Error {
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
         match self {
+            #[cfg(feature = "notes")]
             Self::ListNotes(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "notes")]
             Self::AddNote(e) => (e, Some((e.view(), e.operation()))),
+            #[cfg(feature = "notes")]
             Self::GetNoteText(e) => (e, Some((e.view(), e.operation()))),
             Self::Config(e) => (e, None),
         }

@@ -44,6 +44,11 @@ struct Cli {
     /// Also run one `cargo check` over all generated crates.
     #[arg(long)]
     check: bool,
+    /// With --check, also check each crate with single group features (no defaults but the TLS
+    /// backend): at most this many features per crate, spread over its list. One `cargo check`
+    /// per round, each crate with its next feature.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "check")]
+    check_features: usize,
     /// Where the throwaway workspace is written (default: target/corpus-out).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -218,11 +223,14 @@ fn run(cli: &Cli) -> Result<bool, String> {
             .filter(|r| matches!(r.outcome, Outcome::Generated { .. }))
             .map(|r| r.crate_name.clone())
             .collect();
-        let errors = cargo_check(&root, &out_dir, &members)?;
+        let errors = cargo_check(&root, &out_dir, &members, None, &[])?;
         for r in &mut results {
             if let Some(e) = errors.get(&r.crate_name) {
                 r.check_errors = e.clone();
             }
+        }
+        if cli.check_features > 0 {
+            feature_rounds(cli, &root, &out_dir, &mut results)?;
         }
     }
     let report = summarize(cli, &results);
@@ -422,12 +430,112 @@ fn last_line(text: &str) -> String {
         .to_string()
 }
 
-/// Writes the throwaway workspace and runs one `cargo check` over every member, in its own target
-/// dir; returns the errors by crate.
+/// The group features of a generated crate's Cargo.toml: the `[features]` keys past the TLS
+/// backends, in order.
+fn group_features(manifest: &str) -> Vec<String> {
+    let Some(table) = manifest.split("\n[features]\n").nth(1) else {
+        return Vec::new();
+    };
+    let table = &table[..table.find("\n[").unwrap_or(table.len())];
+    table
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            line.split_once(" = ")
+                .map(|(key, _)| key.trim().to_string())
+        })
+        .filter(|key| !matches!(key.as_str(), "default" | "rustls" | "native-tls"))
+        .collect()
+}
+
+/// At most `n` of `features`, spread evenly (the first and the last included).
+fn spread(features: &[String], n: usize) -> Vec<String> {
+    if features.len() <= n {
+        return features.to_vec();
+    }
+    let last = features.len() - 1;
+    let mut picked: Vec<usize> = (0..n)
+        .map(|i| if n == 1 { 0 } else { i * last / (n - 1) })
+        .collect();
+    picked.dedup();
+    picked.into_iter().map(|i| features[i].clone()).collect()
+}
+
+/// Checks the crates that compiled with single group features, `--check-features` rounds of
+/// one `cargo check` each; a failure is the crate's error, prefixed with the feature.
+fn feature_rounds(
+    cli: &Cli,
+    root: &Path,
+    out_dir: &Path,
+    results: &mut [SpecResult],
+) -> Result<(), String> {
+    let all: Vec<String> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Generated { .. }))
+        .map(|r| r.crate_name.clone())
+        .collect();
+    let mut plan: Vec<(String, Vec<String>)> = Vec::new();
+    for r in results.iter() {
+        if !matches!(r.outcome, Outcome::Generated { .. }) || !r.check_errors.is_empty() {
+            continue;
+        }
+        let manifest = out_dir.join(&r.crate_name).join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let features = spread(&group_features(&text), cli.check_features);
+        if !features.is_empty() {
+            plan.push((r.crate_name.clone(), features));
+        }
+    }
+    let total: usize = plan.iter().map(|(_, f)| f.len()).sum();
+    eprintln!(
+        "corpus: {total} single-feature check(s) of {} crate(s)",
+        plan.len()
+    );
+    for round in 0..cli.check_features {
+        let mut members = Vec::new();
+        let mut features = Vec::new();
+        let mut checked: BTreeMap<String, String> = BTreeMap::new();
+        for (name, list) in &plan {
+            if let Some(feature) = list.get(round) {
+                members.push(name.clone());
+                features.push(format!("{name}/rustls"));
+                features.push(format!("{name}/{feature}"));
+                checked.insert(name.clone(), feature.clone());
+            }
+        }
+        if members.is_empty() {
+            break;
+        }
+        let extra = [
+            "--no-default-features".to_string(),
+            "--features".to_string(),
+            features.join(","),
+        ];
+        let errors = cargo_check(root, out_dir, &all, Some(&members), &extra)?;
+        for r in results.iter_mut() {
+            if let (Some(e), Some(feature)) =
+                (errors.get(&r.crate_name), checked.get(&r.crate_name))
+                && r.check_errors.is_empty()
+            {
+                r.check_errors = e
+                    .iter()
+                    .map(|line| format!("feature `{feature}` alone: {line}"))
+                    .collect();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the throwaway workspace and runs one `cargo check` over every member (or the
+/// `selected` ones, with `extra` arguments), in its own target dir; returns the errors by crate.
 fn cargo_check(
     root: &Path,
     out_dir: &Path,
     members: &[String],
+    selected: Option<&[String]>,
+    extra: &[String],
 ) -> Result<BTreeMap<String, Vec<String>>, String> {
     if members.is_empty() {
         return Ok(BTreeMap::new());
@@ -445,20 +553,22 @@ fn cargo_check(
         .unwrap_or_else(|| root.join("target/corpus-target"));
     eprintln!(
         "corpus: cargo check of {} crate(s) (target dir {})",
-        members.len(),
+        selected.map_or(members.len(), <[String]>::len),
         target.display()
     );
     let start = Instant::now();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(out_dir)
-        .args([
-            "check",
-            "--workspace",
-            "--keep-going",
-            "--message-format=json",
-            "--quiet",
-        ])
+        .args(["check", "--keep-going", "--message-format=json", "--quiet"])
+        .args(match selected {
+            None => vec!["--workspace".to_string()],
+            Some(names) => names
+                .iter()
+                .flat_map(|n| ["-p".to_string(), n.clone()])
+                .collect(),
+        })
+        .args(extra)
         .env("CARGO_TARGET_DIR", &target)
         // Throwaway crates: incremental state would only fill the disk (tens of GB over a
         // few seeded samples).
@@ -519,6 +629,18 @@ Left out (`--exclude`): {}.",
     let _ = writeln!(out, "| crashed or timed out | {crashed} |");
     if cli.check {
         let _ = writeln!(out, "| cargo check failed | {check_failed} |");
+        if cli.check_features > 0 {
+            let alone = count(&|r| {
+                r.check_errors
+                    .first()
+                    .is_some_and(|e| e.starts_with("feature `"))
+            });
+            let _ = writeln!(
+                out,
+                "| of which with one group feature (at most {} per crate) | {alone} |",
+                cli.check_features
+            );
+        }
         let _ = writeln!(
             out,
             "| generated and compiles | {} |",

@@ -109,6 +109,13 @@ impl Forward {
             let name = names::nested_type_name(type_name, "value");
             wrapped |= self.value(extra, &name, depth);
         }
+        // typify merges the members of an `allOf` into the parent: their properties are the
+        // parent's.
+        if let Some(Value::Array(members)) = obj.get_mut("allOf") {
+            for member in members.iter_mut() {
+                wrapped |= self.children(member, type_name, depth + 1);
+            }
+        }
         if wrapped {
             obj.shift_remove("default");
         }
@@ -153,7 +160,33 @@ impl Forward {
             *node = annotated(lenient, obj, nullable);
             return true;
         }
-        self.children(node, name, depth + 1)
+        let name = self.nested_name(node, name);
+        self.children(node, &name, depth + 1)
+    }
+
+    /// The name of the type typify makes of `node`, if it makes one: its title, else `name` (the
+    /// parent's and the property's), or a free variant of it when another type has it. The
+    /// name is given to typify as the schema's title, so that it travels with the schema: a
+    /// schema that an `allOf` copies into another (Graph's `attendee` is `attendeeBase` and
+    /// more) keeps its one type, where typify would name the copy after the new parent, and
+    /// could give it the name of another type (`MicrosoftGraphAttendeeType`, a component's).
+    fn nested_name(&mut self, node: &mut Value, name: &str) -> String {
+        let Some(obj) = node.as_object_mut() else {
+            return name.to_string();
+        };
+        if !makes_type(obj) {
+            return name.to_string();
+        }
+        let title = obj.get("title").and_then(Value::as_str);
+        let wanted = match title {
+            Some(title) if !title.trim().is_empty() => names::type_name(title),
+            _ => name.to_string(),
+        };
+        let free = self.taken.claim(&wanted, "");
+        if title != Some(free.as_str()) {
+            obj.insert("title".into(), free.clone().into());
+        }
+        free
     }
 
     /// A `$ref` (maybe or `null`) to a named string enum, wrapped.
@@ -208,6 +241,24 @@ fn types_of(obj: &Map<String, Value>) -> Vec<&str> {
         Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Whether typify makes a type of its own for `obj` (where it is nested): an object with
+/// properties, or a composition of two or more schemas that are not `null`.
+fn makes_type(obj: &Map<String, Value>) -> bool {
+    let members = |key: &str| {
+        obj.get(key).and_then(Value::as_array).map_or(0, |list| {
+            list.iter()
+                .filter(|s| s.get("type").and_then(Value::as_str) != Some("null"))
+                .count()
+        })
+    };
+    obj.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|props| !props.is_empty())
+        || members("oneOf") >= 2
+        || members("anyOf") >= 2
+        || members("allOf") >= 2
 }
 
 /// The string values of a converted string enum and whether it also takes `null`; `None` for

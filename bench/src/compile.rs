@@ -82,6 +82,18 @@ impl Workspace {
     /// `cargo <command> -p` the crate of kind `index` ("check" or "build"): once to build what
     /// it needs, then again after touching its `src/lib.rs`, which is what is measured.
     pub fn time(&self, cargo: &Path, index: usize, command: &str) -> Result<ChildRun, String> {
+        self.time_with(cargo, index, command, None)
+    }
+
+    /// [`Workspace::time`] with the default features off and `features` on (clientgen's crate:
+    /// the TLS backend and one group).
+    pub fn time_with(
+        &self,
+        cargo: &Path,
+        index: usize,
+        command: &str,
+        features: Option<&str>,
+    ) -> Result<ChildRun, String> {
         let Some(package) = &self.packages[index] else {
             return Err(self.failures[index]
                 .clone()
@@ -90,8 +102,11 @@ impl Workspace {
         let run = |cx: &Self| {
             let mut cmd = Command::new(cargo);
             cmd.current_dir(&cx.dir)
-                .args([command, "-q", "-p", package])
-                .env("CARGO_TARGET_DIR", cx.dir.join("target"))
+                .args([command, "-q", "-p", package]);
+            if let Some(features) = features {
+                cmd.args(["--no-default-features", "--features", features]);
+            }
+            cmd.env("CARGO_TARGET_DIR", cx.dir.join("target"))
                 .env("RUSTFLAGS", "-A warnings");
             run_measured(&mut cmd).map_err(|e| e.to_string())
         };

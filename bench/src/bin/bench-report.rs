@@ -463,8 +463,58 @@ fn compile_section(
                 vs_builder.map(|r| r <= 1.0),
             );
         }
+        // The same crate with one group feature: the group with the most operations.
+        let Some((feature, ops)) = largest_group(spec) else {
+            continue;
+        };
+        for command in ["check", "build"] {
+            let features = format!("rustls,{feature}");
+            let run = workspace.time_with(cargo, 0, command, Some(&features));
+            let cell = match &run {
+                Ok(run) => format!(
+                    "{} ({})",
+                    format_secs(run.wall.as_secs_f64()),
+                    format_bytes(run.max_rss_bytes)
+                ),
+                Err(e) => format!(
+                    "fails: {}",
+                    e.replace('|', "/").lines().next().unwrap_or("")
+                ),
+            };
+            report.line(format!(
+                "| {} | {ops} of {} | | `cargo {command}`, one group (`{feature}`) | {cell} | | | | |",
+                spec.name, spec.operations,
+            ));
+            if spec.name == "autotask.net" && command == "check" {
+                let secs = run.as_ref().ok().map(|r| r.wall.as_secs_f64());
+                report.check(
+                    "`cargo check` of autotask.net with one group",
+                    "< 20 s",
+                    secs.map_or("fails".into(), format_secs),
+                    secs.map(|s| s < 20.0),
+                );
+            }
+        }
     }
     report.line("");
+}
+
+/// The group feature with the most operations in `spec`'s crate, and how many it has; `None`
+/// with fewer than two groups.
+fn largest_group(spec: &SpecInput) -> Option<(String, usize)> {
+    let settings = clientgen::Settings::new("groups", spec.label());
+    let (api, _) = clientgen::model(&spec.text, &settings).ok()?;
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for op in &api.operations {
+        *counts.entry(op.names.feature.as_str()).or_default() += 1;
+    }
+    if counts.len() < 2 {
+        return None;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(feature, n)| (*n, std::cmp::Reverse(*feature)))
+        .map(|(feature, n)| (feature.to_string(), n))
 }
 
 /// Median times of the three variants on every spec, interleaved.

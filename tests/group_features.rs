@@ -72,6 +72,9 @@ fn check_each(dir: &Path, package: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// Writes the fixture's crate into `dir`. Each test's crate has a package name of its own: the
+/// crates share one target directory, where two root packages of one name share one
+/// fingerprint, and cargo would take one for the other.
 fn generate_fixture(dir: &Path, settings: clientgen::Settings) {
     let spec = repo().join("generator/tests/fixtures/groups.yaml");
     let text = std::fs::read_to_string(&spec).expect("fixture");
@@ -119,11 +122,51 @@ fn every_group_feature_of_the_fixture_compiles_alone() {
 }
 
 #[test]
+fn split_into_a_file_per_group_every_feature_still_compiles_alone() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("groups-client-split");
+    generate_fixture(
+        &dir,
+        clientgen::Settings::new(
+            "groups-client-split",
+            "generator/tests/fixtures/groups.yaml",
+        )
+        .with_split_groups_above(0),
+    );
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("src/client"))
+        .expect("src/client/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "admin.rs",
+            "jobs_group.rs",
+            "pets.rs",
+            "store_front.rs",
+            "uploads.rs",
+            "users.rs"
+        ]
+    );
+    let client = std::fs::read_to_string(dir.join("src/client.rs")).expect("client.rs");
+    assert!(
+        client.contains("#[cfg(feature = \"store-front\")]\nmod store_front;\n"),
+        "the group's file is behind its feature"
+    );
+    assert!(
+        !client.contains("mod get_user {"),
+        "operations left in client.rs"
+    );
+    let failures = check_each(&dir, None);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn a_group_left_out_takes_its_operations_and_only_its_types() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("groups-client-off");
     generate_fixture(
         &dir,
-        clientgen::Settings::new("groups-client", "generator/tests/fixtures/groups.yaml")
+        clientgen::Settings::new("groups-client-off", "generator/tests/fixtures/groups.yaml")
             .with_group_features(clientgen::emit::GroupFeatures::Off),
     );
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
@@ -135,8 +178,8 @@ fn a_group_left_out_takes_its_operations_and_only_its_types() {
     std::fs::create_dir_all(dir.join("examples")).expect("examples");
     std::fs::write(
         dir.join("examples/only_users.rs"),
-        "fn main() {\n    let client = groups_client::Client::with_api_key(\"k\").expect(\"client\");\n    \
-         let _user = client.get_user().id(1);\n    let _: Option<groups_client::types::User> = None;\n}\n",
+        "fn main() {\n    let client = groups_client_off::Client::with_api_key(\"k\").expect(\"client\");\n    \
+         let _user = client.get_user().id(1);\n    let _: Option<groups_client_off::types::User> = None;\n}\n",
     )
     .expect("example");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

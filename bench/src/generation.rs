@@ -188,6 +188,7 @@ pub fn clientgen_stages(label: &str, text: &str) -> Result<Stages, String> {
         &api,
         &settings,
         clientgen::emit::GroupFeatures::default(),
+        Some(clientgen::emit::SPLIT_ABOVE_OPERATIONS),
         "clientgen_runtime",
         "",
         &mut |_| {},

@@ -85,6 +85,10 @@ pub struct Settings {
     /// declares the features (as the generated crate's Cargo.toml does), or generates it with
     /// [`emit::GroupFeatures::None`] ([`Config`] does unless told otherwise).
     pub group_features: emit::GroupFeatures,
+    /// With group features and more operations than this, each group's operations go into a
+    /// file of their own (`src/client/<group>.rs`, behind the group's feature), which rustc
+    /// does not read when the feature is off ([`emit::SPLIT_ABOVE_OPERATIONS`] by default).
+    pub split_groups_above: usize,
     /// What a publisher sets in the package: license, repository, documentation, authors.
     pub package: PackageSettings,
     /// The crate's CHANGELOG.md ([`release`]), written into the crate as given; `None` writes
@@ -157,6 +161,7 @@ impl Settings {
             types: emit::TypeSettings::new(),
             subset: subset::Subset::default(),
             group_features: emit::GroupFeatures::default(),
+            split_groups_above: emit::SPLIT_ABOVE_OPERATIONS,
             package: PackageSettings::default(),
             changelog: None,
         }
@@ -189,6 +194,13 @@ impl Settings {
     /// default.
     pub fn with_group_features(mut self, group_features: emit::GroupFeatures) -> Self {
         self.group_features = group_features;
+        self
+    }
+
+    /// Sets the number of operations above which each group's operations go into a file of
+    /// their own (0: always, with group features).
+    pub fn with_split_groups_above(mut self, operations: usize) -> Self {
+        self.split_groups_above = operations;
         self
     }
 
@@ -239,6 +251,9 @@ pub struct GeneratedCrate {
 pub struct GeneratedModule {
     /// The text of `src/client.rs`.
     pub source: String,
+    /// The files of the groups' operations in a large crate (`src/client/<name>.rs`), as (name,
+    /// text); empty for [`generate_module`], which makes one file.
+    pub group_files: Vec<(String, String)>,
     /// Warnings.
     pub warnings: Diagnostics,
 }
@@ -287,7 +302,7 @@ impl std::fmt::Display for Stage {
 /// Generates the client module from a spec's text (YAML or JSON).
 pub fn generate_module(text: &str, settings: &Settings) -> Result<GeneratedModule, Diagnostics> {
     let (module, _api, _deps, _features) =
-        generate_parts(text, settings, settings.group_features, &mut |_| {})?;
+        generate_parts(text, settings, settings.group_features, None, &mut |_| {})?;
     Ok(module)
 }
 
@@ -358,6 +373,7 @@ fn generate_parts(
     text: &str,
     settings: &Settings,
     group_features: emit::GroupFeatures,
+    split_above: Option<usize>,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Parts, Diagnostics> {
     let Lowered {
@@ -379,6 +395,7 @@ fn generate_parts(
         &api,
         &settings.types,
         group_features,
+        split_above,
         "clientgen_runtime",
         &header,
         progress,
@@ -408,6 +425,7 @@ fn generate_parts(
     }
     let module = GeneratedModule {
         source: emitted.source,
+        group_files: emitted.group_files,
         warnings,
     };
     Ok((module, api, emitted.deps, emitted.features))
@@ -433,8 +451,13 @@ pub fn generate_with_progress(
     settings: &Settings,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<GeneratedCrate, Diagnostics> {
-    let (module, api, deps, features) =
-        generate_parts(text, settings, settings.group_features, progress)?;
+    let (module, api, deps, features) = generate_parts(
+        text,
+        settings,
+        settings.group_features,
+        Some(settings.split_groups_above),
+        progress,
+    )?;
     let header = format::header(&settings.spec_label, &settings.regenerate_command);
     let mut files = BTreeMap::new();
     files.insert(
@@ -447,6 +470,9 @@ pub fn generate_with_progress(
     );
     files.insert(PathBuf::from("src/lib.rs"), emit::package::lib_rs(&header));
     files.insert(PathBuf::from(CLIENT_MODULE_PATH), module.source);
+    for (name, text) in module.group_files {
+        files.insert(PathBuf::from(format!("src/client/{name}.rs")), text);
+    }
     // The description itself goes into the package, beside the code made from it.
     files.insert(
         PathBuf::from(emit::package::spec_file_name(settings)),

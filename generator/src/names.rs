@@ -184,6 +184,9 @@ pub struct OperationNames {
     pub resume: Option<String>,
     /// The Cargo feature that compiles it: its group's ([`feature_names`]).
     pub feature: String,
+    /// The module of its group's operations when a large crate puts each group in a file of
+    /// its own ([`group_modules`]).
+    pub group_module: String,
 }
 
 /// The receiving functions of webhooks named `names` (in order), under `webhooks::`: snake
@@ -229,6 +232,7 @@ pub fn operation_names(ids: &[(&str, bool)], schemes: &[SecurityScheme]) -> Vec<
                 builder,
                 resume: None,
                 feature: String::new(),
+                group_module: String::new(),
             }
         })
         .collect();
@@ -306,6 +310,30 @@ pub fn feature_names(groups: &[&str]) -> Vec<String> {
                 name.push_str("-group");
             }
             name
+        })
+        .collect()
+}
+
+/// The module of each feature's operations (in order), for crates that put each group in a
+/// file of its own: the feature in snake case (`stem-extraction` -> `stem_extraction`), clear of
+/// what the client module defines itself (`types` -> `types_group`); one feature, one module.
+pub fn group_modules(features: &[&str]) -> Vec<String> {
+    let mut taken = Namespace::with_reserved(TOP_LEVEL_MODULES.iter().copied());
+    let mut by_feature: std::collections::BTreeMap<&str, String> = Default::default();
+    features
+        .iter()
+        .map(|feature| {
+            by_feature
+                .entry(feature)
+                .or_insert_with(|| {
+                    let wanted = snake_ident(feature);
+                    if taken.contains(&wanted) {
+                        taken.claim(&format!("{wanted}_group"), "_")
+                    } else {
+                        taken.claim(&wanted, "_")
+                    }
+                })
+                .clone()
         })
         .collect()
 }
@@ -467,6 +495,20 @@ pub fn media_type_variant(media_type: &str, taken: &mut Namespace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_modules_are_identifiers_clear_of_the_client_modules_items() {
+        assert_eq!(
+            group_modules(&["stem-extraction", "types", "pets", "stem-extraction", "2fa"]),
+            [
+                "stem_extraction",
+                "types_group",
+                "pets",
+                "stem_extraction",
+                "x2fa"
+            ]
+        );
+    }
 
     #[test]
     fn feature_names_are_cargo_features_clear_of_the_crates_own() {

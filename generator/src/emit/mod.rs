@@ -21,7 +21,7 @@ mod text;
 pub mod types;
 pub(crate) mod webhooks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -47,6 +47,8 @@ pub(crate) struct Context<'a> {
     pub runtime: String,
     /// Which group feature compiles each item.
     pub gates: &'a Gates,
+    /// Whether each group's operations are in a file of their own (`src/client/<group>.rs`).
+    pub split: bool,
 }
 
 impl Context<'_> {
@@ -64,6 +66,21 @@ impl Context<'_> {
         }
     }
 
+    /// The path of `op`'s module from the client module: `get_pet`, or `pets::get_pet` when
+    /// groups are files of their own.
+    pub fn op_module(&self, op: &Operation) -> String {
+        if self.split {
+            format!("{}::{}", op.names.group_module, op.names.module)
+        } else {
+            op.names.module.clone()
+        }
+    }
+
+    /// `#[cfg(..)]` for `op`'s module, if gated (in a group's file, the file is).
+    pub fn op_gate(&self, op: &Operation) -> Option<String> {
+        if self.split { None } else { self.gates.op(op) }
+    }
+
     /// `::clientgen_runtime`, as tokens.
     pub fn rt(&self) -> TokenStream {
         let ident = syn::Ident::new(&self.runtime, Span::call_site());
@@ -79,16 +96,28 @@ pub struct EmittedClient {
     pub deps: ExtraDeps,
     /// The crate's group features.
     pub features: CargoFeatures,
+    /// The files of the groups' operations, when the crate is split (`src/client/<name>.rs`):
+    /// (module name, text).
+    pub group_files: Vec<(String, String)>,
     /// Fallbacks taken by the type engine.
     pub warnings: Diagnostics,
 }
 
-/// Emits the client module (everything in `src/client.rs`) under `header`.
+/// By default, a crate with group features and more operations than this puts each group's
+/// operations in a file of its own, which rustc does not even read when the group's feature is
+/// off.
+pub const SPLIT_ABOVE_OPERATIONS: usize = 100;
+
+/// Emits the client module (everything in `src/client.rs`) under `header`; with `split_above`,
+/// the operations of a crate with group features and more operations than that go into a file
+/// per group.
+#[allow(clippy::too_many_arguments)]
 pub fn emit_client(
     doc: &SourceDoc,
     api: &Api,
     settings: &TypeSettings,
     group_features: GroupFeatures,
+    split_above: Option<usize>,
     runtime_crate: &str,
     header: &str,
     progress: &mut dyn FnMut(crate::Stage),
@@ -108,6 +137,7 @@ pub fn emit_client(
         struct_builders: &types.struct_builders,
         runtime: runtime_crate.to_string(),
         gates: &gates,
+        split: gates.is_on() && split_above.is_some_and(|n| api.operations.len() > n),
     };
     let rt = cx.rt();
     let internal = |message: String| {
@@ -157,9 +187,39 @@ pub fn emit_client(
     // client module defines (`types`, `Client`, the runtime as `rt`) through `use super::*`.
     out.line(&format!("use ::{} as rt;", cx.runtime));
     let total = api.operations.len();
-    for (done, op) in api.operations.iter().enumerate() {
-        progress(crate::Stage::Operations { done, total });
-        operations::operation_module(&cx, op, &mut out).map_err(internal)?;
+    let mut group_files = Vec::new();
+    if cx.split {
+        // Each group's operations in `src/client/<group>.rs`, behind its feature.
+        let mut groups: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+        for op in &api.operations {
+            groups.entry(&op.names.group_module).or_default().push(op);
+        }
+        let mut done = 0;
+        for (module, ops) in groups {
+            out.doc(&format!(
+                "The operations of the group `{}`.",
+                ops[0].names.feature
+            ));
+            if let Some(cfg) = cx.gates.op(ops[0]) {
+                out.line(&cfg);
+            }
+            out.line(&format!("mod {module};"));
+            let mut file = Source::new(0);
+            file.raw(header);
+            file.raw("\n");
+            file.line("use super::*;");
+            for op in ops {
+                progress(crate::Stage::Operations { done, total });
+                done += 1;
+                operations::operation_module(&cx, op, &mut file).map_err(internal)?;
+            }
+            group_files.push((module.to_string(), file.finish()));
+        }
+    } else {
+        for (done, op) in api.operations.iter().enumerate() {
+            progress(crate::Stage::Operations { done, total });
+            operations::operation_module(&cx, op, &mut out).map_err(internal)?;
+        }
     }
     webhooks::webhooks_module(&cx, &mut out);
     errors::crate_error(&cx, &mut out);
@@ -175,6 +235,7 @@ pub fn emit_client(
             other_types: types.other_types,
             default_on: gates.default_on,
         },
+        group_files,
         warnings: types.warnings,
     })
 }
@@ -229,7 +290,7 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
         &|op| {
             let mut items = vec![op.names.builder.clone()];
             items.extend(operations::choice_type(op));
-            let m = &op.names.module;
+            let m = cx.op_module(op);
             items
                 .into_iter()
                 .map(|item| format!("pub use super::{m}::{item};"))
@@ -244,7 +305,7 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
         &|op| {
             let mut items = vec![op.names.error.clone()];
             items.extend(errors::headers_structs(op));
-            let m = &op.names.module;
+            let m = cx.op_module(op);
             items
                 .into_iter()
                 .map(|item| format!("pub use super::{m}::{item};"))
@@ -259,7 +320,8 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
         &|op| {
             vec![format!(
                 "pub use super::{}::META as {};",
-                op.names.module, op.names.meta
+                cx.op_module(op),
+                op.names.meta
             )]
         },
     );
@@ -274,7 +336,8 @@ fn reexports(cx: &Context<'_>, out: &mut Source) {
             }
             vec![format!(
                 "pub use super::{}::MediaType as {};",
-                op.names.module, op.names.builder
+                cx.op_module(op),
+                op.names.builder
             )]
         },
     );

@@ -21,10 +21,12 @@ pub(crate) fn operation_module(
 ) -> Result<(), String> {
     let names = &op.names;
     out.doc(&format!("`{} {}`.", op.method, op.path));
-    if let Some(cfg) = cx.gates.op(op) {
+    if let Some(cfg) = cx.op_gate(op) {
         out.line(&cfg);
     }
-    out.open(&format!("mod {} {{", names.module));
+    // In a group's file, the client module's re-exports reach into it.
+    let vis = if cx.split { "pub(super) " } else { "" };
+    out.open(&format!("{vis}mod {} {{", names.module));
     out.line("use super::*;");
     builder(cx, op, out);
     pagination(cx, op, out);

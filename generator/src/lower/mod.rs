@@ -108,9 +108,17 @@ pub fn lower(doc: &SourceDoc, spec: &OpenAPI) -> Result<(Api, Diagnostics), Diag
     let op_names = names::operation_names(&ids, &security_schemes);
     let groups: Vec<&str> = operations.iter().map(|op| op.group.as_str()).collect();
     let features = names::feature_names(&groups);
-    for ((op, names), feature) in operations.iter_mut().zip(op_names).zip(features) {
+    let feature_refs: Vec<&str> = features.iter().map(String::as_str).collect();
+    let modules = names::group_modules(&feature_refs);
+    for (((op, names), feature), module) in operations
+        .iter_mut()
+        .zip(op_names)
+        .zip(features.iter())
+        .zip(modules)
+    {
         op.names = names;
-        op.names.feature = feature;
+        op.names.feature = feature.clone();
+        op.names.group_module = module;
     }
     let mut choices = names::choice_namespace(operations.iter().map(|op| &op.names));
     for op in &mut operations {

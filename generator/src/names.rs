@@ -505,7 +505,7 @@ mod tests {
                 "types_group",
                 "pets",
                 "stem_extraction",
-                "x2fa"
+                "x_2fa"
             ]
         );
     }

@@ -397,8 +397,14 @@ fn compile_section(
         let settings = clientgen::Settings::new("lines", spec.label());
         let lines = match clientgen::generate(&spec.text, &settings) {
             Ok(generated) => {
-                let client = &generated.files[Path::new(clientgen::CLIENT_MODULE_PATH)];
-                let (all, code) = non_type_lines(client);
+                // `src/client.rs`, and each group's file in a crate split by group.
+                let (all, code) = generated
+                    .files
+                    .iter()
+                    .filter(|(path, _)| path.starts_with("src/client") || path.ends_with("client.rs"))
+                    .filter(|(path, _)| path.extension().is_some_and(|e| e == "rs"))
+                    .map(|(_, text)| non_type_lines(text))
+                    .fold((0, 0), |(a, c), (all, code)| (a + all, c + code));
                 let ops = spec.operations.max(1) as f64;
                 if spec.name == "huntapi" {
                     report.check(

@@ -401,7 +401,9 @@ fn compile_section(
                 let (all, code) = generated
                     .files
                     .iter()
-                    .filter(|(path, _)| path.starts_with("src/client") || path.ends_with("client.rs"))
+                    .filter(|(path, _)| {
+                        path.starts_with("src/client") || path.ends_with("client.rs")
+                    })
                     .filter(|(path, _)| path.extension().is_some_and(|e| e == "rs"))
                     .map(|(_, text)| non_type_lines(text))
                     .fold((0, 0), |(a, c), (all, code)| (a + all, c + code));

@@ -3,7 +3,8 @@
 //! [`types`] runs the type engine (typify) over the IR's schemas; everything else is emitted
 //! from the IR by our own layers: the `Client` and its constructors ([`client`]), each
 //! operation's items together in one module ([`operations`], with [`errors`] and the job
-//! `submit`), the job kinds ([`jobs`]), and the files around the module ([`package`]). The
+//! `submit`), the job kinds ([`jobs`]), which Cargo feature compiles each of these and each
+//! type ([`features`]), and the files around the module ([`package`]). The
 //! per-operation items are written as text in prettyplease's layout ([`text`]); the few
 //! once-per-crate items are tokens formatted by prettyplease ([`stream`]).
 

@@ -40,27 +40,10 @@ fn out_dir_modules_equal_the_committed_client_modules() {
     );
 }
 
-/// The features a Cargo.toml declares in `[features]` (keys only).
-fn declared_features(manifest: &str) -> Vec<String> {
-    let Some(table) = manifest.split("\n[features]\n").nth(1) else {
-        return Vec::new();
-    };
-    let table = &table[..table.find("\n[").unwrap_or(table.len())];
-    let mut keys = Vec::new();
-    for line in table.lines() {
-        if let Some((key, _)) = line.split_once(" = ")
-            && !key.starts_with(['#', ' '])
-        {
-            keys.push(key.trim().to_string());
-        }
-    }
-    keys
-}
-
 #[test]
 fn the_package_declares_and_turns_on_every_group_feature_of_the_clients() {
     let root = repo_file("Cargo.toml");
-    let declared = declared_features(&root);
+    let declared = clientgen_testkit::manifest_features(&root);
     let default = root
         .split("\ndefault = [")
         .nth(1)
@@ -69,7 +52,7 @@ fn the_package_declares_and_turns_on_every_group_feature_of_the_clients() {
         .to_string();
     for (stem, _) in GENERATED_SOURCES {
         let manifest = repo_file(&format!("generated/{stem}-client/Cargo.toml"));
-        for feature in declared_features(&manifest) {
+        for feature in clientgen_testkit::manifest_features(&manifest) {
             if matches!(feature.as_str(), "default" | "rustls" | "native-tls") {
                 continue;
             }

@@ -21,12 +21,8 @@ fn target_dir() -> PathBuf {
 /// The group features a generated crate declares, read from its Cargo.toml.
 fn group_features(crate_dir: &Path) -> Vec<String> {
     let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("Cargo.toml");
-    let table = manifest.split("\n[features]\n").nth(1).expect("[features]");
-    let table = &table[..table.find("\n[").unwrap_or(table.len())];
-    table
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once(" = ").map(|(key, _)| key.to_string()))
+    clientgen_testkit::manifest_features(&manifest)
+        .into_iter()
         .filter(|k| !matches!(k.as_str(), "default" | "rustls" | "native-tls"))
         .collect()
 }

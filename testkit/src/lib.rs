@@ -1,6 +1,6 @@
 //! A small scripted HTTP/1.1 server on 127.0.0.1 for the workspace's integration tests:
 //! answers from a script or a handler, records every request, and can drop or stall a
-//! connection to inject faults.
+//! connection to inject faults. Also [`manifest_features`], the features a Cargo.toml declares.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -323,4 +323,21 @@ fn reason(status: u16) -> &'static str {
         504 => "Gateway Timeout",
         _ => "Status",
     }
+}
+
+/// The features a Cargo.toml's text declares: the keys of its `[features]` table, in order
+/// (`default` included); none without the table.
+pub fn manifest_features(manifest: &str) -> Vec<String> {
+    let Some(table) = manifest.split("\n[features]\n").nth(1) else {
+        return Vec::new();
+    };
+    let table = &table[..table.find("\n[").unwrap_or(table.len())];
+    table
+        .lines()
+        .filter(|line| !line.starts_with(['#', ' ']))
+        .filter_map(|line| {
+            line.split_once(" = ")
+                .map(|(key, _)| key.trim().to_string())
+        })
+        .collect()
 }

@@ -2329,6 +2329,60 @@ paths:
         lower(&doc, &spec)
     }
 
+    #[test]
+    fn each_operation_is_in_one_group_with_a_feature() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: Groups, version: '1'}
+paths:
+  /v2/users/{id}:
+    get:
+      operationId: getUser
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+    delete:
+      operationId: deleteUser
+      x-group: Admin Tools
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: ok}}
+  /pets:
+    get:
+      operationId: listPets
+      tags: [Pet Store, other]
+      x-group: 3
+      responses: {'200': {description: ok}}
+  /{tenant}:
+    get:
+      operationId: getTenant
+      parameters: [{name: tenant, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+"#;
+        let doc = crate::load::parse_text("groups.yaml", text).expect("parses");
+        let spec = crate::load::to_openapi(&doc).expect("OpenAPI");
+        let (api, warnings) = lower(&doc, &spec).expect("lowers");
+        let groups: Vec<(&str, &str, &str)> = api
+            .operations
+            .iter()
+            .map(|op| (op.id.as_str(), op.group.as_str(), op.names.feature.as_str()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("listPets", "Pet Store", "pet-store"),
+                ("getUser", "users", "users"),
+                ("deleteUser", "Admin Tools", "admin-tools"),
+                ("getTenant", "root", "root"),
+            ]
+        );
+        // An `x-group` that is no string is a warning at its pointer; the tag decides.
+        let warning = warnings
+            .iter()
+            .find(|d| d.pointer.ends_with("/x-group"))
+            .expect("a warning for the bad x-group");
+        assert_eq!(warning.pointer, "/paths/~1pets/get/x-group");
+        assert!(warning.message.contains("must be a non-empty string"));
+    }
+
     /// A form whose schema is `schema` (YAML flow), on operation `upload` (and `uploadSource`,
     /// whose builder takes the name `UploadSource` first).
     fn form_choice(schema: &str) -> Result<Option<TypedChoice>, String> {

@@ -71,9 +71,15 @@ impl Lowering<'_> {
         }
         let query = |names: &[&str], kind: ScalarKind| {
             names.iter().find_map(|name| {
-                // A plain scalar: a nullable one's type is an `Option` the paging cannot set.
+                // A plain scalar: a nullable one's type is an `Option` the paging cannot set,
+                // and a cursor must be a `String`, which a `pattern`, a length or an `enum`
+                // would make a type of its own.
                 parameters.iter().find(|p| {
-                    p.location == "query" && p.kind == kind && !p.nullable && p.name == *name
+                    p.location == "query"
+                        && p.kind == kind
+                        && !p.nullable
+                        && p.name == *name
+                        && (kind != ScalarKind::String || self.plain_string(p))
                 })
             })
         };
@@ -116,6 +122,16 @@ impl Lowering<'_> {
             item,
             recognised: true,
         })
+    }
+
+    /// Whether `p`'s schema is a string with nothing that makes a type of its own of it.
+    fn plain_string(&self, p: &Parameter) -> bool {
+        let Some((schema, _)) = self.raw_schema(&format!("{}/schema", p.pointer)) else {
+            return false;
+        };
+        ["pattern", "minLength", "maxLength", "enum", "format"]
+            .iter()
+            .all(|key| schema.get(key).is_none())
     }
 
     /// The object schema of the first JSON 2xx body, resolved, as written in the document.

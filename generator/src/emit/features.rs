@@ -344,7 +344,7 @@ pub(crate) fn plan_types(
     let mut gate_of = vec![None; index.len()];
     for (ty, set) in reached.iter().enumerate() {
         let by_groups = set.range(..groups).count();
-        if set.contains(&always) || by_groups == groups {
+        if set.contains(&always) || compiled_with_most(by_groups, groups) {
             continue;
         }
         let key: Vec<usize> = set.iter().copied().collect();
@@ -375,6 +375,20 @@ pub(crate) fn plan_types(
         .map(|owner| owner.and_then(|ty| gate_of[ty]))
         .collect();
     plan
+}
+
+/// Groups from which on a type that most groups reach is not gated.
+const UNGATED_FROM_GROUPS: usize = 16;
+
+/// Whether a type that `by_groups` of the crate's `groups` reach is compiled with any group:
+/// when every group reaches it, or more than half of them and at least
+/// [`UNGATED_FROM_GROUPS`]. Each of a type's items (its struct, builder and impls) would carry
+/// the list of those features: for autotask.net's shared types that is 200 to 364 features
+/// on each item, 1.7 MB in all, where compiling such a type with a group that does not need it
+/// costs a build of that group little. What such a type needs is reached by at least the same
+/// groups, so it is not gated either.
+fn compiled_with_most(by_groups: usize, groups: usize) -> bool {
+    by_groups == groups || (by_groups >= UNGATED_FROM_GROUPS && by_groups * 2 > groups)
 }
 
 /// What `chunk` (one item at `path` inside `types`) defines, implements and names.
@@ -626,5 +640,46 @@ mod tests {
                 true, true
             ]
         );
+    }
+
+    #[test]
+    fn a_type_most_of_many_groups_reach_is_not_gated() {
+        let types: TokenStream = r#"
+            pub struct Common { page: Page }
+            pub struct Page { }
+            pub struct Half { }
+            pub struct Few { }
+        "#
+        .parse()
+        .unwrap();
+        // 40 groups: `Common` (and the `Page` it needs) reached by 21, `Half` by 20, `Few` by 3.
+        let features: Vec<String> = (0..40).map(|i| format!("g{i:02}")).collect();
+        let mut roots = Vec::new();
+        for i in 0..40 {
+            if i < 21 {
+                roots.push((Some(i), TypeRef::Named("Common".into())));
+            }
+            if i >= 20 {
+                roots.push((Some(i), TypeRef::Named("Half".into())));
+            }
+            if i < 3 {
+                roots.push((Some(i), TypeRef::Named("Few".into())));
+            }
+        }
+        let plan = plan_types(&types, &[], &TypeRoots { features, roots });
+        let gate = |name: &str| plan.by_type.get(name).map(String::as_str);
+        assert_eq!(gate("Common"), None);
+        assert_eq!(gate("Page"), None);
+        let half = gate("Half").unwrap();
+        assert!(half.contains(r#"feature = "g20""#) && half.contains(r#"feature = "g39""#));
+        assert!(!half.contains(r#"feature = "g19""#), "{half}");
+        assert_eq!(
+            gate("Few"),
+            Some(r#"#[cfg(any(feature = "g00", feature = "g01", feature = "g02"))]"#)
+        );
+        // With few groups, a type two of three reach stays gated (the first test's `Pet`).
+        assert!(!compiled_with_most(2, 3));
+        assert!(compiled_with_most(3, 3));
+        assert!(compiled_with_most(16, 31) && !compiled_with_most(15, 29));
     }
 }

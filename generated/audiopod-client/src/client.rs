@@ -2848,12 +2848,15 @@ pub mod jobs {
             unknown_states: rt::UnknownStates::End,
         };
         const RESULTS: Option<&'static str> = Some("/download_urls");
+        #[inline]
         fn config(client: &Client) -> &rt::ClientConfig {
             &client.config
         }
+        #[inline]
         fn http(client: &Client) -> Option<&::reqwest::Client> {
             Some(&client.http)
         }
+        #[inline]
         fn poll<'a>(client: &'a Client, job_id: &'a str) -> rt::PollFuture<'a, Self> {
             Box::pin(async move {
                 let id: i64 = rt::parse_job_id(job_id, "whole number")?;
@@ -3062,6 +3065,7 @@ mod get_wallet_balance {
     }
     impl rt::Documented for GetWalletBalanceError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3070,6 +3074,7 @@ mod get_wallet_balance {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -3119,7 +3124,7 @@ mod estimate_cost {
             mut self,
             f: impl FnOnce(types::builder::CostEstimateRequest) -> types::builder::CostEstimateRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::CostEstimateRequest, types::builder::CostEstimateRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -3160,12 +3165,14 @@ mod estimate_cost {
     }
     impl rt::Documented for EstimateCostError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 429 => rt::json_error(response, Self::RateLimited),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::RateLimited(r) => r.view(),
@@ -3235,12 +3242,14 @@ mod get_pricing {
     }
     impl rt::Documented for GetPricingError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 429 => rt::json_error(response, Self::RateLimited),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::RateLimited(r) => r.view(),
@@ -3288,7 +3297,7 @@ mod create_topup_checkout {
             mut self,
             f: impl FnOnce(types::builder::TopupCheckoutRequest) -> types::builder::TopupCheckoutRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::TopupCheckoutRequest, types::builder::TopupCheckoutRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -3341,6 +3350,7 @@ mod create_topup_checkout {
     }
     impl rt::Documented for CreateTopupCheckoutError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 400 => rt::json_error(response, Self::BadRequest),
@@ -3350,6 +3360,7 @@ mod create_topup_checkout {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
@@ -3469,10 +3480,12 @@ mod get_wallet_usage {
         /// Every page, lazily, from the position set on the builder (else the first page): each
         /// page is one call, with the client's retry policy and deadline. The stream ends after
         /// the last page, or after an error, which it yields; drop it to stop early.
+        #[inline]
         pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::WalletUsage>, rt::CallError<GetWalletUsageError>>> {
             rt::pages::pages(self)
         }
         /// Every item of every page ([`GetWalletUsage::pages`](Self::pages)), lazily, in order.
+        #[inline]
         pub fn items(self) -> rt::BoxStream<'a, Result<types::WalletUsageEntry, rt::CallError<GetWalletUsageError>>> {
             rt::pages::items(self)
         }
@@ -3490,6 +3503,7 @@ mod get_wallet_usage {
     }
     impl rt::Documented for GetWalletUsageError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3498,6 +3512,7 @@ mod get_wallet_usage {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -3576,6 +3591,7 @@ mod list_api_keys {
     }
     impl rt::Documented for ListApiKeysError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3584,6 +3600,7 @@ mod list_api_keys {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -3635,7 +3652,7 @@ mod create_api_key {
             mut self,
             f: impl FnOnce(types::builder::CreateApiKeyRequest) -> types::builder::CreateApiKeyRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::CreateApiKeyRequest, types::builder::CreateApiKeyRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -3680,6 +3697,7 @@ mod create_api_key {
     }
     impl rt::Documented for CreateApiKeyError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3688,6 +3706,7 @@ mod create_api_key {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -3780,6 +3799,7 @@ mod revoke_api_key {
     }
     impl rt::Documented for RevokeApiKeyError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3789,6 +3809,7 @@ mod revoke_api_key {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
@@ -3986,6 +4007,7 @@ mod extract_stems {
     }
     impl rt::Documented for ExtractStemsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -3995,6 +4017,7 @@ mod extract_stems {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -4103,6 +4126,7 @@ mod get_stem_catalog {
     }
     impl rt::Documented for GetStemCatalogError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4111,6 +4135,7 @@ mod get_stem_catalog {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -4362,6 +4387,7 @@ mod extract_stems_advanced {
     }
     impl rt::Documented for ExtractStemsAdvancedError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4371,6 +4397,7 @@ mod extract_stems_advanced {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -4518,10 +4545,12 @@ mod list_stem_jobs {
         /// Every page, lazily, from the position set on the builder (else the first page): each
         /// page is one call, with the client's retry policy and deadline. The stream ends after
         /// the last page, or after an error, which it yields; drop it to stop early.
+        #[inline]
         pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::StemJobList>, rt::CallError<ListStemJobsError>>> {
             rt::pages::pages(self)
         }
         /// Every item of every page ([`ListStemJobs::pages`](Self::pages)), lazily, in order.
+        #[inline]
         pub fn items(self) -> rt::BoxStream<'a, Result<types::StemJob, rt::CallError<ListStemJobsError>>> {
             rt::pages::items(self)
         }
@@ -4539,6 +4568,7 @@ mod list_stem_jobs {
     }
     impl rt::Documented for ListStemJobsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4547,6 +4577,7 @@ mod list_stem_jobs {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -4640,6 +4671,7 @@ mod delete_stem_job {
     }
     impl rt::Documented for DeleteStemJobError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4649,6 +4681,7 @@ mod delete_stem_job {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
@@ -4727,12 +4760,14 @@ mod list_stem_modes {
     }
     impl rt::Documented for ListStemModesError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 429 => rt::json_error(response, Self::RateLimited),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::RateLimited(r) => r.view(),
@@ -4812,6 +4847,7 @@ mod list_available_stem_packages {
     }
     impl rt::Documented for ListAvailableStemPackagesError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4820,6 +4856,7 @@ mod list_available_stem_packages {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::RateLimited(r) => r.view(),
@@ -4917,6 +4954,7 @@ mod get_stem_job_status {
     impl rt::Documented for GetStemJobStatusError {
         const OPERATION: &'static rt::OperationMeta = &META;
         #[allow(clippy::match_overlapping_arm)]
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4927,6 +4965,7 @@ mod get_stem_job_status {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
@@ -5118,22 +5157,27 @@ impl From<rt::ConfigError> for Error {
 }
 impl Error {
     /// The HTTP status, when the error came from a response.
+    #[inline]
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
         self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
+    #[inline]
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
         self.inner().1.and_then(|(view, _)| view.retry_after())
     }
     /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
     /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    #[inline]
     pub fn is_rate_limited(&self) -> bool {
         self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
     }
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
+    #[inline]
     fn inner(
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
@@ -5177,11 +5221,13 @@ impl Error {
     }
 }
 impl ::std::fmt::Display for Error {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
+    #[inline]
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         self.inner().0.source()
     }

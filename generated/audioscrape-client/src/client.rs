@@ -4081,7 +4081,7 @@ mod create_payment_link {
             mut self,
             f: impl FnOnce(types::builder::PaymentLinkRequest) -> types::builder::PaymentLinkRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::PaymentLinkRequest, types::builder::PaymentLinkRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -4122,12 +4122,14 @@ mod create_payment_link {
     }
     impl rt::Documented for CreatePaymentLinkError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 429 => rt::json_error(response, Self::RateLimited),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::RateLimited(r) => {
@@ -4235,6 +4237,7 @@ mod get_episode_charts {
     }
     impl rt::Documented for GetEpisodeChartsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4243,6 +4246,7 @@ mod get_episode_charts {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4344,6 +4348,7 @@ mod get_podcast_chart_history {
     }
     impl rt::Documented for GetPodcastChartHistoryError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4353,6 +4358,7 @@ mod get_podcast_chart_history {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) | Self::NotFound(r) => {
@@ -4469,6 +4475,7 @@ mod get_podcast_charts {
     }
     impl rt::Documented for GetPodcastChartsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4477,6 +4484,7 @@ mod get_podcast_charts {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4563,6 +4571,7 @@ mod list_libraries {
     }
     impl rt::Documented for ListLibrariesError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4571,6 +4580,7 @@ mod list_libraries {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4658,6 +4668,7 @@ mod get_me {
     }
     impl rt::Documented for GetMeError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4666,6 +4677,7 @@ mod get_me {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4751,6 +4763,7 @@ mod list_notifications {
     }
     impl rt::Documented for ListNotificationsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4759,6 +4772,7 @@ mod list_notifications {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4818,7 +4832,7 @@ mod create_notification {
             mut self,
             f: impl FnOnce(types::builder::CreateNotificationRequest) -> types::builder::CreateNotificationRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::CreateNotificationRequest, types::builder::CreateNotificationRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -4863,6 +4877,7 @@ mod create_notification {
     }
     impl rt::Documented for CreateNotificationError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4871,6 +4886,7 @@ mod create_notification {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -4963,6 +4979,7 @@ mod delete_notification {
     }
     impl rt::Documented for DeleteNotificationError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -4971,6 +4988,7 @@ mod delete_notification {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -5094,6 +5112,7 @@ mod search_podcasts {
     }
     impl rt::Documented for SearchPodcastsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -5102,6 +5121,7 @@ mod search_podcasts {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -5172,7 +5192,7 @@ mod search {
             mut self,
             f: impl FnOnce(types::builder::SearchRequest) -> types::builder::SearchRequest,
         ) -> Self {
-            self.body = rt::request::map_body::<types::SearchRequest, types::builder::SearchRequest, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -5239,10 +5259,12 @@ mod search {
         /// Every page, lazily, from the position set on the builder (else the first page): each
         /// page is one call, with the client's retry policy and deadline. The stream ends after
         /// the last page, or after an error, which it yields; drop it to stop early.
+        #[inline]
         pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::SearchResponse>, rt::CallError<SearchError>>> {
             rt::pages::pages(self)
         }
         /// Every item of every page ([`Search::pages`](Self::pages)), lazily, in order.
+        #[inline]
         pub fn items(self) -> rt::BoxStream<'a, Result<types::SearchResult, rt::CallError<SearchError>>> {
             rt::pages::items(self)
         }
@@ -5260,6 +5282,7 @@ mod search {
     }
     impl rt::Documented for SearchError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -5268,6 +5291,7 @@ mod search {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) | Self::Forbidden(r) => {
@@ -5405,22 +5429,27 @@ impl From<rt::ConfigError> for Error {
 }
 impl Error {
     /// The HTTP status, when the error came from a response.
+    #[inline]
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
         self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
+    #[inline]
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
         self.inner().1.and_then(|(view, _)| view.retry_after())
     }
     /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
     /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    #[inline]
     pub fn is_rate_limited(&self) -> bool {
         self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
     }
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
+    #[inline]
     fn inner(
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
@@ -5452,11 +5481,13 @@ impl Error {
     }
 }
 impl ::std::fmt::Display for Error {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
+    #[inline]
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         self.inner().0.source()
     }

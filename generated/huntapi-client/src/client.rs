@@ -1348,12 +1348,15 @@ pub mod jobs {
             unknown_states: rt::UnknownStates::End,
         };
         const RESULTS: Option<&'static str> = Some("/result/response");
+        #[inline]
         fn config(client: &Client) -> &rt::ClientConfig {
             &client.config
         }
+        #[inline]
         fn http(client: &Client) -> Option<&::reqwest::Client> {
             Some(&client.http)
         }
+        #[inline]
         fn poll<'a>(client: &'a Client, job_id: &'a str) -> rt::PollFuture<'a, Self> {
             Box::pin(async move {
                 let id: ::uuid::Uuid = rt::parse_job_id(job_id, "UUID")?;
@@ -1502,6 +1505,7 @@ mod get_usage {
     }
     impl rt::Documented for GetUsageError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
@@ -1512,6 +1516,7 @@ mod get_usage {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r)
@@ -1698,6 +1703,7 @@ mod audio_download {
     }
     impl rt::Documented for AudioDownloadError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 400 => rt::json_error(response, Self::BadRequest),
@@ -1710,6 +1716,7 @@ mod audio_download {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
@@ -1850,6 +1857,7 @@ mod get_job {
     }
     impl rt::Documented for GetJobError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 400 => rt::json_error(response, Self::BadRequest),
@@ -1862,6 +1870,7 @@ mod get_job {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
@@ -2057,6 +2066,7 @@ mod video_download {
     }
     impl rt::Documented for VideoDownloadError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 400 => rt::json_error(response, Self::BadRequest),
@@ -2069,6 +2079,7 @@ mod video_download {
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r)
@@ -2144,6 +2155,7 @@ pub mod webhooks {
     /// (`WebhookError::UnknownEvent`); then that the body is the documented JSON
     /// (`WebhookError::MalformedBody`, with the body as received).
     #[cfg(feature = "downloads")]
+    #[inline]
     pub fn job_finished(
         headers: &HeaderMap,
         body: &[u8],
@@ -2213,22 +2225,27 @@ impl From<rt::ConfigError> for Error {
 }
 impl Error {
     /// The HTTP status, when the error came from a response.
+    #[inline]
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
         self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
+    #[inline]
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
         self.inner().1.and_then(|(view, _)| view.retry_after())
     }
     /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
     /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    #[inline]
     pub fn is_rate_limited(&self) -> bool {
         self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
     }
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
+    #[inline]
     fn inner(
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
@@ -2248,11 +2265,13 @@ impl Error {
     }
 }
 impl ::std::fmt::Display for Error {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
+    #[inline]
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         self.inner().0.source()
     }

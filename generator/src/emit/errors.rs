@@ -3,6 +3,10 @@
 //! pre-formatted source (see [`super::text`]). What every operation shares (undocumented
 //! statuses, invalid bodies, transport failures, invalid requests, the deadline, `Display`,
 //! `status()`...) is the runtime's `CallError`, written once.
+//!
+//! The functions here are `#[inline]`: decoding an error body instantiates serde and the
+//! runtime's generic code, and `#[inline]` has that compiled in the crate that calls it (as an
+//! operation's `async` body is), not in every build of the generated crate.
 
 use super::Context;
 use super::text::{Source, string_literal};
@@ -130,6 +134,7 @@ pub(crate) fn operation_error(_cx: &Context<'_>, op: &Operation, out: &mut Sourc
     {
         out.line("#[allow(clippy::match_overlapping_arm)]");
     }
+    out.line("#[inline]");
     out.open("fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {");
     let mut arms: Vec<(String, String)> = errors
         .iter()
@@ -163,6 +168,7 @@ pub(crate) fn operation_error(_cx: &Context<'_>, op: &Operation, out: &mut Sourc
         out.close("}");
     }
     out.close("}");
+    out.line("#[inline]");
     out.open("fn view(&self) -> rt::ErrorView<'_> {");
     if view_groups.is_empty() {
         out.line("match *self {}");
@@ -244,6 +250,7 @@ fn headers_struct(ident: &str, op: &Operation, e: &ErrorResponse, out: &mut Sour
     }
     out.close("}");
     out.open(&format!("impl rt::FromHeaders for {ident} {{"));
+    out.line("#[inline]");
     out.open("fn from_headers(headers: &::reqwest::header::HeaderMap) -> Self {");
     out.open("Self {");
     for (field, parse) in inits {
@@ -354,6 +361,7 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
         ),
     ] {
         out.doc(doc);
+        out.line("#[inline]");
         out.open(signature);
         out.line(body);
         out.close("}");
@@ -361,6 +369,7 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
     out.doc(
         "The error inside, and, if it is an operation's error, how it reads and the operation.",
     );
+    out.line("#[inline]");
     out.line("fn inner(");
     out.continuation(&["&self,".to_string()], "");
     out.open(&format!(
@@ -383,11 +392,13 @@ pub(crate) fn crate_error(cx: &Context<'_>, out: &mut Source) {
     out.close("}");
     out.close("}");
     out.open("impl ::std::fmt::Display for Error {");
+    out.line("#[inline]");
     out.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
     out.line("::std::fmt::Display::fmt(self.inner().0, f)");
     out.close("}");
     out.close("}");
     out.open("impl ::std::error::Error for Error {");
+    out.line("#[inline]");
     out.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
     out.line("self.inner().0.source()");
     out.close("}");

@@ -1,5 +1,8 @@
 //! Emits async-job support from `x-job`: a `JobKind` per submit operation, `submit()` on its
 //! builder, and a `Client` method that rebuilds a handle from a stored job id.
+//!
+//! A job kind's functions are `#[inline]`: polling instantiates the runtime's generic call path,
+//! which is then compiled in the crate that waits for a job, not in every build of this one.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -201,14 +204,17 @@ pub(crate) fn jobs_module(cx: &Context<'_>) -> TokenStream {
                 };
                 #results
 
+                #[inline]
                 fn config(client: &Client) -> &#rt::ClientConfig {
                     &client.config
                 }
 
+                #[inline]
                 fn http(client: &Client) -> Option<&::reqwest::Client> {
                     Some(&client.http)
                 }
 
+                #[inline]
                 fn poll<'a>(client: &'a Client, job_id: &'a str) -> #rt::PollFuture<'a, Self> {
                     Box::pin(async move {
                         #id_value

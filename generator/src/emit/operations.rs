@@ -312,7 +312,7 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
         out.line("self");
         out.close("}");
     }
-    if let (Some(ty), Some(builder)) = (&body_ty, body_builder(cx, op)) {
+    if let (Some(_), Some(builder)) = (&body_ty, body_builder(cx, op)) {
         out.doc(&format!(
             "Sets the body by editing its builder (`{builder}`), starting from the body set so \
              far."
@@ -326,9 +326,8 @@ fn builder(cx: &Context<'_>, op: &Operation, out: &mut Source) {
             ],
             "Self",
         );
-        out.line(&format!(
-            "self.body = rt::request::map_body::<{ty}, {builder}, _>(self.body.take(), f, &mut self.invalid);"
-        ));
+        // The body's type and its builder's are inferred, from the field and from `f`.
+        out.line("self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);");
         out.line("self");
         out.close("}");
     }

@@ -1,7 +1,8 @@
 //! Emits cursor pagination (`PageStyle::Cursor`): the builder's `rt::CursorPaged`
 //! implementation (where a page's items and next cursor are, how to set the cursor) and its
 //! `pages` and `items` streams, beside the offset and page-number paging of `operations.rs`;
-//! and the `fetch` and streams both kinds of paging end with (`fetch_and_streams`).
+//! and the `fetch` and streams both kinds of paging end with (`fetch_and_streams`). The streams
+//! are `#[inline]`: boxing one instantiates the runtime's paging, compiled where it is used.
 
 use super::Context;
 use super::operations::{signature, success_type};
@@ -89,6 +90,7 @@ pub(crate) fn fetch_and_streams(
     out.close("}");
     out.open(&format!("impl<'a> {builder}<'a> {{"));
     out.doc(pages_doc);
+    out.line("#[inline]");
     out.open(&format!(
         "pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<{page}>, rt::CallError<{error}>>> {{"
     ));
@@ -97,6 +99,7 @@ pub(crate) fn fetch_and_streams(
     out.doc(&format!(
         "Every item of every page ([`{builder}::pages`](Self::pages)), lazily, in order."
     ));
+    out.line("#[inline]");
     out.open(&format!(
         "pub fn items(self) -> rt::BoxStream<'a, Result<{item}, rt::CallError<{error}>>> {{"
     ));

@@ -109,6 +109,8 @@ fn receiver(cx: &Context<'_>, webhook: &Webhook, out: &mut Source) {
         params.push("secret: &str".to_string());
     }
     let ret = format!("Result<{}, WebhookError>", cx.ty(&webhook.body));
+    // Compiled where it is called: decoding the payload instantiates serde.
+    out.line("#[inline]");
     let one_line = format!(
         "pub fn {}({}) -> {ret} {{",
         webhook.function,

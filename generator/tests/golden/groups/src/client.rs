@@ -1430,12 +1430,15 @@ pub mod jobs {
             success_pointer: None,
             unknown_states: rt::UnknownStates::End,
         };
+        #[inline]
         fn config(client: &Client) -> &rt::ClientConfig {
             &client.config
         }
+        #[inline]
         fn http(client: &Client) -> Option<&::reqwest::Client> {
             Some(&client.http)
         }
+        #[inline]
         fn poll<'a>(client: &'a Client, job_id: &'a str) -> rt::PollFuture<'a, Self> {
             Box::pin(async move {
                 let id: String = rt::parse_job_id(job_id, "`String`")?;
@@ -1576,12 +1579,14 @@ mod get_order_job {
     }
     impl rt::Documented for GetOrderJobError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -1694,10 +1699,12 @@ mod list_pets {
         /// Every page, lazily, from the position set on the builder (else the first page): each
         /// page is one call, with the client's retry policy and deadline. The stream ends after
         /// the last page, or after an error, which it yields; drop it to stop early.
+        #[inline]
         pub fn pages(self) -> rt::BoxStream<'a, Result<rt::ResponseValue<types::ListPetsResponse>, rt::CallError<ListPetsError>>> {
             rt::pages::pages(self)
         }
         /// Every item of every page ([`ListPets::pages`](Self::pages)), lazily, in order.
+        #[inline]
         pub fn items(self) -> rt::BoxStream<'a, Result<types::Pet, rt::CallError<ListPetsError>>> {
             rt::pages::items(self)
         }
@@ -1711,12 +1718,14 @@ mod list_pets {
     }
     impl rt::Documented for ListPetsError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -1760,7 +1769,7 @@ mod create_pet {
             mut self,
             f: impl FnOnce(types::builder::NewPet) -> types::builder::NewPet,
         ) -> Self {
-            self.body = rt::request::map_body::<types::NewPet, types::builder::NewPet, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -1799,12 +1808,14 @@ mod create_pet {
     }
     impl rt::Documented for CreatePetError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -1848,7 +1859,7 @@ mod submit_order {
             mut self,
             f: impl FnOnce(types::builder::SubmitOrderBody) -> types::builder::SubmitOrderBody,
         ) -> Self {
-            self.body = rt::request::map_body::<types::SubmitOrderBody, types::builder::SubmitOrderBody, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -1889,12 +1900,14 @@ mod submit_order {
     }
     impl rt::Documented for SubmitOrderError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -2004,12 +2017,14 @@ mod upload_photo {
     }
     impl rt::Documented for UploadPhotoError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -2086,12 +2101,14 @@ mod get_user {
     }
     impl rt::Documented for GetUserError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -2168,12 +2185,14 @@ mod delete_user {
     }
     impl rt::Documented for DeleteUserError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 401 => rt::json_error(response, Self::Unauthorized),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::Unauthorized(r) => r.view().with_message(&r.body.message),
@@ -2201,6 +2220,7 @@ pub mod webhooks {
     /// Checks that the body is the documented JSON (`WebhookError::MalformedBody`, with the body as
     /// received).
     #[cfg(feature = "store-front")]
+    #[inline]
     pub fn order_done(
         _headers: &HeaderMap,
         body: &[u8],
@@ -2294,22 +2314,27 @@ impl From<rt::ConfigError> for Error {
 }
 impl Error {
     /// The HTTP status, when the error came from a response.
+    #[inline]
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
         self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
+    #[inline]
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
         self.inner().1.and_then(|(view, _)| view.retry_after())
     }
     /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
     /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    #[inline]
     pub fn is_rate_limited(&self) -> bool {
         self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
     }
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
+    #[inline]
     fn inner(
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
@@ -2335,11 +2360,13 @@ impl Error {
     }
 }
 impl ::std::fmt::Display for Error {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
+    #[inline]
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         self.inner().0.source()
     }

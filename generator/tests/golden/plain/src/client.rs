@@ -331,9 +331,11 @@ mod list_notes {
     }
     impl rt::Documented for ListNotesError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             rt::CallError::UnexpectedStatus(response)
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match *self {}
         }
@@ -373,7 +375,7 @@ mod add_note {
             mut self,
             f: impl FnOnce(types::builder::Note) -> types::builder::Note,
         ) -> Self {
-            self.body = rt::request::map_body::<types::Note, types::builder::Note, _>(self.body.take(), f, &mut self.invalid);
+            self.body = rt::request::map_body(self.body.take(), f, &mut self.invalid);
             self
         }
         /// Sends the request, with the client's retry policy and deadline.
@@ -412,12 +414,14 @@ mod add_note {
     }
     impl rt::Documented for AddNoteError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 400 => rt::json_error(response, Self::BadRequest),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::BadRequest(r) => r.view().with_message(&r.body.message),
@@ -494,12 +498,14 @@ mod get_note_text {
     }
     impl rt::Documented for GetNoteTextError {
         const OPERATION: &'static rt::OperationMeta = &META;
+        #[inline]
         fn from_response(response: rt::RawResponse) -> rt::CallError<Self> {
             match response.status.as_u16() {
                 404 => rt::empty_error(response, Self::NotFound),
                 _ => rt::CallError::UnexpectedStatus(response),
             }
         }
+        #[inline]
         fn view(&self) -> rt::ErrorView<'_> {
             match self {
                 Self::NotFound(r) => r.view(),
@@ -555,22 +561,27 @@ impl From<rt::ConfigError> for Error {
 }
 impl Error {
     /// The HTTP status, when the error came from a response.
+    #[inline]
     pub fn status(&self) -> Option<::reqwest::StatusCode> {
         self.inner().1.and_then(|(view, _)| view.status())
     }
     /// How long the server asked to wait before retrying.
+    #[inline]
     pub fn retry_after(&self) -> Option<::std::time::Duration> {
         self.inner().1.and_then(|(view, _)| view.retry_after())
     }
     /// Whether the same call may succeed later (including the statuses the spec documents as retryable for the operation).
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         self.inner().1.is_some_and(|(view, op)| view.is_retryable_for(op))
     }
     /// Whether the server says the caller is rate-limited or out of quota (a 429, or a message saying so under another status).
+    #[inline]
     pub fn is_rate_limited(&self) -> bool {
         self.inner().1.is_some_and(|(view, _)| view.is_rate_limited())
     }
     /// The error inside, and, if it is an operation's error, how it reads and the operation.
+    #[inline]
     fn inner(
         &self,
     ) -> (&(dyn ::std::error::Error + 'static), Option<(rt::ErrorView<'_>, &'static rt::OperationMeta)>) {
@@ -586,11 +597,13 @@ impl Error {
     }
 }
 impl ::std::fmt::Display for Error {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         ::std::fmt::Display::fmt(self.inner().0, f)
     }
 }
 impl ::std::error::Error for Error {
+    #[inline]
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         self.inner().0.source()
     }

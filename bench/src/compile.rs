@@ -6,7 +6,8 @@
 //! The three crates are members of one scratch workspace with one target directory, so they
 //! share every dependency build. Each is compiled once to warm that directory, then its
 //! `src/lib.rs` is touched and the command is timed (wall time and peak memory of cargo and
-//! the rustc it runs).
+//! the rustc it runs). Incremental compilation is off, so that the timed run compiles the whole
+//! crate, as a clean build does, rather than reusing the warm run's results.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -106,7 +107,10 @@ impl Workspace {
             if let Some(features) = features {
                 cmd.args(["--no-default-features", "--features", features]);
             }
+            // Incremental compilation off: after a touch, rustc would otherwise reuse its cached
+            // results for unchanged source and time little of the compilation itself.
             cmd.env("CARGO_TARGET_DIR", cx.dir.join("target"))
+                .env("CARGO_INCREMENTAL", "0")
                 .env("RUSTFLAGS", "-A warnings");
             run_measured(&mut cmd).map_err(|e| e.to_string())
         };

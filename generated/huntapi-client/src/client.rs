@@ -1242,6 +1242,7 @@ impl Client {
     pub const DEFAULT_BASE_URL: &'static str = "https://api.huntapi.com";
     /// A configuration for the default base URL, with no credential and the default
     /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
+    #[inline]
     pub fn config() -> rt::ClientConfig {
         match rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
             Ok(config) => config,
@@ -1252,6 +1253,7 @@ impl Client {
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
+    #[inline]
     pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))
@@ -1314,11 +1316,13 @@ impl Client {
     }
     /** The credential read from `HUNTAPI_API_KEY` (the variable the vendor's SDKs read), for scheme
  `ApiKeyHeader`. An unset or empty variable is an error that names it.*/
+    #[inline]
     pub fn credential_from_env() -> Result<rt::Credential, rt::ConfigError> {
         let key = rt::env_secret("HUNTAPI_API_KEY")?;
         Self::api_key_header_credential(key.expose_secret())
     }
     /// A client for the default base URL, authenticated with the key in `HUNTAPI_API_KEY`.
+    #[inline]
     pub fn from_env() -> Result<Self, rt::ConfigError> {
         Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
     }

@@ -41,6 +41,8 @@ pub(crate) fn client_struct(cx: &Context<'_>) -> TokenStream {
     }
 }
 
+/// The constructors that instantiate the runtime's generic code are `#[inline]`, compiled
+/// where they are called (see `emit/errors.rs`).
 pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
     // The client module names the runtime `rt`.
     let rt = quote!(rt);
@@ -53,6 +55,7 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
 
             /// A configuration for the default base URL, with no credential and the default
             /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
+            #[inline]
             pub fn config() -> #rt::ClientConfig {
                 match #rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
                     Ok(config) => config,
@@ -67,6 +70,7 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
         ///
         /// The HTTP client follows redirects only within the configured origin, so the
         /// credential is never sent anywhere else.
+        #[inline]
         pub fn from_config(config: #rt::ClientConfig) -> Result<Self, #rt::ConfigError> {
             let http = config.build_http_client()?;
             Ok(Self::from_config_and_http_client(config, http))
@@ -164,6 +168,7 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
         );
         items.push(quote! {
             #[doc = #doc]
+            #[inline]
             pub fn credential_from_env() -> Result<#rt::Credential, #rt::ConfigError> {
                 let key = #rt::env_secret(#var)?;
                 Self::#credential_fn(key.expose_secret())
@@ -175,6 +180,7 @@ pub(crate) fn constructors(cx: &Context<'_>) -> TokenStream {
             );
             items.push(quote! {
                 #[doc = #doc]
+                #[inline]
                 pub fn from_env() -> Result<Self, #rt::ConfigError> {
                     Self::from_config(Self::config().with_credential(Self::credential_from_env()?))
                 }

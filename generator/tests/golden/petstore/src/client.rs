@@ -476,6 +476,7 @@ impl Client {
     pub const DEFAULT_BASE_URL: &'static str = "https://pets.example.test/api";
     /// A configuration for the default base URL, with no credential and the default
     /// retry policy and timeouts; adjust it and pass it to [`Client::from_config`].
+    #[inline]
     pub fn config() -> rt::ClientConfig {
         match rt::ClientConfig::new(Self::DEFAULT_BASE_URL) {
             Ok(config) => config,
@@ -486,6 +487,7 @@ impl Client {
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
+    #[inline]
     pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))

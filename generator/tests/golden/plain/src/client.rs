@@ -209,6 +209,7 @@ impl Client {
     ///
     /// The HTTP client follows redirects only within the configured origin, so the
     /// credential is never sent anywhere else.
+    #[inline]
     pub fn from_config(config: rt::ClientConfig) -> Result<Self, rt::ConfigError> {
         let http = config.build_http_client()?;
         Ok(Self::from_config_and_http_client(config, http))

@@ -548,17 +548,17 @@ fn time_kinds(
     all.into_iter().map(median_run).collect()
 }
 
-/// The run of median wall time, or the last failure if any run failed.
+/// The run of median wall time, or the first failure if any run failed.
 fn median_run(runs: Vec<Result<rss::ChildRun, String>>) -> Result<rss::ChildRun, String> {
     let mut ok: Vec<rss::ChildRun> = Vec::new();
     for run in runs {
         ok.push(run?);
     }
-    ok.sort_by_key(|run| run.wall);
-    let middle = ok.len() / 2;
     if ok.is_empty() {
         return Err("not run".into());
     }
+    ok.sort_by_key(|run| run.wall);
+    let middle = ok.len() / 2;
     Ok(ok.swap_remove(middle))
 }
 
@@ -1108,6 +1108,26 @@ fn fmt_ratio(r: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_run_is_the_middle_wall_time_and_any_failure_wins() {
+        let run = |ms: u64| -> Result<rss::ChildRun, String> {
+            Ok(rss::ChildRun {
+                wall: Duration::from_millis(ms),
+                max_rss_bytes: ms,
+                exit_code: Some(0),
+                stderr: String::new(),
+            })
+        };
+        let median = median_run(vec![run(900), run(100), run(500), run(300), run(700)]).unwrap();
+        assert_eq!(median.wall, Duration::from_millis(500));
+        assert_eq!(median.max_rss_bytes, 500);
+        assert_eq!(
+            median_run(vec![run(100), Err("check fails".into()), run(200)]).unwrap_err(),
+            "check fails"
+        );
+        assert!(median_run(Vec::new()).is_err());
+    }
 
     #[test]
     fn non_type_lines_leave_out_the_types_module() {

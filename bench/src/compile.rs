@@ -187,3 +187,74 @@ uuid = {{ version = "1.18", features = ["serde"] }}
     )
     .map_err(|e| e.to_string())
 }
+
+/// Lines of a generated `client.rs` outside its `types` module, and of those the ones that are
+/// code (not comments or blank).
+pub fn non_type_lines(client_rs: &str) -> (usize, usize) {
+    let mut in_types = false;
+    let (mut all, mut code) = (0, 0);
+    for line in client_rs.lines() {
+        if line.starts_with("pub mod types {") {
+            in_types = true;
+        }
+        if !in_types {
+            all += 1;
+            let trimmed = line.trim();
+            if !trimmed.is_empty() && !trimmed.starts_with("//") {
+                code += 1;
+            }
+        }
+        if in_types && line == "}" {
+            in_types = false;
+        }
+    }
+    (all, code)
+}
+
+/// The run of median wall time, or the first failure if any run failed.
+pub fn median_run(runs: Vec<Result<ChildRun, String>>) -> Result<ChildRun, String> {
+    let mut ok: Vec<ChildRun> = Vec::new();
+    for run in runs {
+        ok.push(run?);
+    }
+    if ok.is_empty() {
+        return Err("not run".into());
+    }
+    ok.sort_by_key(|run| run.wall);
+    let middle = ok.len() / 2;
+    Ok(ok.swap_remove(middle))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn median_run_is_the_middle_wall_time_and_any_failure_wins() {
+        let run = |ms: u64| -> Result<ChildRun, String> {
+            Ok(ChildRun {
+                wall: Duration::from_millis(ms),
+                max_rss_bytes: ms,
+                exit_code: Some(0),
+                stderr: String::new(),
+            })
+        };
+        let median = median_run(vec![run(900), run(100), run(500), run(300), run(700)]).unwrap();
+        assert_eq!(median.wall, Duration::from_millis(500));
+        assert_eq!(median.max_rss_bytes, 500);
+        assert_eq!(
+            median_run(vec![run(100), Err("check fails".into()), run(200)]).unwrap_err(),
+            "check fails"
+        );
+        assert!(median_run(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn non_type_lines_leave_out_the_types_module() {
+        let client = "// header\n\n/// Types.\npub mod types {\n    pub struct A;\n}\n/// A client.\npub struct Client;\n";
+        // The header, a blank line and the doc line before `types`; the doc and the struct after.
+        assert_eq!(non_type_lines(client), (5, 1));
+    }
+}

@@ -342,29 +342,6 @@ fn machine_lines() -> Vec<String> {
     ]
 }
 
-/// Lines of a generated `client.rs` outside its `types` module, and of those the ones that are
-/// code (not comments or blank).
-fn non_type_lines(client_rs: &str) -> (usize, usize) {
-    let mut in_types = false;
-    let (mut all, mut code) = (0, 0);
-    for line in client_rs.lines() {
-        if line.starts_with("pub mod types {") {
-            in_types = true;
-        }
-        if !in_types {
-            all += 1;
-            let trimmed = line.trim();
-            if !trimmed.is_empty() && !trimmed.starts_with("//") {
-                code += 1;
-            }
-        }
-        if in_types && line == "}" {
-            in_types = false;
-        }
-    }
-    (all, code)
-}
-
 /// The cost of compiling generated code: lines per operation outside the types, and `cargo
 /// check` / `cargo build` of clientgen's crate against progenitor's output for the same spec.
 fn compile_section(
@@ -407,7 +384,7 @@ fn compile_section(
                         path.starts_with("src/client") || path.ends_with("client.rs")
                     })
                     .filter(|(path, _)| path.extension().is_some_and(|e| e == "rs"))
-                    .map(|(_, text)| non_type_lines(text))
+                    .map(|(_, text)| compile::non_type_lines(text))
                     .fold((0, 0), |(a, c), (all, code)| (a + all, c + code));
                 let ops = spec.operations.max(1) as f64;
                 if spec.name == "huntapi" {
@@ -486,7 +463,7 @@ fn compile_section(
                     runs.push(workspace.time_with(cargo, 0, command, Some(&features)));
                 }
             }
-            let run = median_run(runs);
+            let run = compile::median_run(runs);
             let cell = match &run {
                 Ok(run) => format!(
                     "{} ({})",
@@ -545,21 +522,7 @@ fn time_kinds(
             all[kind].push(run);
         }
     }
-    all.into_iter().map(median_run).collect()
-}
-
-/// The run of median wall time, or the first failure if any run failed.
-fn median_run(runs: Vec<Result<rss::ChildRun, String>>) -> Result<rss::ChildRun, String> {
-    let mut ok: Vec<rss::ChildRun> = Vec::new();
-    for run in runs {
-        ok.push(run?);
-    }
-    if ok.is_empty() {
-        return Err("not run".into());
-    }
-    ok.sort_by_key(|run| run.wall);
-    let middle = ok.len() / 2;
-    Ok(ok.swap_remove(middle))
+    all.into_iter().map(compile::median_run).collect()
 }
 
 /// Compiles shorter than this (seconds) are timed [`SHORT_COMPILE_ROUNDS`] times.
@@ -1103,36 +1066,4 @@ fn fmt_ratio(r: Option<f64>) -> String {
         None => out.push('-'),
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn median_run_is_the_middle_wall_time_and_any_failure_wins() {
-        let run = |ms: u64| -> Result<rss::ChildRun, String> {
-            Ok(rss::ChildRun {
-                wall: Duration::from_millis(ms),
-                max_rss_bytes: ms,
-                exit_code: Some(0),
-                stderr: String::new(),
-            })
-        };
-        let median = median_run(vec![run(900), run(100), run(500), run(300), run(700)]).unwrap();
-        assert_eq!(median.wall, Duration::from_millis(500));
-        assert_eq!(median.max_rss_bytes, 500);
-        assert_eq!(
-            median_run(vec![run(100), Err("check fails".into()), run(200)]).unwrap_err(),
-            "check fails"
-        );
-        assert!(median_run(Vec::new()).is_err());
-    }
-
-    #[test]
-    fn non_type_lines_leave_out_the_types_module() {
-        let client = "// header\n\n/// Types.\npub mod types {\n    pub struct A;\n}\n/// A client.\npub struct Client;\n";
-        // The header, a blank line and the doc line before `types`; the doc and the struct after.
-        assert_eq!(non_type_lines(client), (5, 1));
-    }
 }

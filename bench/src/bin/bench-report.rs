@@ -494,20 +494,17 @@ fn compile_section(
 }
 
 /// `cargo <command>` of each kind of crate in `workspace`: once each, then, when every crate
-/// took under [`SHORT_COMPILE_SECS`], [`SHORT_COMPILE_ROUNDS`] - 1 more interleaved rounds, and
-/// each kind's run of median wall time (one run of a sub-second compile is mostly noise on a
-/// shared machine).
+/// that compiled took under [`SHORT_COMPILE_SECS`], [`SHORT_COMPILE_ROUNDS`] - 1 more
+/// interleaved rounds of those that did not fail; each kind's run of median wall time (one run
+/// of a sub-second compile is mostly noise on a shared machine).
 fn time_kinds(
     workspace: &compile::Workspace,
     cargo: &Path,
     command: &str,
 ) -> Vec<Result<rss::ChildRun, String>> {
-    let round = || -> Vec<Result<rss::ChildRun, String>> {
-        (0..compile::KINDS.len())
-            .map(|i| workspace.time(cargo, i, command))
-            .collect()
-    };
-    let first = round();
+    let first: Vec<Result<rss::ChildRun, String>> = (0..compile::KINDS.len())
+        .map(|i| workspace.time(cargo, i, command))
+        .collect();
     let short = first
         .iter()
         .flatten()
@@ -518,8 +515,11 @@ fn time_kinds(
     let mut all: Vec<Vec<Result<rss::ChildRun, String>>> =
         first.into_iter().map(|r| vec![r]).collect();
     for _ in 1..SHORT_COMPILE_ROUNDS {
-        for (kind, run) in round().into_iter().enumerate() {
-            all[kind].push(run);
+        for (kind, runs) in all.iter_mut().enumerate() {
+            // A crate that failed once is not compiled again: its failure is the result.
+            if runs.iter().all(Result::is_ok) {
+                runs.push(workspace.time(cargo, kind, command));
+            }
         }
     }
     all.into_iter().map(compile::median_run).collect()
